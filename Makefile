@@ -1,0 +1,48 @@
+# Switchyard. `make run` starts the local gateway; `make test` runs every test.
+GO        ?= go
+BIN       := bin
+TOOLS     := $(CURDIR)/.tools
+RIE       := $(TOOLS)/bin/aws-lambda-rie
+DYNALITE  := $(TOOLS)/node_modules/.bin/dynalite
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
+
+export SWITCHYARD_DYNALITE := $(DYNALITE)
+export SWITCHYARD_RIE := $(RIE)
+
+.PHONY: run test test-short build lint bench tools clean
+
+run:
+	$(GO) run ./functions/gateway serve --config examples/local.yaml
+
+## tools: everything the tests start (dynalite from npm, the Lambda Runtime Interface Emulator).
+tools: $(DYNALITE) $(RIE)
+
+$(DYNALITE):
+	npm install --no-audit --no-fund --prefix $(TOOLS) dynalite@3
+
+$(RIE):
+	GOBIN=$(TOOLS)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@latest
+
+test: tools
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+test-short:
+	$(GO) test -count=1 ./...
+
+build:
+	mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/gateway ./functions/gateway
+	$(GO) build -o $(BIN)/aggregator ./functions/aggregator
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	$(GO) run ./cmd/loadgen
+
+clean:
+	rm -rf $(BIN) .aws-sam
+include lambda.mk

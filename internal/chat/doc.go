@@ -1,0 +1,8 @@
+// Package chat holds the OpenAI Chat Completions wire types that every other
+// package speaks: the request a caller sends, the response and stream chunks
+// the gateway returns. Providers translate to and from these types.
+//
+// It must not know about routing, providers or HTTP: it is vocabulary only.
+// Unknown top-level request fields are kept in Request.Extra so that an
+// OpenAI-compatible upstream receives exactly what the caller sent.
+package chat

@@ -1,0 +1,287 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Request is an OpenAI chat completion request. Fields the gateway reads are
+// typed; everything else a caller sends is kept verbatim in Extra.
+type Request struct {
+	Model               string          `json:"model"`
+	Messages            []Message       `json:"messages"`
+	Stream              bool            `json:"stream,omitempty"`
+	StreamOptions       *StreamOptions  `json:"stream_options,omitempty"`
+	Temperature         *float64        `json:"temperature,omitempty"`
+	TopP                *float64        `json:"top_p,omitempty"`
+	MaxTokens           *int            `json:"max_tokens,omitempty"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens,omitempty"`
+	Stop                Stop            `json:"stop,omitempty"`
+	Seed                *int64          `json:"seed,omitempty"`
+	N                   *int            `json:"n,omitempty"`
+	PresencePenalty     *float64        `json:"presence_penalty,omitempty"`
+	FrequencyPenalty    *float64        `json:"frequency_penalty,omitempty"`
+	Tools               []Tool          `json:"tools,omitempty"`
+	ToolChoice          *ToolChoice     `json:"tool_choice,omitempty"`
+	ParallelToolCalls   *bool           `json:"parallel_tool_calls,omitempty"`
+	ResponseFormat      *ResponseFormat `json:"response_format,omitempty"`
+	User                string          `json:"user,omitempty"`
+	Metadata            map[string]any  `json:"metadata,omitempty"`
+
+	// Extra holds every other top-level field as received (logprobs,
+	// reasoning_effort, router, extra, ...). Keys of the typed fields above
+	// never appear here.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// StreamOptions is stream_options.
+type StreamOptions struct {
+	IncludeUsage bool `json:"include_usage,omitempty"`
+}
+
+// Stop accepts a single string or a list of strings, as OpenAI does.
+type Stop []string
+
+func (s *Stop) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		*s = nil
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var one string
+		if err := json.Unmarshal(b, &one); err != nil {
+			return err
+		}
+		*s = Stop{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("must be a string or an array of strings")
+	}
+	*s = many
+	return nil
+}
+
+// Tool is a function tool definition.
+type Tool struct {
+	Type     string       `json:"type"`
+	Function FunctionSpec `json:"function"`
+}
+
+// FunctionSpec describes a callable function.
+type FunctionSpec struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Parameters  json.RawMessage `json:"parameters,omitempty"`
+	Strict      *bool           `json:"strict,omitempty"`
+}
+
+// ToolChoice is "auto" | "none" | "required" or {"type":"function","function":{"name":...}}.
+type ToolChoice struct {
+	Mode     string // auto, none, required; empty when Function is set
+	Function string // the named function to force
+}
+
+func (t ToolChoice) MarshalJSON() ([]byte, error) {
+	if t.Function != "" {
+		return json.Marshal(map[string]any{"type": "function", "function": map[string]string{"name": t.Function}})
+	}
+	return json.Marshal(t.Mode)
+}
+
+func (t *ToolChoice) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &t.Mode)
+	}
+	var obj struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	}
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return errors.New(`must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`)
+	}
+	if obj.Function.Name == "" {
+		return errors.New("tool_choice.function.name is required")
+	}
+	t.Function = obj.Function.Name
+	return nil
+}
+
+// ResponseFormat is response_format: text, json_object or json_schema.
+type ResponseFormat struct {
+	Type       string      `json:"type"`
+	JSONSchema *JSONSchema `json:"json_schema,omitempty"`
+}
+
+// JSONSchema is response_format.json_schema.
+type JSONSchema struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Schema      json.RawMessage `json:"schema,omitempty"`
+	Strict      *bool           `json:"strict,omitempty"`
+}
+
+// requestAlias has Request's fields without its methods, for default (un)marshalling.
+type requestAlias Request
+
+// typedKeys are the JSON names of Request's typed fields.
+var typedKeys = map[string]bool{
+	"model": true, "messages": true, "stream": true, "stream_options": true,
+	"temperature": true, "top_p": true, "max_tokens": true, "max_completion_tokens": true,
+	"stop": true, "seed": true, "n": true, "presence_penalty": true, "frequency_penalty": true,
+	"tools": true, "tool_choice": true, "parallel_tool_calls": true, "response_format": true,
+	"user": true, "metadata": true,
+}
+
+// UnmarshalJSON decodes the typed fields and keeps the rest in Extra.
+func (r *Request) UnmarshalJSON(b []byte) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	var a requestAlias
+	if err := json.Unmarshal(b, &a); err != nil {
+		return fieldError(err)
+	}
+	*r = Request(a)
+	for k, v := range all {
+		if typedKeys[k] {
+			continue
+		}
+		if r.Extra == nil {
+			r.Extra = make(map[string]json.RawMessage, len(all))
+		}
+		r.Extra[k] = v
+	}
+	return nil
+}
+
+// MarshalJSON writes the typed fields then Extra.
+func (r Request) MarshalJSON() ([]byte, error) {
+	base, err := json.Marshal(requestAlias(r))
+	if err != nil || len(r.Extra) == 0 {
+		return base, err
+	}
+	extra, err := json.Marshal(r.Extra)
+	if err != nil {
+		return nil, err
+	}
+	// Splice {"a":1} + {"b":2} into {"a":1,"b":2}.
+	out := make([]byte, 0, len(base)+len(extra))
+	out = append(out, base[:len(base)-1]...)
+	out = append(out, ',')
+	out = append(out, extra[1:]...)
+	return out, nil
+}
+
+// fieldError names the field a type error is about, in the caller's terms.
+func fieldError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Errorf("%s: must be %s, not %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+	}
+	return err
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	default:
+		return "a number"
+	}
+}
+
+// Clone returns a deep copy, so a target's params never leak into the
+// caller's request or into another target's attempt.
+func (r *Request) Clone() *Request {
+	c := *r
+	c.Messages = append([]Message(nil), r.Messages...)
+	c.Tools = append([]Tool(nil), r.Tools...)
+	c.Stop = append(Stop(nil), r.Stop...)
+	if r.Extra != nil {
+		c.Extra = make(map[string]json.RawMessage, len(r.Extra))
+		for k, v := range r.Extra {
+			c.Extra[k] = v
+		}
+	}
+	if r.Metadata != nil {
+		c.Metadata = make(map[string]any, len(r.Metadata))
+		for k, v := range r.Metadata {
+			c.Metadata[k] = v
+		}
+	}
+	return &c
+}
+
+// WithParams returns a copy of r with params merged in as if the caller had
+// sent them as top-level fields (a target's params win over the caller's).
+func (r *Request) WithParams(params map[string]any) (*Request, error) {
+	if len(params) == 0 {
+		return r, nil
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range params {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("params.%s: %w", k, err)
+		}
+		m[k] = b
+	}
+	merged, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var out Request
+	if err := json.Unmarshal(merged, &out); err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	return &out, nil
+}
+
+// OutputLimit is the caller's cap on output tokens (max_completion_tokens,
+// else max_tokens), or 0 when unset.
+func (r *Request) OutputLimit() int {
+	if r.MaxCompletionTokens != nil {
+		return *r.MaxCompletionTokens
+	}
+	if r.MaxTokens != nil {
+		return *r.MaxTokens
+	}
+	return 0
+}
+
+// ExtraFor decodes extra.<provider> (provider-specific parameters) if present.
+func (r *Request) ExtraFor(provider string) map[string]any {
+	raw, ok := r.Extra["extra"]
+	if !ok {
+		return nil
+	}
+	var all map[string]json.RawMessage
+	if json.Unmarshal(raw, &all) != nil {
+		return nil
+	}
+	var out map[string]any
+	if json.Unmarshal(all[provider], &out) != nil {
+		return nil
+	}
+	return out
+}

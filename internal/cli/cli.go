@@ -1,0 +1,276 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/switchyard-llm/switchyard/internal/aggregate"
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/configsource"
+	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/httpapi"
+	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
+)
+
+// DefaultConfig is served when neither --config nor SWITCHYARD_CONFIG is set.
+const DefaultConfig = "examples/local.yaml"
+
+// DefaultAddr is the local server's listen address.
+const DefaultAddr = "127.0.0.1:8080"
+
+const usage = `usage: gateway [command]
+
+commands:
+  serve [--config FILE] [--addr HOST:PORT]   run the gateway (default command)
+  validate FILE                             check a config file; prints "ok" or every error with its path
+  config push FILE                          validate FILE and write it as records to the config table
+  config pull                               print the config stored in the config table as YAML
+  tables create                             create the config, state and metrics tables (emulators, development)
+
+environment:
+  SWITCHYARD_ADDR, SWITCHYARD_CONFIG        defaults for --addr and --config
+  SWITCHYARD_CONFIG_TABLE, SWITCHYARD_STATE_TABLE, SWITCHYARD_METRICS_TABLE
+                                            DynamoDB tables; when all three are set, state and config live there
+  AWS_ENDPOINT_URL_DYNAMODB                 point the SDK at DynamoDB Local or an emulator
+`
+
+// Main runs the CLI and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"serve"}
+	}
+	if len(args[0]) > 0 && args[0][0] == '-' {
+		args = append([]string{"serve"}, args...)
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stderr)
+	case "validate":
+		return validate(args[1:], stdout, stderr)
+	case "config":
+		err = configCmd(ctx, args[1:], stdout)
+	case "tables":
+		err = tablesCmd(ctx, args[1:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "gateway: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "gateway: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func validate(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprint(stderr, "usage: gateway validate FILE\n")
+		return 2
+	}
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1
+	}
+	doc, err := config.ParseDocument(data)
+	if err == nil {
+		_, err = configsource.Validate(doc)
+	}
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				fmt.Fprintln(stderr, e.Error())
+			}
+		} else {
+			fmt.Fprintln(stderr, err.Error())
+		}
+		return 1
+	}
+	fmt.Fprintln(stdout, "ok")
+	return 0
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// dynamoConfigured reports whether the three table variables are set.
+func dynamoConfigured() bool {
+	return os.Getenv("SWITCHYARD_CONFIG_TABLE") != "" && os.Getenv("SWITCHYARD_STATE_TABLE") != "" &&
+		os.Getenv("SWITCHYARD_METRICS_TABLE") != ""
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", envOr("SWITCHYARD_CONFIG", DefaultConfig), "config file (YAML or JSON)")
+	addr := fs.String("addr", envOr("SWITCHYARD_ADDR", DefaultAddr), "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	deps := engine.Deps{Logger: log}
+
+	var st store.Store
+	var src *configsource.Source
+	var err error
+	if dynamoConfigured() {
+		ds, derr := dynamo.NewFromEnv(ctx)
+		if derr != nil {
+			return derr
+		}
+		st = ds
+		deps.Store = st
+		src, err = configsource.FromStore(ctx, st, deps, 0)
+		if err != nil {
+			return err
+		}
+		log.Info("config and state from DynamoDB", "config_table", os.Getenv("SWITCHYARD_CONFIG_TABLE"))
+	} else {
+		data, rerr := os.ReadFile(*cfgPath)
+		if rerr != nil {
+			return fmt.Errorf("read config: %w", rerr)
+		}
+		doc, perr := config.ParseDocument(data)
+		if perr != nil {
+			return fmt.Errorf("%s:\n%w", *cfgPath, perr)
+		}
+		st = store.NewMemory()
+		deps.Store = st
+		if _, perr := configsource.Push(ctx, st, doc); perr != nil {
+			return fmt.Errorf("%s is invalid:\n%w", *cfgPath, perr)
+		}
+		src, err = configsource.FromStore(ctx, st, deps, time.Hour)
+		if err != nil {
+			return err
+		}
+		log.Info("config loaded", "file", *cfgPath)
+	}
+	cfg := src.Engine().Config()
+	if len(cfg.Keys) == 0 && len(cfg.AdminKeys) == 0 {
+		log.Warn("no keys configured: serving unauthenticated callers on loopback only")
+	}
+	h := httpapi.New(src, httpapi.Options{Logger: log, Store: st, Admin: src,
+		AggregateOnRead: func(ctx context.Context) error { _, err := aggregate.Run(ctx, st, time.Now()); return err }})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	routers, _ := src.Engine().Models()
+	log.Info("switchyard listening", "addr", ln.Addr().String(), "routers", routers)
+	fmt.Fprintf(stderr, "switchyard listening on http://%s (routers: %v)\n", ln.Addr(), routers)
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	src.Engine().Close()
+	return nil
+}
+
+func configCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("usage: gateway config push FILE | gateway config pull")
+	}
+	if !dynamoConfigured() {
+		return errors.New("config push/pull need SWITCHYARD_CONFIG_TABLE, SWITCHYARD_STATE_TABLE and SWITCHYARD_METRICS_TABLE")
+	}
+	st, err := dynamo.NewFromEnv(ctx)
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "push":
+		if len(args) != 2 {
+			return errors.New("usage: gateway config push FILE")
+		}
+		data, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		doc, err := config.ParseDocument(data)
+		if err != nil {
+			return err
+		}
+		n, err := configsource.Push(ctx, st, doc)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "pushed %d records to %s\n", n, os.Getenv("SWITCHYARD_CONFIG_TABLE"))
+		return nil
+	case "pull":
+		recs, err := st.ListRecords(ctx)
+		if err != nil {
+			return err
+		}
+		doc := configsource.FromRecords(recs)
+		return writeYAML(stdout, doc)
+	}
+	return fmt.Errorf("unknown config command %q (push, pull)", args[0])
+}
+
+// writeYAML prints doc with sections in the schema's order.
+func writeYAML(w io.Writer, doc map[string]any) error {
+	order := []string{"server", "providers", "models", "routers", "budgets", "keys", "admin_keys"}
+	for _, k := range order {
+		v, ok := doc[k]
+		if !ok {
+			continue
+		}
+		b, err := yaml.Marshal(map[string]any{k: v})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tablesCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "create" {
+		return errors.New("usage: gateway tables create")
+	}
+	if !dynamoConfigured() {
+		return errors.New("tables create needs SWITCHYARD_CONFIG_TABLE, SWITCHYARD_STATE_TABLE and SWITCHYARD_METRICS_TABLE")
+	}
+	st, err := dynamo.NewFromEnv(ctx)
+	if err != nil {
+		return err
+	}
+	if err := dynamo.CreateTables(ctx, st.Client(), st.Tables()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tables %s, %s and %s are ready\n", os.Getenv("SWITCHYARD_CONFIG_TABLE"),
+		os.Getenv("SWITCHYARD_STATE_TABLE"), os.Getenv("SWITCHYARD_METRICS_TABLE"))
+	return nil
+}

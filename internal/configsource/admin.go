@@ -1,0 +1,100 @@
+package configsource
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchyard-llm/switchyard/internal/httpapi"
+	"github.com/switchyard-llm/switchyard/internal/store"
+)
+
+var _ httpapi.Admin = (*Source)(nil)
+
+// Get returns one record's document.
+func (s *Source) Get(ctx context.Context, kind, name string) (any, error) {
+	recs, err := s.st.ListRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if r.Kind == kind && r.Name == name {
+			return map[string]any{"name": r.Name, "version": r.Version, "updated_at": r.UpdatedAt, "doc": r.Doc}, nil
+		}
+	}
+	return nil, store.ErrNotFound
+}
+
+// List returns every record of a kind.
+func (s *Source) List(ctx context.Context, kind string) (map[string]any, error) {
+	recs, err := s.st.ListRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for _, r := range recs {
+		if r.Kind == kind {
+			out[r.Name] = r.Doc
+		}
+	}
+	return out, nil
+}
+
+// Put validates the whole config with this record changed, then stores it
+// and reloads, so a bad record never reaches the store.
+func (s *Source) Put(ctx context.Context, kind, name string, doc any) error {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return fmt.Errorf("%w: the document must be a JSON object", httpapi.ErrInvalid)
+	}
+	return s.change(ctx, kind, name, m)
+}
+
+// Delete removes a record if the config stays valid without it.
+func (s *Source) Delete(ctx context.Context, kind, name string) error {
+	return s.change(ctx, kind, name, nil)
+}
+
+func (s *Source) change(ctx context.Context, kind, name string, doc map[string]any) error {
+	if s.st == nil {
+		return fmt.Errorf("no config store")
+	}
+	s.mu.Lock()
+	recs, err := s.st.ListRecords(ctx)
+	if err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	found := false
+	next := make([]store.Record, 0, len(recs)+1)
+	for _, r := range recs {
+		if r.Kind == kind && r.Name == name {
+			found = true
+			if doc == nil {
+				continue
+			}
+			r.Doc = doc
+		}
+		next = append(next, r)
+	}
+	if !found {
+		if doc == nil {
+			s.mu.Unlock()
+			return store.ErrNotFound
+		}
+		next = append(next, store.Record{Kind: kind, Name: name, Doc: doc})
+	}
+	if _, err := Validate(FromRecords(next)); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+	}
+	if doc == nil {
+		err = s.st.DeleteRecord(ctx, kind, name)
+	} else {
+		err = s.st.PutRecord(ctx, store.Record{Kind: kind, Name: name, Doc: doc})
+	}
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.Reload(ctx)
+}

@@ -1,0 +1,230 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/trace"
+)
+
+// Deps are the engine's collaborators. Nil fields take the stated default.
+type Deps struct {
+	// Store holds shared state; default an in-memory store.
+	Store store.Store
+	// HTTPClient is shared by HTTP providers; default NewHTTPClient().
+	HTTPClient *http.Client
+	// Secrets resolves api_key references; default env-only.
+	Secrets provider.SecretResolver
+	// Tracer records decisions and attempts; default trace.Noop.
+	Tracer trace.Tracer
+	// Logger gets one line per request; default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx ends (backoff); default a timer. Tests
+	// inject a recorder so no test waits for real.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Seed seeds routing randomness and backoff jitter; 0 picks a random seed.
+	Seed uint64
+	// InstanceID names this process in shared in-flight counts.
+	InstanceID string
+	// Providers, when set, replaces building providers from config (tests).
+	Providers map[string]provider.Provider
+	// AWSAPIOptions instrument AWS SDK clients (X-Ray).
+	AWSAPIOptions []func(*middleware.Stack) error
+}
+
+// Engine serves requests for one config version. It is immutable once
+// built, except for the shared-state caches it owns; a config change
+// builds a new Engine (see Holder).
+type Engine struct {
+	cfg       *config.Config
+	deps      Deps
+	providers map[string]provider.Provider
+	routers   map[string]*routing.Router
+	catalog   *pricing.Catalog
+	bareModel map[string][]string // model id -> providers listing it
+
+	state    *sharedState
+	budgets  *budgets
+	recorder *Recorder
+	seq      atomic.Uint64
+}
+
+// New validates and compiles cfg. The error lists every problem.
+func New(cfg *config.Config, deps Deps) (*Engine, error) {
+	if deps.Store == nil {
+		deps.Store = store.NewMemory()
+	}
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = NewHTTPClient()
+	}
+	if deps.Secrets == nil {
+		deps.Secrets = EnvSecrets{}
+	}
+	if deps.Tracer == nil {
+		deps.Tracer = trace.Noop{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Sleep == nil {
+		deps.Sleep = sleepCtx
+	}
+	if deps.Seed == 0 {
+		deps.Seed = rand.Uint64()
+	}
+	if deps.InstanceID == "" {
+		deps.InstanceID = fmt.Sprintf("i-%x", rand.Uint64())
+	}
+	routers, err := Compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, deps: deps, routers: routers, providers: map[string]provider.Provider{},
+		catalog: pricing.Default().WithOverrides(cfg.Models), bareModel: map[string][]string{}}
+	var errs config.Errors
+	for name, pc := range cfg.Providers {
+		if p, ok := deps.Providers[name]; ok {
+			e.providers[name] = p
+			continue
+		}
+		p, err := provider.New(pc, provider.Env{HTTPClient: deps.HTTPClient, Secrets: deps.Secrets, Name: name, AWSAPIOptions: deps.AWSAPIOptions})
+		if err != nil {
+			errs = append(errs, config.FieldError{Path: "providers." + name, Msg: err.Error()})
+			continue
+		}
+		e.providers[name] = p
+		for _, m := range pc.Models {
+			e.bareModel[m] = append(e.bareModel[m], name)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	for _, list := range e.bareModel {
+		sort.Strings(list)
+	}
+	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
+	e.budgets = newBudgets(cfg, deps.Store, deps.Logger)
+	e.recorder = NewRecorder(deps.Store, deps.Logger)
+	return e, nil
+}
+
+// Compile builds every named router, reporting every router that fails.
+func Compile(cfg *config.Config) (map[string]*routing.Router, error) {
+	c := routing.NewCompiler(cfg)
+	out := map[string]*routing.Router{}
+	var errs config.Errors
+	names := make([]string, 0, len(cfg.Routers))
+	for name := range cfg.Routers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		r, err := c.Named(name)
+		if err != nil {
+			path, msg, ok := strings.Cut(err.Error(), ": ")
+			if !ok {
+				path, msg = "routers."+name, err.Error()
+			}
+			errs = append(errs, config.FieldError{Path: path, Msg: msg})
+			continue
+		}
+		out[name] = r
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// Config is the config this engine serves.
+func (e *Engine) Config() *config.Config { return e.cfg }
+
+// Recorder is the engine's metrics recorder (flushed by Lambda after a response).
+func (e *Engine) Recorder() *Recorder { return e.recorder }
+
+// Catalog is the price catalog with config overrides.
+func (e *Engine) Catalog() *pricing.Catalog { return e.catalog }
+
+// Close stops background work.
+func (e *Engine) Close() { e.recorder.Close() }
+
+func (e *Engine) rng() *rand.Rand {
+	n := e.seq.Add(1)
+	return rand.New(rand.NewPCG(e.deps.Seed, n))
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Models lists what GET /v1/models shows: routers and provider/models.
+func (e *Engine) Models() (routers []string, models []string) {
+	for name := range e.cfg.Routers {
+		routers = append(routers, name)
+	}
+	seen := map[string]bool{}
+	add := func(m string) {
+		if !seen[m] {
+			seen[m] = true
+			models = append(models, m)
+		}
+	}
+	for name, p := range e.cfg.Providers {
+		for _, m := range p.Models {
+			add(name + "/" + m)
+		}
+	}
+	for _, r := range e.routers {
+		collectLeaves(r, add, map[*routing.Router]bool{})
+	}
+	for key := range e.cfg.Models {
+		add(key)
+	}
+	sort.Strings(routers)
+	sort.Strings(models)
+	return routers, models
+}
+
+func collectLeaves(r *routing.Router, add func(string), seen map[*routing.Router]bool) {
+	if seen[r] {
+		return
+	}
+	seen[r] = true
+	for _, ch := range r.Children {
+		if ch.Leaf != nil {
+			add(ch.Leaf.Key)
+		} else {
+			collectLeaves(ch.Router, add, seen)
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package engine
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/switchyard-llm/switchyard/internal/provider"
+)
+
+// Attempt is one try of one target, as reported to callers in the error
+// body and in traces.
+type Attempt struct {
+	Target string         `json:"target"`
+	Status int            `json:"status"`
+	Class  provider.Class `json:"class"`
+	Ms     int64          `json:"ms"`
+	// Retry is true when this attempt was a retry of the same target.
+	Retry bool  `json:"retry,omitempty"`
+	Err   error `json:"-"`
+}
+
+// Error is a request the gateway could not serve, with what the caller
+// needs: an HTTP status, OpenAI's error fields and the attempts made.
+type Error struct {
+	Status   int
+	Type     string
+	Code     string
+	Param    string
+	Message  string
+	Attempts []Attempt
+	// RetryAfter is relayed to the caller on 429s.
+	RetryAfter int // seconds
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Error types and codes, in OpenAI's vocabulary where one exists.
+const (
+	TypeInvalidRequest = "invalid_request_error"
+	TypeAuth           = "authentication_error"
+	TypePermission     = "permission_error"
+	TypeNotFound       = "not_found_error"
+	TypeRateLimit      = "rate_limit_error"
+	TypeUpstream       = "upstream_error"
+	TypeTimeout        = "timeout_error"
+)
+
+// Errorf builds an *Error for a request the gateway rejects itself.
+func newError(status int, typ, code, msg string) *Error {
+	return &Error{Status: status, Type: typ, Code: code, Message: msg}
+}
+
+// BadRequest is a 400 invalid_request_error.
+func BadRequest(code, msg string) *Error {
+	return newError(http.StatusBadRequest, TypeInvalidRequest, code, msg)
+}
+
+// failure turns the loop's last outcome into the caller's error: the one
+// place that maps attempt outcomes to HTTP statuses.
+//
+//   - a caller's fault relayed by the upstream keeps the upstream status and message;
+//   - a relayed rate limit (every candidate 429) is 429;
+//   - the deadline passing is 504;
+//   - anything else (every candidate failed upstream) is 502.
+func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
+	var pe *provider.Error
+	errors.As(last, &pe)
+	switch {
+	case pe != nil && pe.Class == provider.ClassInvalidRequest:
+		status := pe.Status
+		if status < 400 || status > 499 {
+			status = http.StatusBadRequest
+		}
+		typ := pe.Type
+		if typ == "" {
+			typ = TypeInvalidRequest
+		}
+		return &Error{Status: status, Type: typ, Code: pe.Code, Param: pe.Param, Message: pe.Message, Attempts: attempts}
+	case deadlineHit:
+		return &Error{Status: http.StatusGatewayTimeout, Type: TypeTimeout, Code: "deadline_exceeded",
+			Message: "the request deadline passed before any target answered", Attempts: attempts}
+	case allRateLimited(attempts):
+		e := &Error{Status: http.StatusTooManyRequests, Type: TypeRateLimit, Code: "rate_limit_exceeded",
+			Message: "every target is rate limited; retry later", Attempts: attempts}
+		if pe != nil && pe.RetryAfter > 0 {
+			e.RetryAfter = int(pe.RetryAfter.Seconds() + 0.999)
+		}
+		return e
+	case pe != nil && pe.Class == provider.ClassCanceled:
+		return &Error{Status: 499, Type: TypeInvalidRequest, Code: "client_closed_request", Message: "the caller closed the request", Attempts: attempts}
+	}
+	msg := "every candidate failed upstream"
+	if last != nil {
+		msg += "; last error: " + last.Error()
+	}
+	return &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "all_targets_failed", Message: msg, Attempts: attempts}
+}
+
+func allRateLimited(attempts []Attempt) bool {
+	if len(attempts) == 0 {
+		return false
+	}
+	for _, a := range attempts {
+		if a.Class != provider.ClassRateLimit {
+			return false
+		}
+	}
+	return true
+}

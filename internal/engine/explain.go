@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/trace"
+)
+
+// Plan is what POST /v1/routing/explain returns: the decision the gateway
+// would make for a request, without calling any provider.
+type Plan struct {
+	Router     string            `json:"router"`
+	Strategy   string            `json:"strategy"`
+	Route      string            `json:"route,omitempty"`
+	Candidates []PlanCandidate   `json:"candidates"`
+	Decisions  []PlanDecision    `json:"decisions"`
+	Budgets    []BudgetStatus    `json:"budgets,omitempty"`
+	Cooldowns  map[string]string `json:"cooldowns,omitempty"`
+	Policy     map[string]any    `json:"policy"`
+}
+
+// PlanCandidate is one target in try order.
+type PlanCandidate struct {
+	Target           string         `json:"target"`
+	Provider         string         `json:"provider"`
+	Model            string         `json:"model"`
+	Via              string         `json:"via"`
+	Arm              string         `json:"arm,omitempty"`
+	Params           map[string]any `json:"params,omitempty"`
+	EstimatedCostUSD *float64       `json:"estimated_cost_usd,omitempty"`
+	CoolingDown      bool           `json:"cooling_down,omitempty"`
+}
+
+// PlanDecision is one router's choice.
+type PlanDecision struct {
+	Router   string         `json:"router"`
+	Strategy string         `json:"strategy"`
+	Route    string         `json:"route,omitempty"`
+	Why      string         `json:"why,omitempty"`
+	Order    []string       `json:"order"`
+	Scores   []ScoredTarget `json:"scores,omitempty"`
+}
+
+// ScoredTarget is a target's score and the reason for it.
+type ScoredTarget struct {
+	Target string  `json:"target"`
+	Score  float64 `json:"score"`
+	Reason string  `json:"reason,omitempty"`
+}
+
+// Explain plans r as Complete/Stream would, without calling a provider.
+// Targets in cooldown are listed (marked) rather than dropped, so the
+// reader sees what was set aside.
+func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
+	route, err := e.Resolve(r.Chat, r.Key)
+	if err != nil {
+		return nil, err
+	}
+	sc := scope{router: route.Name, user: r.Chat.User}
+	if r.Key != nil {
+		sc.key = r.Key.Name
+	}
+	ru := &run{req: r, route: route, scope: sc}
+	ex := routing.Expand(route.Router, e.input(ctx, ru), true)
+	now := e.deps.Now()
+	p := &Plan{Router: route.Name, Strategy: route.Router.Kind, Policy: policyView(route.Policy)}
+	healthy := e.orderByHealth(ex.Candidates)
+	allCooling := len(healthy) == len(ex.Candidates) && anyCooling(e, ex.Candidates, now)
+	for _, c := range ex.Candidates {
+		pc := PlanCandidate{Target: c.Key, Provider: c.Provider, Model: c.Model, Via: c.Path, Arm: c.Arm, Params: c.Params,
+			CoolingDown: e.state.isCooling(c.Key, now)}
+		if price, ok := e.price(c.Leaf); ok {
+			v := price.Expected(r.Chat)
+			pc.EstimatedCostUSD = &v
+		}
+		p.Candidates = append(p.Candidates, pc)
+	}
+	if allCooling {
+		p.Policy["note"] = "every candidate is cooling down, so all are tried anyway"
+	}
+	for _, d := range ex.Decisions {
+		pd := PlanDecision{Router: d.Router, Strategy: d.Strategy, Route: d.Route, Why: d.Why}
+		for _, i := range d.Order {
+			pd.Order = append(pd.Order, d.Targets[i].Name)
+		}
+		for i, s := range d.Scores {
+			if i < len(d.Targets) && (s != 0 || (i < len(d.Reasons) && d.Reasons[i] != "")) {
+				st := ScoredTarget{Target: d.Targets[i].Name, Score: s}
+				if i < len(d.Reasons) {
+					st.Reason = d.Reasons[i]
+				}
+				pd.Scores = append(pd.Scores, st)
+			}
+		}
+		p.Decisions = append(p.Decisions, pd)
+	}
+	if len(p.Decisions) > 0 {
+		p.Route = p.Decisions[0].Route
+	}
+	p.Budgets = e.budgets.status(ctx, sc, now)
+	if cd := e.state.coolingDown(now); len(cd) > 0 {
+		p.Cooldowns = map[string]string{}
+		for k, until := range cd {
+			p.Cooldowns[k] = until.UTC().Format(time.RFC3339)
+		}
+	}
+	if len(p.Candidates) == 0 {
+		why := "the router produced no candidates"
+		if len(ex.Decisions) > 0 && ex.Decisions[0].Why != "" {
+			why = ex.Decisions[0].Why
+		}
+		p.Policy["error"] = why
+	}
+	return p, nil
+}
+
+func anyCooling(e *Engine, cands []routing.Candidate, now time.Time) bool {
+	for _, c := range cands {
+		if e.state.isCooling(c.Key, now) {
+			return true
+		}
+	}
+	return false
+}
+
+func policyView(p Policy) map[string]any {
+	return map[string]any{
+		"max_retries": p.MaxRetries, "initial_backoff": p.InitialBackoff.String(), "max_backoff": p.MaxBackoff.String(),
+		"max_retry_after": p.MaxRetryAfter.String(), "max_attempts": p.MaxAttempts, "timeout": p.Timeout.String(),
+		"attempt_timeout": p.AttemptTimeout.String(),
+	}
+}
+
+// annotateDecision puts the routing decision on the request's span:
+// indexed annotations for X-Ray filter expressions, scores as metadata.
+func annotateDecision(span trace.Span, ru *run) {
+	span.Annotate("router", ru.route.Name)
+	span.Annotate("strategy", ru.route.Router.Kind)
+	if len(ru.decisions) > 0 && ru.decisions[0].Route != "" {
+		span.Annotate("route", ru.decisions[0].Route)
+	}
+	order := make([]string, len(ru.candidates))
+	for i, c := range ru.candidates {
+		order[i] = c.Key
+	}
+	span.Metadata("candidates", order)
+	var scores []map[string]any
+	for _, d := range ru.decisions {
+		for i, s := range d.Scores {
+			if i < len(d.Targets) {
+				scores = append(scores, map[string]any{"router": d.Router, "target": d.Targets[i].Name, "score": s})
+			}
+		}
+	}
+	if len(scores) > 0 {
+		span.Metadata("scores", scores)
+	}
+}

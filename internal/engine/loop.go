@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/store"
+)
+
+// attemptFunc runs one attempt. committed is true when the caller has
+// already received a response (a stream past its first content chunk):
+// the loop then ends whatever err is.
+type attemptFunc func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) (out attemptOut)
+
+type attemptOut struct {
+	committed  bool
+	usage      *chat.Usage
+	ttft       time.Duration
+	upstreamID string
+	err        error
+}
+
+// Complete serves a non-streamed request.
+func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
+	var resp *chat.Response
+	res, err := e.serve(ctx, r, func(ctx context.Context, _ *run, c routing.Candidate, call *provider.Call) attemptOut {
+		out, err := e.providers[c.Provider].Complete(ctx, call)
+		if err != nil {
+			return attemptOut{err: err}
+		}
+		resp = out
+		return attemptOut{usage: out.Usage, upstreamID: out.UpstreamRequestID}
+	})
+	if res != nil {
+		res.Response = resp
+	}
+	return res, err
+}
+
+// serve runs the attempt loop of DESIGN §5 over the request's candidates:
+//
+//   - candidates are tried in plan order; max_attempts bounds retries and
+//     fallbacks together;
+//   - the Policy decides after each failure: retry the same target after
+//     a backoff (rate limits), move to the next, or fail at once;
+//   - no attempt starts with less than minAttemptTime before the
+//     deadline, and no backoff sleeps past it;
+//   - each attempt reserves its worst-case cost against the budgets
+//     first and settles the real cost after;
+//   - every attempt is traced and counted in metrics; failures feed the
+//     cooldown of their target.
+func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*Result, *Error) {
+	ru, perr := e.prepare(ctx, r, true)
+	if perr != nil {
+		return nil, perr
+	}
+	pol := ru.route.Policy
+	deadline := e.deadline(ctx, pol)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+
+	spanCtx, span := e.deps.Tracer.Start(ctx, "routing")
+	defer func() { span.End(nil) }()
+	res := &Result{Router: ru.route.Name, TraceID: r.TraceID}
+	ru.res = res
+	if span.TraceID() != "" {
+		res.TraceID = span.TraceID()
+	}
+	annotateDecision(span, ru)
+
+	var last error
+	deadlineHit := false
+	start := e.deps.Now()
+	for ci := 0; ci < len(ru.candidates); ci++ {
+		c := ru.candidates[ci]
+		call, cerr := e.call(ru, c)
+		if cerr != nil {
+			last = cerr
+			res.Attempts = append(res.Attempts, Attempt{Target: c.Key, Status: 400, Class: provider.ClassInvalidRequest, Err: cerr})
+			break
+		}
+		for retry := 0; ; retry++ {
+			if len(res.Attempts) >= pol.MaxAttempts {
+				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
+			}
+			now := e.deps.Now()
+			if deadline.Sub(now) < minAttemptTime {
+				deadlineHit = true
+				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, true), span)
+			}
+			// Budgets: hold the worst case before the attempt.
+			price, priced := e.price(c.Leaf)
+			worst := int64(0)
+			if priced {
+				worst = toMicros(price.WorstCase(call.Request))
+			}
+			hold, over := e.budgets.reserve(ctx, ru.scope, worst, now)
+			if over != nil {
+				if next, ok := e.reroute(ctx, ru, over); ok {
+					ru.candidates = append(ru.candidates[:ci+1:ci+1], next...)
+					break
+				}
+				return e.finish(ctx, ru, res, start, budgetError(over, res.Attempts), span)
+			}
+
+			ru.ci = ci
+			out, att := e.runAttempt(spanCtx, ru, c, call, pol, deadline, retry > 0, attempt)
+			res.Attempts = append(res.Attempts, att)
+			if out.err == nil || out.committed {
+				cost := 0.0
+				if priced {
+					cost = price.Cost(out.usage)
+				}
+				e.budgets.settle(ctx, hold, toMicros(cost))
+				res.Target, res.Arm, res.CostUSD = c.Key, c.Arm, cost
+				res.Fallback = ci > 0
+				res.UpstreamRequestID = out.upstreamID
+				e.state.recordOutcome(ctx, c.Key, out.err)
+				e.sample(ru, c, att, out, true, res.Fallback, cost)
+				return e.finish(ctx, ru, res, start, nil, span)
+			}
+			e.budgets.release(ctx, hold)
+			last = out.err
+			e.state.recordOutcome(ctx, c.Key, out.err)
+			action := pol.Decide(out.err)
+			final := action == Fail || action == Stop || (ci == len(ru.candidates)-1 && action != Retry)
+			e.sample(ru, c, att, out, final, false, 0)
+			switch action {
+			case Fail, Stop:
+				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
+			case Retry:
+				if retry < pol.MaxRetries {
+					wait := e.backoff(pol, retry, out.err)
+					if wait >= 0 && e.deps.Now().Add(wait).Add(minAttemptTime).Before(deadline) {
+						if e.deps.Sleep(ctx, wait) != nil {
+							deadlineHit = ctx.Err() == context.DeadlineExceeded
+							return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
+						}
+						continue
+					}
+				}
+			}
+			break // next candidate
+		}
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		deadlineHit = true
+	}
+	return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
+}
+
+// backoff is how long to wait before retrying a rate-limited target:
+// the upstream's Retry-After when it sent one (or -1, meaning move on,
+// when that exceeds max_retry_after), else exponential backoff with full
+// jitter capped at max_backoff.
+func (e *Engine) backoff(p Policy, retry int, err error) time.Duration {
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.RetryAfter > 0 {
+		if pe.RetryAfter > p.MaxRetryAfter {
+			return -1
+		}
+		return pe.RetryAfter
+	}
+	d := p.InitialBackoff << retry
+	if d > p.MaxBackoff || d <= 0 {
+		d = p.MaxBackoff
+	}
+	// Full jitter: spread retries of many callers so they do not return
+	// to the upstream in lockstep.
+	return time.Duration(e.rng().Float64() * float64(d))
+}
+
+// call builds the provider call for candidate c.
+func (e *Engine) call(ru *run, c routing.Candidate) (*provider.Call, error) {
+	req, err := ru.req.Chat.WithParams(c.Params)
+	if err != nil {
+		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: http.StatusBadRequest, Message: "target params: " + err.Error()}
+	}
+	return &provider.Call{Model: c.Model, Request: req, RequestID: ru.req.ID}, nil
+}
+
+// runAttempt runs one attempt under its own timeout and span.
+func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call, pol Policy,
+	deadline time.Time, isRetry bool, attempt attemptFunc) (attemptOut, Attempt) {
+	actx, span := e.deps.Tracer.Start(ctx, "attempt")
+	span.Annotate("provider", c.Provider)
+	span.Annotate("model", c.Model)
+	span.Annotate("target", c.Key)
+	if isRetry {
+		span.Annotate("retry", true)
+	}
+	if t := e.attemptTimeout(pol, c); t > 0 && e.deps.Now().Add(t).Before(deadline) {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(actx, t)
+		defer cancel()
+	}
+	if ru.trackLoad {
+		e.state.addInFlight(ctx, e.deps.InstanceID, c.Key, 1)
+		defer e.state.addInFlight(context.WithoutCancel(ctx), e.deps.InstanceID, c.Key, -1)
+	}
+	start := e.deps.Now()
+	out := attempt(actx, ru, c, call)
+	if out.err != nil && !out.committed && ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
+		// The attempt's own timeout, not the caller's: a timeout failure.
+		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
+	}
+	att := Attempt{Target: c.Key, Status: http.StatusOK, Ms: e.deps.Now().Sub(start).Milliseconds(), Retry: isRetry, Err: out.err}
+	if out.err != nil {
+		att.Class = provider.ClassOf(out.err)
+		var pe *provider.Error
+		if errors.As(out.err, &pe) {
+			att.Status = pe.Status
+		} else {
+			att.Status = 0
+		}
+		span.Annotate("error_class", string(att.Class))
+	}
+	span.Annotate("status", att.Status)
+	span.End(out.err)
+	return out, att
+}
+
+func (e *Engine) attemptTimeout(pol Policy, c routing.Candidate) time.Duration {
+	if t := e.cfg.Providers[c.Provider].Timeout.D(); t > 0 && (pol.AttemptTimeout == 0 || t < pol.AttemptTimeout) {
+		return t
+	}
+	return pol.AttemptTimeout
+}
+
+// reroute switches to a budget's reroute router, once per request.
+func (e *Engine) reroute(ctx context.Context, ru *run, over *exceeded) ([]routing.Candidate, bool) {
+	act, target, _ := cutReroute(over.budget.OnExceed)
+	if act != "reroute" || ru.rerouted || over.storeErr != nil {
+		return nil, false
+	}
+	r, ok := e.routers[target]
+	if !ok {
+		return nil, false
+	}
+	ru.rerouted = true
+	ru.scope.router = target
+	ex := routing.Expand(r, e.input(ctx, ru), true)
+	ru.decisions = append(ru.decisions, ex.Decisions...)
+	return e.orderByHealth(ex.Candidates), len(ex.Candidates) > 0
+}
+
+func budgetError(over *exceeded, attempts []Attempt) *Error {
+	if over.storeErr != nil {
+		return &Error{Status: http.StatusServiceUnavailable, Type: TypeUpstream, Code: "budget_unavailable",
+			Message: "budget " + over.budget.Name + " cannot be checked right now and is set to reject on store errors", Attempts: attempts}
+	}
+	return &Error{Status: http.StatusTooManyRequests, Type: TypeRateLimit, Code: "budget_exceeded",
+		Message: "budget " + over.budget.Name + " is exhausted for this " + over.budget.Period, Attempts: attempts}
+}
+
+func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, cost float64) {
+	s := store.Sample{Target: c.Key, Router: ru.route.Name, Time: e.deps.Now(), Success: out.err == nil || out.committed,
+		Final: final, LatencyMs: float64(att.Ms), TTFTMs: float64(out.ttft.Microseconds()) / 1000,
+		CostMicros: toMicros(cost), Fallback: fallback}
+	if !s.Success {
+		s.ErrorClass = string(att.Class)
+	}
+	if out.usage != nil {
+		s.TokensIn, s.TokensOut = int64(out.usage.PromptTokens), int64(out.usage.CompletionTokens)
+	}
+	e.recorder.Record(s)
+}
+
+// finish closes the request's span and logs the decision.
+func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Time, err *Error, span interface {
+	Annotate(string, any)
+}) (*Result, *Error) {
+	res.Decisions = ru.decisions
+	span.Annotate("attempts", len(res.Attempts))
+	span.Annotate("fallback", res.Fallback)
+	if res.Target != "" {
+		span.Annotate("target", res.Target)
+	}
+	if err != nil {
+		span.Annotate("error_code", err.Code)
+		return res, err
+	}
+	return res, nil
+}

@@ -1,0 +1,174 @@
+package engine
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+)
+
+// Request is one call into the engine.
+type Request struct {
+	Chat    *chat.Request
+	ID      string      // gateway request id
+	Key     *config.Key // the caller's key; nil when auth is off
+	Headers http.Header // the caller's headers (lowercase lookup via Get)
+	Caller  routing.Location
+	TraceID string
+}
+
+// Result describes how a request was served.
+type Result struct {
+	Router   string
+	Target   string // provider/model that served
+	Arm      string // percentage arm / conditional route, if any
+	Attempts []Attempt
+	Fallback bool
+	CostUSD  float64
+	Response *chat.Response // non-streamed only
+	// UpstreamRequestID is the serving provider's request id.
+	UpstreamRequestID string
+	TraceID           string
+	Decisions         []routing.Decision
+}
+
+// run is the state of one request through the loop.
+type run struct {
+	req        *Request
+	route      *Route
+	candidates []routing.Candidate
+	decisions  []routing.Decision
+	scope      scope
+	rerouted   bool
+	trackLoad  bool
+	res        *Result // the result so far
+	ci         int     // index of the candidate being tried
+}
+
+// prepare resolves the route and expands it into candidates.
+func (e *Engine) prepare(ctx context.Context, r *Request, record bool) (*run, *Error) {
+	route, err := e.Resolve(r.Chat, r.Key)
+	if err != nil {
+		return nil, err
+	}
+	sc := scope{router: route.Name, user: r.Chat.User}
+	if r.Key != nil {
+		sc.key = r.Key.Name
+	}
+	ru := &run{req: r, route: route, scope: sc}
+	if err := e.expand(ctx, ru, route.Router, record); err != nil {
+		return nil, err
+	}
+	return ru, nil
+}
+
+func (e *Engine) input(ctx context.Context, ru *run) *routing.Input {
+	now := e.deps.Now()
+	vars := &requestVars{ctx: ctx, req: ru.req.Chat, headers: ru.req.Headers, caller: ru.req.Caller,
+		now: now, budgets: e.budgets, scope: ru.scope, inputTokens: -1}
+	return &routing.Input{
+		Request: ru.req.Chat, Vars: vars, Rand: e.rng(), Now: now,
+		Stats: e.state, Load: e.state, Costs: &costs{e: e, req: ru.req.Chat}, Caller: ru.req.Caller,
+	}
+}
+
+func (e *Engine) expand(ctx context.Context, ru *run, r *routing.Router, record bool) *Error {
+	ex := routing.Expand(r, e.input(ctx, ru), record)
+	ru.decisions = append(ru.decisions, ex.Decisions...)
+	if len(ex.Candidates) == 0 {
+		why := "the router produced no candidates"
+		if len(ex.Decisions) > 0 && ex.Decisions[0].Why != "" {
+			why = ex.Decisions[0].Why
+		} else if r.Kind == "conditional" {
+			why = "no route matched and the router has no default (routes: " + routeNames(r) + ")"
+		}
+		return &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "no_route", Message: why}
+	}
+	ru.candidates = e.orderByHealth(ex.Candidates)
+	ru.trackLoad = e.usesLoad(r)
+	return nil
+}
+
+func routeNames(r *routing.Router) string {
+	names := make([]string, len(r.Targets))
+	for i, t := range r.Targets {
+		names[i] = t.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// orderByHealth drops targets in cooldown, unless every candidate is
+// cooling down: then all are tried anyway, in plan order.
+func (e *Engine) orderByHealth(cands []routing.Candidate) []routing.Candidate {
+	now := e.deps.Now()
+	healthy := cands[:0:0]
+	for _, c := range cands {
+		if !e.state.isCooling(c.Key, now) {
+			healthy = append(healthy, c)
+		}
+	}
+	if len(healthy) == 0 {
+		return cands
+	}
+	return healthy
+}
+
+var loadUsers sync.Map // *routing.Router -> bool
+
+// usesLoad reports whether a least_loaded router is in r's tree, in which
+// case in-flight counts are written for its requests (and only then: they
+// cost two store writes per attempt).
+func (e *Engine) usesLoad(r *routing.Router) bool {
+	if v, ok := loadUsers.Load(r); ok {
+		return v.(bool)
+	}
+	uses := r.Kind == "least_loaded"
+	for _, ch := range r.Children {
+		if ch.Router != nil && e.usesLoad(ch.Router) {
+			uses = true
+		}
+	}
+	if r.Name != "inline" {
+		loadUsers.Store(r, uses)
+	}
+	return uses
+}
+
+// price looks up a candidate's price.
+func (e *Engine) price(c routing.Leaf) (pricing.Price, bool) {
+	pc := e.cfg.Providers[c.Provider]
+	return e.catalog.Lookup(pc.Type, c.Provider, c.Model)
+}
+
+// costs serves per-request cost estimates to the cost strategy.
+type costs struct {
+	e   *Engine
+	req *chat.Request
+}
+
+func (c *costs) EstimateCost(key string) (float64, bool) {
+	prov, model, ok := strings.Cut(key, "/")
+	if !ok {
+		return 0, false
+	}
+	p, ok := c.e.price(routing.Leaf{Provider: prov, Model: model, Key: key})
+	if !ok {
+		return 0, false
+	}
+	return p.Expected(c.req), true
+}
+
+// deadline is when the request must be done.
+func (e *Engine) deadline(ctx context.Context, p Policy) time.Time {
+	d := e.deps.Now().Add(p.Timeout)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
+		d = cd
+	}
+	return d
+}

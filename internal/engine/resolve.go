@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+)
+
+// Route is the router chosen for a request.
+type Route struct {
+	// Name is what x-switchyard-router reports: the router's name, "direct"
+	// or "inline".
+	Name   string
+	Router *routing.Router
+	Policy Policy
+}
+
+// Resolve picks the router for req: an inline router in the body, a
+// router named by model ("router/<name>" or "<name>"), a direct
+// "provider/model", or a bare model a provider lists. key is the caller's
+// key (nil when auth is off).
+func (e *Engine) Resolve(req *chat.Request, key *config.Key) (*Route, *Error) {
+	if raw, ok := inlineRouter(req); ok {
+		return e.resolveInline(raw, key)
+	}
+	model := req.Model
+	if model == "" {
+		return nil, &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "missing_model", Param: "model",
+			Message: "model is required: a router (router/<name>), provider/model, or a model a provider lists"}
+	}
+	name := strings.TrimPrefix(model, "router/")
+	if r, ok := e.routers[name]; ok {
+		if err := allowed(key, name); err != nil {
+			return nil, err
+		}
+		return &Route{Name: name, Router: r, Policy: PolicyFor(e.cfg.Routers[name])}, nil
+	}
+	if strings.HasPrefix(model, "router/") {
+		return nil, notFound(fmt.Sprintf("unknown router %q", name))
+	}
+	if prov, m, ok := strings.Cut(model, "/"); ok {
+		if _, ok := e.cfg.Providers[prov]; ok && m != "" {
+			if err := allowed(key, "direct"); err != nil {
+				return nil, err
+			}
+			return e.direct([]string{prov}, m), nil
+		}
+	}
+	if provs := e.bareModel[model]; len(provs) > 0 {
+		if err := allowed(key, "direct"); err != nil {
+			return nil, err
+		}
+		return e.direct(provs, model), nil
+	}
+	return nil, notFound(fmt.Sprintf("unknown model %q: not a router, a provider/model of a configured provider, or a model a provider lists", model))
+}
+
+func notFound(msg string) *Error {
+	return &Error{Status: http.StatusNotFound, Type: TypeInvalidRequest, Code: "model_not_found", Param: "model", Message: msg}
+}
+
+// direct is a fallback over the providers serving model, with default policy.
+func (e *Engine) direct(providers []string, model string) *Route {
+	r := &routing.Router{Name: "direct", Kind: "fallback", Strategy: routing.Fallback{}}
+	for _, p := range providers {
+		key := p + "/" + model
+		r.Children = append(r.Children, routing.Child{Leaf: &routing.Leaf{Provider: p, Model: model, Key: key}})
+		r.Targets = append(r.Targets, routing.TargetInfo{Key: key, Name: key, Leaf: true, Region: e.cfg.Providers[p].Region})
+	}
+	return &Route{Name: "direct", Router: r, Policy: PolicyFor(nil)}
+}
+
+// inlineRouter finds a router object in the body: "router" or "extra.router".
+func inlineRouter(req *chat.Request) (json.RawMessage, bool) {
+	if raw, ok := req.Extra["router"]; ok && len(raw) > 0 && raw[0] == '{' {
+		return raw, true
+	}
+	if raw, ok := req.Extra["extra"]; ok {
+		var extra map[string]json.RawMessage
+		if json.Unmarshal(raw, &extra) == nil {
+			if r, ok := extra["router"]; ok && len(r) > 0 && r[0] == '{' {
+				return r, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *Error) {
+	if s := e.cfg.Server.AllowInlineRouters; s != nil && !*s {
+		return nil, &Error{Status: http.StatusForbidden, Type: TypePermission, Code: "inline_router_denied",
+			Param: "router", Message: "inline routers are disabled on this gateway"}
+	}
+	if key != nil && key.AllowInline != nil && !*key.AllowInline {
+		return nil, &Error{Status: http.StatusForbidden, Type: TypePermission, Code: "inline_router_denied",
+			Param: "router", Message: fmt.Sprintf("key %q may not use inline routers", key.Name)}
+	}
+	if err := allowed(key, "inline"); err != nil {
+		return nil, err
+	}
+	rc, err := config.DecodeRouterJSON(raw, "router")
+	if err != nil {
+		return nil, BadRequest("invalid_router", "invalid inline router: "+err.Error())
+	}
+	// Inline targets may only name configured providers and routers: a
+	// caller can never supply a base URL or key (SSRF and key theft).
+	var errs config.Errors
+	e.cfg.ValidateRouter(&errs, "router", rc)
+	if len(errs) > 0 {
+		return nil, BadRequest("invalid_router", "invalid inline router: "+errs.Error())
+	}
+	if depth := inlineDepth(rc, e.cfg, 1, map[string]bool{}); depth > routing.MaxDepth {
+		return nil, BadRequest("invalid_router", fmt.Sprintf("invalid inline router: routers nest deeper than %d", routing.MaxDepth))
+	}
+	r, cerr := routing.NewCompiler(e.cfg).Inline(rc, "router")
+	if cerr != nil {
+		return nil, BadRequest("invalid_router", "invalid inline router: "+cerr.Error())
+	}
+	return &Route{Name: "inline", Router: r, Policy: PolicyFor(rc)}, nil
+}
+
+// inlineDepth measures how deep an inline router nests, through named
+// routers too.
+func inlineDepth(r *config.Router, cfg *config.Config, depth int, seen map[string]bool) int {
+	maxD := depth
+	all := append(append([]config.Target(nil), r.Targets...), r.Default...)
+	for _, route := range r.Routes {
+		all = append(all, route.Targets...)
+	}
+	for _, t := range all {
+		var d int
+		switch {
+		case t.Inline != nil:
+			d = inlineDepth(t.Inline, cfg, depth+1, seen)
+		case t.Router != "" && !seen[t.Router] && cfg.Routers[t.Router] != nil:
+			seen[t.Router] = true
+			d = inlineDepth(cfg.Routers[t.Router], cfg, depth+1, seen)
+			delete(seen, t.Router)
+		}
+		maxD = max(maxD, d)
+	}
+	return maxD
+}
+
+// allowed checks a key's router allow-list.
+func allowed(key *config.Key, router string) *Error {
+	if key == nil || len(key.Routers) == 0 || slices.Contains(key.Routers, router) {
+		return nil
+	}
+	return &Error{Status: http.StatusForbidden, Type: TypePermission, Code: "router_not_allowed",
+		Message: fmt.Sprintf("key %q may not use router %q", key.Name, router)}
+}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/store"
+)
+
+// refreshEvery is how stale a cached snapshot of shared state may get
+// before a background refresh is started. Requests never wait for it: a
+// warm request makes no store read on its hot path.
+const refreshEvery = 5 * time.Second
+
+// sharedState caches what other instances write — cooldowns, rolled-up
+// stats, in-flight counts — and writes this instance's share.
+type sharedState struct {
+	st     store.Store
+	now    func() time.Time
+	log    *slog.Logger
+	thresh int
+	cool   time.Duration
+
+	cooldowns snapshot[map[string]time.Time]
+	stats     snapshot[map[string]store.Stats] // key subject#window
+	inflight  snapshot[map[string]int64]
+
+	mu       sync.Mutex
+	failures map[string]int // consecutive failures per target, this instance
+}
+
+// snapshot is a value refreshed in the background when stale.
+type snapshot[T any] struct {
+	val        atomic.Pointer[T]
+	loadedAt   atomic.Int64
+	refreshing atomic.Bool
+}
+
+func (s *snapshot[T]) get(now time.Time, load func(context.Context) (T, error), log *slog.Logger, what string) T {
+	v := s.val.Load()
+	if now.UnixNano()-s.loadedAt.Load() > int64(refreshEvery) && s.refreshing.CompareAndSwap(false, true) {
+		refresh := func() {
+			defer s.refreshing.Store(false)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			nv, err := load(ctx)
+			if err != nil {
+				log.Warn("shared state refresh failed; serving cached values", "what", what, "err", err)
+				s.loadedAt.Store(now.UnixNano()) // back off instead of hammering a failing store
+				return
+			}
+			s.val.Store(&nv)
+			s.loadedAt.Store(now.UnixNano())
+		}
+		if v == nil {
+			refresh() // first use: load synchronously so routing sees real state
+			v = s.val.Load()
+		} else {
+			go refresh()
+		}
+	}
+	if v == nil {
+		var zero T
+		return zero
+	}
+	return *v
+}
+
+func newSharedState(st store.Store, now func() time.Time, log *slog.Logger, cd config.Cooldown) *sharedState {
+	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}}
+	if s.thresh == 0 {
+		s.thresh = 3
+	}
+	if s.cool == 0 {
+		s.cool = 30 * time.Second
+	}
+	return s
+}
+
+func (s *sharedState) coolingDown(now time.Time) map[string]time.Time {
+	return s.cooldowns.get(now, func(ctx context.Context) (map[string]time.Time, error) {
+		return s.st.Cooldowns(ctx, s.now())
+	}, s.log, "cooldowns")
+}
+
+// isCooling reports whether target is in cooldown at now.
+func (s *sharedState) isCooling(target string, now time.Time) bool {
+	until, ok := s.coolingDown(now)[target]
+	return ok && until.After(now)
+}
+
+// recordOutcome counts consecutive failures and puts a target in cooldown
+// after the threshold; a credential failure cools it down at once.
+func (s *sharedState) recordOutcome(ctx context.Context, target string, err error) {
+	if s.thresh < 0 {
+		return
+	}
+	now := s.now()
+	if err == nil {
+		s.mu.Lock()
+		had := s.failures[target]
+		delete(s.failures, target)
+		s.mu.Unlock()
+		if had > 0 && s.isCooling(target, now) {
+			_ = s.st.ClearCooldown(ctx, target)
+			s.forget(target)
+		}
+		return
+	}
+	class := provider.ClassOf(err)
+	switch class {
+	case provider.ClassInvalidRequest, provider.ClassCanceled, provider.ClassContextLength:
+		return // not the target's fault
+	}
+	s.mu.Lock()
+	s.failures[target]++
+	n := s.failures[target]
+	s.mu.Unlock()
+	if n >= s.thresh || class == provider.ClassAuth {
+		until := now.Add(s.cool)
+		if err := s.st.SetCooldown(ctx, target, until); err != nil {
+			s.log.Warn("cooldown write failed", "target", target, "err", err)
+		}
+		s.remember(target, until)
+	}
+}
+
+// remember/forget update the local snapshot at once, so this instance acts
+// on its own observation without waiting for the next refresh.
+func (s *sharedState) remember(target string, until time.Time) {
+	cur := s.coolingDown(s.now())
+	next := make(map[string]time.Time, len(cur)+1)
+	for k, v := range cur {
+		next[k] = v
+	}
+	next[target] = until
+	s.cooldowns.val.Store(&next)
+}
+
+func (s *sharedState) forget(target string) {
+	cur := s.coolingDown(s.now())
+	next := make(map[string]time.Time, len(cur))
+	for k, v := range cur {
+		if k != target {
+			next[k] = v
+		}
+	}
+	s.cooldowns.val.Store(&next)
+}
+
+// TargetStats serves rolled-up stats to strategies (routing.StatsSource).
+func (s *sharedState) TargetStats(key string, window time.Duration) (routing.TargetStats, bool) {
+	all := s.stats.get(s.now(), func(ctx context.Context) (map[string]store.Stats, error) {
+		list, err := s.st.LoadStats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]store.Stats, len(list))
+		for _, st := range list {
+			m[st.Subject+"#"+st.Window] = st
+		}
+		return m, nil
+	}, s.log, "stats")
+	st, ok := all[key+"#"+windowName(window)]
+	if !ok {
+		return routing.TargetStats{}, false
+	}
+	return routing.TargetStats{
+		Requests: st.Requests, SuccessRate: st.SuccessRate, LatencyAvgMs: st.LatencyAvgMs,
+		LatencyP50Ms: st.LatencyP50Ms, LatencyP95Ms: st.LatencyP95Ms, TTFTMs: st.TTFTMs,
+		TokensPerSec: st.TokensPerSec, CostUSD: costPerRequest(st),
+	}, true
+}
+
+func costPerRequest(st store.Stats) float64 {
+	if st.Requests == 0 {
+		return 0
+	}
+	return st.CostUSD / float64(st.Requests)
+}
+
+// windowName rounds a window to the aggregator's windows.
+func windowName(d time.Duration) string {
+	switch {
+	case d <= 5*time.Minute:
+		return "5m"
+	case d <= 15*time.Minute:
+		return "15m"
+	case d <= time.Hour:
+		return "1h"
+	default:
+		return "24h"
+	}
+}
+
+// InFlight serves shared in-flight counts to strategies (routing.LoadSource).
+func (s *sharedState) InFlight(key string) int64 {
+	return s.inflight.get(s.now(), func(ctx context.Context) (map[string]int64, error) {
+		return s.st.InFlightCounts(ctx, s.now())
+	}, s.log, "inflight")[key]
+}
+
+// inflightTTL bounds how long a crashed instance's counts linger.
+const inflightTTL = 5 * time.Minute
+
+func (s *sharedState) addInFlight(ctx context.Context, instance, target string, delta int64) {
+	if err := s.st.AddInFlight(ctx, instance, target, delta, s.now().Add(inflightTTL)); err != nil {
+		s.log.Warn("in-flight write failed", "target", target, "err", err)
+	}
+	// Reflect our own change at once.
+	cur := s.inflight.val.Load()
+	next := map[string]int64{}
+	if cur != nil {
+		for k, v := range *cur {
+			next[k] = v
+		}
+	}
+	next[target] += delta
+	s.inflight.val.Store(&next)
+}

@@ -1,0 +1,145 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+)
+
+// StreamWriter is where a committed stream goes (the HTTP layer's SSE
+// writer). Commit is called at most once, before any Chunk.
+type StreamWriter interface {
+	// Commit sends the 200 status and the response headers for res.
+	Commit(res *Result) error
+	// Chunk sends one chunk and flushes it to the caller.
+	Chunk(c *chat.Chunk) error
+	// Fail ends a committed stream with an SSE error event and no [DONE].
+	Fail(err *Error)
+	// Done ends a committed stream with [DONE].
+	Done()
+}
+
+// Stream serves a streamed request. Until the first content-bearing chunk
+// arrives nothing is sent, so a failure falls back like any other; after
+// it, a failure ends the stream with an SSE error event. The returned
+// *Error is only for a stream that never committed.
+func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Result, *Error) {
+	includeUsage := r.Chat.StreamOptions != nil && r.Chat.StreamOptions.IncludeUsage
+	var committed bool
+	res, err := e.serve(ctx, r, func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) attemptOut {
+		start := time.Now()
+		s, err := e.providers[c.Provider].Stream(ctx, call)
+		if err != nil {
+			return attemptOut{err: err}
+		}
+		defer s.Close()
+		var pending []chat.Chunk // chunks before the first content
+		var usage *chat.Usage
+		var ttft time.Duration
+		send := func(ch *chat.Chunk) error {
+			if ch.Usage != nil {
+				usage = ch.Usage
+				if len(ch.Choices) == 0 && !includeUsage {
+					return nil // the usage chunk we asked for on the caller's behalf
+				}
+			}
+			return w.Chunk(ch)
+		}
+		for s.Next() {
+			ch := s.Current()
+			if !committed {
+				if !ch.HasContent() {
+					if ch.Usage != nil {
+						usage = ch.Usage
+					}
+					pending = append(pending, copyChunk(ch))
+					continue
+				}
+				ttft = time.Since(start)
+				committed = true
+				if err := w.Commit(commitResult(ru, c)); err != nil {
+					return attemptOut{committed: true, err: err, ttft: ttft}
+				}
+				for i := range pending {
+					if err := send(&pending[i]); err != nil {
+						return attemptOut{committed: true, err: err, ttft: ttft}
+					}
+				}
+			}
+			if err := send(ch); err != nil {
+				// The caller went away; stop reading upstream.
+				return attemptOut{committed: true, usage: usage, err: err, ttft: ttft}
+			}
+		}
+		serr := s.Err()
+		if !committed {
+			if serr == nil {
+				// A clean end with no content at all: an empty answer is
+				// still an answer, so commit and close it properly.
+				committed = true
+				if err := w.Commit(commitResult(ru, c)); err != nil {
+					return attemptOut{committed: true, err: err}
+				}
+				for i := range pending {
+					_ = send(&pending[i])
+				}
+				w.Done()
+				return attemptOut{committed: true, usage: usage}
+			}
+			return attemptOut{err: serr}
+		}
+		if serr != nil {
+			w.Fail(streamFailure(serr))
+			return attemptOut{committed: true, usage: usage, err: serr, ttft: ttft, upstreamID: upstreamID(s)}
+		}
+		w.Done()
+		return attemptOut{committed: true, usage: usage, ttft: ttft, upstreamID: upstreamID(s)}
+	})
+	if committed {
+		return res, nil
+	}
+	return res, err
+}
+
+// commitResult is what the headers of a committed stream say: the target
+// serving it and the attempts so far (this one included).
+func commitResult(ru *run, c routing.Candidate) *Result {
+	res := &Result{Router: ru.route.Name, Target: c.Key, Arm: c.Arm, TraceID: ru.res.TraceID, Fallback: ru.ci > 0}
+	res.Attempts = make([]Attempt, len(ru.res.Attempts)+1)
+	copy(res.Attempts, ru.res.Attempts)
+	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK}
+	return res
+}
+
+func copyChunk(c *chat.Chunk) chat.Chunk {
+	cp := *c
+	cp.Raw = append([]byte(nil), c.Raw...)
+	cp.Choices = append([]chat.ChunkChoice(nil), c.Choices...)
+	return cp
+}
+
+func upstreamID(s provider.Stream) string {
+	if r, ok := s.(interface{ RequestID() string }); ok {
+		return r.RequestID()
+	}
+	return ""
+}
+
+// streamFailure is the SSE error event for a failure after commit.
+func streamFailure(err error) *Error {
+	var pe *provider.Error
+	e := &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "stream_interrupted",
+		Message: "the upstream stream failed after it started: " + err.Error()}
+	if errors.As(err, &pe) {
+		e.Code = string(pe.Class)
+		if pe.Class == provider.ClassTimeout {
+			e.Status, e.Type = http.StatusGatewayTimeout, TypeTimeout
+		}
+	}
+	return e
+}

@@ -1,0 +1,161 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/trace"
+)
+
+// DefaultMaxBody is the request body cap when server.max_body_bytes is unset.
+const DefaultMaxBody = 10 << 20
+
+// readChat reads and checks a chat request body.
+func (s *Server) readChat(w http.ResponseWriter, r *http.Request, eng *engine.Engine) (*chat.Request, *engine.Error) {
+	limit := eng.Config().Server.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errf(http.StatusRequestEntityTooLarge, engine.TypeInvalidRequest, "request_too_large",
+				fmt.Sprintf("request body exceeds %d bytes", limit))
+		}
+		return nil, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "unreadable_body", "cannot read request body: "+err.Error())
+	}
+	var req chat.Request
+	if err := json.Unmarshal(body, &req); err != nil {
+		var se *json.SyntaxError
+		msg := err.Error()
+		if errors.As(err, &se) {
+			msg = fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)
+		}
+		return nil, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_json", "malformed request body: "+msg)
+	}
+	if len(req.Messages) == 0 {
+		e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "missing_messages", "messages is required and must not be empty")
+		e.Param = "messages"
+		return nil, e
+	}
+	for i, m := range req.Messages {
+		switch m.Role {
+		case "system", "developer", "user", "assistant", "tool", "function":
+		default:
+			e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_role",
+				fmt.Sprintf("messages[%d].role must be system, developer, user, assistant or tool, not %q", i, m.Role))
+			e.Param = fmt.Sprintf("messages[%d].role", i)
+			return nil, e
+		}
+	}
+	return &req, nil
+}
+
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
+	start := s.opts.Now()
+	eng := s.src.Engine()
+	id, ok := s.auth(w, r, eng)
+	if !ok {
+		return
+	}
+	rid := requestID(r)
+	w.Header().Set("x-request-id", rid)
+	req, perr := s.readChat(w, r, eng)
+	if perr != nil {
+		writeError(w, perr)
+		s.logRequest(r, rid, nil, perr.Status, start, perr)
+		return
+	}
+	traceID := trace.NewTraceID(start)
+	ctx := trace.WithTraceID(r.Context(), traceID)
+	er := &engine.Request{Chat: req, ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng), TraceID: traceID}
+	if req.Stream {
+		sw := &sseWriter{w: w, rc: http.NewResponseController(w)}
+		res, err := eng.Stream(ctx, er, sw)
+		if err != nil {
+			setRoutingHeaders(w.Header(), res, err.Attempts)
+			writeError(w, err)
+			s.logRequest(r, rid, res, err.Status, start, err)
+			return
+		}
+		s.logRequest(r, rid, res, http.StatusOK, start, sw.failed)
+		return
+	}
+	res, err := eng.Complete(ctx, er)
+	if err != nil {
+		setRoutingHeaders(w.Header(), res, err.Attempts)
+		writeError(w, err)
+		s.logRequest(r, rid, res, err.Status, start, err)
+		return
+	}
+	h := w.Header()
+	setRoutingHeaders(h, res, res.Attempts)
+	h.Set("x-switchyard-cost-usd", strconv.FormatFloat(res.CostUSD, 'f', -1, 64))
+	h.Set("Content-Type", "application/json")
+	body := res.Response.Raw
+	if body == nil {
+		res.Response.Object = "chat.completion"
+		body, _ = json.Marshal(res.Response)
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	s.logRequest(r, rid, res, http.StatusOK, start, nil)
+}
+
+// setRoutingHeaders writes the x-switchyard-* headers of DESIGN §3.
+func setRoutingHeaders(h http.Header, res *engine.Result, attempts []engine.Attempt) {
+	if res == nil {
+		return
+	}
+	h.Set("x-switchyard-router", res.Router)
+	if res.Target != "" {
+		h.Set("x-switchyard-target", res.Target)
+	}
+	h.Set("x-switchyard-attempts", strconv.Itoa(len(attempts)))
+	h.Set("x-switchyard-fallback", strconv.FormatBool(res.Fallback))
+	if res.TraceID != "" {
+		h.Set("x-switchyard-trace-id", res.TraceID)
+	}
+	if res.Arm != "" {
+		h.Set("x-switchyard-arm", res.Arm)
+	}
+	if res.UpstreamRequestID != "" {
+		h.Set("x-upstream-request-id", res.UpstreamRequestID)
+	}
+}
+
+// logRequest writes the one log line per request. Never a credential, never
+// a prompt.
+func (s *Server) logRequest(r *http.Request, rid string, res *engine.Result, status int, start time.Time, err error) {
+	attrs := []any{"request_id", rid, "method", r.Method, "path", r.URL.Path, "status", status,
+		"latency_ms", s.opts.Now().Sub(start).Milliseconds()}
+	if res != nil {
+		attrs = append(attrs, "router", res.Router, "target", res.Target, "attempts", len(res.Attempts),
+			"fallback", res.Fallback, "cost_usd", res.CostUSD, "trace_id", res.TraceID)
+		if res.Arm != "" {
+			attrs = append(attrs, "arm", res.Arm)
+		}
+		if len(res.Attempts) > 1 || err != nil {
+			var tried []string
+			for _, a := range res.Attempts {
+				tried = append(tried, fmt.Sprintf("%s:%d:%s:%dms", a.Target, a.Status, a.Class, a.Ms))
+			}
+			attrs = append(attrs, "tried", strings.Join(tried, ","))
+		}
+	}
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+		s.opts.Logger.Warn("request", attrs...)
+		return
+	}
+	s.opts.Logger.Info("request", attrs...)
+}

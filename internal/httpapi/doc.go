@@ -1,0 +1,8 @@
+// Package httpapi is the gateway's OpenAI-compatible HTTP surface (DESIGN
+// §3): chat completions (streamed and not), models, routing explain,
+// metrics, admin config and health. It authenticates, parses, maps engine
+// results and errors to responses and headers, and logs one line per
+// request. The same handler serves the local server and Lambda.
+//
+// It must not route or call providers itself: that is package engine.
+package httpapi

@@ -1,0 +1,277 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/trace"
+)
+
+// caller locates the caller for geo routing: CloudFront viewer headers when
+// trusted, else the gateway's own region.
+func (s *Server) caller(r *http.Request, eng *engine.Engine) routing.Location {
+	region := eng.Config().Server.Region
+	if region == "" {
+		region = s.opts.Region
+	}
+	var loc routing.Location
+	if rl, ok := routing.RegionLocation(region); ok {
+		loc = rl
+	}
+	loc.Region = region
+	if !eng.Config().Server.TrustGeoHeaders {
+		return loc
+	}
+	if cc := r.Header.Get("CloudFront-Viewer-Country"); cc != "" {
+		loc.Country = strings.ToUpper(cc)
+		if cl, ok := routing.CountryLocation(loc.Country); ok {
+			loc.Lat, loc.Lon, loc.Known = cl.Lat, cl.Lon, true
+		}
+	}
+	lat, err1 := strconv.ParseFloat(r.Header.Get("CloudFront-Viewer-Latitude"), 64)
+	lon, err2 := strconv.ParseFloat(r.Header.Get("CloudFront-Viewer-Longitude"), 64)
+	if err1 == nil && err2 == nil && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
+		loc.Lat, loc.Lon, loc.Known = lat, lon, true
+	}
+	return loc
+}
+
+type modelEntry struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+}
+
+func (s *Server) models(w http.ResponseWriter, r *http.Request) {
+	eng := s.src.Engine()
+	if _, ok := s.auth(w, r, eng); !ok {
+		return
+	}
+	routers, models := eng.Models()
+	data := make([]modelEntry, 0, len(routers)+len(models))
+	for _, name := range routers {
+		data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard"})
+	}
+	for _, m := range models {
+		owner, _, _ := strings.Cut(m, "/")
+		data = append(data, modelEntry{ID: m, Object: "model", OwnedBy: owner})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+}
+
+func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
+	eng := s.src.Engine()
+	id, ok := s.auth(w, r, eng)
+	if !ok {
+		return
+	}
+	req, perr := s.readChat(w, r, eng)
+	if perr != nil {
+		writeError(w, perr)
+		return
+	}
+	rid := requestID(r)
+	er := &engine.Request{Chat: req, ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng),
+		TraceID: trace.TraceIDFrom(r.Context())}
+	plan, err := eng.Explain(r.Context(), er)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, plan)
+}
+
+// metricsView is one subject's figures in GET /v1/metrics.
+type metricsView struct {
+	Requests     int64            `json:"requests"`
+	SuccessRate  float64          `json:"success_rate"`
+	Latency      latencyView      `json:"latency_ms"`
+	TTFTMs       float64          `json:"ttft_ms"`
+	TokensPerSec float64          `json:"tokens_per_sec"`
+	CostUSD      float64          `json:"cost_usd"`
+	Fallbacks    int64            `json:"fallbacks"`
+	FallbackRate float64          `json:"fallback_rate"`
+	Errors       map[string]int64 `json:"errors,omitempty"`
+}
+
+type latencyView struct {
+	Avg float64 `json:"avg"`
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+}
+
+func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
+	eng := s.src.Engine()
+	if _, ok := s.auth(w, r, eng); !ok {
+		return
+	}
+	if s.opts.Store == nil {
+		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "metrics_unavailable", "this gateway has no metrics store"))
+		return
+	}
+	window := r.URL.Query().Get("window")
+	if window == "" {
+		window = "15m"
+	}
+	switch window {
+	case "5m", "15m", "1h", "24h":
+	default:
+		e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_window", "window must be 5m, 15m, 1h or 24h")
+		e.Param = "window"
+		writeError(w, e)
+		return
+	}
+	if s.opts.AggregateOnRead != nil {
+		if err := s.opts.AggregateOnRead(r.Context()); err != nil {
+			s.opts.Logger.Warn("metrics aggregation failed", "err", err)
+		}
+	}
+	stats, err := s.opts.Store.LoadStats(r.Context())
+	if err != nil {
+		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "metrics_unavailable", "cannot read metrics: "+err.Error()))
+		return
+	}
+	targets, routers := map[string]metricsView{}, map[string]metricsView{}
+	var updated string
+	for _, st := range stats {
+		if st.Window != window {
+			continue
+		}
+		v := metricsView{Requests: st.Requests, SuccessRate: st.SuccessRate,
+			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms},
+			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
+			FallbackRate: st.FallbackRate, Errors: st.Errors}
+		if name, ok := strings.CutPrefix(st.Subject, "router/"); ok {
+			routers[name] = v
+		} else {
+			targets[st.Subject] = v
+		}
+		if u := st.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"); u > updated {
+			updated = u
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"window": window, "updated_at": updated, "targets": targets, "routers": routers})
+}
+
+// Admin applies config changes: validated against the whole config, then
+// stored, then served. Implemented by package configsource.
+type Admin interface {
+	Get(ctx context.Context, kind, name string) (any, error)
+	List(ctx context.Context, kind string) (map[string]any, error)
+	Put(ctx context.Context, kind, name string, doc any) error
+	Delete(ctx context.Context, kind, name string) error
+}
+
+// ErrInvalid wraps a config validation failure from Admin.Put.
+var ErrInvalid = errors.New("invalid config")
+
+var adminKinds = map[string]string{
+	"routers": store.KindRouter, "providers": store.KindProvider, "budgets": store.KindBudget,
+	"keys": store.KindKey, "admin_keys": store.KindAdminKey, "models": store.KindModel,
+}
+
+func (s *Server) adminAuth(w http.ResponseWriter, r *http.Request) (string, bool) {
+	eng := s.src.Engine()
+	id, ok := s.auth(w, r, eng)
+	if !ok {
+		return "", false
+	}
+	if !id.admin {
+		writeError(w, errf(http.StatusForbidden, engine.TypePermission, "admin_required", "the admin API needs an admin key"))
+		return "", false
+	}
+	kind, ok := adminKinds[r.PathValue("kind")]
+	if !ok {
+		writeError(w, errf(http.StatusNotFound, engine.TypeNotFound, "unknown_kind", "admin kinds: routers, providers, budgets, keys, admin_keys, models"))
+		return "", false
+	}
+	if s.opts.Admin == nil {
+		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "admin_unavailable", "this gateway has no config store"))
+		return "", false
+	}
+	return kind, true
+}
+
+func (s *Server) adminList(w http.ResponseWriter, r *http.Request) {
+	kind, ok := s.adminAuth(w, r)
+	if !ok {
+		return
+	}
+	items, err := s.opts.Admin.List(r.Context(), kind)
+	if err != nil {
+		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
+		return
+	}
+	names := make([]string, 0, len(items))
+	for k := range items {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	writeJSON(w, http.StatusOK, map[string]any{"kind": r.PathValue("kind"), "names": names, "items": items})
+}
+
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	kind, ok := s.adminAuth(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	switch r.Method {
+	case http.MethodGet:
+		doc, err := s.opts.Admin.Get(r.Context(), kind, name)
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, errf(http.StatusNotFound, engine.TypeNotFound, "not_found", kind+" "+name+" not found"))
+			return
+		}
+		if err != nil {
+			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, doc)
+	case http.MethodPut:
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+		if err != nil {
+			writeError(w, errf(http.StatusRequestEntityTooLarge, engine.TypeInvalidRequest, "request_too_large", "admin documents are limited to 1 MiB"))
+			return
+		}
+		var doc any
+		if err := json.Unmarshal(body, &doc); err != nil {
+			writeError(w, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_json", "malformed JSON: "+err.Error()))
+			return
+		}
+		if err := s.opts.Admin.Put(r.Context(), kind, name, doc); err != nil {
+			if errors.Is(err, ErrInvalid) {
+				writeError(w, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error()))
+				return
+			}
+			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"kind": r.PathValue("kind"), "name": name, "status": "stored"})
+	case http.MethodDelete:
+		err := s.opts.Admin.Delete(r.Context(), kind, name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			writeError(w, errf(http.StatusNotFound, engine.TypeNotFound, "not_found", kind+" "+name+" not found"))
+		case errors.Is(err, ErrInvalid):
+			writeError(w, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error()))
+		case err != nil:
+			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"kind": r.PathValue("kind"), "name": name, "status": "deleted"})
+		}
+	default:
+		w.Header().Set("Allow", "GET, PUT, DELETE")
+		writeError(w, errf(http.StatusMethodNotAllowed, engine.TypeInvalidRequest, "method_not_allowed", "use GET, PUT or DELETE"))
+	}
+}

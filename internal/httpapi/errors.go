@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/switchyard-llm/switchyard/internal/engine"
+)
+
+// errorBody is OpenAI's error envelope plus the attempts made.
+type errorBody struct {
+	Error errorFields `json:"error"`
+}
+
+type errorFields struct {
+	Message  string           `json:"message"`
+	Type     string           `json:"type"`
+	Code     string           `json:"code"`
+	Param    *string          `json:"param"`
+	Attempts []engine.Attempt `json:"attempts,omitempty"`
+}
+
+func fields(e *engine.Error) errorFields {
+	f := errorFields{Message: e.Message, Type: e.Type, Code: e.Code, Attempts: e.Attempts}
+	if e.Param != "" {
+		p := e.Param
+		f.Param = &p
+	}
+	return f
+}
+
+// writeError sends e as OpenAI's error envelope with e's status.
+func writeError(w http.ResponseWriter, e *engine.Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	status := e.Status
+	if status == 499 {
+		status = http.StatusBadRequest // nobody is listening; keep the status standard
+	}
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(errorBody{Error: fields(e)})
+}
+
+func errf(status int, typ, code, msg string) *engine.Error {
+	return &engine.Error{Status: status, Type: typ, Code: code, Message: msg}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

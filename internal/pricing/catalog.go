@@ -1,0 +1,206 @@
+package pricing
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed catalog.yaml
+var catalogYAML []byte
+
+// Catalog holds list prices per provider type and per-deployment overrides.
+// It is immutable after construction and safe for concurrent use.
+type Catalog struct {
+	// prices maps provider type -> model id or family -> price.
+	prices map[string]map[string]Price
+	// overrides maps provider name -> model -> the fields a config set.
+	overrides map[string]map[string]override
+}
+
+// typeAliases lists provider types priced under another type's table.
+var typeAliases = map[string]string{
+	// An OpenAI-compatible upstream serving an OpenAI model name is assumed
+	// to charge OpenAI's list price; anything else it serves is unknown
+	// unless overridden.
+	"openai-compatible": "openai",
+}
+
+// bedrockRegionPrefixes are the cross-region inference profile prefixes
+// ("us.anthropic.claude-...") that route the same model through another
+// region set. The catalog keeps one price per model for all of them.
+var bedrockRegionPrefixes = map[string]bool{
+	"us": true, "us-gov": true, "eu": true, "apac": true,
+	"jp": true, "au": true, "ca": true, "global": true,
+}
+
+var defaultCatalog = sync.OnceValue(func() *Catalog {
+	c, err := parseCatalog(catalogYAML)
+	if err != nil {
+		// TestEmbeddedCatalogParses fails on this. At run time an empty
+		// catalog only means "no built-in price", never a crash.
+		return &Catalog{}
+	}
+	return c
+})
+
+// Default returns the embedded catalog, parsed once.
+func Default() *Catalog { return defaultCatalog() }
+
+// entry is one model in catalog.yaml.
+type entry struct {
+	Input           float64 `yaml:"input_per_mtok"`
+	Output          float64 `yaml:"output_per_mtok"`
+	CachedInput     float64 `yaml:"cached_input_per_mtok"`
+	CacheWrite      float64 `yaml:"cache_write_per_mtok"`
+	ContextWindow   int     `yaml:"context_window"`
+	MaxOutputTokens int     `yaml:"max_output_tokens"`
+}
+
+// parseCatalog decodes and validates a catalog document, reporting every
+// bad entry rather than the first.
+func parseCatalog(doc []byte) (*Catalog, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(doc))
+	dec.KnownFields(true) // a misspelt field must not silently price at 0
+	var raw map[string]map[string]entry
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("pricing: decode catalog: %w", err)
+	}
+	var errs []error
+	prices := make(map[string]map[string]Price, len(raw))
+	for typ, models := range raw {
+		prices[typ] = make(map[string]Price, len(models))
+		for model, e := range models {
+			if err := e.validate(); err != nil {
+				errs = append(errs, fmt.Errorf("pricing: catalog %s.%s: %w", typ, model, err))
+				continue
+			}
+			prices[typ][model] = Price{
+				InputPerMTok:       e.Input,
+				OutputPerMTok:      e.Output,
+				CachedInputPerMTok: e.CachedInput,
+				CacheWritePerMTok:  e.CacheWrite,
+				ContextWindow:      e.ContextWindow,
+				MaxOutputTokens:    e.MaxOutputTokens,
+			}
+		}
+	}
+	if len(errs) > 0 {
+		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+		return nil, errors.Join(errs...)
+	}
+	return &Catalog{prices: prices}, nil
+}
+
+func (e entry) validate() error {
+	switch {
+	case e.Input <= 0:
+		return errors.New("input_per_mtok must be > 0")
+	case e.Output <= 0:
+		return errors.New("output_per_mtok must be > 0")
+	case e.CachedInput < 0 || e.CachedInput > e.Input:
+		return errors.New("cached_input_per_mtok must be between 0 and input_per_mtok")
+	case e.CacheWrite < 0:
+		return errors.New("cache_write_per_mtok must not be negative")
+	case e.ContextWindow <= 0:
+		return errors.New("context_window must be > 0")
+	case e.MaxOutputTokens <= 0 || e.MaxOutputTokens > e.ContextWindow:
+		return errors.New("max_output_tokens must be > 0 and at most context_window")
+	}
+	return nil
+}
+
+// Lookup finds the price for a model served by a provider named
+// providerName of type providerType. In order:
+//
+//  1. an override for "providerName/model" (the model as given, then with
+//     the normalisation of step 2), laid over whatever the catalog has;
+//  2. the catalog table of providerType ("openai-compatible" uses
+//     "openai"), after normalising the model: Bedrock drops an ARN's path
+//     and a cross-region prefix (us., eu., apac., global., ...), Gemini
+//     drops "models/";
+//  3. the exact model id, then the longest catalog key that is a prefix of
+//     it ending at a '-', '@' or ':' (gpt-4o-2024-08-06 -> gpt-4o,
+//     claude-sonnet-4-5@20250929 -> claude-sonnet-4-5); a model with
+//     upper-case letters is retried in lower case.
+//
+// ok is false when no price is known: neither the catalog nor an override
+// setting both input and output prices. The Price returned then may still
+// carry limits an override set.
+func (c *Catalog) Lookup(providerType, providerName, model string) (Price, bool) {
+	name := normalize(providerType, model)
+	base, ok := c.builtin(providerType, name)
+	if o, has := c.override(providerName, model, name); has {
+		return o.apply(base), ok || o.pricesSet()
+	}
+	return base, ok
+}
+
+func (c *Catalog) builtin(providerType, name string) (Price, bool) {
+	if alias, ok := typeAliases[providerType]; ok {
+		providerType = alias
+	}
+	models := c.prices[providerType]
+	if len(models) == 0 {
+		return Price{}, false
+	}
+	if p, ok := match(models, name); ok {
+		return p, true
+	}
+	if hasUpper(name) {
+		return match(models, strings.ToLower(name))
+	}
+	return Price{}, false
+}
+
+// match tries name, then its prefixes at '-', '@' and ':' boundaries from
+// the longest down. Slicing name allocates nothing.
+func match(models map[string]Price, name string) (Price, bool) {
+	if p, ok := models[name]; ok {
+		return p, true
+	}
+	for i := len(name) - 1; i > 0; i-- {
+		switch name[i] {
+		case '-', '@', ':':
+			if p, ok := models[name[:i]]; ok {
+				return p, true
+			}
+		}
+	}
+	return Price{}, false
+}
+
+// normalize strips what names a route rather than a model.
+func normalize(providerType, model string) string {
+	switch providerType {
+	case "bedrock":
+		// arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0 and
+		// .../inference-profile/us.amazon.nova-pro-v1:0 name the model last.
+		if strings.HasPrefix(model, "arn:") {
+			if i := strings.LastIndexByte(model, '/'); i >= 0 {
+				model = model[i+1:]
+			}
+		}
+		if i := strings.IndexByte(model, '.'); i > 0 && bedrockRegionPrefixes[model[:i]] {
+			model = model[i+1:]
+		}
+	case "gemini":
+		model = strings.TrimPrefix(model, "models/")
+	}
+	return model
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,186 @@
+package pricing
+
+import (
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestEmbeddedCatalogParses(t *testing.T) {
+	c, err := parseCatalog(catalogYAML)
+	if err != nil {
+		t.Fatalf("catalog.yaml: %v", err)
+	}
+	for typ, models := range c.prices {
+		for model, p := range models {
+			t.Run(typ+"/"+model, func(t *testing.T) {
+				if p.InputPerMTok <= 0 || p.OutputPerMTok <= 0 {
+					t.Errorf("input %v, output %v per MTok; want both > 0", p.InputPerMTok, p.OutputPerMTok)
+				}
+				if p.ContextWindow <= 0 || p.MaxOutputTokens <= 0 {
+					t.Errorf("context window %d, max output %d; want both > 0", p.ContextWindow, p.MaxOutputTokens)
+				}
+				if model != strings.TrimSpace(model) || model != strings.ToLower(model) {
+					t.Errorf("key %q must be trimmed lower case to be found", model)
+				}
+			})
+		}
+	}
+	if len(Default().prices) == 0 {
+		t.Error("Default() is empty")
+	}
+	if Default() != Default() {
+		t.Error("Default() parsed the catalog more than once")
+	}
+}
+
+// TestCatalogCoverage pins the models the gateway promises to price out of
+// the box, in the form a caller names them.
+func TestCatalogCoverage(t *testing.T) {
+	want := map[string][]string{
+		"openai": {"gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
+			"gpt-4o", "gpt-4o-mini", "o3", "o4-mini"},
+		"anthropic": {"claude-opus-4-1", "claude-opus-4", "claude-sonnet-4-5", "claude-sonnet-4",
+			"claude-3-7-sonnet", "claude-haiku-4-5", "claude-3-5-haiku"},
+		"gemini": {"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash"},
+		"bedrock": {"anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-3-5-sonnet-20241022-v2:0",
+			"anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-pro-v1:0", "amazon.nova-lite-v1:0",
+			"amazon.nova-micro-v1:0", "meta.llama3-1-70b-instruct-v1:0"},
+	}
+	for typ, models := range want {
+		for _, model := range models {
+			t.Run(typ+"/"+model, func(t *testing.T) {
+				if _, ok := Default().Lookup(typ, typ, model); !ok {
+					t.Errorf("no price for %s model %s", typ, model)
+				}
+			})
+		}
+	}
+}
+
+func TestParseCatalogRejects(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"not yaml", "openai: [", "decode catalog"},
+		{"unknown field", "openai:\n  m: {input_per_mtok: 1, output_per_mtok: 2, context_window: 10, max_output_tokens: 5, input_price: 3}",
+			"input_price"},
+		{"no input price", "openai:\n  m: {output_per_mtok: 2, context_window: 10, max_output_tokens: 5}", "openai.m: input_per_mtok"},
+		{"negative output", "openai:\n  m: {input_per_mtok: 1, output_per_mtok: -2, context_window: 10, max_output_tokens: 5}",
+			"openai.m: output_per_mtok"},
+		{"cache read above input", "anthropic:\n  m: {input_per_mtok: 1, cached_input_per_mtok: 2, output_per_mtok: 2, context_window: 10, max_output_tokens: 5}",
+			"anthropic.m: cached_input_per_mtok"},
+		{"no context window", "gemini:\n  m: {input_per_mtok: 1, output_per_mtok: 2, max_output_tokens: 5}", "gemini.m: context_window"},
+		{"output above context", "gemini:\n  m: {input_per_mtok: 1, output_per_mtok: 2, context_window: 10, max_output_tokens: 50}",
+			"gemini.m: max_output_tokens"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseCatalog([]byte(tt.doc))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parseCatalog error = %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	c := Default()
+	price := func(typ, model string) Price {
+		t.Helper()
+		p, ok := c.prices[typ][model]
+		if !ok {
+			t.Fatalf("catalog has no %s/%s", typ, model)
+		}
+		return p
+	}
+	tests := []struct {
+		name, typ, model string
+		want             Price
+		ok               bool
+	}{
+		{"exact", "openai", "gpt-4o", price("openai", "gpt-4o"), true},
+		{"dated snapshot", "openai", "gpt-4o-2024-08-06", price("openai", "gpt-4o"), true},
+		{"snapshot priced apart wins over its family", "openai", "gpt-4o-2024-05-13", price("openai", "gpt-4o-2024-05-13"), true},
+		{"longest prefix", "openai", "gpt-4o-mini-2024-07-18", price("openai", "gpt-4o-mini"), true},
+		{"pro is not its base model", "openai", "gpt-5-pro-2025-10-06", price("openai", "gpt-5-pro"), true},
+		{"variant of a family", "openai", "gpt-5-codex", price("openai", "gpt-5"), true},
+		{"no match inside a word", "openai", "gpt-4omega", Price{}, false},
+		{"a dot is not a boundary", "openai", "gpt-4o.1", Price{}, false},
+		{"openai-compatible uses openai", "openai-compatible", "gpt-4.1-mini", price("openai", "gpt-4.1-mini"), true},
+		{"openai-compatible other model", "openai-compatible", "llama-3.3-70b-versatile", Price{}, false},
+		{"upper case", "openai", "GPT-4o", price("openai", "gpt-4o"), true},
+		{"anthropic dated", "anthropic", "claude-sonnet-4-5-20250929", price("anthropic", "claude-sonnet-4-5"), true},
+		{"anthropic alias", "anthropic", "claude-3-7-sonnet-latest", price("anthropic", "claude-3-7-sonnet"), true},
+		{"opus 4.1 is not opus 4", "anthropic", "claude-opus-4-1-20250805", price("anthropic", "claude-opus-4-1"), true},
+		{"opus 4.5 is not opus 4", "anthropic", "claude-opus-4-5-20251101", price("anthropic", "claude-opus-4-5"), true},
+		{"opus 4 snapshot", "anthropic", "claude-opus-4-20250514", price("anthropic", "claude-opus-4"), true},
+		{"vertex @ version", "anthropic", "claude-sonnet-4-5@20250929", price("anthropic", "claude-sonnet-4-5"), true},
+		{"gemini preview", "gemini", "gemini-2.5-flash-preview-09-2025", price("gemini", "gemini-2.5-flash"), true},
+		{"gemini lite is not flash", "gemini", "gemini-2.5-flash-lite-preview-06-17", price("gemini", "gemini-2.5-flash-lite"), true},
+		{"gemini resource name", "gemini", "models/gemini-2.5-pro", price("gemini", "gemini-2.5-pro"), true},
+		{"bedrock id", "bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0", price("bedrock", "anthropic.claude-sonnet-4-5"), true},
+		{"bedrock v2", "bedrock", "anthropic.claude-3-5-sonnet-20241022-v2:0", price("bedrock", "anthropic.claude-3-5-sonnet"), true},
+		{"bedrock nova", "bedrock", "amazon.nova-micro-v1:0", price("bedrock", "amazon.nova-micro"), true},
+		{"bedrock llama", "bedrock", "meta.llama3-1-70b-instruct-v1:0", price("bedrock", "meta.llama3-1-70b-instruct"), true},
+		{"bedrock foundation model arn", "bedrock", "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0",
+			price("bedrock", "amazon.nova-pro"), true},
+		{"bedrock inference profile arn", "bedrock",
+			"arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0",
+			price("bedrock", "anthropic.claude-3-haiku"), true},
+		{"anthropic name under bedrock", "bedrock", "claude-sonnet-4-5", Price{}, false},
+		{"region prefix only on bedrock", "anthropic", "us.claude-sonnet-4-5", Price{}, false},
+		{"unknown type", "mock", "gpt-4o", Price{}, false},
+		{"empty model", "openai", "", Price{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := c.Lookup(tt.typ, "p", tt.model)
+			if ok != tt.ok || got != tt.want {
+				t.Errorf("Lookup(%q, %q) = %+v, %v; want %+v, %v", tt.typ, tt.model, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestLookupBedrockRegionPrefixes(t *testing.T) {
+	ids := []string{
+		"anthropic.claude-sonnet-4-5-20250929-v1:0",
+		"anthropic.claude-3-haiku-20240307-v1:0",
+		"amazon.nova-lite-v1:0",
+		"meta.llama3-1-70b-instruct-v1:0",
+	}
+	for _, id := range ids {
+		want, ok := Default().Lookup("bedrock", "bedrock-us", id)
+		if !ok {
+			t.Fatalf("no price for %s", id)
+		}
+		for _, region := range []string{"us", "eu", "apac", "global", "us-gov", "jp", "au", "ca"} {
+			t.Run(region+"."+id, func(t *testing.T) {
+				got, ok := Default().Lookup("bedrock", "bedrock-us", region+"."+id)
+				if !ok || got != want {
+					t.Errorf("Lookup(%s.%s) = %+v, %v; want %+v", region, id, got, ok, want)
+				}
+			})
+		}
+	}
+}
+
+func TestLookupConcurrent(t *testing.T) {
+	c := Default().WithOverrides(overrides(map[string]float64{"openai/gpt-4o": 1}))
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 200; j++ {
+				if p, ok := c.Lookup("openai", "openai", "gpt-4o"); !ok || p.InputPerMTok != 1 {
+					t.Errorf("Lookup = %+v, %v", p, ok)
+					return
+				}
+				_, _ = c.Lookup("bedrock", "b", "us.amazon.nova-pro-v1:0")
+			}
+		}()
+	}
+	wg.Wait()
+}

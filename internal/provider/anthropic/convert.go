@@ -1,0 +1,345 @@
+package anthropic
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+)
+
+// defaultMaxTokens is sent when the caller sets no output limit: Anthropic
+// requires max_tokens, OpenAI does not.
+const defaultMaxTokens = 4096
+
+// maxTemperature is Anthropic's upper bound; OpenAI allows up to 2.
+const maxTemperature = 1.0
+
+// passthroughKeys are the top-level request keys (as a caller or a router
+// target's params send them) that are Anthropic parameters and go into the
+// body as they are. Any other unknown top-level key is dropped: Anthropic
+// rejects fields it does not know, and OpenAI callers send many.
+var passthroughKeys = []string{
+	"thinking", "top_k", "service_tier", "output_config",
+	"context_management", "container", "mcp_servers",
+}
+
+// reservedKeys cannot come from extra.anthropic: the gateway owns them.
+var reservedKeys = map[string]bool{"model": true, "messages": true, "stream": true}
+
+// anthropicServiceTiers are the service_tier values Anthropic accepts. An
+// OpenAI tier name ("default", "flex", "priority") means nothing there.
+var anthropicServiceTiers = map[string]bool{"auto": true, "standard_only": true}
+
+// buildBody translates req into the JSON body of POST /v1/messages for model.
+// A request Anthropic cannot honour is an *provider.Error of
+// ClassInvalidRequest, status 400, naming the offending parameter.
+func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
+	if err := rejectUnsupported(req); err != nil {
+		return nil, err
+	}
+	system, msgs, err := convertMessages(req.Messages)
+	if err != nil {
+		return nil, err
+	}
+	maxTokens, err := outputLimit(req)
+	if err != nil {
+		return nil, err
+	}
+	mr := messagesRequest{
+		Model:         model,
+		System:        system,
+		Messages:      msgs,
+		MaxTokens:     maxTokens,
+		Temperature:   clampTemperature(req.Temperature),
+		TopP:          req.TopP,
+		StopSequences: req.Stop,
+		Stream:        stream,
+	}
+	if mr.Tools, err = convertTools(req.Tools); err != nil {
+		return nil, err
+	}
+	if mr.ToolChoice, err = convertToolChoice(req.ToolChoice, req.ParallelToolCalls, len(mr.Tools) > 0); err != nil {
+		return nil, err
+	}
+	if mr.OutputConfig, err = convertResponseFormat(req.ResponseFormat); err != nil {
+		return nil, err
+	}
+	if req.User != "" {
+		mr.Metadata = &metadata{UserID: req.User}
+	}
+
+	fields, err := toFields(mr)
+	if err != nil {
+		return nil, fmt.Errorf("anthropic: encode request: %w", err)
+	}
+	params, err := providerParams(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := mergeParams(fields, params); err != nil {
+		return nil, err
+	}
+	if maxTokens == 0 {
+		fields["max_tokens"] = defaultLimit(fields["thinking"])
+	}
+	// Keys are written sorted (encoding/json sorts maps): golden files and
+	// upstream logs stay stable.
+	return json.Marshal(fields)
+}
+
+// invalid is a request the caller must change: 400, never retried.
+func invalid(param, format string, args ...any) *provider.Error {
+	msg := fmt.Sprintf(format, args...)
+	if param != "" {
+		msg = param + ": " + msg
+	}
+	return &provider.Error{
+		Class:   provider.ClassInvalidRequest,
+		Status:  http.StatusBadRequest,
+		Type:    "invalid_request_error",
+		Param:   param,
+		Message: "anthropic: " + msg,
+	}
+}
+
+// rejectUnsupported refuses the OpenAI parameters that change the shape of
+// the answer a caller reads, since Anthropic cannot produce it: returning one
+// choice to a caller that asked for three, or no logprobs to one that reads
+// them, would break the caller quietly. Sampling hints Anthropic lacks (seed,
+// penalties, logit_bias) are dropped instead; see docs/providers/anthropic.md.
+func rejectUnsupported(req *chat.Request) error {
+	if req.N != nil && *req.N > 1 {
+		return invalid("n", "only n=1 is supported (Anthropic returns one choice)")
+	}
+	var logprobs bool
+	if raw, ok := req.Extra["logprobs"]; ok && json.Unmarshal(raw, &logprobs) == nil && logprobs {
+		return invalid("logprobs", "not supported by Anthropic")
+	}
+	var top float64
+	if raw, ok := req.Extra["top_logprobs"]; ok && json.Unmarshal(raw, &top) == nil && top > 0 {
+		return invalid("top_logprobs", "not supported by Anthropic")
+	}
+	var modalities []string
+	if raw, ok := req.Extra["modalities"]; ok && json.Unmarshal(raw, &modalities) == nil {
+		for _, m := range modalities {
+			if m != "text" {
+				return invalid("modalities", "only text output is supported, not %q", m)
+			}
+		}
+	}
+	if raw, ok := req.Extra["audio"]; ok && !isNull(raw) {
+		return invalid("audio", "audio output is not supported by Anthropic")
+	}
+	return nil
+}
+
+// outputLimit is max_completion_tokens, else max_tokens, else 0 (unset).
+func outputLimit(req *chat.Request) (int, error) {
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"max_completion_tokens", req.MaxCompletionTokens}, {"max_tokens", req.MaxTokens}} {
+		if f.v == nil {
+			continue
+		}
+		if *f.v < 1 {
+			return 0, invalid(f.name, "must be at least 1")
+		}
+		return *f.v, nil
+	}
+	return 0, nil
+}
+
+// defaultLimit is max_tokens when the caller set none: defaultMaxTokens, or
+// room for the answer above an extended-thinking budget, which Anthropic
+// requires to be below max_tokens.
+func defaultLimit(thinking json.RawMessage) json.RawMessage {
+	n := defaultMaxTokens
+	var t struct {
+		BudgetTokens int `json:"budget_tokens"`
+	}
+	if thinking != nil && json.Unmarshal(thinking, &t) == nil && t.BudgetTokens >= n {
+		n = t.BudgetTokens + defaultMaxTokens
+	}
+	b, _ := json.Marshal(n)
+	return b
+}
+
+func clampTemperature(t *float64) *float64 {
+	if t != nil && *t > maxTemperature {
+		return chat.Ptr(maxTemperature)
+	}
+	return t
+}
+
+// convertTools maps OpenAI function tools to Anthropic client tools.
+func convertTools(tools []chat.Tool) ([]tool, error) {
+	if len(tools) == 0 {
+		return nil, nil
+	}
+	out := make([]tool, 0, len(tools))
+	for i, t := range tools {
+		if t.Type != "" && t.Type != "function" {
+			return nil, invalid(fmt.Sprintf("tools[%d].type", i), "only function tools are supported, not %q", t.Type)
+		}
+		if t.Function.Name == "" {
+			return nil, invalid(fmt.Sprintf("tools[%d].function.name", i), "is required")
+		}
+		schema := t.Function.Parameters
+		if len(schema) == 0 || isNull(schema) {
+			// Anthropic requires input_schema; OpenAI allows a function
+			// without parameters.
+			schema = json.RawMessage(`{"type":"object","properties":{}}`)
+		}
+		out = append(out, tool{
+			Name:        t.Function.Name,
+			Description: t.Function.Description,
+			InputSchema: schema,
+			Strict:      t.Function.Strict,
+		})
+	}
+	return out, nil
+}
+
+// convertToolChoice maps tool_choice and parallel_tool_calls. Without tools
+// both are meaningless and Anthropic would reject a tool_choice, so they are
+// left out.
+func convertToolChoice(tc *chat.ToolChoice, parallel *bool, hasTools bool) (*toolChoice, error) {
+	if !hasTools {
+		return nil, nil
+	}
+	var out *toolChoice
+	switch {
+	case tc == nil:
+	case tc.Function != "":
+		out = &toolChoice{Type: "tool", Name: tc.Function}
+	case tc.Mode == "auto":
+		out = &toolChoice{Type: "auto"}
+	case tc.Mode == "none":
+		out = &toolChoice{Type: "none"}
+	case tc.Mode == "required":
+		out = &toolChoice{Type: "any"}
+	default:
+		return nil, invalid("tool_choice", `must be "auto", "none", "required" or a function, not %q`, tc.Mode)
+	}
+	if parallel != nil && !*parallel {
+		if out == nil {
+			out = &toolChoice{Type: "auto"}
+		}
+		// "none" calls no tool at all, so there is nothing to serialise.
+		if out.Type != "none" {
+			out.DisableParallelToolUse = true
+		}
+	}
+	return out, nil
+}
+
+// convertResponseFormat maps json_schema onto Anthropic's structured outputs
+// (output_config.format). json_object has no Anthropic equivalent — there is
+// no JSON mode without a schema — so it is rejected rather than ignored: a
+// caller parsing the reply as JSON must not get prose back.
+func convertResponseFormat(rf *chat.ResponseFormat) (json.RawMessage, error) {
+	if rf == nil || rf.Type == "" || rf.Type == "text" {
+		return nil, nil
+	}
+	switch rf.Type {
+	case "json_schema":
+		if rf.JSONSchema == nil || len(rf.JSONSchema.Schema) == 0 || isNull(rf.JSONSchema.Schema) {
+			return nil, invalid("response_format.json_schema.schema", "is required")
+		}
+		return json.Marshal(map[string]any{
+			"format": map[string]any{"type": "json_schema", "schema": rf.JSONSchema.Schema},
+		})
+	case "json_object":
+		return nil, invalid("response_format", "json_object is not supported by Anthropic; send json_schema with a schema instead")
+	default:
+		return nil, invalid("response_format.type", "unknown type %q", rf.Type)
+	}
+}
+
+// toFields turns the typed request into a map so provider parameters can be
+// spliced in by key.
+func toFields(mr messagesRequest) (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(mr)
+	if err != nil {
+		return nil, err
+	}
+	var fields map[string]json.RawMessage
+	err = json.Unmarshal(b, &fields)
+	return fields, err
+}
+
+// providerParams collects Anthropic parameters from the request: allowed
+// top-level keys first (a router target's params land there), then every key
+// of extra.anthropic, which the caller addressed to Anthropic explicitly and
+// which therefore wins.
+func providerParams(req *chat.Request) (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
+	for _, k := range passthroughKeys {
+		v, ok := req.Extra[k]
+		if !ok || isNull(v) {
+			continue
+		}
+		if k == "service_tier" {
+			var tier string
+			if json.Unmarshal(v, &tier) != nil || !anthropicServiceTiers[tier] {
+				continue
+			}
+		}
+		out[k] = v
+	}
+	for k, v := range req.ExtraFor("anthropic") {
+		if reservedKeys[k] {
+			return nil, invalid("extra.anthropic."+k, "is set by the gateway and cannot be overridden")
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, invalid("extra.anthropic."+k, "cannot be encoded: %v", err)
+		}
+		out[k] = b
+	}
+	return out, nil
+}
+
+// mergeParams writes params over the translated fields. A null removes the
+// translated key (extra.anthropic.top_p: null drops a top_p a router target
+// added). output_config is merged key by key, so an effort setting and a
+// response_format schema can both be sent.
+func mergeParams(fields, params map[string]json.RawMessage) error {
+	for k, v := range params {
+		if isNull(v) {
+			delete(fields, k)
+			continue
+		}
+		if k == "output_config" && fields[k] != nil {
+			merged, err := mergeObjects(fields[k], v)
+			if err != nil {
+				return invalid("output_config", "must be an object")
+			}
+			v = merged
+		}
+		fields[k] = v
+	}
+	return nil
+}
+
+func mergeObjects(base, over json.RawMessage) (json.RawMessage, error) {
+	var a, b map[string]json.RawMessage
+	if err := json.Unmarshal(base, &a); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(over, &b); err != nil {
+		return nil, err
+	}
+	for k, v := range b {
+		a[k] = v
+	}
+	return json.Marshal(a)
+}
+
+func isNull(raw json.RawMessage) bool {
+	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+}

@@ -1,0 +1,17 @@
+// Package bedrock is the Amazon Bedrock provider: it serves OpenAI-style chat
+// requests through the Bedrock Runtime Converse and ConverseStream APIs with
+// the official AWS SDK, signing with the default credential chain (the
+// Lambda role in production).
+//
+// The package translates and calls, nothing more. convert.go, messages.go and
+// params.go turn a chat.Request into a Converse input; response.go and
+// stream.go turn Converse output and ConverseStream events back into OpenAI
+// responses and chunks; errors.go maps SDK errors onto provider classes. The
+// rules for every OpenAI parameter (mapped, dropped or rejected) are in
+// docs/providers/bedrock.md.
+//
+// It must not retry, back off, fall back or keep health state: the SDK's own
+// retries are turned off because the gateway's attempt loop owns all of that.
+// It must not fetch image URLs on the caller's behalf, and it must never put
+// credentials into errors or logs.
+package bedrock

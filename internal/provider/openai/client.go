@@ -1,0 +1,178 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+)
+
+// DefaultBaseURL is OpenAI's API root.
+const DefaultBaseURL = "https://api.openai.com/v1"
+
+// maxResponseBytes caps a non-streamed upstream body so a misbehaving
+// upstream cannot exhaust the gateway's memory.
+const maxResponseBytes = 32 << 20
+
+func init() {
+	provider.Register("openai", New)
+	provider.Register("openai-compatible", New)
+}
+
+// Client calls one OpenAI-compatible endpoint.
+type Client struct {
+	name    string
+	baseURL string
+	headers http.Header
+	key     *provider.Credential
+	http    *http.Client
+	// forceUsage asks the upstream for a usage chunk on every stream so the
+	// gateway can price streamed responses; the chunk is dropped for callers
+	// that did not ask for it.
+	forceUsage bool
+}
+
+var _ provider.Provider = (*Client)(nil)
+
+// New builds a client from its provider config.
+func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	hc := env.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	h := http.Header{}
+	for k, v := range cfg.Headers {
+		h.Set(k, v)
+	}
+	return &Client{
+		name:       env.Name,
+		baseURL:    base,
+		headers:    h,
+		key:        provider.NewCredential(cfg.APIKey, env.Secrets, 0),
+		http:       hc,
+		forceUsage: true,
+	}, nil
+}
+
+// gatewayOnly are body fields the gateway consumes and must not forward.
+var gatewayOnly = []string{"router", "extra"}
+
+func (c *Client) body(call *provider.Call, stream bool) ([]byte, error) {
+	r := call.Request.Clone()
+	r.Model = call.Model
+	r.Stream = stream
+	if !stream {
+		r.StreamOptions = nil
+	} else if c.forceUsage {
+		r.StreamOptions = &chat.StreamOptions{IncludeUsage: true}
+	}
+	for _, k := range gatewayOnly {
+		delete(r.Extra, k)
+	}
+	// extra.openai (or extra.<this provider's name>) holds parameters for
+	// this provider only; they go upstream as top-level fields.
+	for _, scope := range []string{"openai", c.name} {
+		for k, v := range call.Request.ExtraFor(scope) {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			if r.Extra == nil {
+				r.Extra = map[string]json.RawMessage{}
+			}
+			r.Extra[k] = b
+		}
+	}
+	return json.Marshal(r)
+}
+
+func (c *Client) do(ctx context.Context, call *provider.Call, stream bool) (*http.Response, error) {
+	body, err := c.body(call, stream)
+	if err != nil {
+		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: 400, Message: "encode request: " + err.Error()}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return nil, &provider.Error{Class: provider.ClassNetwork, Message: "build request", Err: err}
+	}
+	for k, v := range c.headers {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if stream {
+		req.Header.Set("Accept", "text/event-stream")
+	}
+	if call.RequestID != "" {
+		req.Header.Set("X-Client-Request-Id", call.RequestID)
+	}
+	key, err := c.key.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, provider.NetworkError(ctx, err)
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		return nil, errorFromResponse(resp)
+	}
+	return resp, nil
+}
+
+// Complete sends a non-streamed request and relays the upstream body.
+func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Response, error) {
+	resp, err := c.do(ctx, call, false)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err != nil {
+		return nil, provider.NetworkError(ctx, err)
+	}
+	if len(raw) > maxResponseBytes {
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, Message: "upstream response larger than 32 MiB"}
+	}
+	var out chat.Response
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
+			Message: fmt.Sprintf("upstream returned malformed JSON: %v", err), RequestID: resp.Header.Get("x-request-id")}
+	}
+	if len(out.Choices) == 0 && out.Usage == nil {
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
+			Message: "upstream response has no choices", RequestID: resp.Header.Get("x-request-id")}
+	}
+	out.Raw = raw
+	out.UpstreamRequestID = resp.Header.Get("x-request-id")
+	return &out, nil
+}
+
+// Stream opens a streamed request.
+func (c *Client) Stream(ctx context.Context, call *provider.Call) (provider.Stream, error) {
+	resp, err := c.do(ctx, call, true)
+	if err != nil {
+		return nil, err
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "text/event-stream") {
+		resp.Body.Close()
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
+			Message: "upstream answered a stream request with " + ct}
+	}
+	return newStream(ctx, resp, time.Now), nil
+}

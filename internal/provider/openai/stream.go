@@ -1,0 +1,114 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/sse"
+)
+
+// stream reads an upstream chat.completion.chunk SSE stream.
+type stream struct {
+	ctx       context.Context
+	resp      *http.Response
+	dec       *sse.Decoder
+	cur       chat.Chunk
+	err       error
+	done      bool
+	finished  bool // a finish_reason was seen
+	requestID string
+	closeOnce sync.Once
+}
+
+func newStream(ctx context.Context, resp *http.Response, _ func() time.Time) *stream {
+	return &stream{ctx: ctx, resp: resp, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("x-request-id")}
+}
+
+func (s *stream) Next() bool {
+	if s.done || s.err != nil {
+		return false
+	}
+	for s.dec.Next() {
+		data := s.dec.Current().Data
+		if bytes.Equal(bytes.TrimSpace(data), sse.Done) {
+			s.done = true
+			return false
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			continue
+		}
+		var probe struct {
+			Error *json.RawMessage `json:"error"`
+		}
+		if json.Unmarshal(data, &probe) == nil && probe.Error != nil {
+			s.err = streamError(*probe.Error)
+			return false
+		}
+		s.cur = chat.Chunk{}
+		if err := json.Unmarshal(data, &s.cur); err != nil {
+			s.err = &provider.Error{Class: provider.ClassBadResponse, Message: "upstream sent a malformed stream chunk: " + err.Error()}
+			return false
+		}
+		s.cur.Raw = append(json.RawMessage(nil), data...)
+		for _, c := range s.cur.Choices {
+			if c.FinishReason != nil {
+				s.finished = true
+			}
+		}
+		return true
+	}
+	if err := s.dec.Err(); err != nil {
+		s.err = provider.NetworkError(s.ctx, err)
+		return false
+	}
+	// EOF without [DONE]. A stream whose answer finished (finish_reason
+	// seen) is complete; only the marker is missing, so it ends cleanly.
+	// Otherwise the answer was cut and the caller must be told.
+	s.done = true
+	if !s.finished {
+		s.err = &provider.Error{Class: provider.ClassNetwork, Message: "upstream stream ended before the answer finished"}
+	}
+	return false
+}
+
+func streamError(raw json.RawMessage) *provider.Error {
+	var body struct {
+		Message string `json:"message"`
+		Type    string `json:"type"`
+		Code    any    `json:"code"`
+	}
+	_ = json.Unmarshal(raw, &body)
+	e := &provider.Error{Class: provider.ClassServer, Message: body.Message, Type: body.Type}
+	if code, ok := body.Code.(string); ok {
+		e.Code = code
+	}
+	if body.Type == "rate_limit_error" || e.Code == "rate_limit_exceeded" {
+		e.Class = provider.ClassRateLimit
+	}
+	if e.Message == "" {
+		e.Message = "upstream stream error"
+	}
+	return e
+}
+
+func (s *stream) Current() *chat.Chunk { return &s.cur }
+func (s *stream) Err() error {
+	if s.err == nil {
+		return nil
+	}
+	return s.err
+}
+
+// RequestID is the upstream's request id.
+func (s *stream) RequestID() string { return s.requestID }
+
+func (s *stream) Close() error {
+	s.closeOnce.Do(func() { s.resp.Body.Close() })
+	return nil
+}

@@ -1,0 +1,9 @@
+// Package routing turns a router config into an ordered list of candidates
+// for one request. A Strategy orders a router's targets; Tree expands nested
+// routers depth-first into the flat candidate list the attempt loop walks.
+//
+// Strategies do no I/O: metrics, load, cooldowns and budgets arrive as
+// snapshots in Input, and randomness and time are injected, so a decision is
+// a pure function of its input and tests are exact. Strategies must not
+// retry, call providers or record anything.
+package routing

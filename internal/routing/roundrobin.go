@@ -1,0 +1,36 @@
+package routing
+
+import (
+	"sync/atomic"
+
+	"github.com/switchyard-llm/switchyard/internal/config"
+)
+
+// RoundRobin rotates the first target on every request; the others follow
+// in listed order from there, wrapping around. The counter is per gateway
+// instance (a Lambda instance serves one request at a time, so across
+// instances the rotation is approximate).
+type RoundRobin struct {
+	next atomic.Uint64
+}
+
+var _ Strategy = (*RoundRobin)(nil)
+
+// NewRoundRobin builds a round_robin router; it has no fields of its own.
+func NewRoundRobin(*config.Router, []TargetInfo) (*RoundRobin, error) {
+	return &RoundRobin{}, nil
+}
+
+// Order starts at the next target in rotation.
+func (r *RoundRobin) Order(_ *Input, targets []TargetInfo, p *Plan) {
+	n := len(targets)
+	if n == 0 {
+		p.Why = "no targets"
+		return
+	}
+	start := int((r.next.Add(1) - 1) % uint64(n))
+	for i := 0; i < n; i++ {
+		p.Order = append(p.Order, (start+i)%n)
+	}
+	p.Why = "round robin"
+}

@@ -1,0 +1,124 @@
+package sse
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+)
+
+// Event is one dispatched event: the event type (empty for the default
+// "message") and its data lines joined with "\n".
+type Event struct {
+	Type string
+	Data []byte
+	ID   string
+}
+
+// Decoder reads events from a stream as they arrive. Data is only valid
+// until the next call of Next.
+type Decoder struct {
+	r     *bufio.Reader
+	cur   Event
+	data  bytes.Buffer
+	err   error
+	ended bool
+}
+
+// NewDecoder reads SSE from r.
+func NewDecoder(r io.Reader) *Decoder {
+	return &Decoder{r: bufio.NewReaderSize(r, 16<<10)}
+}
+
+// Next reads until the next complete event. It returns false at the end of
+// the stream or on a read error (see Err). An event cut off by the end of
+// the stream (no blank line after it) is not dispatched, per the SSE spec:
+// a cut connection must not look like a complete message.
+func (d *Decoder) Next() bool {
+	if d.ended {
+		return false
+	}
+	d.cur = Event{}
+	d.data.Reset()
+	hasData := false
+	for {
+		line, err := d.r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: collect it whole.
+			full := append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull {
+				line, err = d.r.ReadSlice('\n')
+				full = append(full, line...)
+			}
+			line = full
+		}
+		if err != nil {
+			d.ended = true
+			if err != io.EOF {
+				d.err = err
+			}
+			return false
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			if hasData || d.cur.Type != "" {
+				d.cur.Data = d.data.Bytes()
+				return true
+			}
+			continue
+		}
+		if line[0] == ':' {
+			continue // comment / keep-alive
+		}
+		field, value := line, []byte(nil)
+		if i := bytes.IndexByte(line, ':'); i >= 0 {
+			field, value = line[:i], line[i+1:]
+			if len(value) > 0 && value[0] == ' ' {
+				value = value[1:]
+			}
+		}
+		switch string(field) {
+		case "data":
+			if hasData {
+				d.data.WriteByte('\n')
+			}
+			d.data.Write(value)
+			hasData = true
+		case "event":
+			d.cur.Type = string(value)
+		case "id":
+			d.cur.ID = string(value)
+		}
+	}
+}
+
+// Current is the event Next just read.
+func (d *Decoder) Current() Event { return d.cur }
+
+// Err is the read error that ended the stream, nil at a clean EOF.
+func (d *Decoder) Err() error { return d.err }
+
+// WriteData writes one "data: ..." event. data must not contain newlines
+// (JSON encoded by encoding/json never does).
+func WriteData(w io.Writer, data []byte) error {
+	buf := make([]byte, 0, len(data)+8)
+	buf = append(buf, "data: "...)
+	buf = append(buf, data...)
+	buf = append(buf, '\n', '\n')
+	_, err := w.Write(buf)
+	return err
+}
+
+// WriteEvent writes an event with a type, as Anthropic streams do.
+func WriteEvent(w io.Writer, typ string, data []byte) error {
+	buf := make([]byte, 0, len(typ)+len(data)+16)
+	buf = append(buf, "event: "...)
+	buf = append(buf, typ...)
+	buf = append(buf, "\ndata: "...)
+	buf = append(buf, data...)
+	buf = append(buf, '\n', '\n')
+	_, err := w.Write(buf)
+	return err
+}
+
+// Done is OpenAI's end-of-stream marker.
+var Done = []byte("[DONE]")

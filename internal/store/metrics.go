@@ -1,0 +1,135 @@
+package store
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// LatencyBoundsMs are the upper bounds of the latency histogram buckets,
+// log-spaced so p50/p95 are within ~25% anywhere from 5 ms to 5 minutes. A
+// final implicit bucket holds everything slower.
+var LatencyBoundsMs = []float64{
+	5, 10, 20, 35, 50, 75, 100, 150, 200, 300, 500, 750,
+	1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 300000,
+}
+
+// LatencyBucket returns the histogram bucket index of ms.
+func LatencyBucket(ms float64) int {
+	return sort.SearchFloat64s(LatencyBoundsMs, ms)
+}
+
+// Sample is one attempt on one target, as metrics count it. The last
+// attempt of a request is Final and carries the request-level facts
+// (Fallback, cost). A request that one target serves at once is one
+// sample, and so one store write.
+type Sample struct {
+	Target string // provider/model attempted
+	Router string // top-level router name ("direct", "inline", ...)
+	Time   time.Time
+	// Success is true when the attempt succeeded.
+	Success bool
+	// Final is true for the attempt that ended the request (served it or
+	// was the last to fail).
+	Final bool
+	// ErrorClass is the provider.Class of a failure, empty on success.
+	ErrorClass string
+	LatencyMs  float64
+	TTFTMs     float64 // streams only; 0 otherwise
+	TokensIn   int64
+	TokensOut  int64
+	CostMicros int64
+	Fallback   bool // Final only: a later candidate served
+}
+
+// Bucket is one subject's counters for one minute. The subject is the pair
+// "<target>|<router>", so one write records an attempt for both; the
+// aggregator sums pairs into per-target and per-router stats.
+type Bucket struct {
+	Subject    string
+	Minute     time.Time
+	Requests   int64            // attempts
+	Successes  int64            // successful attempts
+	Finals     int64            // requests that ended on this target
+	Served     int64            // requests this target served
+	Errors     map[string]int64 // by error class
+	LatencySum float64          // ms, over all requests
+	TTFTSum    float64          // ms
+	TTFTCount  int64
+	TokensIn   int64
+	TokensOut  int64
+	CostMicros int64
+	Fallbacks  int64
+	// Hist counts requests per LatencyBoundsMs bucket (len = bounds + 1).
+	Hist []int64
+	// GenMs sums latency of successful requests, for tokens/s.
+	GenMs float64
+}
+
+// Stats are a subject's figures over a window, as the aggregator rolls them
+// up. Subject is a target ("openai/gpt-4o") or a router ("router/fb").
+// For a target, requests count attempts on it; for a router, requests that
+// ended (served or failed) through it.
+type Stats struct {
+	Subject      string           `json:"subject"`
+	Window       string           `json:"window"` // "5m", "15m", "1h", "24h"
+	Requests     int64            `json:"requests"`
+	Successes    int64            `json:"successes"`
+	SuccessRate  float64          `json:"success_rate"`
+	LatencyAvgMs float64          `json:"latency_avg_ms"`
+	LatencyP50Ms float64          `json:"latency_p50_ms"`
+	LatencyP95Ms float64          `json:"latency_p95_ms"`
+	TTFTMs       float64          `json:"ttft_ms"`
+	TokensPerSec float64          `json:"tokens_per_sec"`
+	CostUSD      float64          `json:"cost_usd"`
+	Fallbacks    int64            `json:"fallbacks"`
+	FallbackRate float64          `json:"fallback_rate"`
+	Errors       map[string]int64 `json:"errors,omitempty"`
+	UpdatedAt    time.Time        `json:"updated_at"`
+}
+
+// Subject is the bucket subject a sample counts towards: "<target>|<router>".
+func (s Sample) Subject() string { return s.Target + "|" + s.Router }
+
+// SplitSubject returns a bucket subject's target and router.
+func SplitSubject(subject string) (target, router string) {
+	target, router, _ = strings.Cut(subject, "|")
+	return target, router
+}
+
+// Apply adds s to b (which must be for one of s's subjects and its minute).
+func (b *Bucket) Apply(s Sample) {
+	b.Requests++
+	if s.Final {
+		b.Finals++
+		if s.Success {
+			b.Served++
+		}
+	}
+	if s.Success {
+		b.Successes++
+		b.GenMs += s.LatencyMs
+	} else if s.ErrorClass != "" {
+		if b.Errors == nil {
+			b.Errors = map[string]int64{}
+		}
+		b.Errors[s.ErrorClass]++
+	}
+	b.LatencySum += s.LatencyMs
+	if s.TTFTMs > 0 {
+		b.TTFTSum += s.TTFTMs
+		b.TTFTCount++
+	}
+	b.TokensIn += s.TokensIn
+	b.TokensOut += s.TokensOut
+	b.CostMicros += s.CostMicros
+	if s.Fallback {
+		b.Fallbacks++
+	}
+	if len(b.Hist) != len(LatencyBoundsMs)+1 {
+		h := make([]int64, len(LatencyBoundsMs)+1)
+		copy(h, b.Hist)
+		b.Hist = h
+	}
+	b.Hist[LatencyBucket(s.LatencyMs)]++
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store is every piece of shared state.
+type Store interface {
+	Configs
+	Budgets
+	Metrics
+	Cooldowns
+	InFlight
+}
+
+// ErrBudgetExceeded is returned by Reserve when the reservation would take
+// the counter past its limit.
+var ErrBudgetExceeded = errors.New("budget exceeded")
+
+// ErrNotFound is returned for a missing record.
+var ErrNotFound = errors.New("not found")
+
+// Record kinds, the partition key of config records.
+const (
+	KindRouter   = "router"
+	KindProvider = "provider"
+	KindBudget   = "budget"
+	KindKey      = "key"
+	KindAdminKey = "admin_key"
+	KindModel    = "model"
+	KindServer   = "server"
+)
+
+// Record is one config item: a router, provider, budget, key or model
+// override, as the generic map its YAML decodes to.
+type Record struct {
+	Kind      string
+	Name      string
+	Doc       map[string]any
+	Version   int64
+	UpdatedAt time.Time
+}
+
+// Configs holds config records.
+type Configs interface {
+	// ListRecords returns every record.
+	ListRecords(ctx context.Context) ([]Record, error)
+	// PutRecord writes a record, incrementing its version.
+	PutRecord(ctx context.Context, r Record) error
+	// DeleteRecord removes a record; ErrNotFound when absent.
+	DeleteRecord(ctx context.Context, kind, name string) error
+}
+
+// Budgets holds spend counters in integer micro-USD, one per budget period
+// (key "monthly#2026-11").
+type Budgets interface {
+	// Reserve adds micros to key if the total stays within limit, and
+	// returns the new total. ErrBudgetExceeded (with the current total) when
+	// it would not; the counter is then unchanged. expires sets the
+	// counter's TTL.
+	Reserve(ctx context.Context, key string, micros, limit int64, expires time.Time) (int64, error)
+	// Adjust adds delta (negative to release) unconditionally.
+	Adjust(ctx context.Context, key string, delta int64, expires time.Time) error
+	// Spent returns key's total, 0 when absent.
+	Spent(ctx context.Context, key string) (int64, error)
+}
+
+// Metrics holds per-minute buckets and the aggregator's rolled-up stats.
+type Metrics interface {
+	// AddSample adds one request's figures to its target's (and router's)
+	// minute bucket atomically.
+	AddSample(ctx context.Context, s Sample) error
+	// Buckets returns the buckets whose minute lies in [from, to).
+	Buckets(ctx context.Context, from, to time.Time) ([]Bucket, error)
+	// PutStats replaces the stats rolled up for each stats' subject and window.
+	PutStats(ctx context.Context, stats []Stats) error
+	// LoadStats returns every stored stats record.
+	LoadStats(ctx context.Context) ([]Stats, error)
+}
+
+// Cooldowns holds targets set aside until a time.
+type Cooldowns interface {
+	SetCooldown(ctx context.Context, target string, until time.Time) error
+	ClearCooldown(ctx context.Context, target string) error
+	// Cooldowns returns targets whose cooldown has not passed at now.
+	Cooldowns(ctx context.Context, now time.Time) (map[string]time.Time, error)
+}
+
+// InFlight counts requests in progress per target, per instance, so that a
+// crashed instance's counts expire on their own.
+type InFlight interface {
+	// AddInFlight adds delta to this instance's count for target and
+	// refreshes its expiry.
+	AddInFlight(ctx context.Context, instance, target string, delta int64, expires time.Time) error
+	// InFlightCounts sums unexpired counts across instances per target.
+	InFlightCounts(ctx context.Context, now time.Time) (map[string]int64, error)
+}
