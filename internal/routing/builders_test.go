@@ -35,8 +35,13 @@ func TestBuildEveryStrategy(t *testing.T) {
 			}
 			for _, in := range []*Input{nil, {}} {
 				p := order(s, in, targets)
-				if len(p.Order) == 0 || p.Order[0] != 0 && name != "conditional" {
-					t.Errorf("with no input: order %v, want listed order", p.Order)
+				want := []int{0, 1} // every target (rotating strategies may start anywhere)
+				if name == "conditional" {
+					want = []int{1} // no variables: the default
+				}
+				got := slices.Sorted(slices.Values(p.Order))
+				if !slices.Equal(got, want) {
+					t.Errorf("with no input: order %v, want a permutation of %v", p.Order, want)
 				}
 			}
 		})
@@ -95,10 +100,12 @@ func TestCompileErrorsNameTheRouter(t *testing.T) {
 // engine runs on every request, with a Plan reused as the engine does.
 func TestDecisionsDoNotAllocate(t *testing.T) {
 	for _, bc := range benchCases(t) {
-		if !bc.zeroAlloc {
-			continue
-		}
 		t.Run(bc.name, func(t *testing.T) {
+			if bc.scores && raceEnabled {
+				// Under -race, Plan.SetScore's append(s, make(...)...)
+				// allocates even when s has room; only a normal run can tell.
+				return
+			}
 			p := Plan{Order: make([]int, 0, 16), Scores: make([]float64, 0, 16), Reasons: make([]string, 0, 16)}
 			if allocs := testing.AllocsPerRun(200, func() {
 				p.Reset()

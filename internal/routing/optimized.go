@@ -38,6 +38,7 @@ var _ Strategy = (*Optimized)(nil)
 // stats carry no figure for it (a latency of 0 was never measured).
 type metric struct {
 	name         string
+	unit         string
 	higherBetter bool
 	value        func(TargetStats) (v float64, ok bool)
 }
@@ -46,14 +47,14 @@ type metric struct {
 // tps is throughput; error_rate ranks as success_rate does but shows the
 // error rate; requests (vLLora's "most used") puts the most-requested first.
 var metrics = map[string]metric{
-	"latency":      {"latency", false, func(s TargetStats) (float64, bool) { return s.LatencyAvgMs, s.LatencyAvgMs > 0 }},
-	"ttft":         {"ttft", false, func(s TargetStats) (float64, bool) { return s.TTFTMs, s.TTFTMs > 0 }},
-	"cost":         {"cost", false, func(s TargetStats) (float64, bool) { return s.CostUSD, s.CostUSD > 0 }},
-	"success_rate": {"success_rate", true, func(s TargetStats) (float64, bool) { return s.SuccessRate, true }},
-	"error_rate":   {"error_rate", false, func(s TargetStats) (float64, bool) { return 1 - s.SuccessRate, true }},
-	"throughput":   {"throughput", true, func(s TargetStats) (float64, bool) { return s.TokensPerSec, true }},
-	"tps":          {"tps", true, func(s TargetStats) (float64, bool) { return s.TokensPerSec, true }},
-	"requests":     {"requests", true, func(s TargetStats) (float64, bool) { return float64(s.Requests), true }},
+	"latency":      {"latency", "average ms", false, func(s TargetStats) (float64, bool) { return s.LatencyAvgMs, s.LatencyAvgMs > 0 }},
+	"ttft":         {"ttft", "average ms to first token", false, func(s TargetStats) (float64, bool) { return s.TTFTMs, s.TTFTMs > 0 }},
+	"cost":         {"cost", "average USD per request", false, func(s TargetStats) (float64, bool) { return s.CostUSD, s.CostUSD > 0 }},
+	"success_rate": {"success_rate", "share of requests", true, func(s TargetStats) (float64, bool) { return s.SuccessRate, true }},
+	"error_rate":   {"error_rate", "share of requests", false, func(s TargetStats) (float64, bool) { return 1 - s.SuccessRate, true }},
+	"throughput":   {"throughput", "output tokens/s", true, func(s TargetStats) (float64, bool) { return s.TokensPerSec, true }},
+	"tps":          {"tps", "output tokens/s", true, func(s TargetStats) (float64, bool) { return s.TokensPerSec, true }},
+	"requests":     {"requests", "requests", true, func(s TargetStats) (float64, bool) { return float64(s.Requests), true }},
 }
 
 const metricNames = "latency, ttft, cost, success_rate, throughput (vLLora: tps, error_rate, requests)"
@@ -110,7 +111,7 @@ func NewOptimized(r *config.Router, _ []TargetInfo) (*Optimized, error) {
 		better = "higher"
 	}
 	minS := strconv.FormatInt(o.minSamples, 10)
-	o.reasonRanked = m.name + " over " + win + " (" + better + " is better)"
+	o.reasonRanked = m.name + " (" + m.unit + ") over " + win + ", " + better + " is better"
 	o.reasonUnder = "under-sampled: fewer than " + minS + " requests with a " + m.name + " figure in " + win + "; score is the request count"
 	o.reasonExplore = "explored: the least-sampled under-sampled target, tried first; score is the request count"
 	o.whyRanked = "best " + m.name + " over " + win + " first; under-sampled targets after, in listed order"

@@ -45,9 +45,6 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 	if cfg.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(cfg.Region))
 	}
-	if env.HTTPClient != nil {
-		opts = append(opts, awsconfig.WithHTTPClient(env.HTTPClient))
-	}
 	// LoadDefaultConfig reads the environment and the shared config files
 	// only; the credential chain is invoked lazily by the first request.
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background(), opts...)
@@ -72,6 +69,12 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 			o.BaseEndpoint = aws.String(cfg.EndpointURL)
 		}
 		o.APIOptions = append(o.APIOptions, env.AWSAPIOptions...)
+		if env.HTTPClient != nil {
+			// Set here rather than through LoadDefaultConfig, which fails
+			// on a plain *http.Client when AWS_CA_BUNDLE is set; the
+			// shared client owns its TLS settings.
+			o.HTTPClient = env.HTTPClient
+		}
 	})
 	return &Client{api: api, name: env.Name, now: time.Now, newID: randomID}, nil
 }

@@ -189,7 +189,9 @@ func TestToGeminiDoesNotModifyRequest(t *testing.T) {
 	}
 }
 
-func userMsg(text string) chat.Message { return chat.Message{Role: "user", Content: chat.TextContent(text)} }
+func userMsg(text string) chat.Message {
+	return chat.Message{Role: "user", Content: chat.TextContent(text)}
+}
 
 func assertInvalid(t *testing.T, err error, param string) {
 	t.Helper()

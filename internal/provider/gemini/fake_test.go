@@ -231,7 +231,7 @@ func replySSE(t *testing.T, fixture string, cutAfter int) http.HandlerFunc {
 			if i == cutAfter {
 				panic(http.ErrAbortHandler) // drops the connection mid-body
 			}
-			_ = sse.WriteData(w, ev)
+			fmt.Fprintf(w, "data: %s\r\n\r\n", ev) // Gemini frames events with CRLF
 			w.(http.Flusher).Flush()
 		}
 		if cutAfter >= len(events) {

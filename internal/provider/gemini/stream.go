@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -34,6 +35,7 @@ type stream struct {
 	err   error
 	done  bool
 
+	closed    atomic.Bool // set by Close, which may run beside a blocked Next
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -62,6 +64,10 @@ func newStream(ctx context.Context, body io.ReadCloser, model string, includeUsa
 // Next advances to the next chunk. It returns false at the end of the
 // stream or on an error (see Err).
 func (s *stream) Next() bool {
+	if s.closed.Load() {
+		s.cur = nil
+		return false
+	}
 	for len(s.queue) == 0 {
 		if s.done {
 			s.cur = nil
@@ -84,8 +90,10 @@ func (s *stream) Current() *chat.Chunk { return s.cur }
 // connection, an unreadable event. Nil after a complete stream.
 func (s *stream) Err() error { return s.err }
 
-// Close releases the connection; safe to call more than once.
+// Close releases the connection and ends the stream: Next returns false
+// from then on, even for events already buffered. Safe to call twice.
 func (s *stream) Close() error {
+	s.closed.Store(true)
 	s.closeOnce.Do(func() { s.closeErr = s.body.Close() })
 	return s.closeErr
 }
@@ -95,6 +103,9 @@ func (s *stream) Close() error {
 // look like a complete answer.
 func (s *stream) end() {
 	s.done = true
+	if s.closed.Load() {
+		return // the caller hung up on purpose; the read error it caused is not a fault
+	}
 	if err := s.dec.Err(); err != nil {
 		s.err = provider.NetworkError(s.ctx, err)
 		return

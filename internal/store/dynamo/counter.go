@@ -1,0 +1,85 @@
+package dynamo
+
+import (
+	"context"
+	"sync"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// CallCounter counts DynamoDB operations per operation name, for tests
+// and benchmarks that hold the store to a call budget ("a warm request
+// makes no DynamoDB read"). Install it when building the client:
+//
+//	var calls dynamo.CallCounter
+//	client := dynamodb.NewFromConfig(cfg, dynamo.FailFast, calls.Options)
+//	// or: dynamo.NewFromEnv(ctx, calls.Options)
+//
+// It counts operations as the application issues them (each paginator
+// page is one), not HTTP attempts: SDK retries of one call count once.
+// The zero value is ready to use and safe for concurrent use.
+type CallCounter struct {
+	mu    sync.Mutex
+	calls map[string]int64
+}
+
+// Options is a dynamodb.Options function that installs the counter as an
+// APIOptions middleware.
+func (c *CallCounter) Options(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		// After: the operation's own initialize middlewares, which record
+		// the operation name, run first.
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("SwitchyardCallCounter",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				c.add(awsmiddleware.GetOperationName(ctx))
+				return next.HandleInitialize(ctx, in)
+			}), middleware.After)
+	})
+}
+
+func (c *CallCounter) add(op string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls == nil {
+		c.calls = map[string]int64{}
+	}
+	c.calls[op]++
+}
+
+// Count returns the number of calls of one operation ("UpdateItem").
+func (c *CallCounter) Count(op string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls[op]
+}
+
+// Total returns the number of calls of every operation.
+func (c *CallCounter) Total() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n int64
+	for _, v := range c.calls {
+		n += v
+	}
+	return n
+}
+
+// Snapshot returns a copy of the counts by operation.
+func (c *CallCounter) Snapshot() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.calls))
+	for k, v := range c.calls {
+		out[k] = v
+	}
+	return out
+}
+
+// Reset sets every count to zero.
+func (c *CallCounter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = nil
+}

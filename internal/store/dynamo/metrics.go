@@ -1,0 +1,264 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/switchyard-llm/switchyard/internal/store"
+)
+
+const (
+	pkBucketPrefix = "m#"
+	pkMeta         = "meta"
+	skSubjects     = "subjects"
+	attrSubjects   = "subjects"
+	// minuteLayout is RFC 3339 at fixed width, so sort-key order is time
+	// order and BETWEEN selects a time range.
+	minuteLayout = "2006-01-02T15:04:05Z"
+	// BucketTTL is how long minute buckets live: the aggregator's longest
+	// window (24 h) plus a day of slack for a stalled aggregator.
+	BucketTTL = 48 * time.Hour
+	// queryParallelism bounds the per-subject Queries Buckets runs at once.
+	queryParallelism = 4
+)
+
+// Bucket attribute names. Counters are short because every bucket item
+// carries them and item size is what DynamoDB bills.
+const (
+	attrReq      = "req"
+	attrOK       = "ok"
+	attrFinals   = "fin"
+	attrServed   = "srv"
+	attrLatency  = "lat"
+	attrTTFT     = "ttft"
+	attrTTFTN    = "ttft_n"
+	attrTokIn    = "tin"
+	attrTokOut   = "tout"
+	attrCost     = "cost"
+	attrFallback = "fb"
+	attrGenMs    = "gen"
+	histPrefix   = "h"  // h00 .. h25, index into LatencyBoundsMs (+1 overflow)
+	errPrefix    = "e_" // e_<class>
+)
+
+// AddSample is one UpdateItem that ADDs every non-zero field of the
+// sample's bucket (plus, once per subject per process, the subject
+// registration in doc.go). The deltas come from store.Bucket.Apply, so the
+// counting rules are the memory store's, not a copy of them.
+func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
+	subject := smp.Subject()
+	if err := s.register(ctx, subject); err != nil {
+		return err
+	}
+	var d store.Bucket
+	d.Apply(smp)
+	minute := smp.Time.Truncate(time.Minute).UTC()
+
+	upd := expression.Add(expression.Name(attrReq), expression.Value(d.Requests))
+	addInt := func(name string, v int64) {
+		if v != 0 {
+			upd = upd.Add(expression.Name(name), expression.Value(v))
+		}
+	}
+	addFloat := func(name string, v float64) {
+		if v != 0 {
+			upd = upd.Add(expression.Name(name), expression.Value(v))
+		}
+	}
+	addInt(attrOK, d.Successes)
+	addInt(attrFinals, d.Finals)
+	addInt(attrServed, d.Served)
+	addFloat(attrLatency, d.LatencySum)
+	addFloat(attrTTFT, d.TTFTSum)
+	addInt(attrTTFTN, d.TTFTCount)
+	addInt(attrTokIn, d.TokensIn)
+	addInt(attrTokOut, d.TokensOut)
+	addInt(attrCost, d.CostMicros)
+	addInt(attrFallback, d.Fallbacks)
+	addFloat(attrGenMs, d.GenMs)
+	for i, n := range d.Hist {
+		addInt(histAttr(i), n)
+	}
+	for class, n := range d.Errors {
+		addInt(errPrefix+class, n)
+	}
+	upd = withExpiry(upd, minute.Add(BucketTTL))
+
+	k := key(pkBucketPrefix+subject, minute.Format(minuteLayout))
+	if _, err := s.update(ctx, s.tables.Metrics, k, expression.NewBuilder().WithUpdate(upd), nil); err != nil {
+		return fmt.Errorf("dynamo: add sample for %s at %s: %w", subject, minute.Format(minuteLayout), err)
+	}
+	return nil
+}
+
+func histAttr(i int) string { return fmt.Sprintf("%s%02d", histPrefix, i) }
+
+// register adds subject to the subjects item unless this process already
+// did. Registering before writing the bucket means a bucket is never
+// invisible to Buckets for want of its subject.
+func (s *Store) register(ctx context.Context, subject string) error {
+	if _, ok := s.registered.Load(subject); ok {
+		return nil
+	}
+	upd := expression.Add(expression.Name(attrSubjects), expression.Value(stringSet{subject}))
+	if _, err := s.update(ctx, s.tables.Metrics, key(pkMeta, skSubjects), expression.NewBuilder().WithUpdate(upd), nil); err != nil {
+		return fmt.Errorf("dynamo: register metrics subject %s: %w", subject, err)
+	}
+	s.registered.Store(subject, struct{}{})
+	return nil
+}
+
+// stringSet marshals as a DynamoDB string set (SS), which ADD unions.
+type stringSet []string
+
+func (ss stringSet) MarshalDynamoDBAttributeValue() (types.AttributeValue, error) {
+	return &types.AttributeValueMemberSS{Value: ss}, nil
+}
+
+// Buckets reads the subjects item, then Queries each subject's partition
+// for the minutes in [from, to); see doc.go.
+func (s *Store) Buckets(ctx context.Context, from, to time.Time) ([]store.Bucket, error) {
+	// Minutes are whole seconds; compare at second resolution as the
+	// memory store does.
+	lo, hi := from.Unix(), to.Unix()-1
+	if hi < lo {
+		return nil, nil
+	}
+	loKey, hiKey := time.Unix(lo, 0).UTC().Format(minuteLayout), time.Unix(hi, 0).UTC().Format(minuteLayout)
+
+	subjects, err := s.subjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mu       sync.Mutex
+		out      []store.Bucket
+		firstErr error
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, queryParallelism)
+	)
+	for _, subject := range subjects {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			bs, err := s.subjectBuckets(ctx, subject, loKey, hiKey)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			out = append(out, bs...)
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Subject != out[j].Subject {
+			return out[i].Subject < out[j].Subject
+		}
+		return out[i].Minute.Before(out[j].Minute)
+	})
+	return out, nil
+}
+
+func (s *Store) subjects(ctx context.Context) ([]string, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.tables.Metrics,
+		Key:       key(pkMeta, skSubjects),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: read metrics subjects: %w", err)
+	}
+	ss, _ := out.Item[attrSubjects].(*types.AttributeValueMemberSS)
+	if ss == nil {
+		return nil, nil
+	}
+	return ss.Value, nil
+}
+
+func (s *Store) subjectBuckets(ctx context.Context, subject, loKey, hiKey string) ([]store.Bucket, error) {
+	expr, err := expression.NewBuilder().WithKeyCondition(
+		expression.Key(attrPK).Equal(expression.Value(pkBucketPrefix + subject)).
+			And(expression.Key(attrSK).Between(expression.Value(loKey), expression.Value(hiKey))),
+	).Build()
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: buckets of %s: build expression: %w", subject, err)
+	}
+	p := dynamodb.NewQueryPaginator(s.client, &dynamodb.QueryInput{
+		TableName:                 &s.tables.Metrics,
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	var out []store.Bucket
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: buckets of %s: %w", subject, err)
+		}
+		for _, item := range page.Items {
+			b, err := decodeBucket(subject, item)
+			if err != nil {
+				return nil, fmt.Errorf("dynamo: bucket %s@%s: %w", subject, stringAttr(item, attrSK), err)
+			}
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+func decodeBucket(subject string, item map[string]types.AttributeValue) (store.Bucket, error) {
+	minute, err := time.Parse(minuteLayout, stringAttr(item, attrSK))
+	if err != nil {
+		return store.Bucket{}, fmt.Errorf("sort key: %w", err)
+	}
+	b := store.Bucket{Subject: subject, Minute: minute.UTC(), Hist: make([]int64, len(store.LatencyBoundsMs)+1)}
+	ints := map[string]*int64{
+		attrReq: &b.Requests, attrOK: &b.Successes, attrFinals: &b.Finals, attrServed: &b.Served,
+		attrTTFTN: &b.TTFTCount, attrTokIn: &b.TokensIn, attrTokOut: &b.TokensOut,
+		attrCost: &b.CostMicros, attrFallback: &b.Fallbacks,
+	}
+	floats := map[string]*float64{attrLatency: &b.LatencySum, attrTTFT: &b.TTFTSum, attrGenMs: &b.GenMs}
+	for name := range item {
+		switch {
+		case ints[name] != nil:
+			if *ints[name], err = int64Attr(item, name); err != nil {
+				return b, err
+			}
+		case floats[name] != nil:
+			if *floats[name], err = float64Attr(item, name); err != nil {
+				return b, err
+			}
+		case strings.HasPrefix(name, errPrefix):
+			n, err := int64Attr(item, name)
+			if err != nil {
+				return b, err
+			}
+			if b.Errors == nil {
+				b.Errors = map[string]int64{}
+			}
+			b.Errors[strings.TrimPrefix(name, errPrefix)] = n
+		case len(name) == 3 && strings.HasPrefix(name, histPrefix):
+			i, err := strconv.Atoi(name[1:])
+			if err != nil || i < 0 || i >= len(b.Hist) {
+				continue // not a histogram attribute of this layout
+			}
+			if b.Hist[i], err = int64Attr(item, name); err != nil {
+				return b, err
+			}
+		}
+	}
+	return b, nil
+}
