@@ -164,6 +164,12 @@ func (d *decoder) value(path string, in any, out reflect.Value) {
 			d.errs.add(path, "must be a whole number, not %s", kindOf(in))
 			return
 		}
+		// Converting an out-of-range float to int64 is implementation-defined
+		// (1e30 became a negative max_body_bytes): refuse it instead.
+		if f < math.MinInt64 || f >= math.MaxInt64 || out.OverflowInt(int64(f)) {
+			d.errs.add(path, "%s is out of range", kindOf(in))
+			return
+		}
 		out.SetInt(int64(f))
 	case reflect.Float64:
 		f, ok := number(in)
@@ -223,6 +229,15 @@ func (d *decoder) router(path string, in any, out reflect.Value) {
 		return
 	}
 	m = copyMap(m)
+	if n, ok := m["name"]; ok && d.flatTargets {
+		// vLLora names its request-body routers ("name": "dynamic"); an
+		// inline router is always called "inline" here, so the name is
+		// checked for type and dropped.
+		if _, isString := n.(string); !isString {
+			d.errs.add(join(path, "name"), "must be a string, not %s", kindOf(n))
+		}
+		delete(m, "name")
+	}
 	if t, ok := m["type"]; ok {
 		if _, both := m["strategy"]; both {
 			d.errs.add(join(path, "type"), "give strategy or type, not both")

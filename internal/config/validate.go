@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -119,6 +120,9 @@ func checkSecretRef(ref string) error {
 	if !ok || rest == "" || (kind != "env" && kind != "secret" && kind != "ssm") {
 		return fmt.Errorf("must be env:VAR, secret:<id>[#field] or ssm:<name> (literal keys are not accepted)")
 	}
+	if id, field, hasField := strings.Cut(rest, "#"); kind == "secret" && (id == "" || hasField && field == "") {
+		return fmt.Errorf("secret:<id>[#field] needs a secret id, and a field name after '#'")
+	}
 	return nil
 }
 
@@ -160,7 +164,7 @@ func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
 			if route.When == nil {
 				errs.add(rp+".when", "is required")
 			} else if _, err := condition.Compile(route.When); err != nil {
-				errs.add(rp+".when", "%v", err)
+				addCondition(errs, rp+".when", err)
 			}
 			if len(route.Targets) == 0 {
 				errs.add(rp+".targets", "at least one target is required")
@@ -213,6 +217,24 @@ func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
 	}
 }
 
+// addCondition reports each problem condition.Compile found as its own
+// error with the full path, so a condition with two mistakes gives two
+// "path: message" lines rather than one error spanning several lines.
+func addCondition(errs *Errors, path string, err error) {
+	var ces condition.Errors
+	if !errors.As(err, &ces) {
+		errs.add(path, "%v", err)
+		return
+	}
+	for _, ce := range ces {
+		p := path
+		if ce.Path != "" {
+			p = path + "." + ce.Path
+		}
+		errs.add(p, "%s", ce.Msg)
+	}
+}
+
 func (c *Config) validateTargets(errs *Errors, path string, targets []Target) {
 	for i, t := range targets {
 		tp := fmt.Sprintf("%s[%d]", path, i)
@@ -248,58 +270,104 @@ func (c *Config) validateTargets(errs *Errors, path string, targets []Target) {
 }
 
 // validateCycles rejects router reference cycles and trees deeper than
-// MaxRouterDepth.
+// MaxRouterDepth. Named routers and inline routers each count as a level.
+//
+// Each named router is walked once and its height remembered: a router
+// referenced from many places (a diamond: 8 levels of 20 targets that all
+// name the next level) must not be re-walked per path, or validation of a
+// small document would take 20^8 steps.
 func (c *Config) validateCycles(errs *Errors) {
-	state := map[string]int{} // 0 unvisited, 1 visiting, 2 done
-	var visit func(name string, depth int, trail []string) bool
-	var refs func(r *Router, depth int, trail []string) bool
-	visit = func(name string, depth int, trail []string) bool {
+	const visiting, done = 1, 2
+	state := map[string]int{}
+	height := map[string]int{} // routers on the longest chain from a named router, itself included
+	var stack, cycle []string
+	var visit func(name string) int
+	var heightOf func(r *Router) int
+	visit = func(name string) int {
 		r := c.Routers[name]
-		if r == nil {
-			return true
+		if r == nil || cycle != nil {
+			return 0 // unknown routers are reported by validateTargets
 		}
-		trail = append(trail, name)
-		if state[name] == 1 {
-			errs.add("routers."+trail[0], "router cycle: %s", strings.Join(trail, " -> "))
-			return false
+		switch state[name] {
+		case done:
+			return height[name]
+		case visiting:
+			cycle = append(append([]string(nil), stack...), name)
+			return 0
 		}
-		if depth > MaxRouterDepth {
-			errs.add("routers."+trail[0], "routers nest deeper than %d: %s", MaxRouterDepth, strings.Join(trail, " -> "))
-			return false
-		}
-		state[name] = 1
-		ok := refs(r, depth, trail)
-		state[name] = 0
-		return ok
+		state[name] = visiting
+		stack = append(stack, name)
+		h := heightOf(r)
+		stack = stack[:len(stack)-1]
+		state[name], height[name] = done, h
+		return h
 	}
-	refs = func(r *Router, depth int, trail []string) bool {
-		all := append(append([]Target(nil), r.Targets...), r.Default...)
-		for _, route := range r.Routes {
-			all = append(all, route.Targets...)
-		}
-		for _, t := range all {
+	heightOf = func(r *Router) int {
+		h := 0
+		for _, t := range allTargets(r) {
 			switch {
 			case t.Router != "":
-				if !visit(t.Router, depth+1, trail) {
-					return false
-				}
+				h = max(h, visit(t.Router))
 			case t.Inline != nil:
-				if depth+1 > MaxRouterDepth {
-					errs.add("routers."+trail[0], "routers nest deeper than %d", MaxRouterDepth)
-					return false
-				}
-				if !refs(t.Inline, depth+1, trail) {
-					return false
-				}
+				h = max(h, heightOf(t.Inline))
+			}
+			if cycle != nil {
+				return 0
 			}
 		}
-		return true
+		return h + 1
 	}
-	for _, name := range sortedNames(c.Routers) {
-		if !visit(name, 1, nil) {
-			return // one cycle report is enough; the rest repeat it
+	names := sortedNames(c.Routers)
+	for _, name := range names {
+		if visit(name); cycle != nil {
+			// One cycle report is enough; the other routers on it repeat it.
+			errs.add("routers."+cycle[0], "router cycle: %s", strings.Join(cycle, " -> "))
+			return
 		}
 	}
+	for _, name := range names {
+		if height[name] > MaxRouterDepth {
+			chain := []string{name}
+			for r := c.Routers[name]; len(chain) <= MaxRouterDepth; {
+				var label string
+				if r, label = c.deepestChild(r, heightOf); r == nil {
+					break
+				}
+				chain = append(chain, label)
+			}
+			errs.add("routers."+name, "routers nest deeper than %d: %s", MaxRouterDepth, strings.Join(chain, " -> "))
+			return
+		}
+	}
+}
+
+// deepestChild is the child router of r on its longest chain, and its name
+// ("inline" for an inline router); nil when r has no child router.
+func (c *Config) deepestChild(r *Router, heightOf func(*Router) int) (*Router, string) {
+	var best *Router
+	label, bestH := "", 0
+	for _, t := range allTargets(r) {
+		child, name := t.Inline, "inline"
+		if t.Router != "" {
+			child, name = c.Routers[t.Router], t.Router
+		}
+		if child == nil {
+			continue
+		}
+		if h := heightOf(child); h > bestH {
+			best, label, bestH = child, name, h
+		}
+	}
+	return best, label
+}
+
+// allTargets is every target of r: its targets, route targets and default.
+func allTargets(r *Router) []Target {
+	all := append(append([]Target(nil), r.Targets...), r.Default...)
+	for _, route := range r.Routes {
+		all = append(all, route.Targets...)
+	}
+	return all
 }
 
 // Budget periods.

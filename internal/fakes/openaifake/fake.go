@@ -29,8 +29,10 @@ type Fault struct {
 	Status  int
 	Body    string
 	Headers map[string]string
-	// After is how many stream events are sent before a cut.
+	// After is how many stream events are sent before a cut or pause.
 	After int
+	// Release ends a Pause.
+	Release chan struct{}
 }
 
 // Kind names a fault.
@@ -57,6 +59,9 @@ const (
 	Tools
 	// ErrorEvent sends After events, then an error object as a data line.
 	ErrorEvent
+	// Pause sends After events, then waits for Release to close before
+	// sending the rest.
+	Pause
 )
 
 // Fake is a running fake upstream.
@@ -236,6 +241,9 @@ func (f *Fake) stream(w http.ResponseWriter, fault Fault) {
 	fl := w.(http.Flusher)
 	evs := events()
 	for i, ev := range evs {
+		if fault.Kind == Pause && i == fault.After {
+			<-fault.Release
+		}
 		if (fault.Kind == CutStream || fault.Kind == ErrorEvent) && i == fault.After {
 			if fault.Kind == ErrorEvent {
 				io.WriteString(w, `data: {"error":{"message":"The server had an error while processing your request.","type":"server_error"}}`+"\n\n")

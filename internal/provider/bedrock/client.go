@@ -75,6 +75,7 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 			// shared client owns its TLS settings.
 			o.HTTPClient = env.HTTPClient
 		}
+		o.HTTPClient = bodyGuard{next: o.HTTPClient}
 	})
 	return &Client{api: api, name: env.Name, now: time.Now, newID: randomID}, nil
 }

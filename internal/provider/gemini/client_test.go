@@ -36,6 +36,11 @@ func TestComplete(t *testing.T) {
 			"choices":[{"index":0,"message":{"role":"assistant","content":"The lighthouse keeper counted the ships."},"finish_reason":"stop"},
 				{"index":1,"message":{"role":"assistant","content":"Once upon a time, a robot learned to paint."},"finish_reason":"length"}],
 			"usage":{"prompt_tokens":10,"completion_tokens":30,"total_tokens":40,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},
+		{fixture: "logprobs.json", want: `{"id":"L1p2aOyTFY-ZvdIPlIqo8Qs","object":"chat.completion",` + created + `,"model":"gemini-2.0-flash",
+			"choices":[{"index":0,"message":{"role":"assistant","content":"Paris."},"finish_reason":"stop","logprobs":{"content":[
+				{"token":"Paris","logprob":-0.2,"bytes":[80,97,114,105,115],"top_logprobs":[{"token":"Paris","logprob":-0.2,"bytes":[80,97,114,105,115]},{"token":"Lyon","logprob":-1.9,"bytes":[76,121,111,110]}]},
+				{"token":".","logprob":-0.02,"bytes":[46],"top_logprobs":[{"token":".","logprob":-0.02,"bytes":[46]}]}],"refusal":null}}],
+			"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},
 		{fixture: "safety.json", want: `{"id":"*","object":"chat.completion",` + created + `,"model":"gemini-2.0-flash",
 			"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"content_filter"}],
 			"usage":{"prompt_tokens":11,"completion_tokens":0,"total_tokens":11,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}}}`},

@@ -159,6 +159,10 @@ func TestConversionErrors(t *testing.T) {
 			param: "extra.gemini.topK", msg: "integer"},
 		{name: "cachedContent not a string", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"cached_content": json.RawMessage(`7`)}},
 			param: "cached_content", msg: "string"},
+		{name: "logprobs not a boolean", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"logprobs": json.RawMessage(`"yes"`)}},
+			param: "logprobs", msg: "boolean"},
+		{name: "negative top_logprobs", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"logprobs": json.RawMessage(`true`), "top_logprobs": json.RawMessage(`-1`)}},
+			param: "top_logprobs", msg: "non-negative"},
 		{name: "thinkingConfig not an object", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"thinkingConfig": json.RawMessage(`1024`)}},
 			param: "thinkingConfig", msg: "object"},
 	}

@@ -6,7 +6,8 @@
 //
 // Files: client.go (HTTP, registration), convert.go and params.go (request
 // translation), schema.go (JSON Schema to Gemini Schema), response.go,
-// stream.go, errors.go (error classes), wire.go (Gemini JSON types).
+// logprobs.go, stream.go, errors.go (error classes), wire.go (Gemini JSON
+// types).
 // docs/providers/gemini.md is the user-facing rule table; keep it in step.
 //
 // It must not retry, fall back, sleep or pick models: the attempt loop does

@@ -16,10 +16,13 @@ import (
 const maxErrorBody = 1 << 20
 
 // invalid is a request the gateway cannot translate for Gemini: the
-// caller's fault, relayed as a 400 without any upstream call (Status 0).
+// caller's fault, relayed as a 400 without any upstream call. Status is
+// 400 (as if Gemini had said it) so a router's on_status "400" override
+// can still send such a request to another provider.
 func invalid(param, format string, args ...any) *provider.Error {
 	return &provider.Error{
 		Class:   provider.ClassInvalidRequest,
+		Status:  http.StatusBadRequest,
 		Type:    "invalid_request_error",
 		Param:   param,
 		Message: "gemini: " + param + ": " + fmt.Sprintf(format, args...),

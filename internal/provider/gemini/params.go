@@ -105,6 +105,9 @@ func convertGeneration(r *chat.Request) (*generationConfig, error) {
 			return nil, invalid("response_format.type", "must be text, json_object or json_schema, not %q", rf.Type)
 		}
 	}
+	if err := applyLogprobs(r, g); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 

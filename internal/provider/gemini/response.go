@@ -51,6 +51,7 @@ func toResponse(g *generateResponse, model string, now time.Time) (*chat.Respons
 			Index:        c.Index,
 			Message:      msg,
 			FinishReason: finishReason(c.FinishReason, len(calls) > 0),
+			Logprobs:     convertLogprobs(c.LogprobsResult),
 		})
 	}
 	return resp, nil

@@ -193,6 +193,7 @@ func (s *stream) handle(data []byte) {
 		}
 		if delta.Content != nil || len(delta.ToolCalls) > 0 {
 			s.emit(c.Index, delta, nil)
+			s.queue[len(s.queue)-1].Choices[0].Logprobs = convertLogprobs(c.LogprobsResult)
 		}
 		if c.FinishReason != "" && !st.finished {
 			s.emit(c.Index, chat.Delta{}, chat.Ptr(finishReason(c.FinishReason, st.calls > 0)))

@@ -52,6 +52,11 @@ func TestStream(t *testing.T) {
 				finish("content_filter")}},
 		{name: "safety stop", fixture: "safety.sse", cutAfter: -1, id: "x5N2aO6iDo-ZvdIPjbC_wQo", model: "gemini-2.5-flash",
 			want: []string{role, text("I can help with that, but"), finish("content_filter")}},
+		{name: "logprobs", fixture: "logprobs.sse", cutAfter: -1, id: "M2p2aOyTFY-ZvdIPlIqo8Qs", model: "gemini-2.0-flash",
+			want: []string{role, `{"choices":[{"index":0,"delta":{"content":"Paris."},"finish_reason":null,"logprobs":{"content":[
+				{"token":"Paris","logprob":-0.2,"bytes":[80,97,114,105,115],"top_logprobs":[{"token":"Paris","logprob":-0.2,"bytes":[80,97,114,105,115]}]},
+				{"token":".","logprob":-0.02,"bytes":[46],"top_logprobs":[{"token":".","logprob":-0.02,"bytes":[46]}]}],"refusal":null}}]}`,
+				finish("stop")}},
 		{name: "error mid-stream", fixture: "error_midstream.sse", cutAfter: -1, id: "B4B2aNnHKo-ZvdIP_6mW6Qs", model: "gemini-2.5-flash",
 			want:    []string{role, text("Here is the first part of a long essay")},
 			wantErr: provider.ClassServer, wantStatus: 503},

@@ -95,6 +95,8 @@ type generationConfig struct {
 	PresencePenalty  *float64        `json:"presencePenalty,omitempty"`
 	FrequencyPenalty *float64        `json:"frequencyPenalty,omitempty"`
 	ThinkingConfig   json.RawMessage `json:"thinkingConfig,omitempty"`
+	ResponseLogprobs bool            `json:"responseLogprobs,omitempty"`
+	Logprobs         *int            `json:"logprobs,omitempty"`
 }
 
 // generateResponse is a GenerateContentResponse: the whole non-streamed
@@ -110,9 +112,24 @@ type generateResponse struct {
 }
 
 type candidate struct {
-	Content      *content `json:"content"`
-	FinishReason string   `json:"finishReason"`
-	Index        int      `json:"index"`
+	Content        *content        `json:"content"`
+	FinishReason   string          `json:"finishReason"`
+	Index          int             `json:"index"`
+	LogprobsResult *logprobsResult `json:"logprobsResult"`
+}
+
+// logprobsResult: chosenCandidates[i] is the i-th output token,
+// topCandidates[i] the most likely tokens at that position.
+type logprobsResult struct {
+	ChosenCandidates []tokenLogprob `json:"chosenCandidates"`
+	TopCandidates    []struct {
+		Candidates []tokenLogprob `json:"candidates"`
+	} `json:"topCandidates"`
+}
+
+type tokenLogprob struct {
+	Token          string  `json:"token"`
+	LogProbability float64 `json:"logProbability"`
 }
 
 type promptFeedback struct {

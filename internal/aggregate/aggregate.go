@@ -1,0 +1,207 @@
+package aggregate
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/store"
+)
+
+// Window is one stats window.
+type Window struct {
+	Name   string // as in store.Stats.Window
+	Length time.Duration
+}
+
+// Windows are the windows Run computes, shortest first.
+var Windows = []Window{
+	{"5m", 5 * time.Minute},
+	{"15m", 15 * time.Minute},
+	{"1h", time.Hour},
+	{"24h", 24 * time.Hour},
+}
+
+// routerPrefix makes a router's stats subject ("router/fb").
+const routerPrefix = "router/"
+
+// Run reads the last 24 h of buckets, rolls them into stats and writes
+// them with PutStats. It returns what it wrote.
+func Run(ctx context.Context, m store.Metrics, now time.Time) ([]store.Stats, error) {
+	end := windowEnd(now)
+	buckets, err := m.Buckets(ctx, end.Add(-Windows[len(Windows)-1].Length), end)
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: read buckets: %w", err)
+	}
+	stats := Rollup(buckets, now)
+	if err := m.PutStats(ctx, stats); err != nil {
+		return nil, fmt.Errorf("aggregate: write %d stats: %w", len(stats), err)
+	}
+	return stats, nil
+}
+
+// windowEnd is the end of now's minute: windows include the current,
+// partial minute.
+func windowEnd(now time.Time) time.Time {
+	return now.UTC().Truncate(time.Minute).Add(time.Minute)
+}
+
+// Rollup computes stats from buckets for every window ending at now's
+// minute, one per subject and window, sorted by subject then window
+// length. Buckets outside the longest window are ignored. No I/O.
+func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
+	end := windowEnd(now)
+	type subjectAcc struct {
+		router bool
+		byWin  []acc
+	}
+	subjects := map[string]*subjectAcc{}
+	get := func(subject string, router bool) *subjectAcc {
+		sa := subjects[subject]
+		if sa == nil {
+			sa = &subjectAcc{router: router, byWin: make([]acc, len(Windows))}
+			subjects[subject] = sa
+		}
+		return sa
+	}
+	for _, b := range buckets {
+		age := end.Sub(b.Minute)
+		if age <= 0 || age > Windows[len(Windows)-1].Length {
+			continue
+		}
+		target, router := store.SplitSubject(b.Subject)
+		owners := []*subjectAcc{get(target, false)}
+		if router != "" {
+			owners = append(owners, get(routerPrefix+router, true))
+		}
+		for i, w := range Windows {
+			if age > w.Length {
+				continue
+			}
+			for _, o := range owners {
+				o.byWin[i].add(b)
+			}
+		}
+	}
+
+	names := make([]string, 0, len(subjects))
+	for name := range subjects {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	out := make([]store.Stats, 0, len(names)*len(Windows))
+	for _, name := range names {
+		sa := subjects[name]
+		for i, w := range Windows {
+			st := sa.byWin[i].stats(sa.router)
+			st.Subject, st.Window, st.UpdatedAt = name, w.Name, now
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// acc sums buckets for one subject and window.
+type acc struct {
+	attempts, successes int64
+	finals, served      int64
+	latencySum          float64
+	hist                []int64
+	ttftSum             float64
+	ttftCount           int64
+	tokensOut           int64
+	genMs               float64
+	costMicros          int64
+	fallbacks           int64
+	errors              map[string]int64
+}
+
+func (a *acc) add(b store.Bucket) {
+	a.attempts += b.Requests
+	a.successes += b.Successes
+	a.finals += b.Finals
+	a.served += b.Served
+	a.latencySum += b.LatencySum
+	if len(a.hist) < len(b.Hist) {
+		a.hist = append(a.hist, make([]int64, len(b.Hist)-len(a.hist))...)
+	}
+	for i, n := range b.Hist {
+		a.hist[i] += n
+	}
+	a.ttftSum += b.TTFTSum
+	a.ttftCount += b.TTFTCount
+	a.tokensOut += b.TokensOut
+	a.genMs += b.GenMs
+	a.costMicros += b.CostMicros
+	a.fallbacks += b.Fallbacks
+	for class, n := range b.Errors {
+		if a.errors == nil {
+			a.errors = map[string]int64{}
+		}
+		a.errors[class] += n
+	}
+}
+
+// stats turns the sums into figures; router selects request-level counts
+// (see doc.go, "Subjects").
+func (a *acc) stats(router bool) store.Stats {
+	requests, successes := a.attempts, a.successes
+	if router {
+		requests, successes = a.finals, a.served
+	}
+	return store.Stats{
+		Requests:     requests,
+		Successes:    successes,
+		SuccessRate:  ratio(float64(successes), float64(requests)),
+		LatencyAvgMs: ratio(a.latencySum, float64(a.attempts)),
+		LatencyP50Ms: Quantile(a.hist, 0.50),
+		LatencyP95Ms: Quantile(a.hist, 0.95),
+		TTFTMs:       ratio(a.ttftSum, float64(a.ttftCount)),
+		TokensPerSec: ratio(float64(a.tokensOut), a.genMs/1000),
+		CostUSD:      float64(a.costMicros) / 1e6,
+		Fallbacks:    a.fallbacks,
+		FallbackRate: ratio(float64(a.fallbacks), float64(a.finals)),
+		Errors:       a.errors,
+	}
+}
+
+func ratio(num, den float64) float64 {
+	if den == 0 {
+		return 0
+	}
+	return num / den
+}
+
+// Quantile estimates the q-quantile (0..1) of a store.LatencyBoundsMs
+// histogram by linear interpolation within the bucket that holds rank q·n;
+// see doc.go. It returns 0 for an empty histogram.
+func Quantile(hist []int64, q float64) float64 {
+	var total int64
+	for _, n := range hist {
+		total += n
+	}
+	if total == 0 {
+		return 0
+	}
+	bounds := store.LatencyBoundsMs
+	rank := q * float64(total)
+	var cum int64
+	for i, n := range hist {
+		if n == 0 {
+			continue
+		}
+		if float64(cum+n) >= rank {
+			if i >= len(bounds) { // open-ended overflow bucket
+				return bounds[len(bounds)-1]
+			}
+			lower := 0.0
+			if i > 0 {
+				lower = bounds[i-1]
+			}
+			return lower + (bounds[i]-lower)*(rank-float64(cum))/float64(n)
+		}
+		cum += n
+	}
+	return bounds[len(bounds)-1] // unreachable for q <= 1
+}

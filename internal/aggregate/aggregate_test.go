@@ -1,0 +1,217 @@
+package aggregate_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/aggregate"
+	"github.com/switchyard-llm/switchyard/internal/store"
+)
+
+func TestRunExact(t *testing.T) {
+	m := store.NewMemory()
+	load(t, m)
+	got, err := aggregate.Run(context.Background(), m, now)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	compareStats(t, got, expected, now)
+	stored, err := m.LoadStats(context.Background())
+	if err != nil {
+		t.Fatalf("LoadStats: %v", err)
+	}
+	if len(stored) != len(expected) {
+		t.Errorf("store holds %d stats after Run, want %d", len(stored), len(expected))
+	}
+}
+
+func TestRunIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		run  func(t *testing.T, m store.Metrics)
+		last time.Time // the last run's now, the stats' updated_at
+	}{
+		{"twice", func(t *testing.T, m store.Metrics) {
+			for i := 0; i < 2; i++ {
+				if _, err := aggregate.Run(ctx, m, now); err != nil {
+					t.Fatalf("Run %d: %v", i+1, err)
+				}
+			}
+		}, now},
+		{"overlapping", func(t *testing.T, m store.Metrics) {
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for i := 0; i < 4; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := aggregate.Run(ctx, m, now); err != nil {
+						errs <- err
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatalf("Run: %v", err)
+			}
+		}, now},
+		{"again later in the same minute", func(t *testing.T, m store.Metrics) {
+			for _, n := range []time.Time{now, now.Add(29 * time.Second)} {
+				if _, err := aggregate.Run(ctx, m, n); err != nil {
+					t.Fatalf("Run at %v: %v", n, err)
+				}
+			}
+		}, now.Add(29 * time.Second)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := store.NewMemory()
+			load(t, m)
+			c.run(t, m)
+			stored, err := m.LoadStats(ctx)
+			if err != nil {
+				t.Fatalf("LoadStats: %v", err)
+			}
+			compareStats(t, stored, sortedLikeStore(expected), c.last)
+		})
+	}
+}
+
+func TestRunReadError(t *testing.T) {
+	m := &failingMetrics{Metrics: store.NewMemory(), err: errors.New("dynamo: read metrics subjects: connection refused")}
+	if _, err := aggregate.Run(context.Background(), m, now); !errors.Is(err, m.err) {
+		t.Fatalf("Run = %v, want the read error wrapped", err)
+	}
+	if m.puts != 0 {
+		t.Errorf("Run wrote stats %d times after failing to read buckets; it must write nothing", m.puts)
+	}
+}
+
+type failingMetrics struct {
+	store.Metrics
+	err  error
+	puts int
+}
+
+func (f *failingMetrics) Buckets(context.Context, time.Time, time.Time) ([]store.Bucket, error) {
+	return nil, f.err
+}
+
+func (f *failingMetrics) PutStats(ctx context.Context, s []store.Stats) error {
+	f.puts++
+	return f.Metrics.PutStats(ctx, s)
+}
+
+func TestQuantile(t *testing.T) {
+	hist := func(pairs ...int) []int64 { // index, count, index, count...
+		h := make([]int64, len(store.LatencyBoundsMs)+1)
+		for i := 0; i < len(pairs); i += 2 {
+			h[pairs[i]] = int64(pairs[i+1])
+		}
+		return h
+	}
+	cases := []struct {
+		name string
+		hist []int64
+		q    float64
+		want float64
+	}{
+		{"empty", hist(), 0.5, 0},
+		{"first bucket starts at 0", hist(0, 4), 0.5, 2.5},
+		{"interpolates within a bucket", hist(6, 4), 0.25, 81.25},
+		{"rank on a bucket edge is its upper bound", hist(4, 1, 6, 1), 0.5, 50},
+		{"skips empty buckets", hist(2, 1, 20, 1), 0.95, 15000 + 5000*0.9},
+		{"q 0 is the lowest bucket's lower bound", hist(3, 2, 9, 2), 0, 20},
+		{"q 1 is the highest bucket's upper bound", hist(3, 2, 9, 2), 1, 300},
+		{"overflow bucket reports its lower bound", hist(0, 1, 25, 9), 0.95, 300000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := aggregate.Quantile(c.hist, c.q); !approxEqual(got, c.want) {
+				t.Errorf("Quantile(q=%v) = %v, want %v", c.q, got, c.want)
+			}
+		})
+	}
+}
+
+// sortedLikeStore orders stats as LoadStats does (subject, then window name).
+func sortedLikeStore(in []store.Stats) []store.Stats {
+	out := append([]store.Stats(nil), in...)
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && less(out[j], out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func less(a, b store.Stats) bool {
+	if a.Subject != b.Subject {
+		return a.Subject < b.Subject
+	}
+	return a.Window < b.Window
+}
+
+func compareStats(t *testing.T, got, want []store.Stats, updated time.Time) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d stats, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		t.Run(w.Subject+"/"+w.Window, func(t *testing.T) {
+			if g.Subject != w.Subject || g.Window != w.Window {
+				t.Fatalf("stats[%d] is %s/%s, want %s/%s", i, g.Subject, g.Window, w.Subject, w.Window)
+			}
+			if !g.UpdatedAt.Equal(updated) {
+				t.Errorf("updated_at %v, want the run's now %v", g.UpdatedAt, updated)
+			}
+			ints := []struct {
+				name      string
+				got, want int64
+			}{
+				{"requests", g.Requests, w.Requests},
+				{"successes", g.Successes, w.Successes},
+				{"fallbacks", g.Fallbacks, w.Fallbacks},
+			}
+			for _, f := range ints {
+				if f.got != f.want {
+					t.Errorf("%s = %d, want %d", f.name, f.got, f.want)
+				}
+			}
+			floats := []struct {
+				name      string
+				got, want float64
+			}{
+				{"success_rate", g.SuccessRate, w.SuccessRate},
+				{"latency_avg_ms", g.LatencyAvgMs, w.LatencyAvgMs},
+				{"latency_p50_ms", g.LatencyP50Ms, w.LatencyP50Ms},
+				{"latency_p95_ms", g.LatencyP95Ms, w.LatencyP95Ms},
+				{"ttft_ms", g.TTFTMs, w.TTFTMs},
+				{"tokens_per_sec", g.TokensPerSec, w.TokensPerSec},
+				{"cost_usd", g.CostUSD, w.CostUSD},
+				{"fallback_rate", g.FallbackRate, w.FallbackRate},
+			}
+			for _, f := range floats {
+				if !approxEqual(f.got, f.want) {
+					t.Errorf("%s = %v, want %v", f.name, f.got, f.want)
+				}
+			}
+			if (len(g.Errors) != 0 || len(w.Errors) != 0) && !reflect.DeepEqual(g.Errors, w.Errors) {
+				t.Errorf("errors = %v, want %v", g.Errors, w.Errors)
+			}
+		})
+	}
+}
+
+// approxEqual allows for float rounding only (sums of decimals, 2.0/3).
+func approxEqual(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
+}
