@@ -100,7 +100,6 @@ func benchRouted(b *testing.B, body []byte, check func(*testing.B, *httptest.Res
 		b.Run(l.name, func(b *testing.B) {
 			h := newGateway(b, l.log())
 			b.ReportAllocs()
-			b.SetBytes(int64(len(body)))
 			cpu0, n := cpuTime(b), 0
 			for b.Loop() {
 				rec := httptest.NewRecorder()

@@ -187,3 +187,10 @@ func sseEvents(body []byte) []string {
 	}
 	return out
 }
+
+type fakeFault = openaifake.Fault
+
+const (
+	faultStatus = openaifake.Status
+	faultHang   = openaifake.Hang
+)

@@ -3,10 +3,12 @@
 // the official AWS SDK, signing with the default credential chain (the
 // Lambda role in production).
 //
-// The package translates and calls, nothing more. convert.go, messages.go and
-// params.go turn a chat.Request into a Converse input; response.go and
-// stream.go turn Converse output and ConverseStream events back into OpenAI
-// responses and chunks; errors.go maps SDK errors onto provider classes. The
+// The package translates and calls, nothing more. client.go builds the SDK
+// client once and makes the calls; convert.go, messages.go, params.go and
+// extra.go turn a chat.Request into a Converse input (pure functions);
+// response.go and stream.go turn Converse output and ConverseStream events
+// back into OpenAI responses and chunks; errors.go maps SDK errors onto
+// provider classes; transport.go works around an SDK/net/http race. The
 // rules for every OpenAI parameter (mapped, dropped or rejected) are in
 // docs/providers/bedrock.md.
 //

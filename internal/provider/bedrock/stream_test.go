@@ -28,10 +28,13 @@ func TestStreamChunks(t *testing.T) {
 		fixture      string
 		includeUsage bool
 		wantFinish   string
+		wantUsage    bool
 	}{
-		{"text", "text", false, "stop"},
-		{"text_include_usage", "text", true, "stop"},
-		{"tool_use_include_usage", "tool_use", true, "tool_calls"},
+		{"text", "text", false, "stop", false},
+		{"text_include_usage", "text", true, "stop", true},
+		{"tool_use_include_usage", "tool_use", true, "tool_calls", true},
+		// The answer is complete at messageStop; only the usage is missing.
+		{"stop_without_metadata", "stop_without_metadata", true, "stop", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,8 +74,8 @@ func TestStreamChunks(t *testing.T) {
 				t.Errorf("finish reasons %v, want exactly [%s]", finishes, tt.wantFinish)
 			}
 			last := chunks[len(chunks)-1]
-			if tt.includeUsage != (last.Usage != nil && len(last.Choices) == 0) {
-				t.Errorf("include_usage=%v but last chunk is %+v", tt.includeUsage, last)
+			if tt.wantUsage != (last.Usage != nil && len(last.Choices) == 0) {
+				t.Errorf("want usage chunk %v, but last chunk is %+v", tt.wantUsage, last)
 			}
 
 			b, err := json.MarshalIndent(chunks, "", "  ")

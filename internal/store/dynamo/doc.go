@@ -40,10 +40,11 @@
 // Query per subject on its partition with `sk BETWEEN` the range, a few at
 // a time. Its cost grows with the number of target|router pairs and the
 // range, never with the table. A process registers a subject (ADD to the
-// string set) the first time it writes a sample for it and remembers that
-// it did, so the hot path costs one extra write per subject per process
-// lifetime, not per request. Subjects are never removed from the set; a
-// subject idle for longer than the bucket TTL costs one empty Query.
+// string set) when it first writes a sample for it and again every ten
+// minutes while it keeps writing, so the hot path costs one extra write per
+// subject per process per ten minutes, not per request. Subjects are never
+// removed from the set; a subject idle for longer than the bucket TTL
+// costs one empty Query.
 //
 // # Expiry
 //

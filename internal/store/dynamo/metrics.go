@@ -29,6 +29,8 @@ const (
 	BucketTTL = 48 * time.Hour
 	// queryParallelism bounds the per-subject Queries Buckets runs at once.
 	queryParallelism = 4
+	// registerRefresh is how often a process re-adds a subject it writes.
+	registerRefresh = 10 * time.Minute
 )
 
 // Bucket attribute names. Counters are short because every bucket item
@@ -102,18 +104,21 @@ func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
 
 func histAttr(i int) string { return fmt.Sprintf("%s%02d", histPrefix, i) }
 
-// register adds subject to the subjects item unless this process already
-// did. Registering before writing the bucket means a bucket is never
-// invisible to Buckets for want of its subject.
+// register adds subject to the subjects item unless this process did so
+// within registerRefresh. Registering before writing the bucket means a
+// bucket is never invisible to Buckets for want of its subject; the
+// refresh repairs the set if the table was emptied under a long-running
+// process (an emulator restarted beside `gateway serve`).
 func (s *Store) register(ctx context.Context, subject string) error {
-	if _, ok := s.registered.Load(subject); ok {
+	now := s.now()
+	if last, ok := s.registered.Load(subject); ok && now.Sub(last.(time.Time)) < registerRefresh {
 		return nil
 	}
 	upd := expression.Add(expression.Name(attrSubjects), expression.Value(stringSet{subject}))
 	if _, err := s.update(ctx, s.tables.Metrics, key(pkMeta, skSubjects), expression.NewBuilder().WithUpdate(upd), nil); err != nil {
 		return fmt.Errorf("dynamo: register metrics subject %s: %w", subject, err)
 	}
-	s.registered.Store(subject, struct{}{})
+	s.registered.Store(subject, now)
 	return nil
 }
 

@@ -38,7 +38,10 @@ var operations = []struct {
 		return err
 	}},
 	{"LoadStats", func(ctx context.Context, s store.Store) error { _, err := s.LoadStats(ctx); return err }},
-	{"Cooldowns", func(ctx context.Context, s store.Store) error { _, err := s.Cooldowns(ctx, time.Unix(1_800_000_000, 0)); return err }},
+	{"Cooldowns", func(ctx context.Context, s store.Store) error {
+		_, err := s.Cooldowns(ctx, time.Unix(1_800_000_000, 0))
+		return err
+	}},
 	{"InFlightCounts", func(ctx context.Context, s store.Store) error {
 		_, err := s.InFlightCounts(ctx, time.Unix(1_800_000_000, 0))
 		return err

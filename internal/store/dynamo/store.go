@@ -99,11 +99,13 @@ func FailFast(o *dynamodb.Options) {
 type Store struct {
 	client *dynamodb.Client
 	tables Tables
-	// now stamps records that carry no UpdatedAt and anchors stats TTLs;
-	// comparisons always use the time the caller passes.
+	// now stamps records that carry no UpdatedAt, anchors stats TTLs and
+	// paces subject registration; comparisons of the caller's data always
+	// use the time the caller passes.
 	now func() time.Time
-	// registered holds the subjects this process has added to the
-	// subjects item (see doc.go, "Reading buckets without a Scan").
+	// registered maps each subject this process has added to the subjects
+	// item to when it last did (see doc.go, "Reading buckets without a
+	// Scan").
 	registered sync.Map
 }
 
