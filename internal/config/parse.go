@@ -95,16 +95,7 @@ func DecodeSection(doc any, out any, path string) error {
 }
 
 // Document turns c back into the generic shape (for config pull and the
-// admin API), through its YAML encoding so field names match the schema.
+// admin API), with the field names of the schema.
 func (c *Config) Document() (map[string]any, error) {
-	b, err := yaml.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	m, _ := normalize(doc).(map[string]any)
-	return m, nil
+	return encodeStruct(reflect.ValueOf(c).Elem()), nil
 }

@@ -93,6 +93,7 @@ func startDynalite(bin string) (*DynaliteServer, error) {
 		"--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50")
 	s.cmd.Stdout = s.output
 	s.cmd.Stderr = s.output
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("run %s: %w", bin, err)
 	}

@@ -37,6 +37,11 @@ func toConverse(model string, req *chat.Request) (*converseRequest, error) {
 	if req == nil {
 		return nil, invalid("", "empty request")
 	}
+	if model == "" {
+		// The SDK would send POST /model//converse and read the 404 as an
+		// unknown route rather than a caller error.
+		return nil, invalid("model", "no Bedrock model id")
+	}
 	if req.N != nil && *req.N > 1 {
 		return nil, invalid("n", "n=%d is not supported: Bedrock Converse returns one choice", *req.N)
 	}

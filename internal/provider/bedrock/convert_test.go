@@ -170,6 +170,19 @@ func TestRequestRejected(t *testing.T) {
 	}
 }
 
+func TestEmptyModelRejected(t *testing.T) {
+	f := newFake(t)
+	c := newTestClient(t, f, provider.Env{})
+	_, err := c.Complete(context.Background(), userCall(""))
+	var pe *provider.Error
+	if !errors.As(err, &pe) || pe.Class != provider.ClassInvalidRequest || pe.Param != "model" {
+		t.Errorf("err = %v, want invalid_request on model", err)
+	}
+	if len(f.received()) != 0 {
+		t.Errorf("a request without a model id reached the upstream")
+	}
+}
+
 // TestGoldenFilesAreUsed keeps testdata/golden free of files no request
 // fixture produces any more.
 func TestGoldenFilesAreUsed(t *testing.T) {
