@@ -66,6 +66,20 @@ func counterKey(b config.Budget, sc scope, now time.Time) (string, time.Time, bo
 	return b.Name + subject + "#" + period, end.Add(35 * 24 * time.Hour), true
 }
 
+// ownCounter is budget b's counter regardless of whether it covers the
+// request (user-scoped budgets: the request user's counter).
+func ownCounter(b config.Budget, sc scope, now time.Time) (string, bool) {
+	subject := ""
+	if b.Scope == "user" {
+		if sc.user == "" {
+			return "", false
+		}
+		subject = "#u=" + sc.user
+	}
+	period, _ := periodOf(b.Period, now.UTC())
+	return b.Name + subject + "#" + period, true
+}
+
 // periodOf names the period containing t and returns its end.
 func periodOf(p string, t time.Time) (string, time.Time) {
 	switch p {
@@ -184,7 +198,9 @@ func (b *budgets) remainingPct(ctx context.Context, name string, sc scope, now t
 		if bud.Name != name {
 			continue
 		}
-		key, _, ok := counterKey(bud, sc, now)
+		// A budget is named, so its state is readable from any request:
+		// only a per-user budget needs the request's user.
+		key, ok := ownCounter(bud, sc, now)
 		if !ok {
 			return 0, false
 		}

@@ -66,7 +66,7 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 	var pe *provider.Error
 	errors.As(last, &pe)
 	switch {
-	case pe != nil && pe.Class == provider.ClassInvalidRequest:
+	case pe != nil && (pe.Class == provider.ClassInvalidRequest || pe.Class == provider.ClassUnsupported):
 		status := pe.Status
 		if status < 400 || status > 499 {
 			status = http.StatusBadRequest

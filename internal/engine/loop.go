@@ -60,8 +60,11 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 		return nil, perr
 	}
 	pol := ru.route.Policy
-	deadline := e.deadline(ctx, pol)
-	ctx, cancel := context.WithDeadline(ctx, deadline)
+	// The deadline is kept on the engine's clock (injectable) for
+	// decisions, and as a real timeout on the context for I/O.
+	limit := timeout(ctx, pol)
+	deadline := e.deps.Now().Add(limit)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 
 	spanCtx, span := e.deps.Tracer.Start(ctx, "routing")
@@ -195,6 +198,8 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 		span.Annotate("retry", true)
 	}
 	if t := e.attemptTimeout(pol, c); t > 0 && e.deps.Now().Add(t).Before(deadline) {
+		// An attempt timeout that ends after the deadline adds nothing: the
+		// request's own timeout already bounds it.
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(actx, t)
 		defer cancel()

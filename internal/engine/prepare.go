@@ -164,11 +164,14 @@ func (c *costs) EstimateCost(key string) (float64, bool) {
 	return p.Expected(c.req), true
 }
 
-// deadline is when the request must be done.
-func (e *Engine) deadline(ctx context.Context, p Policy) time.Time {
-	d := e.deps.Now().Add(p.Timeout)
-	if cd, ok := ctx.Deadline(); ok && cd.Before(d) {
-		d = cd
+// timeout is how long the request may take: the router's timeout, or
+// less if the caller's context ends sooner.
+func timeout(ctx context.Context, p Policy) time.Duration {
+	t := p.Timeout
+	if cd, ok := ctx.Deadline(); ok {
+		if left := time.Until(cd); left < t {
+			t = left
+		}
 	}
-	return d
+	return t
 }

@@ -115,7 +115,7 @@ func (s *sharedState) recordOutcome(ctx context.Context, target string, err erro
 	}
 	class := provider.ClassOf(err)
 	switch class {
-	case provider.ClassInvalidRequest, provider.ClassCanceled, provider.ClassContextLength:
+	case provider.ClassInvalidRequest, provider.ClassUnsupported, provider.ClassCanceled, provider.ClassContextLength:
 		return // not the target's fault
 	}
 	s.mu.Lock()

@@ -33,6 +33,12 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 	var committed bool
 	res, err := e.serve(ctx, r, func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) attemptOut {
 		start := time.Now()
+		// Always ask for usage, so streamed responses are priced, counted
+		// and settled against budgets; the usage chunk is dropped for
+		// callers that did not ask for it.
+		withUsage := *call.Request
+		withUsage.StreamOptions = &chat.StreamOptions{IncludeUsage: true}
+		call = &provider.Call{Model: call.Model, Request: &withUsage, RequestID: call.RequestID}
 		s, err := e.providers[c.Provider].Stream(ctx, call)
 		if err != nil {
 			return attemptOut{err: err}

@@ -37,13 +37,18 @@ const (
 	// ClassInvalidRequest: the caller's fault (400, 404, 413, 422). Relayed
 	// at once, no retry.
 	ClassInvalidRequest Class = "invalid_request"
+	// ClassUnsupported: this provider cannot express the request (an image
+	// URL Bedrock cannot fetch, n > 1 on Anthropic...); nothing was sent
+	// upstream. Another target may serve it, so the loop moves on; when it
+	// is the last outcome the caller gets a 400 with this message.
+	ClassUnsupported Class = "unsupported"
 	// ClassCanceled: the caller went away. Nothing more is tried.
 	ClassCanceled Class = "canceled"
 )
 
 // Classes lists every class, for metrics and docs.
 var Classes = []Class{ClassRateLimit, ClassServer, ClassNetwork, ClassTimeout, ClassAuth,
-	ClassContextLength, ClassBadResponse, ClassInvalidRequest, ClassCanceled}
+	ClassContextLength, ClassBadResponse, ClassInvalidRequest, ClassUnsupported, ClassCanceled}
 
 // Error is a failed attempt as a provider reports it.
 type Error struct {

@@ -310,7 +310,7 @@ func TestNothingSentWhenInvalid(t *testing.T) {
 			c := simpleCall(false)
 			c.Request.N = chat.Ptr(2)
 			return c
-		}, provider.ClassInvalidRequest},
+		}, provider.ClassUnsupported},
 		{"unresolvable api key", func(c *config.Provider) { c.APIKey = "secret:missing" }, func() *provider.Call { return simpleCall(false) }, provider.ClassAuth},
 	}
 	for _, tt := range tests {

@@ -97,7 +97,7 @@ func invalid(param, format string, args ...any) *provider.Error {
 		msg = param + ": " + msg
 	}
 	return &provider.Error{
-		Class:   provider.ClassInvalidRequest,
+		Class:   provider.ClassUnsupported,
 		Status:  http.StatusBadRequest,
 		Type:    "invalid_request_error",
 		Param:   param,

@@ -137,7 +137,7 @@ func TestBuildBodyRejects(t *testing.T) {
 			if !errors.As(err, &pe) {
 				t.Fatalf("err = %v (body %s), want *provider.Error", err, body)
 			}
-			if pe.Class != provider.ClassInvalidRequest || pe.Status != 400 || pe.Type != "invalid_request_error" {
+			if pe.Class != provider.ClassUnsupported || pe.Status != 400 || pe.Type != "invalid_request_error" {
 				t.Errorf("got class %s status %d type %q, want invalid_request 400 invalid_request_error", pe.Class, pe.Status, pe.Type)
 			}
 			if pe.Param != tt.param {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
@@ -124,11 +125,13 @@ func (r *converseRequest) streamInput() *bedrockruntime.ConverseStreamInput {
 	return in
 }
 
-// invalid reports a request Bedrock cannot serve; nothing was sent upstream,
-// so Status stays 0.
+// invalid reports a request Bedrock cannot serve; nothing was sent
+// upstream. Another target may serve it (ClassUnsupported); if none can,
+// the caller gets this message as a 400.
 func invalid(param, format string, args ...any) *provider.Error {
 	return &provider.Error{
-		Class:   provider.ClassInvalidRequest,
+		Class:   provider.ClassUnsupported,
+		Status:  http.StatusBadRequest,
 		Message: "bedrock: " + fmt.Sprintf(format, args...),
 		Type:    "invalid_request_error",
 		Param:   param,

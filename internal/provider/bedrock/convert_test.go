@@ -158,9 +158,9 @@ func TestRequestRejected(t *testing.T) {
 				if !errors.As(err, &pe) {
 					t.Fatalf("%s: err = %v, want *provider.Error", op, err)
 				}
-				if pe.Class != provider.ClassInvalidRequest || pe.Param != tt.wantParam || !strings.Contains(pe.Message, tt.wantMsg) {
+				if pe.Class != provider.ClassUnsupported || pe.Param != tt.wantParam || !strings.Contains(pe.Message, tt.wantMsg) {
 					t.Errorf("%s: got class %s param %q message %q; want %s, %q, containing %q",
-						op, pe.Class, pe.Param, pe.Message, provider.ClassInvalidRequest, tt.wantParam, tt.wantMsg)
+						op, pe.Class, pe.Param, pe.Message, provider.ClassUnsupported, tt.wantParam, tt.wantMsg)
 				}
 			}
 			if n := len(f.received()); n != 0 {
@@ -175,7 +175,7 @@ func TestEmptyModelRejected(t *testing.T) {
 	c := newTestClient(t, f, provider.Env{})
 	_, err := c.Complete(context.Background(), userCall(""))
 	var pe *provider.Error
-	if !errors.As(err, &pe) || pe.Class != provider.ClassInvalidRequest || pe.Param != "model" {
+	if !errors.As(err, &pe) || pe.Class != provider.ClassUnsupported || pe.Param != "model" {
 		t.Errorf("err = %v, want invalid_request on model", err)
 	}
 	if len(f.received()) != 0 {

@@ -203,7 +203,7 @@ func assertInvalid(t *testing.T, err error, param string) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("err = %v, want *provider.Error", err)
 	}
-	if pe.Class != provider.ClassInvalidRequest {
+	if pe.Class != provider.ClassUnsupported {
 		t.Errorf("class = %s, want invalid_request", pe.Class)
 	}
 	if pe.Param != param {

@@ -21,7 +21,7 @@ const maxErrorBody = 1 << 20
 // can still send such a request to another provider.
 func invalid(param, format string, args ...any) *provider.Error {
 	return &provider.Error{
-		Class:   provider.ClassInvalidRequest,
+		Class:   provider.ClassUnsupported,
 		Status:  http.StatusBadRequest,
 		Type:    "invalid_request_error",
 		Param:   param,

@@ -1,0 +1,151 @@
+// Command loadgen measures what the gateway adds to a request. It starts,
+// on 127.0.0.1, the fake OpenAI upstream of internal/benchfake (real TCP)
+// and the gateway in front of it (by default a child process built from
+// ./functions/gateway, serving a one-router config), then drives (a) the
+// upstream directly and (b) the gateway, and prints latency, throughput and
+// the overhead (b) − (a) in these modes:
+//
+//   - one at a time: requests in sequence, alternating the two targets;
+//   - open loop: a fixed arrival rate for a bounded duration, latency
+//     counted from each request's scheduled start, so queueing shows;
+//   - closed loop: N concurrent clients for a bounded duration (capacity);
+//   - streamed: time to the first content chunk, one at a time and at the
+//     open-loop rate.
+//
+// It ends with the gateway's peak RSS and one PASS/FAIL line per goal of
+// issue 2. Everything it starts stops when it returns; the durations are
+// flags so `make bench` stays short.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/benchfake"
+)
+
+type options struct {
+	serialN, streamN int
+	rate             int
+	openDur          time.Duration
+	streamOpenDur    time.Duration
+	conc             int
+	closedDur        time.Duration
+	chunks           int
+	gatewayBin       string
+	inProcess        bool
+	strict           bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.serialN, "n", 2000, "non-streamed requests one at a time, per target")
+	flag.IntVar(&o.streamN, "stream-n", 500, "streamed requests one at a time, per target")
+	flag.IntVar(&o.rate, "rate", 1000, "open-loop arrival rate, requests per second")
+	flag.DurationVar(&o.openDur, "open", 5*time.Second, "open-loop duration per target (0 skips)")
+	flag.DurationVar(&o.streamOpenDur, "stream-open", 3*time.Second, "open-loop streamed duration per target (0 skips)")
+	flag.IntVar(&o.conc, "c", 64, "closed-loop concurrent clients")
+	flag.DurationVar(&o.closedDur, "closed", 4*time.Second, "closed-loop duration per target (0 skips)")
+	flag.IntVar(&o.chunks, "chunks", benchfake.DefaultChunks, "content chunks per streamed answer")
+	flag.StringVar(&o.gatewayBin, "gateway-bin", "", "gateway binary to run (default: go build ./functions/gateway into a temp dir)")
+	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
+	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a goal is missed")
+	flag.Parse()
+	if err := run(o, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+}
+
+// errGoalsMissed is returned with -strict when a goal fails.
+var errGoalsMissed = fmt.Errorf("goals missed")
+
+func run(o options, out, logw io.Writer) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logf := func(format string, args ...any) { fmt.Fprintf(logw, format+"\n", args...) }
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	up := &http.Server{Handler: benchfake.New(benchfake.Options{Chunks: o.chunks}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = up.Serve(ln) }()
+	defer up.Close()
+	upURL := "http://" + ln.Addr().String()
+
+	gw, err := startGateway(ctx, o, upURL+"/v1", logf)
+	if err != nil {
+		return err
+	}
+	defer gw.stop()
+	logf("upstream %s, gateway %s (%s)", upURL, gw.url, gw.kind)
+
+	direct := newTarget("direct", upURL+"/v1/chat/completions", "gpt-4o-mini", o.conc)
+	gateway := newTarget("gateway", gw.url+"/v1/chat/completions", "router/r", o.conc)
+	defer direct.close()
+	defer gateway.close()
+	both := [2]*target{direct, gateway}
+
+	// Warm up connections, caches and the JIT-free but GC-sized heaps, and
+	// check that both targets answer what they should.
+	for _, t := range both {
+		if err := t.check(); err != nil {
+			return err
+		}
+	}
+	serial(both, 300, false)
+	serial(both, 50, true)
+
+	rep := &report{out: out, gw: gw}
+	if o.serialN > 0 {
+		logf("one at a time: %d requests per target", o.serialN)
+		rep.measure("one at a time", false, func() [2]result { return serial(both, o.serialN, false) })
+	}
+	if o.openDur > 0 {
+		logf("open loop: %d req/s for %s per target", o.rate, o.openDur)
+		rep.measure(fmt.Sprintf("open loop %d/s", o.rate), false, func() [2]result {
+			return [2]result{openLoop(direct, o.rate, o.openDur, false), gwPhase(gw, func() result { return openLoop(gateway, o.rate, o.openDur, false) })}
+		})
+	}
+	if o.closedDur > 0 {
+		logf("closed loop: %d clients for %s per target", o.conc, o.closedDur)
+		rep.measure(fmt.Sprintf("closed loop %d clients", o.conc), false, func() [2]result {
+			return [2]result{closedLoop(direct, o.conc, o.closedDur), gwPhase(gw, func() result { return closedLoop(gateway, o.conc, o.closedDur) })}
+		})
+	}
+	if o.streamN > 0 {
+		logf("streamed, one at a time: %d requests per target", o.streamN)
+		rep.measure("stream, one at a time", true, func() [2]result { return serial(both, o.streamN, true) })
+	}
+	if o.streamOpenDur > 0 {
+		logf("streamed, open loop: %d req/s for %s per target", o.rate, o.streamOpenDur)
+		rep.measure(fmt.Sprintf("stream, open loop %d/s", o.rate), true, func() [2]result {
+			return [2]result{openLoop(direct, o.rate, o.streamOpenDur, true), gwPhase(gw, func() result { return openLoop(gateway, o.rate, o.streamOpenDur, true) })}
+		})
+	}
+	rep.mem = gw.memory()
+	fmt.Fprintf(out, "\nswitchyard loadgen — %s, GOMAXPROCS %d, %d CPUs, %s, gateway: %s\n\n",
+		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), gw.kind)
+	if !rep.print() && o.strict {
+		return errGoalsMissed
+	}
+	return nil
+}
+
+// gwPhase runs f and attributes the gateway's CPU time during it to f's requests.
+func gwPhase(gw *gatewayProc, f func() result) result {
+	before, ok := gw.cpu()
+	r := f()
+	if after, ok2 := gw.cpu(); ok && ok2 && r.ok > 0 {
+		r.gwCPU = (after - before) / time.Duration(r.ok)
+	}
+	return r
+}
