@@ -18,7 +18,7 @@ run:
 tools: $(DYNALITE) $(RIE)
 
 $(DYNALITE):
-	npm install --no-audit --no-fund --prefix $(TOOLS) dynalite@3
+	npm install --no-audit --no-fund --prefix $(TOOLS) dynalite@4
 
 $(RIE):
 	GOBIN=$(TOOLS)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@latest

@@ -315,6 +315,12 @@ func (d *decoder) target(path string, in any, out reflect.Value) {
 			d.errs.add(join(path, k), "unknown field (known: %s; request params go under params)", strings.Join(knownNames(known), ", "))
 			continue
 		}
+		if providerSettings[k] {
+			// A caller must never point the gateway at its own upstream or
+			// credentials (SSRF, key theft): targets name configured providers.
+			d.errs.add(join(path, k), "inline targets cannot set provider settings; name a configured provider in model")
+			continue
+		}
 		rest[k] = normalize(m[k])
 	}
 	if len(rest) > 0 {
@@ -325,6 +331,12 @@ func (d *decoder) target(path string, in any, out reflect.Value) {
 			t.Params[k] = v
 		}
 	}
+}
+
+// providerSettings are provider config fields, refused in inline targets.
+var providerSettings = map[string]bool{
+	"base_url": true, "api_key": true, "headers": true, "endpoint_url": true, "type": true,
+	"api_version": true, "region_endpoint": true,
 }
 
 func fieldsOf(t reflect.Type) map[string]int {

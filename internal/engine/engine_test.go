@@ -182,3 +182,5 @@ func TestExplainMatchesCall(t *testing.T) {
 		t.Errorf("call went to %s (arm %s), explain said %s (%s)", res.Target, res.Arm, plan.Candidates[0].Target, plan.Route)
 	}
 }
+
+func timeNow() time.Time { return time.Now() }

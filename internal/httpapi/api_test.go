@@ -344,3 +344,11 @@ func TestRequestLog(t *testing.T) {
 		t.Error("the prompt was logged")
 	}
 }
+
+func serve(h http.Handler, body, token string) (int, []byte) {
+	req := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.Bytes()
+}

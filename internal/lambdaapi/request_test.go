@@ -108,7 +108,7 @@ func TestRequestRejects(t *testing.T) {
 				t.Fatal("Request succeeded")
 			}
 			called := false
-			a := &Adapter{Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })}
+			a := &Adapter{Logger: quiet, Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true })}
 			resp, err := a.Serve(context.Background(), tt.ev)
 			if err != nil || resp.StatusCode != http.StatusBadRequest || called {
 				t.Fatalf("Serve = %v, %v (handler called %v); want a 400 without calling the handler", resp, err, called)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
@@ -43,6 +44,9 @@ func readAll(t *testing.T, resp *events.APIGatewayProxyStreamingResponse) (prelu
 	}
 	return p, string(body)
 }
+
+// quiet drops the panic reports of tests that panic on purpose.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func jsonHasErrorCode(body, code string) bool {
 	var v struct {
@@ -127,7 +131,7 @@ func TestServeWholeResponses(t *testing.T) {
 			if tt.method != "" {
 				ev.HTTPMethod = tt.method
 			}
-			a := &Adapter{Handler: tt.handler}
+			a := &Adapter{Handler: tt.handler, Logger: quiet}
 			resp, err := a.Serve(context.Background(), ev)
 			if err != nil {
 				t.Fatal(err)
@@ -285,7 +289,7 @@ func TestServePanicAfterHeaders(t *testing.T) {
 		w.(http.Flusher).Flush()
 		panic("upstream state corrupt")
 	})
-	resp, err := (&Adapter{Handler: h}).Serve(context.Background(), chatEvent())
+	resp, err := (&Adapter{Handler: h, Logger: quiet}).Serve(context.Background(), chatEvent())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,9 +18,10 @@
 //	         pk "inflight", sk = target "#" instance: count (N), target, instance,
 //	                                                 expires_ms (N, unix ms)
 //	metrics  TTL attribute expires_at (unix seconds).
-//	         pk "m#" subject, sk = minute (S, "2006-01-02T15:04:05Z"): one
-//	             bucket, counters req ok fin srv lat ttft ttft_n tin tout cost
-//	             fb gen, histogram h00..h25, errors e_<class>; TTL 48 h.
+//	         pk "m#" subject ("<target>|<router>"), sk = minute (S,
+//	             "2006-01-02T15:04:05Z"): one bucket, counters req ok fin srv
+//	             lat ttft ttft_n tin tout cost fb gen, histogram h00..h25,
+//	             errors e_<class>; TTL 48 h after the minute.
 //	         pk "meta", sk "subjects": subjects (SS), every bucket subject
 //	             ever written.
 //	         pk "stats", sk = subject "#" window: the store.Stats JSON fields

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/configsource"
+	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/httpapi"
+	"github.com/switchyard-llm/switchyard/internal/store"
+
+	_ "github.com/switchyard-llm/switchyard/internal/provider/openai"
+)
+
+// gatewayConfig is one fallback router with one target, the fake upstream.
+const gatewayConfig = `# written by cmd/loadgen
+providers:
+  fake: {type: openai-compatible, base_url: %q}
+routers:
+  r:
+    strategy: fallback
+    targets: [{model: fake/gpt-4o-mini}]
+`
+
+// gatewayProc is the gateway under measurement.
+type gatewayProc struct {
+	url  string
+	kind string // how it runs, for the report
+	pid  int    // 0 when in-process
+	stop func()
+}
+
+// startGateway runs the gateway as a child process (built unless
+// -gateway-bin names one), or in this process with -in-process or when the
+// build fails.
+func startGateway(ctx context.Context, o options, upstreamBase string, logf func(string, ...any)) (*gatewayProc, error) {
+	dir, err := os.MkdirTemp("", "switchyard-loadgen-")
+	if err != nil {
+		return nil, err
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	cfgText := fmt.Sprintf(gatewayConfig, upstreamBase)
+	if o.inProcess {
+		cleanup()
+		return startInProcess(cfgText, "in-process (-in-process)")
+	}
+	bin := o.gatewayBin
+	if bin == "" {
+		bin = filepath.Join(dir, "gateway")
+		logf("building ./functions/gateway ...")
+		if err := buildGateway(ctx, bin); err != nil {
+			cleanup()
+			logf("building the gateway failed, measuring it in-process instead: %v", err)
+			return startInProcess(cfgText, "in-process (the build failed)")
+		}
+	}
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
+		cleanup()
+		return nil, err
+	}
+	g, err := startChild(bin, cfgPath)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	stop := g.stop
+	g.stop = func() { stop(); cleanup() }
+	return g, nil
+}
+
+// buildGateway builds ./functions/gateway of the module loadgen runs in.
+func buildGateway(ctx context.Context, out string) error {
+	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return fmt.Errorf("go env GOMOD: %w", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	if strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
+		return errors.New("not inside the switchyard module; pass -gateway-bin or -in-process")
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./functions/gateway")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%w\n%s", err, b)
+	}
+	return nil
+}
+
+// startChild runs `gateway serve` on a free loopback port and waits for
+// the line that says where it listens.
+func startChild(bin, cfgPath string) (*gatewayProc, error) {
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--addr", "127.0.0.1:0")
+	cmd.Env = childEnv()
+	setParentDeathSignal(cmd)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	addr := make(chan string, 1)
+	exited := make(chan struct{})
+	var head strings.Builder // the first lines, to show if it fails to start
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		found := false
+		for sc.Scan() {
+			line := sc.Text()
+			if !found {
+				if head.Len() < 4096 {
+					head.WriteString(line + "\n")
+				}
+				if a, ok := strings.CutPrefix(line, "switchyard listening on "); ok {
+					a, _, _ = strings.Cut(a, " ")
+					found = true
+					addr <- a
+				}
+			}
+			// The rest is one JSON log line per request: read and dropped,
+			// so the child never blocks on a full pipe.
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop := func() {
+		_ = terminate(cmd.Process)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	select {
+	case a := <-addr:
+		return &gatewayProc{url: a, kind: "child process `gateway serve` (pid " + strconv.Itoa(cmd.Process.Pid) + ")", pid: cmd.Process.Pid, stop: stop}, nil
+	case <-exited:
+		return nil, fmt.Errorf("gateway exited before listening:\n%s", head.String())
+	case <-time.After(30 * time.Second):
+		stop()
+		return nil, fmt.Errorf("gateway did not report its address within 30s:\n%s", head.String())
+	}
+}
+
+// childEnv is this environment without the variables that would point the
+// gateway at DynamoDB or another config.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "SWITCHYARD_CONFIG_TABLE", "SWITCHYARD_STATE_TABLE", "SWITCHYARD_METRICS_TABLE",
+			"SWITCHYARD_CONFIG", "SWITCHYARD_ADDR", "AWS_LAMBDA_RUNTIME_API":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// startInProcess serves the gateway handler from this process, wired as
+// `gateway serve` wires it, logging JSON lines to nowhere.
+func startInProcess(cfgText, kind string) (*gatewayProc, error) {
+	cfg, err := config.Parse([]byte(cfgText))
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	st := store.NewMemory()
+	src, err := configsource.FromConfig(cfg, engine.Deps{Store: st, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: httpapi.New(src, httpapi.Options{Logger: log, Store: st}), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return &gatewayProc{url: "http://" + ln.Addr().String(), kind: kind, stop: func() {
+		_ = srv.Close()
+		src.Engine().Close()
+	}}, nil
+}
+
+// cpu is the gateway process's CPU time so far (user + system).
+func (g *gatewayProc) cpu() (time.Duration, bool) {
+	if g.pid == 0 {
+		return 0, false
+	}
+	return processCPU(g.pid)
+}
+
+// memoryUse is the gateway's resident memory.
+type memoryUse struct {
+	peak, now int64 // bytes; 0 when unknown
+	note        string
+}
+
+func (g *gatewayProc) memory() memoryUse {
+	if g.pid == 0 {
+		peak, now := processMemory(os.Getpid())
+		return memoryUse{peak: peak, now: now, note: "this process: gateway, load generator and fake upstream together"}
+	}
+	peak, now := processMemory(g.pid)
+	return memoryUse{peak: peak, now: now, note: "gateway child process"}
+}
