@@ -210,7 +210,7 @@ func (g *gatewayProc) cpu() (time.Duration, bool) {
 // memoryUse is the gateway's resident memory.
 type memoryUse struct {
 	peak, now int64 // bytes; 0 when unknown
-	note        string
+	note      string
 }
 
 func (g *gatewayProc) memory() memoryUse {

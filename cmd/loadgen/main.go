@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/benchfake"
@@ -42,6 +43,7 @@ type options struct {
 	gatewayBin       string
 	inProcess        bool
 	strict           bool
+	cpuProfile       string
 }
 
 func main() {
@@ -57,6 +59,7 @@ func main() {
 	flag.StringVar(&o.gatewayBin, "gateway-bin", "", "gateway binary to run (default: go build ./functions/gateway into a temp dir)")
 	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a goal is missed")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -in-process it covers the gateway)")
 	flag.Parse()
 	if err := run(o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
@@ -71,6 +74,17 @@ func run(o options, out, logw io.Writer) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logf := func(format string, args ...any) { fmt.Fprintf(logw, format+"\n", args...) }
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

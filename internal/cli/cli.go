@@ -186,6 +186,22 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
+	// Budget corrections and metric samples are written off the request
+	// path; flush them every few seconds.
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				fctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+				_ = src.Engine().Flush(fctx, false)
+				cancel()
+			}
+		}
+	}()
 	routers, _ := src.Engine().Models()
 	log.Info("switchyard listening", "addr", ln.Addr().String(), "routers", routers)
 	fmt.Fprintf(stderr, "switchyard listening on http://%s (routers: %v)\n", ln.Addr(), routers)

@@ -18,17 +18,94 @@ import (
 // of an attempt is reserved with a conditional add before it starts, and
 // settled to the real cost (or released) after, so concurrent requests on
 // any number of instances never take a hard budget past its limit.
+//
+// Settlement is folded into the next reservation of the same counter
+// (one conditional ADD of micros + pending corrections) instead of a write
+// of its own, so a request with one budget costs one budget write. Until
+// folded, the counter overstates spend by the unsettled difference, which
+// errs on the safe side; corrections older than settleAfter are written by
+// flush, which the local server runs on a timer and Lambda after each
+// invocation.
 type budgets struct {
 	list []config.Budget
 	st   store.Store
 	log  *slog.Logger
+	now  func() time.Time
 
-	mu    sync.Mutex
-	spent map[string]int64 // last known spend per counter key, for conditions
+	mu      sync.Mutex
+	spent   map[string]int64 // last known spend per counter key, for conditions
+	pending map[string]*pendingDelta
 }
 
-func newBudgets(cfg *config.Config, st store.Store, log *slog.Logger) *budgets {
-	return &budgets{list: cfg.Budgets, st: st, log: log, spent: map[string]int64{}}
+// pendingDelta is an unsettled correction of one counter.
+type pendingDelta struct {
+	micros  int64
+	expires time.Time
+	since   time.Time
+}
+
+// settleAfter is how long a correction may wait to be folded into a
+// reservation before flush writes it on its own.
+const settleAfter = 5 * time.Second
+
+func newBudgets(cfg *config.Config, st store.Store, log *slog.Logger, now func() time.Time) *budgets {
+	return &budgets{list: cfg.Budgets, st: st, log: log, now: now, spent: map[string]int64{}, pending: map[string]*pendingDelta{}}
+}
+
+// takePending removes and returns key's pending correction.
+func (b *budgets) takePending(key string) int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.pending[key]
+	if p == nil {
+		return 0
+	}
+	delete(b.pending, key)
+	return p.micros
+}
+
+// addPending records a correction to fold into a later write.
+func (b *budgets) addPending(key string, delta int64, expires time.Time) {
+	if delta == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := b.pending[key]
+	if p == nil {
+		p = &pendingDelta{since: b.now()}
+		b.pending[key] = p
+	}
+	p.micros += delta
+	p.expires = expires
+}
+
+// flush writes corrections older than settleAfter (all of them when force).
+func (b *budgets) flush(ctx context.Context, force bool) {
+	now := b.now()
+	b.mu.Lock()
+	var due []string
+	for k, p := range b.pending {
+		if force || now.Sub(p.since) >= settleAfter {
+			due = append(due, k)
+		}
+	}
+	b.mu.Unlock()
+	for _, k := range due {
+		b.mu.Lock()
+		p := b.pending[k]
+		delete(b.pending, k)
+		b.mu.Unlock()
+		if p == nil {
+			continue
+		}
+		if err := b.st.Adjust(ctx, k, p.micros, p.expires); err != nil {
+			b.log.Warn("budget settle failed; will retry", "counter", k, "delta_micros", p.micros, "err", err)
+			b.addPending(k, p.micros, p.expires)
+			continue
+		}
+		b.add(k, p.micros)
+	}
 }
 
 // scope is who a request is charged to.
@@ -135,10 +212,14 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 			continue
 		}
 		limit := toMicros(bud.LimitUSD)
-		total, err := b.st.Reserve(ctx, key, micros, limit, expires)
+		fold := b.takePending(key)
+		total, err := b.st.Reserve(ctx, key, micros+fold, limit, expires)
+		if err != nil {
+			b.addPending(key, fold, expires) // not applied: keep it for later
+		}
 		switch {
 		case errors.Is(err, store.ErrBudgetExceeded):
-			b.note(key, total)
+			b.note(key, total+fold)
 			b.release(ctx, res)
 			return nil, &exceeded{budget: bud}
 		case err != nil:
@@ -157,20 +238,15 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 	return res, nil
 }
 
-// settle replaces the reserved amounts with the real cost.
-func (b *budgets) settle(ctx context.Context, res *reservation, actualMicros int64) {
+// settle replaces the reserved amounts with the real cost: the correction
+// waits to be folded into the counter's next reservation (or flush).
+func (b *budgets) settle(_ context.Context, res *reservation, actualMicros int64) {
 	if res == nil {
 		return
 	}
 	for _, it := range res.items {
 		delta := actualMicros - it.micros
-		if delta == 0 {
-			continue // nothing to correct: save the write
-		}
-		if err := b.st.Adjust(ctx, it.key, delta, it.expires); err != nil {
-			b.log.Warn("budget settle failed", "counter", it.key, "delta_micros", delta, "err", err)
-			continue
-		}
+		b.addPending(it.key, delta, it.expires)
 		b.add(it.key, delta)
 	}
 }

@@ -123,7 +123,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 		sort.Strings(list)
 	}
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
-	e.budgets = newBudgets(cfg, deps.Store, deps.Logger)
+	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
 	e.recorder = NewRecorder(deps.Store, deps.Logger)
 	return e, nil
 }
@@ -165,8 +165,22 @@ func (e *Engine) Recorder() *Recorder { return e.recorder }
 // Catalog is the price catalog with config overrides.
 func (e *Engine) Catalog() *pricing.Catalog { return e.catalog }
 
-// Close stops background work.
-func (e *Engine) Close() { e.recorder.Close() }
+// Flush writes what this instance holds back: queued metric samples and
+// budget corrections older than a few seconds (all of them when final).
+// Lambda calls it after each response; the local server on a timer.
+func (e *Engine) Flush(ctx context.Context, final bool) error {
+	e.budgets.flush(ctx, final)
+	return e.recorder.Flush(ctx)
+}
+
+// Close writes pending budget corrections and queued samples, then stops
+// background work.
+func (e *Engine) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	e.budgets.flush(ctx, true)
+	e.recorder.Close()
+}
 
 func (e *Engine) rng() *rand.Rand {
 	n := e.seq.Add(1)

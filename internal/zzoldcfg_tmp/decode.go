@@ -1,0 +1,426 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Errors is every problem found in a document, each with its path.
+type Errors []FieldError
+
+// FieldError is one problem at one path.
+type FieldError struct {
+	Path string
+	Msg  string
+}
+
+func (e FieldError) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (es *Errors) add(path, format string, args ...any) {
+	*es = append(*es, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (es Errors) orNil() error {
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+// Duration is a time.Duration written as "250ms", "2s", "1h".
+type Duration time.Duration
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalYAML writes the Go duration syntax.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// MarshalJSON writes the Go duration syntax.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// decoder walks a generic document (maps, slices, scalars as produced by
+// YAML, JSON or DynamoDB) into typed structs, collecting path-qualified
+// errors instead of stopping at the first.
+type decoder struct {
+	errs *Errors
+	// flatTargets accepts vLLora's flat target maps (extra keys are params);
+	// only inline routers from request bodies use it.
+	flatTargets bool
+}
+
+var (
+	durationType = reflect.TypeOf(Duration(0))
+	targetType   = reflect.TypeOf(Target{})
+	routerType   = reflect.TypeOf(Router{})
+	anyType      = reflect.TypeOf((*any)(nil)).Elem()
+)
+
+func (d *decoder) value(path string, in any, out reflect.Value) {
+	if in == nil {
+		return // absent and null leave the zero value
+	}
+	t := out.Type()
+	switch {
+	case t == durationType:
+		d.duration(path, in, out)
+		return
+	case t == targetType:
+		d.target(path, in, out)
+		return
+	case t == routerType:
+		d.router(path, in, out)
+		return
+	case t == anyType:
+		out.Set(reflect.ValueOf(normalize(in)))
+		return
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		v := reflect.New(t.Elem())
+		d.value(path, in, v.Elem())
+		out.Set(v)
+	case reflect.Struct:
+		d.structure(path, in, out)
+	case reflect.Map:
+		m, ok := in.(map[string]any)
+		if !ok {
+			d.errs.add(path, "must be a map, not %s", kindOf(in))
+			return
+		}
+		if out.IsNil() {
+			out.Set(reflect.MakeMapWithSize(t, len(m)))
+		}
+		for _, k := range sortedKeys(m) {
+			v := reflect.New(t.Elem()).Elem()
+			d.value(join(path, k), m[k], v)
+			out.SetMapIndex(reflect.ValueOf(k), v)
+		}
+	case reflect.Slice:
+		list, ok := in.([]any)
+		if !ok {
+			// A single item where a list is expected (default: {model: x}).
+			if t.Elem() == targetType {
+				list = []any{in}
+			} else {
+				d.errs.add(path, "must be a list, not %s", kindOf(in))
+				return
+			}
+		}
+		s := reflect.MakeSlice(t, len(list), len(list))
+		for i, item := range list {
+			d.value(index(path, i), item, s.Index(i))
+		}
+		out.Set(s)
+	case reflect.String:
+		switch v := in.(type) {
+		case string:
+			out.SetString(v)
+		case int, int64, float64:
+			// Map keys like on_status "408" may come unquoted from YAML.
+			out.SetString(fmt.Sprint(v))
+		default:
+			d.errs.add(path, "must be a string, not %s", kindOf(in))
+		}
+	case reflect.Bool:
+		b, ok := in.(bool)
+		if !ok {
+			d.errs.add(path, "must be true or false, not %s", kindOf(in))
+			return
+		}
+		out.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		f, ok := number(in)
+		if !ok || f != math.Trunc(f) {
+			d.errs.add(path, "must be a whole number, not %s", kindOf(in))
+			return
+		}
+		out.SetInt(int64(f))
+	case reflect.Float64:
+		f, ok := number(in)
+		if !ok {
+			d.errs.add(path, "must be a number, not %s", kindOf(in))
+			return
+		}
+		out.SetFloat(f)
+	default:
+		d.errs.add(path, "unsupported field type %s", t)
+	}
+}
+
+// structure decodes a map into a struct by yaml tags, rejecting unknown keys
+// (a typo must not silently become a default).
+func (d *decoder) structure(path string, in any, out reflect.Value) {
+	m, ok := in.(map[string]any)
+	if !ok {
+		d.errs.add(path, "must be a map, not %s", kindOf(in))
+		return
+	}
+	fields := fieldsOf(out.Type())
+	for _, k := range sortedKeys(m) {
+		i, ok := fields[k]
+		if !ok {
+			d.errs.add(join(path, k), "unknown field (known: %s)", strings.Join(knownNames(fields), ", "))
+			continue
+		}
+		d.value(join(path, k), m[k], out.Field(i))
+	}
+}
+
+func (d *decoder) duration(path string, in any, out reflect.Value) {
+	switch v := in.(type) {
+	case string:
+		dur, err := time.ParseDuration(v)
+		if err != nil {
+			d.errs.add(path, "invalid duration %q (use e.g. 250ms, 2s, 1m)", v)
+			return
+		}
+		if dur < 0 {
+			d.errs.add(path, "must not be negative")
+			return
+		}
+		out.SetInt(int64(dur))
+	default:
+		d.errs.add(path, "must be a duration string such as \"2s\", not %s", kindOf(in))
+	}
+}
+
+// router decodes a router map, accepting vLLora's "type" for "strategy" and
+// "targets_percentages" for per-target weights.
+func (d *decoder) router(path string, in any, out reflect.Value) {
+	m, ok := in.(map[string]any)
+	if !ok {
+		d.errs.add(path, "must be a map, not %s", kindOf(in))
+		return
+	}
+	m = copyMap(m)
+	if t, ok := m["type"]; ok {
+		if _, both := m["strategy"]; both {
+			d.errs.add(join(path, "type"), "give strategy or type, not both")
+		} else {
+			m["strategy"] = t
+		}
+		delete(m, "type")
+	}
+	pcts, hasPcts := m["targets_percentages"]
+	delete(m, "targets_percentages")
+	d.structure(path, m, out)
+	if !hasPcts {
+		return
+	}
+	r := out.Addr().Interface().(*Router)
+	list, ok := pcts.([]any)
+	if !ok {
+		d.errs.add(join(path, "targets_percentages"), "must be a list of numbers")
+		return
+	}
+	if len(list) != len(r.Targets) {
+		d.errs.add(join(path, "targets_percentages"), "has %d entries for %d targets", len(list), len(r.Targets))
+		return
+	}
+	for i, v := range list {
+		f, ok := number(v)
+		if !ok {
+			d.errs.add(index(join(path, "targets_percentages"), i), "must be a number")
+			continue
+		}
+		r.Targets[i].Weight = f
+	}
+	if r.Strategy == "" {
+		r.Strategy = "percentage"
+	}
+}
+
+// target decodes a target: "provider/model" (shorthand), {model: ...},
+// {router: name}, or an inline router {strategy|type: ..., targets: ...}.
+func (d *decoder) target(path string, in any, out reflect.Value) {
+	t := out.Addr().Interface().(*Target)
+	if s, ok := in.(string); ok {
+		t.Model = s
+		return
+	}
+	m, ok := in.(map[string]any)
+	if !ok {
+		d.errs.add(path, "must be a model name or a map, not %s", kindOf(in))
+		return
+	}
+	_, hasStrategy := m["strategy"]
+	_, hasType := m["type"]
+	if hasStrategy || hasType {
+		// An inline router may carry target-level fields (weight, name, region).
+		rm := copyMap(m)
+		for _, k := range []string{"weight", "name", "region"} {
+			if v, ok := rm[k]; ok {
+				d.value(join(path, k), v, out.FieldByName(fieldByTag(targetType, k)))
+				delete(rm, k)
+			}
+		}
+		var r Router
+		d.router(path, rm, reflect.ValueOf(&r).Elem())
+		t.Inline = &r
+		return
+	}
+	known := fieldsOf(targetType)
+	rest := map[string]any{}
+	for _, k := range sortedKeys(m) {
+		if i, ok := known[k]; ok {
+			d.value(join(path, k), m[k], out.Field(i))
+			continue
+		}
+		if !d.flatTargets {
+			d.errs.add(join(path, k), "unknown field (known: %s; request params go under params)", strings.Join(knownNames(known), ", "))
+			continue
+		}
+		rest[k] = normalize(m[k])
+	}
+	if len(rest) > 0 {
+		if t.Params == nil {
+			t.Params = map[string]any{}
+		}
+		for k, v := range rest {
+			t.Params[k] = v
+		}
+	}
+}
+
+func fieldsOf(t reflect.Type) map[string]int {
+	out := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("yaml")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		out[strings.Split(tag, ",")[0]] = i
+	}
+	return out
+}
+
+func fieldByTag(t reflect.Type, tag string) string {
+	return t.Field(fieldsOf(t)[tag]).Name
+}
+
+func knownNames(fields map[string]int) []string {
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func copyMap(m map[string]any) map[string]any {
+	c := make(map[string]any, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func number(in any) (float64, bool) {
+	switch v := in.(type) {
+	case int:
+		return float64(v), true
+	case int64:
+		return float64(v), true
+	case uint64:
+		return float64(v), true
+	case float64:
+		return v, true
+	case json.Number:
+		f, err := v.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func kindOf(in any) string {
+	switch v := in.(type) {
+	case string:
+		return fmt.Sprintf("the string %q", v)
+	case bool:
+		return fmt.Sprintf("%v", v)
+	case map[string]any:
+		return "a map"
+	case []any:
+		return "a list"
+	case nil:
+		return "null"
+	}
+	if f, ok := number(in); ok {
+		return fmt.Sprintf("the number %v", f)
+	}
+	return fmt.Sprintf("%T", in)
+}
+
+// normalize turns YAML's map[any]any and integer types into the JSON shapes
+// (map[string]any, float64) so params and conditions see one representation.
+func normalize(in any) any {
+	switch v := in.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = normalize(x)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[fmt.Sprint(k)] = normalize(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = normalize(x)
+		}
+		return out
+	case int:
+		return float64(v)
+	case int64:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	case json.Number:
+		f, _ := v.Float64()
+		return f
+	}
+	return in
+}

@@ -1,0 +1,110 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"reflect"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Parse reads a YAML or JSON document, decodes it strictly and validates
+// it. The error, when not nil, is Errors listing every problem found.
+func Parse(data []byte) (*Config, error) {
+	doc, err := ParseDocument(data)
+	if err != nil {
+		return nil, err
+	}
+	return FromDocument(doc)
+}
+
+// ParseFile is Parse of a file's contents.
+func ParseFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(data)
+}
+
+// ParseDocument reads YAML or JSON (a YAML subset) into the generic shape
+// FromDocument takes.
+func ParseDocument(data []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, Errors{{Msg: "config is empty"}}
+	}
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Errors{{Msg: "not valid YAML or JSON: " + err.Error()}}
+	}
+	m, ok := normalize(doc).(map[string]any)
+	if !ok {
+		return nil, Errors{{Msg: "config must be a map at the top level"}}
+	}
+	return m, nil
+}
+
+// FromDocument decodes and validates a generic document, as parsed from
+// YAML/JSON or assembled from DynamoDB records.
+func FromDocument(doc map[string]any) (*Config, error) {
+	var errs Errors
+	d := decoder{errs: &errs}
+	var c Config
+	d.structure("", doc, reflect.ValueOf(&c).Elem())
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// DecodeRouter decodes one router from a generic map, as sent inline in a
+// request body. vLLora's flat targets (extra keys are params) are accepted.
+// It checks shape only; the caller validates references.
+func DecodeRouter(doc any, path string) (*Router, error) {
+	var errs Errors
+	d := decoder{errs: &errs, flatTargets: true}
+	var r Router
+	d.router(path, normalize(doc), reflect.ValueOf(&r).Elem())
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return &r, nil
+}
+
+// DecodeRouterJSON is DecodeRouter of raw JSON.
+func DecodeRouterJSON(raw json.RawMessage, path string) (*Router, error) {
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, Errors{{Path: path, Msg: "must be a JSON object"}}
+	}
+	return DecodeRouter(doc, path)
+}
+
+// DecodeSection decodes one record (a router, provider, budget, key or
+// model) into out, for the admin API and DynamoDB records.
+func DecodeSection(doc any, out any, path string) error {
+	var errs Errors
+	d := decoder{errs: &errs}
+	d.value(path, normalize(doc), reflect.ValueOf(out).Elem())
+	return errs.orNil()
+}
+
+// Document turns c back into the generic shape (for config pull and the
+// admin API), through its YAML encoding so field names match the schema.
+func (c *Config) Document() (map[string]any, error) {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	m, _ := normalize(doc).(map[string]any)
+	return m, nil
+}

@@ -1,0 +1,180 @@
+package config
+
+import "gopkg.in/yaml.v3"
+
+// Config is the whole document.
+type Config struct {
+	Server    Server              `yaml:"server,omitempty"`
+	Providers map[string]Provider `yaml:"providers,omitempty"`
+	Models    map[string]Model    `yaml:"models,omitempty"`
+	Routers   map[string]*Router  `yaml:"routers,omitempty"`
+	Budgets   []Budget            `yaml:"budgets,omitempty"`
+	Keys      []Key               `yaml:"keys,omitempty"`
+	AdminKeys []Key               `yaml:"admin_keys,omitempty"`
+}
+
+// Server holds gateway-wide settings. Every field has a default (see Defaults).
+type Server struct {
+	// MaxBodyBytes caps a request body; larger bodies get 413. Default 10 MiB.
+	MaxBodyBytes int64 `yaml:"max_body_bytes,omitempty"`
+	// TrustGeoHeaders lets CloudFront-Viewer-* headers set the caller's
+	// location for geo routing. Off by default: a caller could forge them.
+	TrustGeoHeaders bool `yaml:"trust_geo_headers,omitempty"`
+	// Region is where this gateway runs; default AWS_REGION.
+	Region string `yaml:"region,omitempty"`
+	// Cooldown puts a target aside after consecutive failures.
+	Cooldown Cooldown `yaml:"cooldown,omitempty"`
+	// ConfigRefresh is how long config read from the store is cached.
+	ConfigRefresh Duration `yaml:"config_refresh,omitempty"`
+	// AllowInlineRouters permits routers in request bodies (default true);
+	// a key's allow_inline can still deny it.
+	AllowInlineRouters *bool `yaml:"allow_inline_routers,omitempty"`
+}
+
+// Cooldown configures when a failing target is set aside.
+type Cooldown struct {
+	// Failures in a row before cooldown; default 3. 0 takes the default;
+	// negative turns cooldown off.
+	Failures int `yaml:"failures,omitempty"`
+	// Duration of the cooldown; default 30s.
+	Duration Duration `yaml:"duration,omitempty"`
+}
+
+// Provider is one upstream account. Fields apply per type as documented in
+// docs/config.md; a field that does not apply to the type is an error.
+type Provider struct {
+	Type    string            `yaml:"type,omitempty"`
+	APIKey  string            `yaml:"api_key,omitempty"`
+	BaseURL string            `yaml:"base_url,omitempty"`
+	Region  string            `yaml:"region,omitempty"`
+	Headers map[string]string `yaml:"headers,omitempty"`
+	// Models lists model ids this provider serves, so a bare model name
+	// can be routed to it and /v1/models can list it.
+	Models []string `yaml:"models,omitempty"`
+	// Timeout caps each attempt against this provider (default: the router's).
+	Timeout Duration `yaml:"timeout,omitempty"`
+
+	// APIVersion is Anthropic's anthropic-version header.
+	APIVersion string `yaml:"api_version,omitempty"`
+	// EndpointURL overrides the Bedrock runtime endpoint (tests, VPC endpoints).
+	EndpointURL string `yaml:"endpoint_url,omitempty"`
+
+	// Mock-only: simulated latency, share of failures, the failing status,
+	// the reply text and the random seed.
+	Latency    Duration `yaml:"latency,omitempty"`
+	FailRate   float64  `yaml:"fail_rate,omitempty"`
+	FailStatus int      `yaml:"fail_status,omitempty"`
+	Reply      string   `yaml:"reply,omitempty"`
+	Seed       int64    `yaml:"seed,omitempty"`
+}
+
+// Model overrides price and facts for "provider/model".
+type Model struct {
+	InputPerMTok       *float64 `yaml:"input_per_mtok,omitempty"`
+	OutputPerMTok      *float64 `yaml:"output_per_mtok,omitempty"`
+	CachedInputPerMTok *float64 `yaml:"cached_input_per_mtok,omitempty"`
+	ContextWindow      int      `yaml:"context_window,omitempty"`
+	MaxOutputTokens    int      `yaml:"max_output_tokens,omitempty"`
+}
+
+// Router is a named (or inline) routing policy.
+type Router struct {
+	Strategy string   `yaml:"strategy,omitempty"`
+	Targets  []Target `yaml:"targets,omitempty"`
+
+	Retry          *Retry            `yaml:"retry,omitempty"`
+	MaxAttempts    int               `yaml:"max_attempts,omitempty"`
+	Timeout        Duration          `yaml:"timeout,omitempty"`
+	AttemptTimeout Duration          `yaml:"attempt_timeout,omitempty"`
+	OnStatus       map[string]string `yaml:"on_status,omitempty"`
+
+	// percentage
+	Sticky string `yaml:"sticky,omitempty"`
+	// conditional
+	Routes  []Route  `yaml:"routes,omitempty"`
+	Default []Target `yaml:"default,omitempty"`
+	// optimized / latency
+	Metric     string   `yaml:"metric,omitempty"`
+	Window     Duration `yaml:"window,omitempty"`
+	MinSamples int      `yaml:"min_samples,omitempty"`
+	Explore    float64  `yaml:"explore,omitempty"`
+	// cost
+	MaxCostUSD float64 `yaml:"max_cost_usd,omitempty"`
+}
+
+// Target is one entry of a router's targets: a model, a named router, or an
+// inline router.
+type Target struct {
+	Model  string         `yaml:"model,omitempty"`
+	Router string         `yaml:"router,omitempty"`
+	Inline *Router        `yaml:"-"`
+	Params map[string]any `yaml:"params,omitempty"`
+	Weight float64        `yaml:"weight,omitempty"`
+	Region string         `yaml:"region,omitempty"`
+	Name   string         `yaml:"name,omitempty"`
+}
+
+// Route is one branch of a conditional router.
+type Route struct {
+	Name    string   `yaml:"name,omitempty"`
+	When    any      `yaml:"when,omitempty"`
+	Targets []Target `yaml:"targets,omitempty"`
+}
+
+// Retry is the 429 backoff policy.
+type Retry struct {
+	MaxRetries     *int     `yaml:"max_retries,omitempty"`
+	InitialBackoff Duration `yaml:"initial_backoff,omitempty"`
+	MaxBackoff     Duration `yaml:"max_backoff,omitempty"`
+	MaxRetryAfter  Duration `yaml:"max_retry_after,omitempty"`
+}
+
+// Budget caps spend for a scope and period.
+type Budget struct {
+	Name     string  `yaml:"name,omitempty"`
+	Scope    string  `yaml:"scope,omitempty"`
+	LimitUSD float64 `yaml:"limit_usd,omitempty"`
+	Period   string  `yaml:"period,omitempty"`
+	OnExceed string  `yaml:"on_exceed,omitempty"`
+	// OnStoreError: what to do when the budget store cannot be reached:
+	// "allow" (default: an outage of the ledger must not take the gateway
+	// down with it) or "reject" (hard caps).
+	OnStoreError string `yaml:"on_store_error,omitempty"`
+}
+
+// Key is a caller's API key, stored as the sha256 of the bearer token.
+type Key struct {
+	Name   string `yaml:"name,omitempty"`
+	SHA256 string `yaml:"sha256,omitempty"`
+	// Routers this key may use; empty means all. Direct provider/model
+	// calls count as the router "direct".
+	Routers []string `yaml:"routers,omitempty"`
+	// AllowInline permits inline routers in the body; default true.
+	AllowInline *bool `yaml:"allow_inline,omitempty"`
+}
+
+// MarshalYAML writes an inline router target as the router map itself.
+func (t Target) MarshalYAML() (any, error) {
+	if t.Inline == nil {
+		type plain Target
+		return plain(t), nil
+	}
+	b, err := yaml.Marshal(t.Inline)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	if t.Weight != 0 {
+		m["weight"] = t.Weight
+	}
+	if t.Name != "" {
+		m["name"] = t.Name
+	}
+	if t.Region != "" {
+		m["region"] = t.Region
+	}
+	return m, nil
+}

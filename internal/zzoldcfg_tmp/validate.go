@@ -1,0 +1,403 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/switchyard-llm/switchyard/internal/condition"
+)
+
+// ProviderTypes are the provider types a config may use.
+var ProviderTypes = []string{"anthropic", "bedrock", "gemini", "mock", "openai", "openai-compatible"}
+
+// MaxRouterDepth is how deep routers may nest (matches routing.MaxDepth).
+const MaxRouterDepth = 8
+
+// Validate checks everything that can be checked without building
+// strategies: references, cycles, value ranges, provider fields, budgets
+// and keys. Strategy-specific fields are checked when routers are compiled.
+func (c *Config) Validate() error {
+	var errs Errors
+	c.validateServer(&errs)
+	for _, name := range sortedNames(c.Providers) {
+		c.validateProvider(&errs, "providers."+name, name, c.Providers[name])
+	}
+	for _, key := range sortedNames(c.Models) {
+		c.validateModel(&errs, "models."+key, key, c.Models[key])
+	}
+	for _, name := range sortedNames(c.Routers) {
+		path := "routers." + name
+		if strings.ContainsAny(name, "/ ") || name == "" {
+			errs.add(path, "router names may not be empty or contain '/' or spaces")
+		}
+		if c.Routers[name] == nil {
+			errs.add(path, "must be a router map")
+			continue
+		}
+		c.ValidateRouter(&errs, path, c.Routers[name])
+	}
+	c.validateCycles(&errs)
+	c.validateBudgets(&errs)
+	c.validateKeys(&errs, "keys", c.Keys, true)
+	c.validateKeys(&errs, "admin_keys", c.AdminKeys, false)
+	return errs.orNil()
+}
+
+func (c *Config) validateServer(errs *Errors) {
+	s := c.Server
+	if s.MaxBodyBytes < 0 {
+		errs.add("server.max_body_bytes", "must be >= 0")
+	}
+}
+
+func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
+	if name == "" || strings.ContainsAny(name, "/ ") {
+		errs.add(path, "provider names may not be empty or contain '/' or spaces")
+	}
+	if !contains(ProviderTypes, p.Type) {
+		if p.Type == "" {
+			errs.add(path+".type", "is required (one of %s)", strings.Join(ProviderTypes, ", "))
+		} else {
+			errs.add(path+".type", "unknown provider type %q (one of %s)", p.Type, strings.Join(ProviderTypes, ", "))
+		}
+		return
+	}
+	if p.APIKey != "" {
+		if err := checkSecretRef(p.APIKey); err != nil {
+			errs.add(path+".api_key", "%v", err)
+		}
+	}
+	switch p.Type {
+	case "openai", "anthropic", "gemini":
+		if p.APIKey == "" {
+			errs.add(path+".api_key", "is required for type %s (env:VAR, secret:<id>[#field] or ssm:<name>)", p.Type)
+		}
+	case "openai-compatible":
+		if p.BaseURL == "" {
+			errs.add(path+".base_url", "is required for type openai-compatible")
+		}
+	case "bedrock":
+		if p.APIKey != "" {
+			errs.add(path+".api_key", "bedrock uses AWS credentials (the Lambda role), not an api_key")
+		}
+	}
+	if p.BaseURL != "" {
+		if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.add(path+".base_url", "must be an http(s) URL, got %q", p.BaseURL)
+		} else if p.Type == "bedrock" || p.Type == "mock" {
+			errs.add(path+".base_url", "does not apply to type %s", p.Type)
+		}
+	}
+	if p.EndpointURL != "" && p.Type != "bedrock" {
+		errs.add(path+".endpoint_url", "applies to type bedrock only (use base_url)")
+	}
+	if p.APIVersion != "" && p.Type != "anthropic" {
+		errs.add(path+".api_version", "applies to type anthropic only")
+	}
+	if p.Type != "mock" {
+		if p.Latency != 0 || p.FailRate != 0 || p.FailStatus != 0 || p.Reply != "" || p.Seed != 0 {
+			errs.add(path, "latency, fail_rate, fail_status, reply and seed apply to type mock only")
+		}
+		return
+	}
+	if p.FailRate < 0 || p.FailRate > 1 {
+		errs.add(path+".fail_rate", "must be between 0 and 1")
+	}
+	if p.FailStatus != 0 && (p.FailStatus < 400 || p.FailStatus > 599) {
+		errs.add(path+".fail_status", "must be an HTTP error status (400-599)")
+	}
+}
+
+// checkSecretRef accepts env:VAR, secret:<id>[#field] and ssm:<name>.
+// Literal keys are refused so that a key never lands in a config table.
+func checkSecretRef(ref string) error {
+	kind, rest, ok := strings.Cut(ref, ":")
+	if !ok || rest == "" || (kind != "env" && kind != "secret" && kind != "ssm") {
+		return fmt.Errorf("must be env:VAR, secret:<id>[#field] or ssm:<name> (literal keys are not accepted)")
+	}
+	return nil
+}
+
+func (c *Config) validateModel(errs *Errors, path, key string, m Model) {
+	prov, model, ok := strings.Cut(key, "/")
+	if !ok || model == "" {
+		errs.add(path, "model overrides are keyed provider/model")
+	} else if _, ok := c.Providers[prov]; !ok {
+		errs.add(path, "unknown provider %q", prov)
+	}
+	for _, f := range []struct {
+		name string
+		v    *float64
+	}{{"input_per_mtok", m.InputPerMTok}, {"output_per_mtok", m.OutputPerMTok}, {"cached_input_per_mtok", m.CachedInputPerMTok}} {
+		if f.v != nil && *f.v < 0 {
+			errs.add(path+"."+f.name, "must be >= 0")
+		}
+	}
+	if m.ContextWindow < 0 || m.MaxOutputTokens < 0 {
+		errs.add(path, "context_window and max_output_tokens must be >= 0")
+	}
+}
+
+// ValidateRouter checks a router's shape and references. Inline routers
+// from request bodies go through it too.
+func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
+	if r.Strategy == "" {
+		errs.add(path+".strategy", "is required")
+	}
+	if r.Strategy == "conditional" {
+		if len(r.Routes) == 0 && len(r.Default) == 0 {
+			errs.add(path+".routes", "a conditional router needs routes or a default")
+		}
+		if len(r.Targets) > 0 {
+			errs.add(path+".targets", "a conditional router takes routes and default, not targets")
+		}
+		for i, route := range r.Routes {
+			rp := fmt.Sprintf("%s.routes[%d]", path, i)
+			if route.When == nil {
+				errs.add(rp+".when", "is required")
+			} else if _, err := condition.Compile(route.When); err != nil {
+				errs.add(rp+".when", "%v", err)
+			}
+			if len(route.Targets) == 0 {
+				errs.add(rp+".targets", "at least one target is required")
+			}
+			c.validateTargets(errs, rp+".targets", route.Targets)
+		}
+		c.validateTargets(errs, path+".default", r.Default)
+	} else {
+		if len(r.Targets) == 0 {
+			errs.add(path+".targets", "at least one target is required")
+		}
+		if len(r.Routes) > 0 || len(r.Default) > 0 {
+			errs.add(path, "routes and default apply to strategy conditional only")
+		}
+		c.validateTargets(errs, path+".targets", r.Targets)
+	}
+	if r.Retry != nil {
+		rt := r.Retry
+		if rt.MaxRetries != nil && (*rt.MaxRetries < 0 || *rt.MaxRetries > 10) {
+			errs.add(path+".retry.max_retries", "must be between 0 and 10")
+		}
+		if rt.MaxBackoff != 0 && rt.InitialBackoff > rt.MaxBackoff {
+			errs.add(path+".retry.initial_backoff", "must not exceed max_backoff")
+		}
+	}
+	if r.MaxAttempts < 0 || r.MaxAttempts > 50 {
+		errs.add(path+".max_attempts", "must be between 1 and 50 (0 takes the default)")
+	}
+	if r.AttemptTimeout != 0 && r.Timeout != 0 && r.AttemptTimeout > r.Timeout {
+		errs.add(path+".attempt_timeout", "must not exceed timeout")
+	}
+	for _, code := range sortedNames(r.OnStatus) {
+		p := path + ".on_status." + code
+		n, err := strconv.Atoi(code)
+		if err != nil || n < 400 || n > 599 {
+			errs.add(p, "keys must be HTTP error statuses (400-599)")
+		}
+		if a := r.OnStatus[code]; a != "next" && a != "fail" && a != "retry" {
+			errs.add(p, "must be next, fail or retry, not %q", a)
+		}
+	}
+	if r.Explore < 0 || r.Explore > 1 {
+		errs.add(path+".explore", "must be between 0 and 1")
+	}
+	if r.MinSamples < 0 {
+		errs.add(path+".min_samples", "must be >= 0")
+	}
+	if r.MaxCostUSD < 0 {
+		errs.add(path+".max_cost_usd", "must be >= 0")
+	}
+}
+
+func (c *Config) validateTargets(errs *Errors, path string, targets []Target) {
+	for i, t := range targets {
+		tp := fmt.Sprintf("%s[%d]", path, i)
+		set := 0
+		for _, on := range []bool{t.Model != "", t.Router != "", t.Inline != nil} {
+			if on {
+				set++
+			}
+		}
+		if set != 1 {
+			errs.add(tp, "a target needs exactly one of model, router, or an inline router (strategy + targets)")
+			continue
+		}
+		if t.Weight < 0 {
+			errs.add(tp+".weight", "must be > 0")
+		}
+		switch {
+		case t.Model != "":
+			prov, model, ok := strings.Cut(t.Model, "/")
+			if !ok || model == "" {
+				errs.add(tp+".model", "%q must be provider/model", t.Model)
+			} else if _, ok := c.Providers[prov]; !ok {
+				errs.add(tp+".model", "unknown provider %q (configured: %s)", prov, strings.Join(sortedNames(c.Providers), ", "))
+			}
+		case t.Router != "":
+			if _, ok := c.Routers[t.Router]; !ok {
+				errs.add(tp+".router", "unknown router %q", t.Router)
+			}
+		default:
+			c.ValidateRouter(errs, tp, t.Inline)
+		}
+	}
+}
+
+// validateCycles rejects router reference cycles and trees deeper than
+// MaxRouterDepth.
+func (c *Config) validateCycles(errs *Errors) {
+	state := map[string]int{} // 0 unvisited, 1 visiting, 2 done
+	var visit func(name string, depth int, trail []string) bool
+	var refs func(r *Router, depth int, trail []string) bool
+	visit = func(name string, depth int, trail []string) bool {
+		r := c.Routers[name]
+		if r == nil {
+			return true
+		}
+		trail = append(trail, name)
+		if state[name] == 1 {
+			errs.add("routers."+trail[0], "router cycle: %s", strings.Join(trail, " -> "))
+			return false
+		}
+		if depth > MaxRouterDepth {
+			errs.add("routers."+trail[0], "routers nest deeper than %d: %s", MaxRouterDepth, strings.Join(trail, " -> "))
+			return false
+		}
+		state[name] = 1
+		ok := refs(r, depth, trail)
+		state[name] = 0
+		return ok
+	}
+	refs = func(r *Router, depth int, trail []string) bool {
+		all := append(append([]Target(nil), r.Targets...), r.Default...)
+		for _, route := range r.Routes {
+			all = append(all, route.Targets...)
+		}
+		for _, t := range all {
+			switch {
+			case t.Router != "":
+				if !visit(t.Router, depth+1, trail) {
+					return false
+				}
+			case t.Inline != nil:
+				if depth+1 > MaxRouterDepth {
+					errs.add("routers."+trail[0], "routers nest deeper than %d", MaxRouterDepth)
+					return false
+				}
+				if !refs(t.Inline, depth+1, trail) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for _, name := range sortedNames(c.Routers) {
+		if !visit(name, 1, nil) {
+			return // one cycle report is enough; the rest repeat it
+		}
+	}
+}
+
+// Budget periods.
+var Periods = []string{"hour", "day", "week", "month", "total"}
+
+func (c *Config) validateBudgets(errs *Errors) {
+	seen := map[string]bool{}
+	for i, b := range c.Budgets {
+		p := fmt.Sprintf("budgets[%d]", i)
+		if b.Name == "" {
+			errs.add(p+".name", "is required")
+		} else if seen[b.Name] {
+			errs.add(p+".name", "duplicate budget name %q", b.Name)
+		}
+		seen[b.Name] = true
+		kind, arg, _ := strings.Cut(b.Scope, ":")
+		switch {
+		case b.Scope == "global" || b.Scope == "user":
+		case kind == "router" && arg != "":
+			if _, ok := c.Routers[arg]; !ok && arg != "direct" && arg != "inline" {
+				errs.add(p+".scope", "unknown router %q", arg)
+			}
+		case kind == "key" && arg != "":
+			if !c.hasKey(arg) {
+				errs.add(p+".scope", "unknown key %q", arg)
+			}
+		default:
+			errs.add(p+".scope", "must be global, user, router:<name> or key:<name>, not %q", b.Scope)
+		}
+		if b.LimitUSD <= 0 {
+			errs.add(p+".limit_usd", "must be > 0")
+		}
+		if !contains(Periods, b.Period) {
+			errs.add(p+".period", "must be one of %s, not %q", strings.Join(Periods, ", "), b.Period)
+		}
+		act, target, _ := strings.Cut(b.OnExceed, ":")
+		switch {
+		case b.OnExceed == "" || b.OnExceed == "reject":
+		case act == "reroute" && target != "":
+			if _, ok := c.Routers[target]; !ok {
+				errs.add(p+".on_exceed", "unknown router %q", target)
+			}
+		default:
+			errs.add(p+".on_exceed", "must be reject or reroute:<router>, not %q", b.OnExceed)
+		}
+		if b.OnStoreError != "" && b.OnStoreError != "allow" && b.OnStoreError != "reject" {
+			errs.add(p+".on_store_error", "must be allow or reject")
+		}
+	}
+}
+
+func (c *Config) hasKey(name string) bool {
+	for _, k := range c.Keys {
+		if k.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) validateKeys(errs *Errors, section string, keys []Key, withRouters bool) {
+	seen := map[string]bool{}
+	for i, k := range keys {
+		p := fmt.Sprintf("%s[%d]", section, i)
+		if k.Name == "" {
+			errs.add(p+".name", "is required")
+		} else if seen[k.Name] {
+			errs.add(p+".name", "duplicate key name %q", k.Name)
+		}
+		seen[k.Name] = true
+		if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != 32 {
+			errs.add(p+".sha256", "must be the 64-character hex sha256 of the bearer token")
+		}
+		if !withRouters && (len(k.Routers) > 0 || k.AllowInline != nil) {
+			errs.add(p, "routers and allow_inline apply to keys, not admin_keys")
+		}
+		for j, r := range k.Routers {
+			if _, ok := c.Routers[r]; !ok && r != "direct" && r != "inline" {
+				errs.add(fmt.Sprintf("%s.routers[%d]", p, j), "unknown router %q", r)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
