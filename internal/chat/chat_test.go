@@ -1,0 +1,84 @@
+package chat
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestRequestRoundTripKeepsUnknownFields(t *testing.T) {
+	in := `{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"What is in this image?"},{"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}},{"type":"input_audio","input_audio":{"data":"AAA=","format":"wav"}}]},{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"call_1","content":"42"}],"stop":"END","tool_choice":{"type":"function","function":{"name":"f"}},"reasoning_effort":"low","logprobs":true,"metadata":{"tier":"premium"}}`
+	var r Request
+	if err := json.Unmarshal([]byte(in), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Stop[0] != "END" || r.ToolChoice.Function != "f" || string(r.Extra["reasoning_effort"]) != `"low"` {
+		t.Fatalf("decoded %+v", r)
+	}
+	if !r.Messages[0].Content.HasImages() || r.Messages[0].Content.String() != "What is in this image?" {
+		t.Errorf("content parts %+v", r.Messages[0].Content)
+	}
+	out, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"reasoning_effort":"low"`, `"logprobs":true`, `"input_audio":{"data":"AAA=","format":"wav"}`,
+		`"content":null`, `"tool_choice":{"function":{"name":"f"},"type":"function"}`, `"detail":"low"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("re-encoded request lacks %s: %s", want, out)
+		}
+	}
+}
+
+func TestRequestFieldErrors(t *testing.T) {
+	for _, in := range []string{
+		`{"model":"m","messages":[],"temperature":"hot"}`,
+		`{"model":"m","messages":[{"role":"user","content":5}]}`,
+		`{"model":"m","messages":[],"stop":5}`,
+		`{"model":"m","messages":[],"tool_choice":{"type":"function"}}`,
+	} {
+		var r Request
+		if err := json.Unmarshal([]byte(in), &r); err == nil {
+			t.Errorf("%s: accepted", in)
+		}
+	}
+}
+
+func TestWithParams(t *testing.T) {
+	var r Request
+	_ = json.Unmarshal([]byte(`{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":1,"top_k":3}`), &r)
+	p, err := r.WithParams(map[string]any{"temperature": 0.2, "max_tokens": 50, "thinking": map[string]any{"type": "enabled"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *p.Temperature != 0.2 || *p.MaxTokens != 50 || string(p.Extra["top_k"]) != "3" || p.Extra["thinking"] == nil {
+		t.Errorf("merged %+v", p)
+	}
+	if *r.Temperature != 1 || r.MaxTokens != nil {
+		t.Error("WithParams changed the caller's request")
+	}
+	if _, err := r.WithParams(map[string]any{"temperature": "hot"}); err == nil {
+		t.Error("a param of the wrong type was accepted")
+	}
+}
+
+func TestChunkHasContent(t *testing.T) {
+	empty := ""
+	hello := "hi"
+	stop := "stop"
+	tests := []struct {
+		c    Chunk
+		want bool
+	}{
+		{Chunk{Choices: []ChunkChoice{{Delta: Delta{Role: "assistant", Content: &empty}}}}, false},
+		{Chunk{Choices: []ChunkChoice{{Delta: Delta{Content: &hello}}}}, true},
+		{Chunk{Choices: []ChunkChoice{{Delta: Delta{ToolCalls: []ToolCallDelta{{ID: "c"}}}}}}, true},
+		{Chunk{Choices: []ChunkChoice{{FinishReason: &stop}}}, true},
+		{Chunk{Usage: &Usage{TotalTokens: 3}}, false},
+	}
+	for i, tt := range tests {
+		if got := tt.c.HasContent(); got != tt.want {
+			t.Errorf("%d: HasContent = %v", i, got)
+		}
+	}
+}
