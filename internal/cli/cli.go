@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,6 +53,10 @@ environment:
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		args = []string{"serve"}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		fmt.Fprint(stdout, usage)
+		return 0
 	}
 	if len(args[0]) > 0 && args[0][0] == '-' {
 		args = append([]string{"serve"}, args...)
@@ -261,7 +267,7 @@ func writeYAML(w io.Writer, doc map[string]any) error {
 		if !ok {
 			continue
 		}
-		b, err := yaml.Marshal(map[string]any{k: v})
+		b, err := yaml.Marshal(yamlNode(map[string]any{k: v}))
 		if err != nil {
 			return err
 		}
@@ -289,4 +295,43 @@ func tablesCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "tables %s, %s and %s are ready\n", os.Getenv("SWITCHYARD_CONFIG_TABLE"),
 		os.Getenv("SWITCHYARD_STATE_TABLE"), os.Getenv("SWITCHYARD_METRICS_TABLE"))
 	return nil
+}
+
+// yamlNode builds the YAML tree of a generic document with sorted keys,
+// double-quoting strings with line breaks or surrounding space: yaml.v3
+// writes "\n" as a block scalar that reads back as "", which would corrupt
+// a stop sequence on a pull/push round trip.
+func yamlNode(v any) *yaml.Node {
+	switch x := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, yamlNode(x[k]))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, item := range x {
+			n.Content = append(n.Content, yamlNode(item))
+		}
+		return n
+	case string:
+		if strings.ContainsAny(x, "\n\r\t") || strings.TrimSpace(x) != x {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x, Style: yaml.DoubleQuotedStyle}
+		}
+		n := &yaml.Node{}
+		_ = n.Encode(x)
+		return n
+	default:
+		n := &yaml.Node{}
+		if err := n.Encode(x); err != nil {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}
+		}
+		return n
+	}
 }

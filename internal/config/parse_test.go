@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -209,5 +212,80 @@ func TestDocumentInlineTarget(t *testing.T) {
 	}
 	if !reflect.DeepEqual(inline, want) {
 		t.Errorf("inline target in document = %#v, want %#v", inline, want)
+	}
+}
+
+// TestDecodeSection covers decoding one record (admin API, DynamoDB) with
+// the same strictness and paths as a whole document.
+func TestDecodeSection(t *testing.T) {
+	t.Run("provider", func(t *testing.T) {
+		var p Provider
+		if err := DecodeSection(map[string]any{"type": "mock", "latency": "5ms", "fail_rate": 0.5}, &p, "providers.m"); err != nil {
+			t.Fatalf("DecodeSection: %v", err)
+		}
+		if want := (Provider{Type: "mock", Latency: Duration(5 * time.Millisecond), FailRate: 0.5}); !reflect.DeepEqual(p, want) {
+			t.Errorf("provider = %+v, want %+v", p, want)
+		}
+	})
+	t.Run("router with errors", func(t *testing.T) {
+		var r Router
+		err := DecodeSection(map[any]any{"strategy": "fallback", "targets": []any{"p/x", map[string]any{"model": "p/y", "top_k": 3}}, "timeout": "soon"}, &r, "routers.r")
+		checkErrors(t, err, []wantErr{
+			{"routers.r.targets[1].top_k", "request params go under params"},
+			{"routers.r.timeout", `invalid duration "soon"`},
+		})
+	})
+	t.Run("budget of the wrong shape", func(t *testing.T) {
+		var b Budget
+		checkErrors(t, DecodeSection([]any{"monthly"}, &b, "budgets[0]"), []wantErr{{"budgets[0]", "must be a map, not a list"}})
+	})
+}
+
+func TestErrorsFormat(t *testing.T) {
+	errs := Errors{
+		{Path: "routers.ab.targets[1].weight", Msg: "must be > 0"},
+		{Msg: "config is empty"},
+	}
+	if got, want := errs.Error(), "routers.ab.targets[1].weight: must be > 0\nconfig is empty"; got != want {
+		t.Errorf("Errors.Error() = %q, want %q", got, want)
+	}
+	var err error = errs
+	var fe Errors
+	if !errors.As(err, &fe) || len(fe) != 2 {
+		t.Errorf("errors.As(Errors) = %v", fe)
+	}
+}
+
+// TestMarshalYAML checks the YAML encoding of a Config (durations as
+// "250ms", inline router targets as router maps) parses back to the same
+// config.
+func TestMarshalYAML(t *testing.T) {
+	cfg, err := ParseFile(filepath.Join("testdata", "valid.yaml"))
+	if err != nil {
+		t.Fatalf("ParseFile: %v", err)
+	}
+	b, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatalf("yaml.Marshal: %v", err)
+	}
+	if !strings.Contains(string(b), "initial_backoff: 250ms") {
+		t.Errorf("durations should be written as Go durations:\n%s", b)
+	}
+	again, err := Parse(b)
+	if err != nil {
+		t.Fatalf("Parse(yaml.Marshal(cfg)): %v\n%s", err, b)
+	}
+	if !reflect.DeepEqual(again, cfg) {
+		t.Errorf("yaml round trip changed the config:\n%s", b)
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	b, err := json.Marshal(struct{ D Duration }{Duration(1500 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `{"D":"1.5s"}`; got != want {
+		t.Errorf("json = %s, want %s", got, want)
 	}
 }

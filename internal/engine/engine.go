@@ -141,7 +141,8 @@ func Compile(cfg *config.Config) (map[string]*routing.Router, error) {
 	for _, name := range names {
 		r, err := c.Named(name)
 		if err != nil {
-			path, msg, ok := strings.Cut(err.Error(), ": ")
+			// Compiler errors are "path: message" with the full path.
+			path, msg, ok := cutPath(err.Error())
 			if !ok {
 				path, msg = "routers."+name, err.Error()
 			}
@@ -154,6 +155,16 @@ func Compile(cfg *config.Config) (map[string]*routing.Router, error) {
 		return nil, errs
 	}
 	return out, nil
+}
+
+// cutPath splits "routers.ab.targets[1].weight: must be > 0" at the first
+// ": " that follows the path (paths contain no spaces).
+func cutPath(s string) (string, string, bool) {
+	i := strings.Index(s, ": ")
+	if i < 0 || strings.ContainsAny(s[:i], " ") {
+		return "", "", false
+	}
+	return s[:i], s[i+2:], true
 }
 
 // Config is the config this engine serves.

@@ -14,20 +14,33 @@ import (
 // the queue is full or the store fails, samples are dropped and counted:
 // metrics must never fail or slow a request.
 type Recorder struct {
-	st      store.Metrics
-	log     *slog.Logger
-	queue   chan store.Sample
-	pending sync.WaitGroup
-	closed  atomic.Bool
-	stop    chan struct{}
-	done    chan struct{}
+	st    store.Metrics
+	log   *slog.Logger
+	queue chan store.Sample
+	stop  chan struct{}
+	done  chan struct{}
 
-	// Written, Dropped and Failed count samples.
+	// mu guards closed, pending and idle. Record and Flush run
+	// concurrently (the local server flushes on a timer while serving), so
+	// pending is counted here rather than in a sync.WaitGroup, whose Add
+	// must not race with Wait.
+	mu      sync.Mutex
+	closed  bool
+	pending int           // samples queued or being written
+	idle    chan struct{} // closed when pending drops to 0; nil while it is 0
+
+	// Written, Dropped and Failed count samples: written to the store,
+	// dropped because the queue was full, and lost because the store
+	// failed.
 	Written, Dropped, Failed atomic.Int64
 }
 
 // recorderQueue bounds memory held by unwritten samples.
 const recorderQueue = 4096
+
+// sampleTimeout bounds one sample write; FailFast ends a call to an
+// unreachable store well within it.
+const sampleTimeout = 2 * time.Second
 
 // NewRecorder starts a recorder writing to st.
 func NewRecorder(st store.Metrics, log *slog.Logger) *Recorder {
@@ -36,18 +49,42 @@ func NewRecorder(st store.Metrics, log *slog.Logger) *Recorder {
 	return r
 }
 
-// Record queues s.
+// Record queues s. It never blocks.
 func (r *Recorder) Record(s store.Sample) {
-	if r.closed.Load() {
-		r.Dropped.Add(1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		// The engine was retired (a config reload) while this request was
+		// in flight on it: the request still counts, so write its sample
+		// directly rather than lose it.
+		r.begin()
+		go r.write(s)
 		return
 	}
-	r.pending.Add(1)
 	select {
 	case r.queue <- s:
+		r.begin()
 	default:
-		r.pending.Done()
 		r.Dropped.Add(1)
+	}
+}
+
+// begin counts a sample in; r.mu is held.
+func (r *Recorder) begin() {
+	r.pending++
+	if r.idle == nil {
+		r.idle = make(chan struct{})
+	}
+}
+
+// end counts a sample out.
+func (r *Recorder) end() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.pending--
+	if r.pending == 0 {
+		close(r.idle)
+		r.idle = nil
 	}
 }
 
@@ -71,8 +108,8 @@ func (r *Recorder) run() {
 }
 
 func (r *Recorder) write(s store.Sample) {
-	defer r.pending.Done()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer r.end()
+	ctx, cancel := context.WithTimeout(context.Background(), sampleTimeout)
 	defer cancel()
 	if err := r.st.AddSample(ctx, s); err != nil {
 		n := r.Failed.Add(1)
@@ -84,22 +121,32 @@ func (r *Recorder) write(s store.Sample) {
 	r.Written.Add(1)
 }
 
-// Flush waits until every queued sample is written or ctx ends. Lambda
-// calls it after a response is sent, before the instance may freeze.
+// Flush waits until no sample is queued or being written, or ctx ends.
+// Lambda calls it after a response is sent, before the instance may
+// freeze.
 func (r *Recorder) Flush(ctx context.Context) error {
-	ch := make(chan struct{})
-	go func() { r.pending.Wait(); close(ch) }()
+	r.mu.Lock()
+	idle := r.idle
+	r.mu.Unlock()
+	if idle == nil {
+		return nil
+	}
 	select {
-	case <-ch:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// Close writes what is queued and stops.
+// Close writes what is queued and stops the background writer. Samples
+// recorded afterwards are written one by one (see Record).
 func (r *Recorder) Close() {
-	if r.closed.CompareAndSwap(false, true) {
+	r.mu.Lock()
+	already := r.closed
+	r.closed = true
+	r.mu.Unlock()
+	if !already {
 		close(r.stop)
 		<-r.done
 	}

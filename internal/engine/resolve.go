@@ -115,37 +115,13 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	if len(errs) > 0 {
 		return nil, BadRequest("invalid_router", "invalid inline router: "+errs.Error())
 	}
-	if depth := inlineDepth(rc, e.cfg, 1, map[string]bool{}); depth > routing.MaxDepth {
-		return nil, BadRequest("invalid_router", fmt.Sprintf("invalid inline router: routers nest deeper than %d", routing.MaxDepth))
-	}
-	r, cerr := routing.NewCompiler(e.cfg).Inline(rc, "router")
+	// Named routers are shared, compiled ones; their heights bound the
+	// nesting check without walking them again.
+	r, cerr := routing.NewCompiler(e.cfg).Reuse(e.routers).Inline(rc, "router")
 	if cerr != nil {
 		return nil, BadRequest("invalid_router", "invalid inline router: "+cerr.Error())
 	}
 	return &Route{Name: "inline", Router: r, Policy: PolicyFor(rc)}, nil
-}
-
-// inlineDepth measures how deep an inline router nests, through named
-// routers too.
-func inlineDepth(r *config.Router, cfg *config.Config, depth int, seen map[string]bool) int {
-	maxD := depth
-	all := append(append([]config.Target(nil), r.Targets...), r.Default...)
-	for _, route := range r.Routes {
-		all = append(all, route.Targets...)
-	}
-	for _, t := range all {
-		var d int
-		switch {
-		case t.Inline != nil:
-			d = inlineDepth(t.Inline, cfg, depth+1, seen)
-		case t.Router != "" && !seen[t.Router] && cfg.Routers[t.Router] != nil:
-			seen[t.Router] = true
-			d = inlineDepth(cfg.Routers[t.Router], cfg, depth+1, seen)
-			delete(seen, t.Router)
-		}
-		maxD = max(maxD, d)
-	}
-	return maxD
 }
 
 // allowed checks a key's router allow-list.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -47,16 +48,9 @@ func (s *snapshot[T]) get(now time.Time, load func(context.Context) (T, error), 
 	if now.UnixNano()-s.loadedAt.Load() > int64(refreshEvery) && s.refreshing.CompareAndSwap(false, true) {
 		refresh := func() {
 			defer s.refreshing.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
 			defer cancel()
-			nv, err := load(ctx)
-			if err != nil {
-				log.Warn("shared state refresh failed; serving cached values", "what", what, "err", err)
-				s.loadedAt.Store(now.UnixNano()) // back off instead of hammering a failing store
-				return
-			}
-			s.val.Store(&nv)
-			s.loadedAt.Store(now.UnixNano())
+			_ = s.load(ctx, now, load, log, what)
 		}
 		if v == nil {
 			refresh() // first use: load synchronously so routing sees real state
@@ -72,6 +66,27 @@ func (s *snapshot[T]) get(now time.Time, load func(context.Context) (T, error), 
 	return *v
 }
 
+// snapshotTimeout bounds one refresh of a snapshot.
+const snapshotTimeout = 2 * time.Second
+
+// load reads the value now. On failure the cached value stays; a snapshot
+// that never loaded gets the zero value, so that later refreshes run in
+// the background rather than holding up a request each time while the
+// store is down.
+func (s *snapshot[T]) load(ctx context.Context, now time.Time, load func(context.Context) (T, error), log *slog.Logger, what string) error {
+	nv, err := load(ctx)
+	if err != nil {
+		log.Warn("shared state refresh failed; serving cached values", "what", what, "err", err)
+		var zero T
+		s.val.CompareAndSwap(nil, &zero)
+		s.loadedAt.Store(now.UnixNano()) // back off instead of hammering a failing store
+		return err
+	}
+	s.val.Store(&nv)
+	s.loadedAt.Store(now.UnixNano())
+	return nil
+}
+
 func newSharedState(st store.Store, now func() time.Time, log *slog.Logger, cd config.Cooldown) *sharedState {
 	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}}
 	if s.thresh == 0 {
@@ -84,9 +99,43 @@ func newSharedState(st store.Store, now func() time.Time, log *slog.Logger, cd c
 }
 
 func (s *sharedState) coolingDown(now time.Time) map[string]time.Time {
-	return s.cooldowns.get(now, func(ctx context.Context) (map[string]time.Time, error) {
-		return s.st.Cooldowns(ctx, s.now())
-	}, s.log, "cooldowns")
+	return s.cooldowns.get(now, s.loadCooldowns, s.log, "cooldowns")
+}
+
+func (s *sharedState) loadCooldowns(ctx context.Context) (map[string]time.Time, error) {
+	return s.st.Cooldowns(ctx, s.now())
+}
+
+func (s *sharedState) loadStats(ctx context.Context) (map[string]store.Stats, error) {
+	list, err := s.st.LoadStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]store.Stats, len(list))
+	for _, st := range list {
+		m[st.Subject+"#"+st.Window] = st
+	}
+	return m, nil
+}
+
+func (s *sharedState) loadInFlight(ctx context.Context) (map[string]int64, error) {
+	return s.st.InFlightCounts(ctx, s.now())
+}
+
+// RefreshSharedState reads what other instances share — cooldowns, rolled-up
+// stats, in-flight counts — now, instead of when the cached copies next
+// turn stale (every few seconds, in the background). It is for tests that
+// need one instance to see another's writes at a known point, and for a
+// caller that wants fresh state at start-up. On error the cached values
+// stay; the error names what failed.
+func (e *Engine) RefreshSharedState(ctx context.Context) error {
+	s := e.state
+	now := s.now()
+	return errors.Join(
+		s.cooldowns.load(ctx, now, s.loadCooldowns, s.log, "cooldowns"),
+		s.stats.load(ctx, now, s.loadStats, s.log, "stats"),
+		s.inflight.load(ctx, now, s.loadInFlight, s.log, "inflight"),
+	)
 }
 
 // isCooling reports whether target is in cooldown at now.
@@ -156,17 +205,7 @@ func (s *sharedState) forget(target string) {
 
 // TargetStats serves rolled-up stats to strategies (routing.StatsSource).
 func (s *sharedState) TargetStats(key string, window time.Duration) (routing.TargetStats, bool) {
-	all := s.stats.get(s.now(), func(ctx context.Context) (map[string]store.Stats, error) {
-		list, err := s.st.LoadStats(ctx)
-		if err != nil {
-			return nil, err
-		}
-		m := make(map[string]store.Stats, len(list))
-		for _, st := range list {
-			m[st.Subject+"#"+st.Window] = st
-		}
-		return m, nil
-	}, s.log, "stats")
+	all := s.stats.get(s.now(), s.loadStats, s.log, "stats")
 	st, ok := all[key+"#"+windowName(window)]
 	if !ok {
 		return routing.TargetStats{}, false
@@ -201,9 +240,7 @@ func windowName(d time.Duration) string {
 
 // InFlight serves shared in-flight counts to strategies (routing.LoadSource).
 func (s *sharedState) InFlight(key string) int64 {
-	return s.inflight.get(s.now(), func(ctx context.Context) (map[string]int64, error) {
-		return s.st.InFlightCounts(ctx, s.now())
-	}, s.log, "inflight")[key]
+	return s.inflight.get(s.now(), s.loadInFlight, s.log, "inflight")[key]
 }
 
 // inflightTTL bounds how long a crashed instance's counts linger.

@@ -160,5 +160,5 @@ func TestConditionalCompiled(t *testing.T) {
 		t.Errorf("other request: %+v", other.Candidates)
 	}
 	_, err = NewCompiler(cfg).Named("bad")
-	wantErr(t, err, "routers.bad: routes[0].when.metadata.tier.$gt")
+	wantErr(t, err, "routers.bad.routes[0].when.metadata.tier.$gt")
 }

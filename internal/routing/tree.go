@@ -1,7 +1,9 @@
 package routing
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -18,6 +20,9 @@ type Router struct {
 	Targets  []TargetInfo
 	Children []Child
 	Config   *config.Router
+	// Height is the number of router levels from this one down to its
+	// deepest model (1 for a router of models only).
+	Height int
 }
 
 // Child is a target: a leaf model or a router.
@@ -49,6 +54,16 @@ func NewCompiler(cfg *config.Config) *Compiler {
 	return &Compiler{cfg: cfg, compiled: map[string]*Router{}, visiting: map[string]bool{}}
 }
 
+// Reuse makes the compiler share already compiled named routers (and their
+// strategy state: round robin counters, smooth weights) instead of
+// building them again — inline routers of requests use it.
+func (c *Compiler) Reuse(routers map[string]*Router) *Compiler {
+	for k, v := range routers {
+		c.compiled[k] = v
+	}
+	return c
+}
+
 // Named compiles (or returns the compiled) router called name.
 func (c *Compiler) Named(name string) (*Router, error) {
 	return c.named(name, 0, "routers."+name)
@@ -62,6 +77,9 @@ func (c *Compiler) Inline(r *config.Router, path string) (*Router, error) {
 
 func (c *Compiler) named(name string, depth int, path string) (*Router, error) {
 	if r, ok := c.compiled[name]; ok {
+		if depth+r.Height > MaxDepth {
+			return nil, fmt.Errorf("%s: routers nest deeper than %d", path, MaxDepth)
+		}
 		return r, nil
 	}
 	cfg, ok := c.cfg.Routers[name]
@@ -119,10 +137,29 @@ func (c *Compiler) router(name string, cfg *config.Router, depth int, path strin
 	}
 	s, err := buildStrategy(cfg, r.Targets)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, errors.New(joinPath(path, err.Error()))
 	}
 	r.Strategy = s
+	r.Height = 1
+	for _, ch := range r.Children {
+		if ch.Router != nil && ch.Router.Height+1 > r.Height {
+			r.Height = ch.Router.Height + 1
+		}
+	}
 	return r, nil
+}
+
+// fieldPath matches a message that starts with a relative field path
+// ("targets[1].weight: ...").
+var fieldPath = regexp.MustCompile(`^[a-z_]+(\[\d+\])?(\.[a-z_$.]+(\[\d+\])?)*: `)
+
+// joinPath prefixes msg with path, joining with "." when msg starts with a
+// field path, so errors read "routers.ab.targets[1].weight: must be > 0".
+func joinPath(path, msg string) string {
+	if fieldPath.MatchString(msg) {
+		return path + "." + msg
+	}
+	return path + ": " + msg
 }
 
 func (c *Compiler) target(parent string, i int, t config.Target, depth int, path string) (Child, TargetInfo, error) {
