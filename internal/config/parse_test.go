@@ -68,7 +68,7 @@ func wantValid() *Config {
 				},
 			},
 			"fast": {
-				Strategy: "optimized", Metric: "latency", Window: Duration(15 * time.Minute), MinSamples: 20, Explore: 0.05,
+				Strategy: "optimized", Metric: "latency", Window: Duration(15 * time.Minute), MinSamples: 20, Explore: ptr(0.05),
 				Targets: []Target{
 					{Model: "openai/gpt-4o-mini"},
 					{Weight: 2, Name: "pool", Inline: &Router{Strategy: "round_robin", Targets: []Target{

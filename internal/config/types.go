@@ -97,7 +97,9 @@ type Router struct {
 	Metric     string   `yaml:"metric,omitempty"`
 	Window     Duration `yaml:"window,omitempty"`
 	MinSamples int      `yaml:"min_samples,omitempty"`
-	Explore    float64  `yaml:"explore,omitempty"`
+	// Explore is the share of traffic sent to under-sampled targets; nil
+	// takes the default, 0 turns exploring off.
+	Explore *float64 `yaml:"explore,omitempty"`
 	// cost
 	MaxCostUSD float64 `yaml:"max_cost_usd,omitempty"`
 }

@@ -206,7 +206,7 @@ func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
 			errs.add(p, "must be next, fail or retry, not %q", a)
 		}
 	}
-	if r.Explore < 0 || r.Explore > 1 {
+	if r.Explore != nil && (*r.Explore < 0 || *r.Explore > 1) {
 		errs.add(path+".explore", "must be between 0 and 1")
 	}
 	if r.MinSamples < 0 {

@@ -71,7 +71,7 @@ func unusedFields(r *config.Router, name string, uses []string) error {
 		{"metric", r.Metric != ""},
 		{"window", r.Window != 0},
 		{"min_samples", r.MinSamples != 0},
-		{"explore", r.Explore != 0},
+		{"explore", r.Explore != nil},
 		{"max_cost_usd", r.MaxCostUSD != 0},
 	}
 next:

@@ -61,7 +61,7 @@ func TestBuildRejects(t *testing.T) {
 		{"metric on round_robin", config.Router{Strategy: "round_robin", Metric: "latency"}, `metric: does not apply to strategy "round_robin"`},
 		{"window on least_loaded", config.Router{Strategy: "least_loaded", Window: 1}, `window: does not apply to strategy "least_loaded"`},
 		{"min_samples on cost", config.Router{Strategy: "cost", MinSamples: 3}, `min_samples: does not apply to strategy "cost"`},
-		{"explore on geo", config.Router{Strategy: "geo", Explore: 0.1}, `explore: does not apply to strategy "geo"`},
+		{"explore on geo", config.Router{Strategy: "geo", Explore: ptrF(0.1)}, `explore: does not apply to strategy "geo"`},
 		{"max_cost_usd on percentage", config.Router{Strategy: "percentage", MaxCostUSD: 1}, `max_cost_usd: does not apply to strategy "percentage"`},
 		{"vLLora a_b_testing validates weights", config.Router{Strategy: "a_b_testing"}, "targets[0].weight: must be > 0"},
 	}

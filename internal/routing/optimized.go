@@ -82,7 +82,7 @@ func NewOptimized(r *config.Router, _ []TargetInfo) (*Optimized, error) {
 	if !ok {
 		return nil, fmt.Errorf("metric: must be one of %s, not %q", metricNames, r.Metric)
 	}
-	o := &Optimized{metric: m, window: r.Window.D(), minSamples: int64(r.MinSamples), explore: r.Explore}
+	o := &Optimized{metric: m, window: r.Window.D(), minSamples: int64(r.MinSamples), explore: DefaultExplore}
 	if o.window == 0 {
 		o.window = DefaultWindow
 	}
@@ -99,11 +99,11 @@ func NewOptimized(r *config.Router, _ []TargetInfo) (*Optimized, error) {
 	case r.MinSamples == 0:
 		o.minSamples = DefaultMinSamples
 	}
-	switch {
-	case !(r.Explore >= 0 && r.Explore <= 1):
-		return nil, fmt.Errorf("explore: must be between 0 and 1, not %v", r.Explore)
-	case r.Explore == 0:
-		o.explore = DefaultExplore
+	if r.Explore != nil {
+		if !(*r.Explore >= 0 && *r.Explore <= 1) {
+			return nil, fmt.Errorf("explore: must be between 0 and 1, not %v", *r.Explore)
+		}
+		o.explore = *r.Explore // 0 turns exploring off
 	}
 	win := shortDuration(o.window)
 	better := "lower"

@@ -99,13 +99,16 @@ func TestOptimizedExplores(t *testing.T) {
 		"p/c": {Requests: 4, LatencyAvgMs: 10},
 		"p/d": {Requests: 1, LatencyAvgMs: 10}, // least sampled
 	}
-	for _, explore := range []float64{0, 0.2, 1} {
+	for _, explore := range []float64{-1, 0, 0.2, 1} { // -1: unset
 		want := explore
-		if explore == 0 {
+		var set *float64
+		if explore == -1 {
 			want = DefaultExplore
+		} else {
+			set = ptrF(explore)
 		}
 		t.Run("explore="+strconv.FormatFloat(explore, 'g', -1, 64), func(t *testing.T) {
-			o := mustOptimized(t, config.Router{Explore: explore}, ts)
+			o := mustOptimized(t, config.Router{Explore: set}, ts)
 			in := &Input{Stats: stats, Rand: seeded(7)}
 			explored := 0
 			var p Plan
@@ -129,14 +132,14 @@ func TestOptimizedExplores(t *testing.T) {
 		})
 	}
 	t.Run("nothing under-sampled: no exploring", func(t *testing.T) {
-		o := mustOptimized(t, config.Router{Explore: 1}, ts)
+		o := mustOptimized(t, config.Router{Explore: ptrF(1)}, ts)
 		full := fakeStats{"p/a": {Requests: 50, LatencyAvgMs: 5}, "p/b": {Requests: 50, LatencyAvgMs: 3}, "p/c": {Requests: 50, LatencyAvgMs: 4}, "p/d": {Requests: 50, LatencyAvgMs: 1}}
 		if got := names(ts, order(o, &Input{Stats: full, Rand: seeded(1)}, ts)); got != "d b c a" {
 			t.Errorf("order %q, want d b c a", got)
 		}
 	})
 	t.Run("all under-sampled: least-sampled explored, else listed", func(t *testing.T) {
-		o := mustOptimized(t, config.Router{Explore: 1}, ts)
+		o := mustOptimized(t, config.Router{Explore: ptrF(1)}, ts)
 		few := fakeStats{"p/a": {Requests: 3}, "p/b": {Requests: 2}, "p/c": {Requests: 1}, "p/d": {Requests: 1}}
 		if got := names(ts, order(o, &Input{Stats: few, Rand: seeded(1)}, ts)); got != "c a b d" {
 			t.Errorf("order %q, want c a b d", got)
@@ -149,7 +152,7 @@ func TestOptimizedExplores(t *testing.T) {
 
 func TestOptimizedWithoutStats(t *testing.T) {
 	ts := models("a", "b", "c")
-	o := mustOptimized(t, config.Router{Explore: 1}, ts)
+	o := mustOptimized(t, config.Router{Explore: ptrF(1)}, ts)
 	tests := []struct {
 		name string
 		in   *Input
@@ -192,14 +195,14 @@ func TestOptimizedValidation(t *testing.T) {
 		wantErr  string
 	}{
 		{"defaults", "optimized", config.Router{}, ""},
-		{"every field", "optimized", config.Router{Metric: "tps", Window: config.Duration(time.Hour), MinSamples: 3, Explore: 1}, ""},
+		{"every field", "optimized", config.Router{Metric: "tps", Window: config.Duration(time.Hour), MinSamples: 3, Explore: ptrF(1)}, ""},
 		{"unknown metric", "optimized", config.Router{Metric: "speed"}, `metric: must be one of latency, ttft, cost, success_rate, throughput (vLLora: tps, error_rate, requests), not "speed"`},
 		{"odd window", "optimized", config.Router{Window: config.Duration(10 * time.Minute)}, "window: must be 5m, 15m, 1h or 24h (the windows stats are kept for), not 10m0s"},
 		{"negative window", "optimized", config.Router{Window: config.Duration(-time.Hour)}, "window: must be 5m, 15m, 1h or 24h"},
 		{"negative min_samples", "optimized", config.Router{MinSamples: -1}, "min_samples: must be >= 0, not -1"},
-		{"explore > 1", "optimized", config.Router{Explore: 1.5}, "explore: must be between 0 and 1, not 1.5"},
-		{"explore < 0", "optimized", config.Router{Explore: -0.1}, "explore: must be between 0 and 1"},
-		{"explore NaN", "optimized", config.Router{Explore: math.NaN()}, "explore: must be between 0 and 1"},
+		{"explore > 1", "optimized", config.Router{Explore: ptrF(1.5)}, "explore: must be between 0 and 1, not 1.5"},
+		{"explore < 0", "optimized", config.Router{Explore: ptrF(-0.1)}, "explore: must be between 0 and 1"},
+		{"explore NaN", "optimized", config.Router{Explore: ptrF(math.NaN())}, "explore: must be between 0 and 1"},
 		{"latency", "latency", config.Router{Window: config.Duration(5 * time.Minute)}, ""},
 		{"latency, metric latency", "latency", config.Router{Metric: "latency"}, ""},
 		{"latency, other metric", "latency", config.Router{Metric: "ttft"}, `metric: the latency strategy ranks by latency; use strategy optimized for metric "ttft"`},
@@ -225,3 +228,5 @@ func TestLatencyStrategy(t *testing.T) {
 		t.Errorf("order %q, want b c a d", got)
 	}
 }
+
+func ptrF(f float64) *float64 { return &f }
