@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/fakes/anthropicfake"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
@@ -34,13 +35,13 @@ var testSecrets = secrets{"env:ANTHROPIC_API_KEY": fakeKey}
 
 // newTestClient builds a client against the fake through the registry, as
 // the gateway does.
-func newTestClient(t *testing.T, f *fakeAPI, mutate func(*config.Provider)) *Client {
+func newTestClient(t *testing.T, f *anthropicfake.Fake, mutate func(*config.Provider)) *Client {
 	t.Helper()
-	cfg := config.Provider{Type: "anthropic", APIKey: "env:ANTHROPIC_API_KEY", BaseURL: f.srv.URL}
+	cfg := config.Provider{Type: "anthropic", APIKey: "env:ANTHROPIC_API_KEY", BaseURL: f.URL}
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	p, err := provider.New(cfg, provider.Env{HTTPClient: f.srv.Client(), Secrets: testSecrets, Name: "anthropic"})
+	p, err := provider.New(cfg, provider.Env{HTTPClient: f.Client(), Secrets: testSecrets, Name: "anthropic"})
 	if err != nil {
 		t.Fatalf("provider.New: %v", err)
 	}
@@ -116,7 +117,7 @@ func TestComplete(t *testing.T) {
 	c := newTestClient(t, f, nil)
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			f.setReply(fakeReply{file: tt.fixture})
+			f.SetReply(anthropicfake.Reply{File: tt.fixture})
 			got, err := c.Complete(context.Background(), simpleCall(false))
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
@@ -162,17 +163,17 @@ func TestRequestHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeAPI(t)
-			f.version = tt.version
+			f.SetVersion(tt.version)
 			c := newTestClient(t, f, tt.mutate)
 			if _, err := c.Complete(context.Background(), simpleCall(false)); err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
-			reqs := f.received()
+			reqs := f.Requests()
 			if len(reqs) != 1 {
 				t.Fatalf("fake received %d requests, want 1", len(reqs))
 			}
 			for k, v := range tt.header {
-				if got := reqs[0].header.Get(k); got != v {
+				if got := reqs[0].Header.Get(k); got != v {
 					t.Errorf("header %s = %q, want %q", k, got, v)
 				}
 			}
@@ -216,7 +217,7 @@ func TestErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		for _, stream := range []bool{false, true} {
 			t.Run(tt.name+map[bool]string{false: "/complete", true: "/stream"}[stream], func(t *testing.T) {
-				f.setReply(fakeReply{status: tt.status, file: tt.file, header: tt.header})
+				f.SetReply(anthropicfake.Reply{Status: tt.status, File: tt.file, Header: tt.header})
 				var err error
 				if stream {
 					var s provider.Stream
@@ -252,14 +253,14 @@ func TestErrorMapping(t *testing.T) {
 func TestCompleteFailures(t *testing.T) {
 	tests := []struct {
 		name  string
-		reply fakeReply
+		reply anthropicfake.Reply
 		ctx   func() context.Context
 		class provider.Class
 	}{
-		{"truncated JSON body", fakeReply{file: "responses/truncated.json"}, nil, provider.ClassBadResponse},
-		{"2xx that is not a message", fakeReply{file: "responses/not_a_message.json"}, nil, provider.ClassBadResponse},
-		{"connection dropped mid-body", fakeReply{file: "responses/text.json", abort: true}, nil, provider.ClassNetwork},
-		{"caller canceled", fakeReply{file: "responses/text.json"}, func() context.Context {
+		{"truncated JSON body", anthropicfake.Reply{File: "responses/truncated.json"}, nil, provider.ClassBadResponse},
+		{"2xx that is not a message", anthropicfake.Reply{File: "responses/not_a_message.json"}, nil, provider.ClassBadResponse},
+		{"connection dropped mid-body", anthropicfake.Reply{File: "responses/text.json", Cut: true}, nil, provider.ClassNetwork},
+		{"caller canceled", anthropicfake.Reply{File: "responses/text.json"}, func() context.Context {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			return ctx
@@ -269,7 +270,7 @@ func TestCompleteFailures(t *testing.T) {
 	c := newTestClient(t, f, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.setReply(tt.reply)
+			f.SetReply(tt.reply)
 			ctx := context.Background()
 			if tt.ctx != nil {
 				ctx = tt.ctx()
@@ -289,7 +290,7 @@ func TestCompleteFailures(t *testing.T) {
 func TestConnectionRefused(t *testing.T) {
 	f := newFakeAPI(t)
 	c := newTestClient(t, f, nil)
-	f.srv.Close()
+	f.Close()
 	_, err := c.Complete(context.Background(), simpleCall(false))
 	var pe *provider.Error
 	if !errors.As(err, &pe) || pe.Class != provider.ClassNetwork {
@@ -324,7 +325,7 @@ func TestNothingSentWhenInvalid(t *testing.T) {
 			if _, serr := c.Stream(context.Background(), tt.call()); provider.ClassOf(serr) != tt.class {
 				t.Errorf("Stream: %v, want class %s", serr, tt.class)
 			}
-			if n := len(f.received()); n != 0 {
+			if n := len(f.Requests()); n != 0 {
 				t.Errorf("fake received %d requests, want none", n)
 			}
 		})
@@ -364,7 +365,7 @@ func TestErrorMessageWithoutEnvelope(t *testing.T) {
 	c := newTestClient(t, f, nil)
 	for status, want := range tests {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			f.setReply(fakeReply{status: status, file: "errors/bad_gateway.html"})
+			f.SetReply(anthropicfake.Reply{Status: status, File: "errors/bad_gateway.html"})
 			_, err := c.Complete(context.Background(), simpleCall(false))
 			var pe *provider.Error
 			if !errors.As(err, &pe) || pe.Message != want {

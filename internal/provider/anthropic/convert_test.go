@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/fakes/anthropicfake"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
@@ -33,7 +34,7 @@ func TestBuildBodyGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("buildBody: %v", err)
 			}
-			if err := validateBody(body); err != nil {
+			if err := anthropicfake.ValidateBody(body); err != nil {
 				t.Errorf("Anthropic would reject this body: %v", err)
 			}
 			var got bytes.Buffer

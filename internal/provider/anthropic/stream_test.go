@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/fakes/anthropicfake"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
@@ -145,7 +146,7 @@ func TestStream(t *testing.T) {
 	c := newTestClient(t, f, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.setReply(fakeReply{file: tt.fixture})
+			f.SetReply(anthropicfake.Reply{File: tt.fixture})
 			s := openStream(t, c, context.Background(), tt.includeUsage)
 			got := collect(t, s, tt.id, tt.model)
 			if err := s.Err(); err != nil {
@@ -163,8 +164,8 @@ func TestStream(t *testing.T) {
 			if !equalJSON(got.usage, tt.usage) {
 				t.Errorf("usage = %+v, want %+v", got.usage, tt.usage)
 			}
-			reqs := f.received()
-			if stream, _ := reqs[len(reqs)-1].body["stream"].(bool); !stream {
+			reqs := f.Requests()
+			if stream, _ := reqs[len(reqs)-1].Body["stream"].(bool); !stream {
 				t.Errorf("request body lacks stream: true")
 			}
 		})
@@ -176,7 +177,7 @@ func TestStream(t *testing.T) {
 func TestStreamGolden(t *testing.T) {
 	f := newFakeAPI(t)
 	c := newTestClient(t, f, nil)
-	f.setReply(fakeReply{file: "streams/tool_use.sse"})
+	f.SetReply(anthropicfake.Reply{File: "streams/tool_use.sse"})
 	s := openStream(t, c, context.Background(), true)
 	var got bytes.Buffer
 	for s.Next() {
@@ -210,25 +211,25 @@ func TestStreamGolden(t *testing.T) {
 func TestStreamFailures(t *testing.T) {
 	tests := []struct {
 		name    string
-		reply   fakeReply
+		reply   anthropicfake.Reply
 		content string
 		class   provider.Class
 		status  int
 		typ     string
 		message string
 	}{
-		{"overloaded error event", fakeReply{file: "streams/error_overloaded.sse"}, "Once upon", provider.ClassServer, 529, "overloaded_error", "anthropic: Overloaded"},
-		{"rate limit error event", fakeReply{file: "streams/error_rate_limit.sse"}, "", provider.ClassRateLimit, 429, "rate_limit_error", "anthropic: Number of request tokens has exceeded your per-minute rate limit"},
-		{"connection closed before message_stop", fakeReply{file: "streams/cut.sse"}, "Hello!", provider.ClassNetwork, 0, "", "stream ended before message_stop"},
-		{"connection closed mid-event", fakeReply{file: "streams/cut_mid_event.sse"}, "Hello", provider.ClassNetwork, 0, "", "stream ended before message_stop"},
-		{"connection reset", fakeReply{file: "streams/cut.sse", abort: true}, "Hello!", provider.ClassNetwork, 0, "", ""},
-		{"undecodable event", fakeReply{file: "streams/bad_json.sse"}, "", provider.ClassBadResponse, 0, "", ""},
+		{"overloaded error event", anthropicfake.Reply{File: "streams/error_overloaded.sse"}, "Once upon", provider.ClassServer, 529, "overloaded_error", "anthropic: Overloaded"},
+		{"rate limit error event", anthropicfake.Reply{File: "streams/error_rate_limit.sse"}, "", provider.ClassRateLimit, 429, "rate_limit_error", "anthropic: Number of request tokens has exceeded your per-minute rate limit"},
+		{"connection closed before message_stop", anthropicfake.Reply{File: "streams/cut.sse"}, "Hello!", provider.ClassNetwork, 0, "", "stream ended before message_stop"},
+		{"connection closed mid-event", anthropicfake.Reply{File: "streams/cut_mid_event.sse"}, "Hello", provider.ClassNetwork, 0, "", "stream ended before message_stop"},
+		{"connection reset", anthropicfake.Reply{File: "streams/cut.sse", Cut: true, After: 5}, "Hello!", provider.ClassNetwork, 0, "", ""},
+		{"undecodable event", anthropicfake.Reply{File: "streams/bad_json.sse"}, "", provider.ClassBadResponse, 0, "", ""},
 	}
 	f := newFakeAPI(t)
 	c := newTestClient(t, f, nil)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.setReply(tt.reply)
+			f.SetReply(tt.reply)
 			s := openStream(t, c, context.Background(), true)
 			got := collect(t, s, "", "") // ids vary; checked in TestStream
 			if got.content != tt.content {
@@ -263,7 +264,7 @@ func TestStreamIsLazy(t *testing.T) {
 	f := newFakeAPI(t)
 	c := newTestClient(t, f, nil)
 	hold := make(chan struct{})
-	f.setReply(fakeReply{file: "streams/text.sse", hold: hold})
+	f.SetReply(anthropicfake.Reply{File: "streams/text.sse", Hold: hold})
 	s := openStream(t, c, context.Background(), false)
 	if !s.Next() || s.Current().Choices[0].Delta.Role != "assistant" {
 		t.Fatalf("first Next: %v %v", s.Current(), s.Err())
@@ -291,7 +292,7 @@ func TestStreamCloseAndCancel(t *testing.T) {
 	t.Run("close twice", func(t *testing.T) {
 		f := newFakeAPI(t)
 		c := newTestClient(t, f, nil)
-		f.setReply(fakeReply{file: "streams/text.sse", hold: make(chan struct{})})
+		f.SetReply(anthropicfake.Reply{File: "streams/text.sse", Hold: make(chan struct{})})
 		s := openStream(t, c, context.Background(), false)
 		if !s.Next() {
 			t.Fatalf("first Next: %v", s.Err())
@@ -309,7 +310,7 @@ func TestStreamCloseAndCancel(t *testing.T) {
 	t.Run("context canceled mid-stream", func(t *testing.T) {
 		f := newFakeAPI(t)
 		c := newTestClient(t, f, nil)
-		f.setReply(fakeReply{file: "streams/text.sse", hold: make(chan struct{})})
+		f.SetReply(anthropicfake.Reply{File: "streams/text.sse", Hold: make(chan struct{})})
 		ctx, cancel := context.WithCancel(context.Background())
 		s := openStream(t, c, ctx, false)
 		if !s.Next() {
@@ -330,7 +331,7 @@ func TestStreamCloseAndCancel(t *testing.T) {
 func TestStreamNotAnEventStream(t *testing.T) {
 	f := newFakeAPI(t)
 	c := newTestClient(t, f, nil)
-	f.setReply(fakeReply{file: "responses/text.json", contentType: "application/json"})
+	f.SetReply(anthropicfake.Reply{File: "responses/text.json", ContentType: "application/json"})
 	s, err := c.Stream(context.Background(), simpleCall(true))
 	if s != nil {
 		s.Close()

@@ -26,7 +26,7 @@ func userCall(model string) *provider.Call {
 }
 
 // TestCompleteResponses turns documented Converse responses from
-// testdata/converse into OpenAI responses, compared with
+// the fake's converse/ fixtures into OpenAI responses, compared with
 // testdata/responses/<name>.json.
 func TestCompleteResponses(t *testing.T) {
 	tests := []struct {
@@ -42,7 +42,7 @@ func TestCompleteResponses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			f := newFake(t)
-			f.respond(converseFixture(t, tt.fixture))
+			f.SetReply(converseFixture(tt.fixture))
 			c := newTestClient(t, f, provider.Env{})
 			resp, err := c.Complete(context.Background(), userCall("anthropic.claude-3-haiku-20240307-v1:0"))
 			if err != nil {
@@ -70,7 +70,7 @@ func TestCompleteResponses(t *testing.T) {
 
 func TestCompleteUnreadableOutput(t *testing.T) {
 	f := newFake(t)
-	f.respond(converseFixture(t, "no_message"))
+	f.SetReply(converseFixture("no_message"))
 	c := newTestClient(t, f, provider.Env{})
 	_, err := c.Complete(context.Background(), userCall("amazon.nova-micro-v1:0"))
 	if provider.ClassOf(err) != provider.ClassBadResponse {
@@ -84,30 +84,30 @@ func TestCompleteUnreadableOutput(t *testing.T) {
 func TestClientWiring(t *testing.T) {
 	t.Run("no SDK retries on 503", func(t *testing.T) {
 		f := newFake(t)
-		f.respond(apiError(http.StatusServiceUnavailable, "ServiceUnavailableException", "Bedrock is unable to process your request.", nil))
+		f.SetReply(apiError(http.StatusServiceUnavailable, "ServiceUnavailableException", "Bedrock is unable to process your request.", nil))
 		c := newTestClient(t, f, provider.Env{})
 		_, err := c.Complete(context.Background(), userCall("amazon.nova-micro-v1:0"))
 		if provider.ClassOf(err) != provider.ClassServer {
 			t.Fatalf("err = %v, want %s", err, provider.ClassServer)
 		}
-		if n := len(f.received()); n != 1 {
+		if n := len(f.Requests()); n != 1 {
 			t.Errorf("upstream received %d requests, want exactly 1", n)
 		}
 	})
 	t.Run("no SDK retries on throttling", func(t *testing.T) {
 		f := newFake(t)
-		f.respond(apiError(http.StatusTooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.", nil))
+		f.SetReply(apiError(http.StatusTooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.", nil))
 		c := newTestClient(t, f, provider.Env{})
 		if _, err := c.Stream(context.Background(), userCall("amazon.nova-micro-v1:0")); provider.ClassOf(err) != provider.ClassRateLimit {
 			t.Fatalf("err = %v, want %s", err, provider.ClassRateLimit)
 		}
-		if n := len(f.received()); n != 1 {
+		if n := len(f.Requests()); n != 1 {
 			t.Errorf("upstream received %d requests, want exactly 1", n)
 		}
 	})
 	t.Run("API options and HTTP client", func(t *testing.T) {
 		f := newFake(t)
-		f.respond(converseFixture(t, "text"))
+		f.SetReply(converseFixture("text"))
 		var trips atomic.Int32
 		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 			trips.Add(1)
@@ -123,7 +123,7 @@ func TestClientWiring(t *testing.T) {
 		if _, err := c.Complete(context.Background(), userCall("amazon.nova-micro-v1:0")); err != nil {
 			t.Fatal(err)
 		}
-		if got := f.received()[0].header.Get("X-Test-Instrumented"); got != "yes" {
+		if got := f.Requests()[0].Header.Get("X-Test-Instrumented"); got != "yes" {
 			t.Errorf("API option not applied: header = %q", got)
 		}
 		if trips.Load() != 1 {
@@ -132,9 +132,9 @@ func TestClientWiring(t *testing.T) {
 	})
 	t.Run("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", func(t *testing.T) {
 		f := newFake(t)
-		f.respond(converseFixture(t, "text"))
+		f.SetReply(converseFixture("text"))
 		awsTestEnv(t)
-		t.Setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", f.srv.URL)
+		t.Setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", f.URL)
 		p, err := New(config.Provider{Type: "bedrock", Region: "us-east-1"}, provider.Env{})
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +142,7 @@ func TestClientWiring(t *testing.T) {
 		if _, err := p.Complete(context.Background(), userCall("amazon.nova-micro-v1:0")); err != nil {
 			t.Fatal(err)
 		}
-		if len(f.received()) != 1 {
+		if len(f.Requests()) != 1 {
 			t.Errorf("the endpoint override was not used")
 		}
 	})
@@ -191,7 +191,7 @@ func TestTransportErrors(t *testing.T) {
 	t.Run("connection refused", func(t *testing.T) {
 		f := newFake(t)
 		c := newTestClient(t, f, provider.Env{})
-		f.srv.Close()
+		f.Close()
 		_, err := c.Complete(context.Background(), userCall("amazon.nova-micro-v1:0"))
 		if provider.ClassOf(err) != provider.ClassNetwork {
 			t.Errorf("err = %v, want %s", err, provider.ClassNetwork)
@@ -212,7 +212,7 @@ func TestTransportErrors(t *testing.T) {
 		awsTestEnv(t)
 		t.Setenv("AWS_ACCESS_KEY_ID", "")
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-		p, err := New(config.Provider{Type: "bedrock", EndpointURL: f.srv.URL}, provider.Env{})
+		p, err := New(config.Provider{Type: "bedrock", EndpointURL: f.URL}, provider.Env{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -221,7 +221,7 @@ func TestTransportErrors(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Class != provider.ClassAuth {
 			t.Fatalf("err = %v, want class %s", err, provider.ClassAuth)
 		}
-		if len(f.received()) != 0 {
+		if len(f.Requests()) != 0 {
 			t.Errorf("an unsigned request reached the upstream")
 		}
 	})

@@ -32,7 +32,7 @@ func TestRequestGolden(t *testing.T) {
 			c := newTestClient(t, f, provider.Env{Name: "bedrock-test"})
 			call := &provider.Call{Model: req.Model, Request: &req}
 			if req.Stream {
-				f.respond(f.streamFixture(t, "text"))
+				f.SetReply(streamFixture("text", nil))
 				s, err := c.Stream(context.Background(), call)
 				if err != nil {
 					t.Fatal(err)
@@ -44,19 +44,19 @@ func TestRequestGolden(t *testing.T) {
 				}
 				s.Close()
 			} else {
-				f.respond(converseFixture(t, "text"))
+				f.SetReply(converseFixture("text"))
 				if _, err := c.Complete(context.Background(), call); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got := f.received()
+			got := f.Requests()
 			if len(got) != 1 {
 				t.Fatalf("upstream received %d requests, want 1", len(got))
 			}
-			if got[0].model != req.Model {
-				t.Errorf("model id in path = %q, want %q", got[0].model, req.Model)
+			if got[0].Model != req.Model {
+				t.Errorf("model id in path = %q, want %q", got[0].Model, req.Model)
 			}
-			wire, err := json.Marshal(map[string]any{"path": got[0].path, "body": json.RawMessage(got[0].body)})
+			wire, err := json.Marshal(map[string]any{"path": got[0].Path, "body": json.RawMessage(got[0].Body)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +144,7 @@ func TestRequestRejected(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := newFake(t)
-			f.respond(converseFixture(t, "text"))
+			f.SetReply(converseFixture("text"))
 			c := newTestClient(t, f, provider.Env{})
 			for _, op := range []string{"complete", "stream"} {
 				var err error
@@ -163,7 +163,7 @@ func TestRequestRejected(t *testing.T) {
 						op, pe.Class, pe.Param, pe.Message, provider.ClassUnsupported, tt.wantParam, tt.wantMsg)
 				}
 			}
-			if n := len(f.received()); n != 0 {
+			if n := len(f.Requests()); n != 0 {
 				t.Errorf("upstream received %d requests, want none", n)
 			}
 		})
@@ -178,7 +178,7 @@ func TestEmptyModelRejected(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Class != provider.ClassUnsupported || pe.Param != "model" {
 		t.Errorf("err = %v, want invalid_request on model", err)
 	}
-	if len(f.received()) != 0 {
+	if len(f.Requests()) != 0 {
 		t.Errorf("a request without a model id reached the upstream")
 	}
 }

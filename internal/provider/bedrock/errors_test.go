@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard-llm/switchyard/internal/fakes/bedrockfake"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
@@ -20,13 +21,13 @@ func TestErrorMapping(t *testing.T) {
 		status     int
 		code       string
 		message    string
-		header     http.Header
+		header     map[string]string
 		wantClass  provider.Class
 		wantRetry  time.Duration
 		wantStatus int
 	}{
 		{"throttled with Retry-After", 429, "ThrottlingException", "Too many requests, please wait before trying again.",
-			http.Header{"Retry-After": {"3"}}, provider.ClassRateLimit, 3 * time.Second, 429},
+			map[string]string{"Retry-After": "3"}, provider.ClassRateLimit, 3 * time.Second, 429},
 		{"throttled without Retry-After", 429, "ThrottlingException", "Too many tokens, please wait before trying again.",
 			nil, provider.ClassRateLimit, 0, 429},
 		{"quota exceeded", 400, "ServiceQuotaExceededException", "Your request exceeds the service quota for your account.",
@@ -63,7 +64,7 @@ func TestErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.respond(apiError(tt.status, tt.code, tt.message, tt.header))
+			f.SetReply(apiError(tt.status, tt.code, tt.message, tt.header))
 			c := newTestClient(t, f, provider.Env{})
 			for _, op := range []string{"converse", "converse-stream"} {
 				var err error
@@ -91,11 +92,7 @@ func TestErrorMapping(t *testing.T) {
 // endpoint may answer with HTML; the status still decides.
 func TestErrorWithoutJSONBody(t *testing.T) {
 	f := newFake(t)
-	f.respond(func(w http.ResponseWriter, _ *http.Request, _ recorded) {
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusBadGateway)
-		_, _ = w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
-	})
+	f.SetReply(bedrockfake.Reply{Status: http.StatusBadGateway, File: "errors/bad_gateway.html", ContentType: "text/html"})
 	c := newTestClient(t, f, provider.Env{})
 	_, err := c.Complete(context.Background(), userCall("amazon.nova-micro-v1:0"))
 	var pe *provider.Error

@@ -39,7 +39,7 @@ func TestStreamChunks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t)
-			f.respond(f.streamFixture(t, tt.fixture))
+			f.SetReply(streamFixture(tt.fixture, nil))
 			c := newTestClient(t, f, provider.Env{})
 			s, err := c.Stream(context.Background(), streamCall("anthropic.claude-3-haiku-20240307-v1:0", tt.includeUsage))
 			if err != nil {
@@ -91,7 +91,7 @@ func TestStreamChunks(t *testing.T) {
 // joined by index, are the call's JSON input.
 func TestStreamToolCallArguments(t *testing.T) {
 	f := newFake(t)
-	f.respond(f.streamFixture(t, "tool_use"))
+	f.SetReply(streamFixture("tool_use", nil))
 	c := newTestClient(t, f, provider.Env{})
 	s, err := c.Stream(context.Background(), streamCall("anthropic.claude-3-5-sonnet-20240620-v1:0", false))
 	if err != nil {
@@ -144,7 +144,8 @@ func TestStreamFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			f := newFake(t)
-			f.respond(f.streamFixture(t, tt.fixture))
+			gate := make(chan struct{})
+			f.SetReply(streamFixture(tt.fixture, gate))
 			c := newTestClient(t, f, provider.Env{})
 			s, err := c.Stream(context.Background(), streamCall("anthropic.claude-3-haiku-20240307-v1:0", true))
 			if err != nil {
@@ -152,7 +153,7 @@ func TestStreamFailures(t *testing.T) {
 			}
 			defer s.Close()
 			readPartial(t, s)
-			close(f.gate)
+			close(gate)
 			for s.Next() {
 				t.Errorf("unexpected chunk after the failure point: %+v", s.Current())
 			}
@@ -174,7 +175,7 @@ func TestStreamFailures(t *testing.T) {
 // canceled, not as an upstream fault.
 func TestStreamCallerCancels(t *testing.T) {
 	f := newFake(t)
-	f.respond(f.streamFixture(t, "cut")) // holds at its gate, never released
+	f.SetReply(streamFixture("cut", make(chan struct{}))) // holds at its gate, never released
 	c := newTestClient(t, f, provider.Env{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

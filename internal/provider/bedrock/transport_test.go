@@ -15,7 +15,7 @@ import (
 // runs of TestStreamFailures fail with "use of closed network connection".
 func TestBodyGuard(t *testing.T) {
 	f := newFake(t)
-	f.respond(converseFixture(t, "text"))
+	f.SetReply(converseFixture("text"))
 	var sawWriterTo, sawBody bool
 	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		sawBody = r.Body != nil

@@ -50,13 +50,13 @@ func TestComplete(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			f := newFake(t, replyJSON(t, http.StatusOK, "responses/"+tt.fixture, nil))
-			resp, err := f.client(t, nil).Complete(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
+			f := newFake(t, replyJSON(http.StatusOK, "responses/"+tt.fixture, nil))
+			resp, err := newTestClient(t, f.URL, nil).Complete(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
 			if err != nil {
 				t.Fatalf("Complete: %v", err)
 			}
 			assertJSON(t, resp, tt.want)
-			reqs := f.requests()
+			reqs := f.Requests()
 			if len(reqs) != 1 || reqs[0].Model != "gemini-2.5-flash" || reqs[0].Method != "generateContent" {
 				t.Errorf("upstream saw %+v, want one generateContent call for gemini-2.5-flash", reqs)
 			}
@@ -68,8 +68,8 @@ func TestComplete(t *testing.T) {
 // into come back on the next turn as the functionCall's thought signature,
 // which Gemini 3 requires.
 func TestCompleteToolCallRoundTrip(t *testing.T) {
-	f := newFake(t, replyJSON(t, http.StatusOK, "responses/function_call.json", nil))
-	c := f.client(t, nil)
+	f := newFake(t, replyJSON(http.StatusOK, "responses/function_call.json", nil))
+	c := newTestClient(t, f.URL, nil)
 	req := userRequest("weather in Boston and time in NYC?")
 	resp, err := c.Complete(context.Background(), &provider.Call{Model: "gemini-3-pro-preview", Request: req})
 	if err != nil {
@@ -84,7 +84,7 @@ func TestCompleteToolCallRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var body generateRequest
-	if err := json.Unmarshal(f.requests()[1].Body, &body); err != nil {
+	if err := json.Unmarshal(f.Requests()[1].Body, &body); err != nil {
 		t.Fatal(err)
 	}
 	model := body.Contents[1]
@@ -101,8 +101,8 @@ func TestCompleteToolCallRoundTrip(t *testing.T) {
 }
 
 func TestCompleteGeminiCallID(t *testing.T) {
-	f := newFake(t, replyJSON(t, http.StatusOK, "responses/function_call_id.json", nil))
-	resp, err := f.client(t, nil).Complete(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("book it")})
+	f := newFake(t, replyJSON(http.StatusOK, "responses/function_call_id.json", nil))
+	resp, err := newTestClient(t, f.URL, nil).Complete(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("book it")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +118,8 @@ func TestCompleteGeminiCallID(t *testing.T) {
 func TestCompleteBadResponse(t *testing.T) {
 	for _, fixture := range []string{"empty.json", "truncated.json"} {
 		t.Run(fixture, func(t *testing.T) {
-			f := newFake(t, replyJSON(t, http.StatusOK, "responses/"+fixture, nil))
-			_, err := f.client(t, nil).Complete(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
+			f := newFake(t, replyJSON(http.StatusOK, "responses/"+fixture, nil))
+			_, err := newTestClient(t, f.URL, nil).Complete(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
 			if c := provider.ClassOf(err); c != provider.ClassBadResponse {
 				t.Errorf("class = %s (%v), want bad_response", c, err)
 			}
@@ -138,12 +138,12 @@ func TestRequestWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, replyJSON(t, http.StatusOK, "responses/text.json", nil))
-			c := newTestClient(t, f.srv.URL+tt.base, map[string]string{"x-goog-user-project": "team-a"})
+			f := newFake(t, replyJSON(http.StatusOK, "responses/text.json", nil))
+			c := newTestClient(t, f.URL+tt.base, map[string]string{"x-goog-user-project": "team-a"})
 			if _, err := c.Complete(context.Background(), &provider.Call{Model: tt.model, Request: userRequest("hi")}); err != nil {
 				t.Fatal(err)
 			}
-			got := f.requests()[0]
+			got := f.Requests()[0]
 			if got.Model != tt.wantModel {
 				t.Errorf("model in path = %q, want %q", got.Model, tt.wantModel)
 			}
@@ -184,7 +184,7 @@ func TestTransportFailures(t *testing.T) {
 	dead.Close()
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
-	live := newFake(t, replyJSON(t, http.StatusOK, "responses/text.json", nil))
+	live := newFake(t, replyJSON(http.StatusOK, "responses/text.json", nil))
 
 	tests := []struct {
 		name   string
@@ -193,9 +193,9 @@ func TestTransportFailures(t *testing.T) {
 		want   provider.Class
 	}{
 		{name: "connection refused", client: func() *Client { return newTestClient(t, deadURL, nil) }, ctx: context.Background(), want: provider.ClassNetwork},
-		{name: "caller canceled", client: func() *Client { return live.client(t, nil) }, ctx: canceled, want: provider.ClassCanceled},
+		{name: "caller canceled", client: func() *Client { return newTestClient(t, live.URL, nil) }, ctx: canceled, want: provider.ClassCanceled},
 		{name: "unresolvable key", client: func() *Client {
-			p, _ := New(config.Provider{Type: "gemini", APIKey: "env:MISSING", BaseURL: live.srv.URL}, provider.Env{Secrets: staticSecrets{}})
+			p, _ := New(config.Provider{Type: "gemini", APIKey: "env:MISSING", BaseURL: live.URL}, provider.Env{Secrets: staticSecrets{}})
 			return p.(*Client)
 		}, ctx: context.Background(), want: provider.ClassAuth},
 	}
@@ -216,7 +216,7 @@ func TestTransportFailures(t *testing.T) {
 			}
 		})
 	}
-	if n := len(live.requests()); n != 0 {
+	if n := len(live.Requests()); n != 0 {
 		t.Errorf("upstream received %d requests, want none", n)
 	}
 }

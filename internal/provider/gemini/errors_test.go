@@ -3,7 +3,6 @@ package gemini
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +18,7 @@ func TestErrorMapping(t *testing.T) {
 		name      string
 		status    int
 		fixture   string
-		header    http.Header
+		header    map[string]string
 		class     provider.Class
 		retry     time.Duration
 		typ, code string
@@ -27,7 +26,7 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		{name: "rate limit with RetryInfo", status: 429, fixture: "rate_limit.json", class: provider.ClassRateLimit,
 			retry: 32 * time.Second, typ: "RESOURCE_EXHAUSTED", msg: "exceeded your current quota"},
-		{name: "Retry-After header wins", status: 429, fixture: "rate_limit.json", header: http.Header{"Retry-After": {"7"}},
+		{name: "Retry-After header wins", status: 429, fixture: "rate_limit.json", header: map[string]string{"Retry-After": "7"},
 			class: provider.ClassRateLimit, retry: 7 * time.Second, typ: "RESOURCE_EXHAUSTED"},
 		{name: "rate limit without delay", status: 429, fixture: "rate_limit_plain.json", class: provider.ClassRateLimit, typ: "RESOURCE_EXHAUSTED"},
 		{name: "array body", status: 429, fixture: "array.json", class: provider.ClassRateLimit, typ: "RESOURCE_EXHAUSTED", msg: "Resource exhausted"},
@@ -48,8 +47,8 @@ func TestErrorMapping(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, replyJSON(t, tt.status, "errors/"+tt.fixture, tt.header))
-			c := f.client(t, nil)
+			f := newFake(t, replyJSON(tt.status, "errors/"+tt.fixture, tt.header))
+			c := newTestClient(t, f.URL, nil)
 			call := &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")}
 			_, errComplete := c.Complete(context.Background(), call)
 			_, errStream := c.Stream(context.Background(), call)

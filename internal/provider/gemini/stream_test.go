@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/fakes/geminifake"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
@@ -69,13 +69,13 @@ func TestStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, replySSE(t, "streams/"+tt.fixture, tt.cutAfter))
+			f := newFake(t, replySSE("streams/"+tt.fixture, tt.cutAfter))
 			req := userRequest("hi")
 			req.Stream = true
 			if tt.includeUsage {
 				req.StreamOptions = &chat.StreamOptions{IncludeUsage: true}
 			}
-			s, err := f.client(t, nil).Stream(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: req})
+			s, err := newTestClient(t, f.URL, nil).Stream(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: req})
 			if err != nil {
 				t.Fatalf("Stream: %v", err)
 			}
@@ -100,7 +100,7 @@ func TestStream(t *testing.T) {
 				assertJSON(t, chunkBody(stripped), tt.want[i])
 			}
 			assertStreamErr(t, s.Err(), tt.wantErr, tt.wantStatus)
-			if r := f.requests()[0]; r.Method != "streamGenerateContent" || r.Header.Get("Accept") != "text/event-stream" {
+			if r := f.Requests()[0]; r.Method != "streamGenerateContent" || r.Header.Get("Accept") != "text/event-stream" {
 				t.Errorf("upstream saw %s with Accept %q", r.Method, r.Header.Get("Accept"))
 			}
 		})
@@ -138,20 +138,12 @@ func assertStreamErr(t *testing.T, err error, want provider.Class, status int) {
 // TestStreamIsLazy: the first chunk is available while Gemini is still
 // generating, and a caller that goes away ends the stream as canceled.
 func TestStreamIsLazy(t *testing.T) {
-	events := sseEvents(t, "streams/text.sse")
 	release := make(chan struct{})
-	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprintf(w, "data: %s\r\n\r\n", events[0])
-		w.(http.Flusher).Flush()
-		select { // hold the rest back until the test has seen the first chunk
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
+	// The fake holds the rest back until the test has seen the first chunk.
+	f := newFake(t, geminifake.Reply{StreamFile: "streams/text.sse", Hold: release})
 	defer close(release)
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := f.client(t, nil).Stream(ctx, &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
+	s, err := newTestClient(t, f.URL, nil).Stream(ctx, &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +176,8 @@ func TestStreamIsLazy(t *testing.T) {
 }
 
 func TestStreamCloseTwice(t *testing.T) {
-	f := newFake(t, replySSE(t, "streams/text.sse", -1))
-	s, err := f.client(t, nil).Stream(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
+	f := newFake(t, replySSE("streams/text.sse", -1))
+	s, err := newTestClient(t, f.URL, nil).Stream(context.Background(), &provider.Call{Model: "gemini-2.5-flash", Request: userRequest("hi")})
 	if err != nil {
 		t.Fatal(err)
 	}

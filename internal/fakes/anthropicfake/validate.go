@@ -1,0 +1,134 @@
+package anthropicfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+)
+
+// checkHTTP validates method, path and headers as the API would; a zero
+// status means the request passes.
+func checkHTTP(r *http.Request, version string) (int, string, string) {
+	switch {
+	case r.Method != http.MethodPost || r.URL.Path != "/v1/messages":
+		return http.StatusNotFound, "not_found_error", "Not Found: " + r.Method + " " + r.URL.Path
+	case r.Header.Get("x-api-key") != APIKey:
+		return http.StatusUnauthorized, "authentication_error", "invalid x-api-key"
+	case r.Header.Get("anthropic-version") != version:
+		return http.StatusBadRequest, "invalid_request_error", "anthropic-version: unexpected " + r.Header.Get("anthropic-version")
+	case r.Header.Get("content-type") != "application/json":
+		return http.StatusBadRequest, "invalid_request_error", "content-type must be application/json"
+	}
+	return 0, "", ""
+}
+
+// knownKeys are the top-level Messages parameters; Anthropic rejects others
+// ("Extra inputs are not permitted").
+var knownKeys = map[string]bool{
+	"model": true, "messages": true, "system": true, "max_tokens": true, "temperature": true,
+	"top_p": true, "top_k": true, "stop_sequences": true, "stream": true, "tools": true,
+	"tool_choice": true, "metadata": true, "thinking": true, "service_tier": true,
+	"output_config": true, "context_management": true, "container": true, "mcp_servers": true,
+}
+
+// ValidateBody checks a Messages request body the way the API would, so a
+// translation test can prove a body would be accepted without sending it.
+func ValidateBody(raw []byte) error {
+	var body struct {
+		Model     *string          `json:"model"`
+		MaxTokens *int             `json:"max_tokens"`
+		Messages  []wireMessage    `json:"messages"`
+		System    json.RawMessage  `json:"system"`
+		Tools     []map[string]any `json:"tools"`
+	}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return fmt.Errorf("body: %v", err)
+	}
+	var all map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &all)
+	for k := range all {
+		if !knownKeys[k] {
+			return fmt.Errorf("%s: Extra inputs are not permitted", k)
+		}
+	}
+	switch {
+	case body.Model == nil || *body.Model == "":
+		return fmt.Errorf("model: Field required")
+	case body.MaxTokens == nil || *body.MaxTokens < 1:
+		return fmt.Errorf("max_tokens: Field required and must be >= 1")
+	case len(body.Messages) == 0:
+		return fmt.Errorf("messages: at least one message is required")
+	}
+	if len(body.System) > 0 && body.System[0] != '"' && body.System[0] != '[' {
+		return fmt.Errorf("system: must be a string or a list of text blocks")
+	}
+	for i, t := range body.Tools {
+		if _, ok := t["input_schema"]; !ok || t["name"] == "" {
+			return fmt.Errorf("tools.%d: name and input_schema are required", i)
+		}
+	}
+	return validateMessages(body.Messages)
+}
+
+type wireMessage struct {
+	Role    string      `json:"role"`
+	Content []wireBlock `json:"content"`
+}
+
+type wireBlock struct {
+	Type      string          `json:"type"`
+	Text      *string         `json:"text"`
+	ID        string          `json:"id"`
+	Input     json.RawMessage `json:"input"`
+	ToolUseID string          `json:"tool_use_id"`
+	Source    json.RawMessage `json:"source"`
+}
+
+func validateMessages(msgs []wireMessage) error {
+	prevToolUses := map[string]bool{}
+	for i, m := range msgs {
+		switch {
+		case i == 0 && m.Role != "user":
+			return fmt.Errorf("messages.0.role: first message must use the user role")
+		case m.Role != "user" && m.Role != "assistant":
+			return fmt.Errorf("messages.%d.role: unexpected role %q", i, m.Role)
+		case i > 0 && m.Role == msgs[i-1].Role:
+			return fmt.Errorf("messages: roles must alternate between \"user\" and \"assistant\", but found multiple %q roles in a row", m.Role)
+		case len(m.Content) == 0:
+			return fmt.Errorf("messages.%d: all messages must have non-empty content", i)
+		}
+		toolUses := map[string]bool{}
+		seenOther := false
+		for j, b := range m.Content {
+			where := fmt.Sprintf("messages.%d.content.%d", i, j)
+			switch b.Type {
+			case "text":
+				if b.Text == nil || *b.Text == "" {
+					return fmt.Errorf("%s: text content blocks must be non-empty", where)
+				}
+				seenOther = true
+			case "image":
+				if m.Role != "user" || len(b.Source) == 0 {
+					return fmt.Errorf("%s: image blocks need a source and a user turn", where)
+				}
+				seenOther = true
+			case "tool_use":
+				if m.Role != "assistant" || b.ID == "" || len(b.Input) == 0 || b.Input[0] != '{' {
+					return fmt.Errorf("%s: tool_use needs an assistant turn, an id and an object input", where)
+				}
+				toolUses[b.ID] = true
+			case "tool_result":
+				if m.Role != "user" || seenOther {
+					return fmt.Errorf("%s: tool_result blocks must come first in a user turn", where)
+				}
+				if !prevToolUses[b.ToolUseID] {
+					return fmt.Errorf("%s: unexpected tool_use_id %q (no tool_use in the previous message)", where, b.ToolUseID)
+				}
+			default:
+				return fmt.Errorf("%s.type: unknown block type %q", where, b.Type)
+			}
+		}
+		prevToolUses = toolUses
+	}
+	return nil
+}

@@ -1,0 +1,19 @@
+// Package bedrockfake is an httptest fake of the Bedrock Runtime Converse
+// and ConverseStream operations (POST /model/{modelId}/converse and
+// /converse-stream) for tests of the bedrock provider and of the gateway
+// end to end, reached through the real AWS SDK via its endpoint override.
+//
+// It validates what the SDK sends (route, path-escaped model id, a SigV4
+// Authorization header for the bedrock service in us-east-1 signed with
+// AccessKeyID, X-Amz-Date, a JSON body with non-empty user/assistant
+// messages and no modelId), reporting a violation as a test failure. It
+// answers from recorded bodies built from AWS's documented examples
+// (testdata/converse, and testdata/stream encoded with the real AWS
+// event-stream binary framing), counts hits per model, and plays scripted
+// replies per model: errors shaped as the service shapes them
+// (ThrottlingException 429, ServiceUnavailableException 503, ...), an
+// exception event mid-stream, and a cut connection.
+//
+// It must not be imported by non-test code, and it knows nothing of the
+// gateway: it only speaks Bedrock's wire format.
+package bedrockfake
