@@ -48,7 +48,8 @@ var upstreams = []upstream{
 		stream: &answer{content: "Hello! How can I help?", finish: "stop", prompt: 9, completion: 6, total: 15},
 		toolsDone: &answer{finish: "tool_calls", prompt: 82, completion: 17, total: 99, calls: []call{
 			{"call_abc123", "get_current_weather", `{"location": "Boston, MA"}`}}},
-		// openaifake answers tool calls only non-streamed.
+		toolsStream: &answer{finish: "tool_calls", prompt: 82, completion: 17, total: 99, calls: []call{
+			{"call_DdmO9pD3xa9XTPNJ32zg2hcA", "get_current_weather", `{"location": "Boston, MA"}`}}},
 	},
 	{
 		provider: "anthropic", model: anthropicModel,

@@ -23,6 +23,9 @@ var streamBody []byte
 //go:embed testdata/tools.json
 var toolsBody []byte
 
+//go:embed testdata/tools_stream.sse
+var toolsStreamBody []byte
+
 // Fault is what the fake does with one request.
 type Fault struct {
 	Kind    Kind
@@ -209,6 +212,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"id": "chatcmpl-broken", "choices": [`)
 		return
 	case Tools:
+		if stream {
+			f.stream(w, fault)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(toolsBody)
 		return
@@ -221,10 +228,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	f.stream(w, fault)
 }
 
-// events are the recorded stream's data events (without [DONE]).
-func events() []string {
+// events are a recorded stream's data events (without [DONE]).
+func events(body []byte) []string {
 	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(streamBody))
+	sc := bufio.NewScanner(bytes.NewReader(body))
 	for sc.Scan() {
 		line := sc.Text()
 		if strings.HasPrefix(line, "data: ") && line != "data: [DONE]" {
@@ -239,7 +246,11 @@ func (f *Fake) stream(w http.ResponseWriter, fault Fault) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
 	fl := w.(http.Flusher)
-	evs := events()
+	body := streamBody
+	if fault.Kind == Tools {
+		body = toolsStreamBody
+	}
+	evs := events(body)
 	for i, ev := range evs {
 		if fault.Kind == Pause && i == fault.After {
 			<-fault.Release
