@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,14 +70,14 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 		cleanup()
 		return nil, err
 	}
-	g, err := startChild(bin, cfgPath)
+	c, err := startChild("gateway", bin, []string{"serve", "--config", cfgPath, "--addr", "127.0.0.1:0"},
+		filepath.Join(dir, "gateway.log"), "switchyard listening on ")
 	if err != nil {
 		cleanup()
 		return nil, err
 	}
-	stop := g.stop
-	g.stop = func() { stop(); cleanup() }
-	return g, nil
+	return &gatewayProc{url: c.url, kind: fmt.Sprintf("child process `gateway serve`, logging to a file (pid %d)", c.pid()),
+		pid: c.pid(), stop: func() { c.stop(); cleanup() }}, nil
 }
 
 // buildGateway builds ./functions/gateway of the module loadgen runs in.
@@ -98,80 +96,6 @@ func buildGateway(ctx context.Context, out string) error {
 		return fmt.Errorf("%w\n%s", err, b)
 	}
 	return nil
-}
-
-// startChild runs `gateway serve` on a free loopback port and waits for
-// the line that says where it listens.
-func startChild(bin, cfgPath string) (*gatewayProc, error) {
-	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--addr", "127.0.0.1:0")
-	cmd.Env = childEnv()
-	setParentDeathSignal(cmd)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	addr := make(chan string, 1)
-	exited := make(chan struct{})
-	var head strings.Builder // the first lines, to show if it fails to start
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		found := false
-		for sc.Scan() {
-			line := sc.Text()
-			if !found {
-				if head.Len() < 4096 {
-					head.WriteString(line + "\n")
-				}
-				if a, ok := strings.CutPrefix(line, "switchyard listening on "); ok {
-					a, _, _ = strings.Cut(a, " ")
-					found = true
-					addr <- a
-				}
-			}
-			// The rest is one JSON log line per request: read and dropped,
-			// so the child never blocks on a full pipe.
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stop := func() {
-		_ = terminate(cmd.Process)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
-	select {
-	case a := <-addr:
-		return &gatewayProc{url: a, kind: "child process `gateway serve` (pid " + strconv.Itoa(cmd.Process.Pid) + ")", pid: cmd.Process.Pid, stop: stop}, nil
-	case <-exited:
-		return nil, fmt.Errorf("gateway exited before listening:\n%s", head.String())
-	case <-time.After(30 * time.Second):
-		stop()
-		return nil, fmt.Errorf("gateway did not report its address within 30s:\n%s", head.String())
-	}
-}
-
-// childEnv is this environment without the variables that would point the
-// gateway at DynamoDB or another config.
-func childEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "SWITCHYARD_CONFIG_TABLE", "SWITCHYARD_STATE_TABLE", "SWITCHYARD_METRICS_TABLE",
-			"SWITCHYARD_CONFIG", "SWITCHYARD_ADDR", "AWS_LAMBDA_RUNTIME_API":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
 }
 
 // startInProcess serves the gateway handler from this process, wired as

@@ -166,14 +166,14 @@ func percentile(ds []time.Duration, q float64) time.Duration {
 	return ds[max(0, min(i, len(ds)-1))]
 }
 
-// serial sends n requests to each target one at a time, alternating
-// which target goes first so drift on a shared machine hits both alike.
-// Each target's wall time is the sum of its own requests' times.
-func serial(ts [2]*target, n int, stream bool) [2]result {
-	var rs [2]result
+// serial sends n requests to each target one at a time, rotating which
+// target goes first so drift on a shared machine hits all alike. Each
+// target's wall time is the sum of its own requests' times.
+func serial(ts []*target, n int, stream bool) []result {
+	rs := make([]result, len(ts))
 	for i := 0; i < n; i++ {
-		for k := 0; k < 2; k++ {
-			j := (i + k) % 2
+		for k := range ts {
+			j := (i + k) % len(ts)
 			start := time.Now()
 			first, total, err := ts[j].do(stream, start)
 			rs[j].wall += time.Since(start)

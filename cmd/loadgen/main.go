@@ -1,11 +1,12 @@
 // Command loadgen measures what the gateway adds to a request. It starts,
-// on 127.0.0.1, the fake OpenAI upstream of internal/benchfake (real TCP)
-// and the gateway in front of it (by default a child process built from
+// on 127.0.0.1 and each in its own process, the fake OpenAI upstream of
+// internal/benchfake and the gateway in front of it (built from
 // ./functions/gateway, serving a one-router config), then drives (a) the
-// upstream directly and (b) the gateway, and prints latency, throughput and
-// the overhead (b) − (a) in these modes:
+// upstream directly and (b) the gateway — with -floor also (c) a bare
+// httputil.ReverseProxy, the floor any Go proxy pays on the machine — and
+// prints latency, throughput and the overhead (b) − (a) in these modes:
 //
-//   - one at a time: requests in sequence, alternating the two targets;
+//   - one at a time: requests in sequence, alternating the targets;
 //   - open loop: a fixed arrival rate for a bounded duration, latency
 //     counted from each request's scheduled start, so queueing shows;
 //   - closed loop: N concurrent clients for a bounded duration (capacity);
@@ -13,8 +14,8 @@
 //     open-loop rate.
 //
 // It ends with the gateway's peak RSS and one PASS/FAIL line per goal of
-// issue 2. Everything it starts stops when it returns; the durations are
-// flags so `make bench` stays short.
+// issue 2. Everything it starts stops when it returns (children also when
+// it dies); the durations are flags so `make bench` stays short.
 package main
 
 import (
@@ -44,6 +45,9 @@ type options struct {
 	inProcess        bool
 	strict           bool
 	cpuProfile       string
+	floor            bool
+	serveUpstream    bool
+	serveProxy       string
 }
 
 func main() {
@@ -60,7 +64,17 @@ func main() {
 	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a goal is missed")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -in-process it covers the gateway)")
+	flag.BoolVar(&o.floor, "floor", false, "also measure (c) a bare httputil.ReverseProxy in front of the upstream: the floor any Go proxy pays here")
+	flag.BoolVar(&o.serveUpstream, "serve-upstream", false, "internal: be the fake upstream child process")
+	flag.StringVar(&o.serveProxy, "serve-proxy", "", "internal: be the bare reverse proxy child process in front of `URL`")
 	flag.Parse()
+	run := run
+	switch {
+	case o.serveUpstream:
+		run = func(o options, _, _ io.Writer) error { return serveUpstream(o) }
+	case o.serveProxy != "":
+		run = func(o options, _, _ io.Writer) error { return serveProxy(o.serveProxy) }
+	}
 	if err := run(o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(1)
@@ -86,14 +100,11 @@ func run(o options, out, logw io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	upURL, upPid, stopUp, err := upstream(o)
 	if err != nil {
 		return err
 	}
-	up := &http.Server{Handler: benchfake.New(benchfake.Options{Chunks: o.chunks}), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = up.Serve(ln) }()
-	defer up.Close()
-	upURL := "http://" + ln.Addr().String()
+	defer stopUp()
 
 	gw, err := startGateway(ctx, o, upURL+"/v1", logf)
 	if err != nil {
@@ -102,47 +113,63 @@ func run(o options, out, logw io.Writer) error {
 	defer gw.stop()
 	logf("upstream %s, gateway %s (%s)", upURL, gw.url, gw.kind)
 
-	direct := newTarget("direct", upURL+"/v1/chat/completions", "gpt-4o-mini", o.conc)
-	gateway := newTarget("gateway", gw.url+"/v1/chat/completions", "router/r", o.conc)
-	defer direct.close()
-	defer gateway.close()
-	both := [2]*target{direct, gateway}
+	direct := newTarget("(a) direct", upURL+"/v1/chat/completions", "gpt-4o-mini", o.conc)
+	gateway := newTarget("(b) gateway", gw.url+"/v1/chat/completions", "router/r", o.conc)
+	ts := []*target{direct, gateway}
+	if o.floor {
+		pURL, stopProxy, err := startFloorProxy(o, upURL)
+		if err != nil {
+			return err
+		}
+		defer stopProxy()
+		ts = append(ts, newTarget("(c) bare reverse proxy", pURL+"/v1/chat/completions", "gpt-4o-mini", o.conc))
+	}
+	for _, t := range ts {
+		defer t.close()
+	}
 
-	// Warm up connections, caches and the JIT-free but GC-sized heaps, and
-	// check that both targets answer what they should.
-	for _, t := range both {
+	// Warm up connections and heaps, and check that every target answers
+	// what it should.
+	for _, t := range ts {
 		if err := t.check(); err != nil {
 			return err
 		}
 	}
-	serial(both, 300, false)
-	serial(both, 50, true)
+	serial(ts, 300, false)
+	serial(ts, 50, true)
 
-	rep := &report{out: out, gw: gw}
+	rep := &report{out: out, gw: gw, upPid: upPid}
+	each := func(f func(t *target) result) []result {
+		rs := make([]result, len(ts))
+		for i, t := range ts {
+			rs[i] = f(t)
+		}
+		return rs
+	}
 	if o.serialN > 0 {
 		logf("one at a time: %d requests per target", o.serialN)
-		rep.measure("one at a time", false, func() [2]result { return serial(both, o.serialN, false) })
+		rep.measure("one at a time", false, ts, func() []result { return serial(ts, o.serialN, false) })
 	}
 	if o.openDur > 0 {
 		logf("open loop: %d req/s for %s per target", o.rate, o.openDur)
-		rep.measure(fmt.Sprintf("open loop %d/s", o.rate), false, func() [2]result {
-			return [2]result{openLoop(direct, o.rate, o.openDur, false), openLoop(gateway, o.rate, o.openDur, false)}
+		rep.measure(fmt.Sprintf("open loop %d/s", o.rate), false, ts, func() []result {
+			return each(func(t *target) result { return openLoop(t, o.rate, o.openDur, false) })
 		})
 	}
 	if o.closedDur > 0 {
 		logf("closed loop: %d clients for %s per target", o.conc, o.closedDur)
-		rep.measure(fmt.Sprintf("closed loop %d clients", o.conc), false, func() [2]result {
-			return [2]result{closedLoop(direct, o.conc, o.closedDur), closedLoop(gateway, o.conc, o.closedDur)}
+		rep.measure(fmt.Sprintf("closed loop %d clients", o.conc), false, ts, func() []result {
+			return each(func(t *target) result { return closedLoop(t, o.conc, o.closedDur) })
 		})
 	}
 	if o.streamN > 0 {
 		logf("streamed, one at a time: %d requests per target", o.streamN)
-		rep.measure("stream, one at a time", true, func() [2]result { return serial(both, o.streamN, true) })
+		rep.measure("stream, one at a time", true, ts, func() []result { return serial(ts, o.streamN, true) })
 	}
 	if o.streamOpenDur > 0 {
 		logf("streamed, open loop: %d req/s for %s per target", o.rate, o.streamOpenDur)
-		rep.measure(fmt.Sprintf("stream, open loop %d/s", o.rate), true, func() [2]result {
-			return [2]result{openLoop(direct, o.rate, o.streamOpenDur, true), openLoop(gateway, o.rate, o.streamOpenDur, true)}
+		rep.measure(fmt.Sprintf("stream, open loop %d/s", o.rate), true, ts, func() []result {
+			return each(func(t *target) result { return openLoop(t, o.rate, o.streamOpenDur, true) })
 		})
 	}
 	rep.mem = gw.memory()
@@ -152,4 +179,28 @@ func run(o options, out, logw io.Writer) error {
 		return errGoalsMissed
 	}
 	return nil
+}
+
+// upstream starts the fake upstream: a child process, or with -in-process
+// a server in this process.
+func upstream(o options) (url string, pid int, stop func(), err error) {
+	if o.inProcess {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", 0, nil, err
+		}
+		srv := &http.Server{Handler: benchfake.New(benchfake.Options{Chunks: o.chunks}), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		return "http://" + ln.Addr().String(), 0, func() { _ = srv.Close() }, nil
+	}
+	dir, err := os.MkdirTemp("", "switchyard-upstream-")
+	if err != nil {
+		return "", 0, nil, err
+	}
+	c, err := startUpstream(o, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", 0, nil, err
+	}
+	return c.url, c.pid(), func() { c.stop(); _ = os.RemoveAll(dir) }, nil
 }

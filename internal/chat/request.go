@@ -129,34 +129,73 @@ type JSONSchema struct {
 // requestAlias has Request's fields without its methods, for default (un)marshalling.
 type requestAlias Request
 
-// typedKeys are the JSON names of Request's typed fields.
-var typedKeys = map[string]bool{
-	"model": true, "messages": true, "stream": true, "stream_options": true,
-	"temperature": true, "top_p": true, "max_tokens": true, "max_completion_tokens": true,
-	"stop": true, "seed": true, "n": true, "presence_penalty": true, "frequency_penalty": true,
-	"tools": true, "tool_choice": true, "parallel_tool_calls": true, "response_format": true,
-	"user": true, "metadata": true,
-}
-
-// UnmarshalJSON decodes the typed fields and keeps the rest in Extra.
+// UnmarshalJSON decodes the typed fields and keeps the rest in Extra. The
+// body is scanned once: each top-level value is decoded straight into its
+// field (this is on every request's path).
 func (r *Request) UnmarshalJSON(b []byte) error {
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
-	var a requestAlias
-	if err := json.Unmarshal(b, &a); err != nil {
-		return fieldError(err)
-	}
-	*r = Request(a)
+	*r = Request{}
 	for k, v := range all {
-		if typedKeys[k] {
+		dst := r.field(k)
+		if dst == nil {
+			if r.Extra == nil {
+				r.Extra = make(map[string]json.RawMessage, len(all))
+			}
+			r.Extra[k] = v
 			continue
 		}
-		if r.Extra == nil {
-			r.Extra = make(map[string]json.RawMessage, len(all))
+		if err := json.Unmarshal(v, dst); err != nil {
+			return fieldError(k, err)
 		}
-		r.Extra[k] = v
+	}
+	return nil
+}
+
+// field returns a pointer to the typed field for JSON key k, nil for keys
+// kept in Extra.
+func (r *Request) field(k string) any {
+	switch k {
+	case "model":
+		return &r.Model
+	case "messages":
+		return &r.Messages
+	case "stream":
+		return &r.Stream
+	case "stream_options":
+		return &r.StreamOptions
+	case "temperature":
+		return &r.Temperature
+	case "top_p":
+		return &r.TopP
+	case "max_tokens":
+		return &r.MaxTokens
+	case "max_completion_tokens":
+		return &r.MaxCompletionTokens
+	case "stop":
+		return &r.Stop
+	case "seed":
+		return &r.Seed
+	case "n":
+		return &r.N
+	case "presence_penalty":
+		return &r.PresencePenalty
+	case "frequency_penalty":
+		return &r.FrequencyPenalty
+	case "tools":
+		return &r.Tools
+	case "tool_choice":
+		return &r.ToolChoice
+	case "parallel_tool_calls":
+		return &r.ParallelToolCalls
+	case "response_format":
+		return &r.ResponseFormat
+	case "user":
+		return &r.User
+	case "metadata":
+		return &r.Metadata
 	}
 	return nil
 }
@@ -179,13 +218,17 @@ func (r Request) MarshalJSON() ([]byte, error) {
 	return out, nil
 }
 
-// fieldError names the field a type error is about, in the caller's terms.
-func fieldError(err error) error {
+// fieldError names the field a decode error is about, in the caller's terms.
+func fieldError(key string, err error) error {
 	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return fmt.Errorf("%s: must be %s, not %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+	if errors.As(err, &te) {
+		path := key
+		if te.Field != "" {
+			path = key + "." + te.Field
+		}
+		return fmt.Errorf("%s: must be %s, not %s", path, jsonKind(te.Type.Kind().String()), te.Value)
 	}
-	return err
+	return fmt.Errorf("%s: %w", key, err)
 }
 
 func jsonKind(goKind string) string {

@@ -2,6 +2,9 @@ package configsource
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,21 +19,27 @@ import (
 )
 
 // DefaultRefresh is how long config read from the store is served before
-// it is read again.
+// it is read again, unless FromStore is given an interval or the config
+// sets server.config_refresh.
 const DefaultRefresh = 10 * time.Second
 
 // Source holds the current engine and rebuilds it when config changes.
 type Source struct {
-	st      store.Configs
-	deps    engine.Deps
-	log     *slog.Logger
+	st   store.Configs
+	deps engine.Deps
+	log  *slog.Logger
+	// refresh is FromStore's interval; 0 means the served config's
+	// server.config_refresh, else DefaultRefresh.
 	refresh time.Duration
-	now     func() time.Time
+	// now is deps.Now (default time.Now): tests move one clock for the
+	// engine and the config cache alike.
+	now func() time.Time
 
 	cur        atomic.Pointer[engine.Engine]
 	loadedAt   atomic.Int64
 	reloading  atomic.Bool
-	mu         sync.Mutex // serialises reloads and admin writes
+	background atomic.Pointer[chan struct{}] // closed when the last background reload ends
+	mu         sync.Mutex                    // serialises reloads and admin writes
 	lastDigest string
 
 	// Reloads and Failures count reload outcomes (failures keep the last good config).
@@ -43,23 +52,28 @@ func FromConfig(cfg *config.Config, deps engine.Deps) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{deps: deps, log: logger(deps), now: time.Now}
+	s := &Source{deps: deps, log: logger(deps), now: clock(deps)}
 	s.cur.Store(eng)
 	return s, nil
 }
 
 // FromStore serves the config records in st, read now and re-read every
-// refresh. The first read must succeed and validate; later failures keep
-// the last good config.
+// refresh (0: the config's server.config_refresh, else DefaultRefresh).
+// The first read must succeed and validate; later failures keep the last
+// good config.
 func FromStore(ctx context.Context, st store.Configs, deps engine.Deps, refresh time.Duration) (*Source, error) {
-	if refresh <= 0 {
-		refresh = DefaultRefresh
-	}
-	s := &Source{st: st, deps: deps, log: logger(deps), refresh: refresh, now: time.Now}
+	s := &Source{st: st, deps: deps, log: logger(deps), refresh: max(refresh, 0), now: clock(deps)}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+func clock(d engine.Deps) func() time.Time {
+	if d.Now != nil {
+		return d.Now
+	}
+	return time.Now
 }
 
 func logger(d engine.Deps) *slog.Logger {
@@ -73,17 +87,47 @@ func logger(d engine.Deps) *slog.Logger {
 // the cached config is older than the refresh interval. It never blocks on
 // the store.
 func (s *Source) Engine() *engine.Engine {
-	if s.st != nil && s.now().UnixNano()-s.loadedAt.Load() > int64(s.refresh) && s.reloading.CompareAndSwap(false, true) {
+	eng := s.cur.Load()
+	if s.st != nil && s.now().UnixNano()-s.loadedAt.Load() > int64(s.interval(eng)) && s.reloading.CompareAndSwap(false, true) {
+		done := make(chan struct{})
+		s.background.Store(&done)
 		go func() {
+			defer close(done)
 			defer s.reloading.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
 			defer cancel()
 			if err := s.Reload(ctx); err != nil {
-				s.log.Error("config reload failed; serving the last good config", "err", err)
+				s.log.Error("config reload failed; serving the last good config", "err", err, "failures", s.Failures.Load())
 			}
 		}()
 	}
-	return s.cur.Load()
+	return eng
+}
+
+// reloadTimeout bounds a background reload; FailFast ends a call to an
+// unreachable store well within it.
+const reloadTimeout = 10 * time.Second
+
+// interval is how long eng's config is served before a re-read.
+func (s *Source) interval(eng *engine.Engine) time.Duration {
+	if s.refresh > 0 {
+		return s.refresh
+	}
+	if eng != nil {
+		if d := eng.Config().Server.ConfigRefresh.D(); d > 0 {
+			return d
+		}
+	}
+	return DefaultRefresh
+}
+
+// Wait returns when the background reload that Engine last started (if
+// any) has ended, so a test or a shutdown can observe its outcome without
+// guessing how long it takes.
+func (s *Source) Wait() {
+	if done := s.background.Load(); done != nil {
+		<-*done
+	}
 }
 
 // Reload reads the records and swaps in a new engine if they changed and
@@ -118,12 +162,19 @@ func (s *Source) Reload(ctx context.Context) error {
 	return nil
 }
 
+// digestOf fingerprints the records' contents. Versions alone would miss
+// a record deleted and put again between two reads (its version starts
+// over at 1) and an item edited in the DynamoDB console (no version bump).
 func digestOf(recs []store.Record) string {
-	d := ""
+	h := sha256.New()
+	enc := json.NewEncoder(h)
 	for _, r := range recs {
-		d += fmt.Sprintf("%s/%s@%d;", r.Kind, r.Name, r.Version)
+		// Map keys are sorted by encoding/json, so equal docs hash equal.
+		if err := enc.Encode([]any{r.Kind, r.Name, r.Doc}); err != nil {
+			fmt.Fprintf(h, "%s/%s@%d unencodable;", r.Kind, r.Name, r.Version)
+		}
 	}
-	return d
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func build(doc map[string]any, deps engine.Deps) (*engine.Engine, error) {
@@ -131,7 +182,8 @@ func build(doc map[string]any, deps engine.Deps) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.New(cfg, deps)
+	eng, err := engine.New(cfg, deps)
+	return eng, dedupe(err)
 }
 
 // Validate checks a whole document as the gateway would before serving it:
@@ -142,9 +194,27 @@ func Validate(doc map[string]any) (*config.Config, error) {
 		return nil, err
 	}
 	if _, err := engine.Compile(cfg); err != nil {
-		return nil, err
+		return nil, dedupe(err)
 	}
 	return cfg, nil
+}
+
+// dedupe drops repeated errors: a router that fails to compile is
+// reported again by every router that nests it, under the same path.
+func dedupe(err error) error {
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		return err
+	}
+	seen := map[config.FieldError]bool{}
+	out := errs[:0:0]
+	for _, e := range errs {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Push validates doc and writes it as records, deleting records the

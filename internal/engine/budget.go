@@ -100,8 +100,10 @@ func (b *budgets) flush(ctx context.Context, force bool) {
 			continue
 		}
 		if err := b.st.Adjust(ctx, k, p.micros, p.expires); err != nil {
-			b.log.Warn("budget settle failed; will retry", "counter", k, "delta_micros", p.micros, "err", err)
-			b.addPending(k, p.micros, p.expires)
+			// Not retried: the ADD may have been applied with its answer
+			// lost, and a correction counted twice could let a hard budget
+			// be passed. Dropping it only overstates spend.
+			b.log.Warn("budget settle failed; correction dropped", "counter", k, "delta_micros", p.micros, "err", err)
 			continue
 		}
 		b.add(k, p.micros)
@@ -213,9 +215,18 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 		}
 		limit := toMicros(bud.LimitUSD)
 		fold := b.takePending(key)
-		total, err := b.st.Reserve(ctx, key, micros+fold, limit, expires)
-		if err != nil {
-			b.addPending(key, fold, expires) // not applied: keep it for later
+		rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+		total, err := b.st.Reserve(rctx, key, micros+fold, limit, expires)
+		cancel()
+		switch {
+		case errors.Is(err, store.ErrBudgetExceeded):
+			b.addPending(key, fold, expires) // refused, so not applied: keep it for later
+		case err != nil && fold != 0:
+			// The write may have been applied with its answer lost (a
+			// timeout). Folding the correction again could count it twice
+			// and, as corrections release spend, let a hard budget be
+			// passed; dropping it can only overstate spend.
+			b.log.Warn("budget correction dropped after a failed reservation", "counter", key, "delta_micros", fold, "err", err)
 		}
 		switch {
 		case errors.Is(err, store.ErrBudgetExceeded):

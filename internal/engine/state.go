@@ -19,6 +19,14 @@ import (
 // warm request makes no store read on its hot path.
 const refreshEvery = 5 * time.Second
 
+// requestPathStoreTimeout bounds each store write a request waits for (a
+// budget reservation, a cooldown, an in-flight count). DynamoDB answers
+// in milliseconds; without this bound a slow or black-holed store would
+// hold every request for FailFast's full two attempts (about 8 s) per
+// write. A write that times out is treated as failed: budgets follow
+// on_store_error, cooldowns and in-flight counts are skipped.
+const requestPathStoreTimeout = 2 * time.Second
+
 // sharedState caches what other instances write — cooldowns, rolled-up
 // stats, in-flight counts — and writes this instance's share.
 type sharedState struct {
@@ -157,7 +165,9 @@ func (s *sharedState) recordOutcome(ctx context.Context, target string, err erro
 		delete(s.failures, target)
 		s.mu.Unlock()
 		if had > 0 && s.isCooling(target, now) {
-			_ = s.st.ClearCooldown(ctx, target)
+			wctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+			_ = s.st.ClearCooldown(wctx, target)
+			cancel()
 			s.forget(target)
 		}
 		return
@@ -173,7 +183,9 @@ func (s *sharedState) recordOutcome(ctx context.Context, target string, err erro
 	s.mu.Unlock()
 	if n >= s.thresh || class == provider.ClassAuth {
 		until := now.Add(s.cool)
-		if err := s.st.SetCooldown(ctx, target, until); err != nil {
+		wctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+		defer cancel()
+		if err := s.st.SetCooldown(wctx, target, until); err != nil {
 			s.log.Warn("cooldown write failed", "target", target, "err", err)
 		}
 		s.remember(target, until)
@@ -247,6 +259,8 @@ func (s *sharedState) InFlight(key string) int64 {
 const inflightTTL = 5 * time.Minute
 
 func (s *sharedState) addInFlight(ctx context.Context, instance, target string, delta int64) {
+	ctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+	defer cancel()
 	if err := s.st.AddInFlight(ctx, instance, target, delta, s.now().Add(inflightTTL)); err != nil {
 		s.log.Warn("in-flight write failed", "target", target, "err", err)
 	}

@@ -16,8 +16,10 @@ import (
 type StreamWriter interface {
 	// Commit sends the 200 status and the response headers for res.
 	Commit(res *Result) error
-	// Chunk sends one chunk and flushes it to the caller.
-	Chunk(c *chat.Chunk) error
+	// Chunk sends one chunk. more is true when the next chunk has already
+	// arrived: the writer may then defer its flush to the end of the burst,
+	// so a chunk is never held back waiting for the upstream.
+	Chunk(c *chat.Chunk, more bool) error
 	// Fail ends a committed stream with an SSE error event and no [DONE].
 	Fail(err *Error)
 	// Done ends a committed stream with [DONE].
@@ -47,6 +49,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 		var pending []chat.Chunk // chunks before the first content
 		var usage *chat.Usage
 		var ttft time.Duration
+		buffered, _ := s.(interface{ Buffered() bool })
 		send := func(ch *chat.Chunk) error {
 			if ch.Usage != nil {
 				usage = ch.Usage
@@ -54,7 +57,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 					return nil // the usage chunk we asked for on the caller's behalf
 				}
 			}
-			return w.Chunk(ch)
+			return w.Chunk(ch, buffered != nil && buffered.Buffered())
 		}
 		for s.Next() {
 			ch := s.Current()
@@ -72,7 +75,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 					return attemptOut{committed: true, err: err, ttft: ttft}
 				}
 				for i := range pending {
-					if err := send(&pending[i]); err != nil {
+					if err := w.Chunk(&pending[i], true); err != nil {
 						return attemptOut{committed: true, err: err, ttft: ttft}
 					}
 				}
@@ -92,7 +95,10 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 					return attemptOut{committed: true, err: err}
 				}
 				for i := range pending {
-					_ = send(&pending[i])
+					if pending[i].Usage != nil && len(pending[i].Choices) == 0 && !includeUsage {
+						continue
+					}
+					_ = w.Chunk(&pending[i], true)
 				}
 				w.Done()
 				return attemptOut{committed: true, usage: usage}

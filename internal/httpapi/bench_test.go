@@ -46,7 +46,7 @@ const benchBody = `{"model":"router/r","messages":[` +
 	`{"role":"user","content":"Explain in plain words what an LLM routing gateway does and why a team would run one."}],` +
 	`"temperature":0.2,"max_tokens":256,"user":"bench-user","metadata":{"team":"bench"}`
 
-func newGateway(b *testing.B, log *slog.Logger) http.Handler {
+func benchGateway(b *testing.B, log *slog.Logger) http.Handler {
 	b.Helper()
 	cfg, err := config.Parse([]byte(benchConfig))
 	if err != nil {
@@ -63,21 +63,21 @@ func newGateway(b *testing.B, log *slog.Logger) http.Handler {
 	return httpapi.New(src, httpapi.Options{Logger: log, Store: st})
 }
 
-var chatURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/v1/chat/completions"}
+var benchURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/v1/chat/completions"}
 
-// newRequest is what net/http hands the handler for a POST from loopback,
+// benchRequest is what net/http hands the handler for a POST from loopback,
 // built without parsing so the parse is not counted as gateway work.
-func newRequest(body []byte) *http.Request {
+func benchRequest(body []byte) *http.Request {
 	return &http.Request{
-		Method: http.MethodPost, URL: chatURL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Method: http.MethodPost, URL: benchURL, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:        http.Header{"Content-Type": {"application/json"}},
 		Body:          io.NopCloser(bytes.NewReader(body)),
-		ContentLength: int64(len(body)), Host: chatURL.Host, RemoteAddr: "127.0.0.1:50000", RequestURI: chatURL.Path,
+		ContentLength: int64(len(body)), Host: benchURL.Host, RemoteAddr: "127.0.0.1:50000", RequestURI: benchURL.Path,
 	}
 }
 
-// cpuTime is the CPU this process has used, user and system.
-func cpuTime(b *testing.B) time.Duration {
+// benchCPUTime is the CPU this process has used, user and system.
+func benchCPUTime(b *testing.B) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		b.Fatal(err)
@@ -85,7 +85,7 @@ func cpuTime(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-var logs = []struct {
+var benchLogs = []struct {
 	name string
 	log  func() *slog.Logger
 }{
@@ -96,21 +96,21 @@ var logs = []struct {
 }
 
 func benchRouted(b *testing.B, body []byte, check func(*testing.B, *httptest.ResponseRecorder)) {
-	for _, l := range logs {
+	for _, l := range benchLogs {
 		b.Run(l.name, func(b *testing.B) {
-			h := newGateway(b, l.log())
+			h := benchGateway(b, l.log())
 			b.ReportAllocs()
-			cpu0, n := cpuTime(b), 0
+			cpu0, n := benchCPUTime(b), 0
 			for b.Loop() {
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, newRequest(body))
+				h.ServeHTTP(rec, benchRequest(body))
 				if rec.Code != http.StatusOK {
 					b.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 				}
 				check(b, rec)
 				n++
 			}
-			b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(n), "cpu-ns/op")
+			b.ReportMetric(float64(benchCPUTime(b)-cpu0)/float64(n), "cpu-ns/op")
 		})
 	}
 }

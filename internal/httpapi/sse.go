@@ -30,7 +30,7 @@ func (s *sseWriter) Commit(res *engine.Result) error {
 	return s.rc.Flush()
 }
 
-func (s *sseWriter) Chunk(c *chat.Chunk) error {
+func (s *sseWriter) Chunk(c *chat.Chunk, more bool) error {
 	data := []byte(c.Raw)
 	if data == nil {
 		var err error
@@ -40,6 +40,9 @@ func (s *sseWriter) Chunk(c *chat.Chunk) error {
 	}
 	if err := sse.WriteData(s.w, data); err != nil {
 		return err
+	}
+	if more {
+		return nil // flushed with the rest of the burst
 	}
 	return s.rc.Flush()
 }

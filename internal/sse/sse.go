@@ -26,7 +26,9 @@ type Decoder struct {
 
 // NewDecoder reads SSE from r.
 func NewDecoder(r io.Reader) *Decoder {
-	return &Decoder{r: bufio.NewReaderSize(r, 16<<10)}
+	// 4 KiB holds a typical event; longer lines are collected whole in
+	// Next. Streams are many and long-lived: the buffer is per stream.
+	return &Decoder{r: bufio.NewReaderSize(r, 4<<10)}
 }
 
 // Next reads until the next complete event. It returns false at the end of
@@ -90,6 +92,9 @@ func (d *Decoder) Next() bool {
 		}
 	}
 }
+
+// Buffered is how many bytes have arrived but not been read yet.
+func (d *Decoder) Buffered() int { return d.r.Buffered() }
 
 // Current is the event Next just read.
 func (d *Decoder) Current() Event { return d.cur }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -70,7 +71,10 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 var gatewayOnly = []string{"router", "extra"}
 
 func (c *Client) body(call *provider.Call, stream bool) ([]byte, error) {
-	r := call.Request.Clone()
+	// A shallow copy: only top-level fields change, and Extra is copied
+	// below before anything is removed from it.
+	cp := *call.Request
+	r := &cp
 	r.Model = call.Model
 	r.Stream = stream
 	if !stream {
@@ -79,7 +83,13 @@ func (c *Client) body(call *provider.Call, stream bool) ([]byte, error) {
 		r.StreamOptions = &chat.StreamOptions{IncludeUsage: true}
 	}
 	for _, k := range gatewayOnly {
-		delete(r.Extra, k)
+		if _, ok := r.Extra[k]; ok {
+			r.Extra = maps.Clone(r.Extra)
+			for _, k := range gatewayOnly {
+				delete(r.Extra, k)
+			}
+			break
+		}
 	}
 	// extra.openai (or extra.<this provider's name>) holds parameters for
 	// this provider only; they go upstream as top-level fields.
@@ -89,6 +99,7 @@ func (c *Client) body(call *provider.Call, stream bool) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
+			r.Extra = maps.Clone(r.Extra)
 			if r.Extra == nil {
 				r.Extra = map[string]json.RawMessage{}
 			}
@@ -149,18 +160,24 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 	if len(raw) > maxResponseBytes {
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, Message: "upstream response larger than 32 MiB"}
 	}
-	var out chat.Response
-	if err := json.Unmarshal(raw, &out); err != nil {
+	// The body is relayed as is (Raw); only what the gateway itself needs
+	// is decoded: the usage for pricing, and that there is an answer.
+	var light struct {
+		ID      string      `json:"id"`
+		Model   string      `json:"model"`
+		Choices []struct{}  `json:"choices"`
+		Usage   *chat.Usage `json:"usage"`
+	}
+	if err := json.Unmarshal(raw, &light); err != nil {
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
 			Message: fmt.Sprintf("upstream returned malformed JSON: %v", err), RequestID: resp.Header.Get("x-request-id")}
 	}
-	if len(out.Choices) == 0 && out.Usage == nil {
+	if len(light.Choices) == 0 {
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
 			Message: "upstream response has no choices", RequestID: resp.Header.Get("x-request-id")}
 	}
-	out.Raw = raw
-	out.UpstreamRequestID = resp.Header.Get("x-request-id")
-	return &out, nil
+	return &chat.Response{ID: light.ID, Object: "chat.completion", Model: light.Model, Usage: light.Usage,
+		Raw: raw, UpstreamRequestID: resp.Header.Get("x-request-id")}, nil
 }
 
 // Stream opens a streamed request.

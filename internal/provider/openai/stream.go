@@ -43,18 +43,20 @@ func (s *stream) Next() bool {
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue
 		}
-		var probe struct {
-			Error *json.RawMessage `json:"error"`
+		// One decode per event: a chunk, or an error object.
+		var ev struct {
+			chat.Chunk
+			Error json.RawMessage `json:"error"`
 		}
-		if json.Unmarshal(data, &probe) == nil && probe.Error != nil {
-			s.err = streamError(*probe.Error)
-			return false
-		}
-		s.cur = chat.Chunk{}
-		if err := json.Unmarshal(data, &s.cur); err != nil {
+		if err := json.Unmarshal(data, &ev); err != nil {
 			s.err = &provider.Error{Class: provider.ClassBadResponse, Message: "upstream sent a malformed stream chunk: " + err.Error()}
 			return false
 		}
+		if len(ev.Error) > 0 && string(ev.Error) != "null" {
+			s.err = streamError(ev.Error)
+			return false
+		}
+		s.cur = ev.Chunk
 		s.cur.Raw = append(json.RawMessage(nil), data...)
 		for _, c := range s.cur.Choices {
 			if c.FinishReason != nil {
@@ -104,6 +106,10 @@ func (s *stream) Err() error {
 	}
 	return s.err
 }
+
+// Buffered reports whether more of the stream has already arrived, so the
+// gateway can write it before flushing (one write per burst, not per event).
+func (s *stream) Buffered() bool { return s.dec.Buffered() > 0 }
 
 // RequestID is the upstream's request id.
 func (s *stream) RequestID() string { return s.requestID }
