@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -35,6 +36,7 @@ type budgets struct {
 	mu      sync.Mutex
 	spent   map[string]int64 // last known spend per counter key, for conditions
 	pending map[string]*pendingDelta
+	closed  atomic.Bool // set when the engine is retired
 }
 
 // pendingDelta is an unsettled correction of one counter.
@@ -251,14 +253,24 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 
 // settle replaces the reserved amounts with the real cost: the correction
 // waits to be folded into the counter's next reservation (or flush).
-func (b *budgets) settle(_ context.Context, res *reservation, actualMicros int64) {
+func (b *budgets) settle(ctx context.Context, res *reservation, actualMicros int64) {
 	if res == nil {
 		return
 	}
 	for _, it := range res.items {
 		delta := actualMicros - it.micros
-		b.addPending(it.key, delta, it.expires)
 		b.add(it.key, delta)
+		if b.closed.Load() && delta != 0 {
+			// A retired engine (config reload) serves no more reservations
+			// to fold into: a request finishing on it writes its own.
+			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
+			if err := b.st.Adjust(wctx, it.key, delta, it.expires); err != nil {
+				b.log.Warn("budget settle failed", "counter", it.key, "delta_micros", delta, "err", err)
+			}
+			cancel()
+			continue
+		}
+		b.addPending(it.key, delta, it.expires)
 	}
 }
 

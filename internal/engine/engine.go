@@ -189,6 +189,7 @@ func (e *Engine) Flush(ctx context.Context, final bool) error {
 func (e *Engine) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	e.budgets.closed.Store(true)
 	e.budgets.flush(ctx, true)
 	e.recorder.Close()
 }
