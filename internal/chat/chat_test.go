@@ -82,3 +82,27 @@ func TestChunkHasContent(t *testing.T) {
 		}
 	}
 }
+
+func TestMessagesRelayedAsReceived(t *testing.T) {
+	in := `{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]}]}`
+	var r Request
+	if err := json.Unmarshal([]byte(in), &r); err != nil {
+		t.Fatal(err)
+	}
+	cp := r // a shallow copy, as providers make
+	cp.Model = "other"
+	out, _ := json.Marshal(cp)
+	if !strings.Contains(string(out), `"cache_control":{"type":"ephemeral"}`) || !strings.Contains(string(out), `"model":"other"`) {
+		t.Errorf("messages not relayed as received: %s", out)
+	}
+	// Replaced messages are encoded from the typed values.
+	cp.Messages = []Message{{Role: "user", Content: TextContent("new")}}
+	out, _ = json.Marshal(cp)
+	if !strings.Contains(string(out), `"content":"new"`) || strings.Contains(string(out), "cache_control") {
+		t.Errorf("replaced messages: %s", out)
+	}
+	var back Request
+	if err := json.Unmarshal(out, &back); err != nil || back.Messages[0].Content.Text != "new" {
+		t.Errorf("round trip: %v %+v", err, back)
+	}
+}

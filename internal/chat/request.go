@@ -34,6 +34,14 @@ type Request struct {
 	// reasoning_effort, router, extra, ...). Keys of the typed fields above
 	// never appear here.
 	Extra map[string]json.RawMessage `json:"-"`
+
+	// rawMessages is messages as received; MarshalJSON reuses it while
+	// Messages is the slice decoded from it (providers must not modify a
+	// request), so an OpenAI-compatible upstream gets the caller's
+	// messages byte for byte, unknown fields included, without re-encoding.
+	rawMessages json.RawMessage
+	msgsHead    *Message
+	msgsLen     int
 }
 
 // StreamOptions is stream_options.
@@ -151,7 +159,15 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 			return fieldError(k, err)
 		}
 	}
+	if raw, ok := all["messages"]; ok && len(r.Messages) > 0 {
+		r.rawMessages, r.msgsHead, r.msgsLen = raw, &r.Messages[0], len(r.Messages)
+	}
 	return nil
+}
+
+// messagesAsReceived reports whether Messages is still the decoded slice.
+func (r *Request) messagesAsReceived() bool {
+	return r.rawMessages != nil && len(r.Messages) == r.msgsLen && r.msgsLen > 0 && &r.Messages[0] == r.msgsHead
 }
 
 // field returns a pointer to the typed field for JSON key k, nil for keys
@@ -202,9 +218,22 @@ func (r *Request) field(k string) any {
 
 // MarshalJSON writes the typed fields then Extra.
 func (r Request) MarshalJSON() ([]byte, error) {
-	base, err := json.Marshal(requestAlias(r))
-	if err != nil || len(r.Extra) == 0 {
-		return base, err
+	a := requestAlias(r)
+	reuse := r.messagesAsReceived()
+	if reuse {
+		a.Messages = nil
+	}
+	base, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	if reuse {
+		// "model" (a string, its quotes escaped) is the only field before
+		// messages, so the first match is the messages field.
+		base = bytes.Replace(base, []byte(`"messages":null`), append([]byte(`"messages":`), r.rawMessages...), 1)
+	}
+	if len(r.Extra) == 0 {
+		return base, nil
 	}
 	extra, err := json.Marshal(r.Extra)
 	if err != nil {

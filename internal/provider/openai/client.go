@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -161,23 +160,29 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, Message: "upstream response larger than 32 MiB"}
 	}
 	// The body is relayed as is (Raw); only what the gateway itself needs
-	// is decoded: the usage for pricing, and that there is an answer.
-	var light struct {
-		ID      string      `json:"id"`
-		Model   string      `json:"model"`
-		Choices []struct{}  `json:"choices"`
-		Usage   *chat.Usage `json:"usage"`
-	}
-	if err := json.Unmarshal(raw, &light); err != nil {
+	// is read: that it is JSON with an answer, and the usage for pricing.
+	rid := resp.Header.Get("x-request-id")
+	if !json.Valid(raw) {
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
-			Message: fmt.Sprintf("upstream returned malformed JSON: %v", err), RequestID: resp.Header.Get("x-request-id")}
+			Message: "upstream returned malformed JSON", RequestID: rid}
 	}
-	if len(light.Choices) == 0 {
+	if !nonEmptyArray(topLevel(raw, "choices")) {
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
-			Message: "upstream response has no choices", RequestID: resp.Header.Get("x-request-id")}
+			Message: "upstream response has no choices", RequestID: rid}
 	}
-	return &chat.Response{ID: light.ID, Object: "chat.completion", Model: light.Model, Usage: light.Usage,
-		Raw: raw, UpstreamRequestID: resp.Header.Get("x-request-id")}, nil
+	var usage *chat.Usage
+	if u := topLevel(raw, "usage"); len(u) > 0 && u[0] == '{' {
+		usage = new(chat.Usage)
+		if err := json.Unmarshal(u, usage); err != nil {
+			usage = nil // an unreadable usage must not fail a good answer
+		}
+	}
+	var model string
+	if m := topLevel(raw, "model"); len(m) > 0 {
+		_ = json.Unmarshal(m, &model)
+	}
+	return &chat.Response{Object: "chat.completion", Model: model, Usage: usage,
+		Raw: raw, UpstreamRequestID: rid}, nil
 }
 
 // Stream opens a streamed request.
