@@ -11,26 +11,26 @@ import (
 )
 
 // Recorder writes metric samples to the store off the request path. When
-// the queue is full or the store fails, samples are dropped and counted:
+// the buffer is full or the store fails, samples are dropped and counted:
 // metrics must never fail or slow a request.
+//
+// Record only appends to a buffer; a background writer drains it every
+// recordEvery or when Flush asks, so a request costs no goroutine wake-up.
 type Recorder struct {
-	st    store.Metrics
-	log   *slog.Logger
-	queue chan store.Sample
-	stop  chan struct{}
-	done  chan struct{}
+	st   store.Metrics
+	log  *slog.Logger
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
 
-	// mu guards closed, pending and idle. Record and Flush run
-	// concurrently (the local server flushes on a timer while serving), so
-	// pending is counted here rather than in a sync.WaitGroup, whose Add
-	// must not race with Wait.
-	mu      sync.Mutex
-	closed  bool
-	pending int           // samples queued or being written
-	idle    chan struct{} // closed when pending drops to 0; nil while it is 0
+	mu       sync.Mutex
+	buf      []store.Sample
+	closed   bool
+	inflight int           // samples taken from buf and being written
+	drained  chan struct{} // closed when buf and inflight are both empty; made by Flush
 
 	// Written, Dropped and Failed count samples: written to the store,
-	// dropped because the queue was full, and lost because the store
+	// dropped because the buffer was full, and lost because the store
 	// failed.
 	Written, Dropped, Failed atomic.Int64
 }
@@ -38,77 +38,75 @@ type Recorder struct {
 // recorderQueue bounds memory held by unwritten samples.
 const recorderQueue = 4096
 
+// recordEvery is how often the writer drains the buffer on its own.
+const recordEvery = 100 * time.Millisecond
+
 // sampleTimeout bounds one sample write; FailFast ends a call to an
 // unreachable store well within it.
 const sampleTimeout = 2 * time.Second
 
 // NewRecorder starts a recorder writing to st.
 func NewRecorder(st store.Metrics, log *slog.Logger) *Recorder {
-	r := &Recorder{st: st, log: log, queue: make(chan store.Sample, recorderQueue), stop: make(chan struct{}), done: make(chan struct{})}
+	r := &Recorder{st: st, log: log, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go r.run()
 	return r
 }
 
-// Record queues s. It never blocks.
+// Record buffers s. It never blocks.
 func (r *Recorder) Record(s store.Sample) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		// The engine was retired (a config reload) while this request was
-		// in flight on it: the request still counts, so write its sample
-		// directly rather than lose it.
-		r.begin()
-		go r.write(s)
+	if len(r.buf) >= recorderQueue {
+		r.mu.Unlock()
+		r.Dropped.Add(1)
 		return
 	}
-	select {
-	case r.queue <- s:
-		r.begin()
-	default:
-		r.Dropped.Add(1)
-	}
-}
-
-// begin counts a sample in; r.mu is held.
-func (r *Recorder) begin() {
-	r.pending++
-	if r.idle == nil {
-		r.idle = make(chan struct{})
-	}
-}
-
-// end counts a sample out.
-func (r *Recorder) end() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.pending--
-	if r.pending == 0 {
-		close(r.idle)
-		r.idle = nil
+	r.buf = append(r.buf, s)
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		// The engine was retired (a config reload) while this request was
+		// in flight on it: the request still counts, so write its sample
+		// now rather than lose it.
+		go r.drain()
 	}
 }
 
 func (r *Recorder) run() {
 	defer close(r.done)
+	t := time.NewTicker(recordEvery)
+	defer t.Stop()
 	for {
 		select {
-		case s := <-r.queue:
-			r.write(s)
+		case <-t.C:
+		case <-r.kick:
 		case <-r.stop:
-			for {
-				select {
-				case s := <-r.queue:
-					r.write(s)
-				default:
-					return
-				}
-			}
+			r.drain()
+			return
 		}
+		r.drain()
 	}
 }
 
+// drain writes everything buffered.
+func (r *Recorder) drain() {
+	r.mu.Lock()
+	batch := r.buf
+	r.buf = nil
+	r.inflight += len(batch)
+	r.mu.Unlock()
+	for _, s := range batch {
+		r.write(s)
+	}
+	r.mu.Lock()
+	r.inflight -= len(batch)
+	if len(r.buf) == 0 && r.inflight == 0 && r.drained != nil {
+		close(r.drained)
+		r.drained = nil
+	}
+	r.mu.Unlock()
+}
+
 func (r *Recorder) write(s store.Sample) {
-	defer r.end()
 	ctx, cancel := context.WithTimeout(context.Background(), sampleTimeout)
 	defer cancel()
 	if err := r.st.AddSample(ctx, s); err != nil {
@@ -121,26 +119,38 @@ func (r *Recorder) write(s store.Sample) {
 	r.Written.Add(1)
 }
 
-// Flush waits until no sample is queued or being written, or ctx ends.
-// Lambda calls it after a response is sent, before the instance may
+// Flush writes what is buffered and waits until it is written, or ctx
+// ends. Lambda calls it after a response is sent, before the instance may
 // freeze.
 func (r *Recorder) Flush(ctx context.Context) error {
 	r.mu.Lock()
-	idle := r.idle
-	r.mu.Unlock()
-	if idle == nil {
+	if len(r.buf) == 0 && r.inflight == 0 {
+		r.mu.Unlock()
 		return nil
 	}
+	if r.drained == nil {
+		r.drained = make(chan struct{})
+	}
+	ch, closed := r.drained, r.closed
+	r.mu.Unlock()
+	if closed {
+		go r.drain()
+	} else {
+		select {
+		case r.kick <- struct{}{}:
+		default: // a drain is already asked for
+		}
+	}
 	select {
-	case <-idle:
+	case <-ch:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// Close writes what is queued and stops the background writer. Samples
-// recorded afterwards are written one by one (see Record).
+// Close writes what is buffered and stops the background writer. Samples
+// recorded afterwards are written as they come (see Record).
 func (r *Recorder) Close() {
 	r.mu.Lock()
 	already := r.closed
