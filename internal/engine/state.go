@@ -41,7 +41,8 @@ type sharedState struct {
 	inflight  snapshot[map[string]int64]
 
 	mu       sync.Mutex
-	failures map[string]int // consecutive failures per target, this instance
+	failures map[string]int   // consecutive failures per target, this instance
+	mine     map[string]int64 // this instance's requests in flight per target
 }
 
 // snapshot is a value refreshed in the background when stale.
@@ -96,7 +97,7 @@ func (s *snapshot[T]) load(ctx context.Context, now time.Time, load func(context
 }
 
 func newSharedState(st store.Store, now func() time.Time, log *slog.Logger, cd config.Cooldown) *sharedState {
-	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}}
+	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}, mine: map[string]int64{}}
 	if s.thresh == 0 {
 		s.thresh = 3
 	}
@@ -258,10 +259,16 @@ func (s *sharedState) InFlight(key string) int64 {
 // inflightTTL bounds how long a crashed instance's counts linger.
 const inflightTTL = 5 * time.Minute
 
+// addInFlight changes this instance's count for target and writes the new
+// absolute count, so a write lost in an outage is corrected by the next.
 func (s *sharedState) addInFlight(ctx context.Context, instance, target string, delta int64) {
+	s.mu.Lock()
+	s.mine[target] += delta
+	n := s.mine[target]
+	s.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
 	defer cancel()
-	if err := s.st.AddInFlight(ctx, instance, target, delta, s.now().Add(inflightTTL)); err != nil {
+	if err := s.st.SetInFlight(ctx, instance, target, n, s.now().Add(inflightTTL)); err != nil {
 		s.log.Warn("in-flight write failed", "target", target, "err", err)
 	}
 	// Reflect our own change at once.

@@ -198,14 +198,10 @@ func (m *Memory) Cooldowns(_ context.Context, now time.Time) (map[string]time.Ti
 	return out, nil
 }
 
-func (m *Memory) AddInFlight(_ context.Context, instance, target string, delta int64, expires time.Time) error {
+func (m *Memory) SetInFlight(_ context.Context, instance, target string, count int64, expires time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	k := [2]string{instance, target}
-	e := m.inflight[k]
-	e.count += delta
-	e.expires = expires
-	m.inflight[k] = e
+	m.inflight[[2]string{instance, target}] = inflightEntry{count: count, expires: expires}
 	return nil
 }
 

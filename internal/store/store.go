@@ -91,9 +91,10 @@ type Cooldowns interface {
 // InFlight counts requests in progress per target, per instance, so that a
 // crashed instance's counts expire on their own.
 type InFlight interface {
-	// AddInFlight adds delta to this instance's count for target and
-	// refreshes its expiry.
-	AddInFlight(ctx context.Context, instance, target string, delta int64, expires time.Time) error
+	// SetInFlight sets this instance's count for target and its expiry.
+	// Instances write their own absolute count (not deltas), so a lost
+	// write is corrected by the next one instead of leaving a phantom.
+	SetInFlight(ctx context.Context, instance, target string, count int64, expires time.Time) error
 	// InFlightCounts sums unexpired counts across instances per target.
 	InFlightCounts(ctx context.Context, now time.Time) (map[string]int64, error)
 }

@@ -63,18 +63,18 @@ func (s *Store) Cooldowns(ctx context.Context, now time.Time) (map[string]time.T
 	return out, nil
 }
 
-// AddInFlight ADDs delta to this instance's count and refreshes its expiry
+// SetInFlight SETs this instance's count and refreshes its expiry
 // in one UpdateItem. One item per target and instance keeps instances from
 // contending on one hot item and lets a crashed instance's count expire.
-func (s *Store) AddInFlight(ctx context.Context, instance, target string, delta int64, expires time.Time) error {
-	upd := expression.Add(expression.Name(attrCount), expression.Value(delta)).
+func (s *Store) SetInFlight(ctx context.Context, instance, target string, count int64, expires time.Time) error {
+	upd := expression.Set(expression.Name(attrCount), expression.Value(count)).
 		Set(expression.Name(attrTarget), expression.Value(target)).
 		Set(expression.Name(attrInstance), expression.Value(instance)).
 		Set(expression.Name(attrExpiresMs), expression.Value(expires.UnixMilli()))
 	upd = withExpiry(upd, expires)
 	k := key(pkInFlight, target+"#"+instance)
 	if _, err := s.update(ctx, s.tables.State, k, expression.NewBuilder().WithUpdate(upd), nil); err != nil {
-		return fmt.Errorf("dynamo: add %d in flight on %s for %s: %w", delta, target, instance, err)
+		return fmt.Errorf("dynamo: set %d in flight on %s for %s: %w", count, target, instance, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sync"
 	"testing"
@@ -69,7 +70,7 @@ func testInFlight(t *testing.T, newStore NewStore) {
 			name     string
 			instance string
 			target   string
-			delta    int64
+			count    int64
 			expires  time.Time
 			now      time.Time
 			want     map[string]int64
@@ -77,15 +78,16 @@ func testInFlight(t *testing.T, newStore NewStore) {
 			{"first", "i1", "a/m", 2, later, base, map[string]int64{"a/m": 2}},
 			{"second instance", "i2", "a/m", 3, soon, base, map[string]int64{"a/m": 5}},
 			{"second target", "i1", "b/m", 1, later, base, map[string]int64{"a/m": 5, "b/m": 1}},
-			{"one instance expired", "i1", "b/m", 0, later, base.Add(time.Minute), map[string]int64{"a/m": 2, "b/m": 1}},
-			{"release", "i1", "a/m", -2, later, base.Add(time.Minute), map[string]int64{"b/m": 1}},
+			{"one instance expired", "i1", "b/m", 1, later, base.Add(time.Minute), map[string]int64{"a/m": 2, "b/m": 1}},
+			{"set, not added", "i1", "a/m", 4, later, base.Add(time.Minute), map[string]int64{"a/m": 4, "b/m": 1}},
+			{"release", "i1", "a/m", 0, later, base.Add(time.Minute), map[string]int64{"b/m": 1}},
 			{"another instance", "i3", "a/m", 1, later, base.Add(time.Minute), map[string]int64{"a/m": 1, "b/m": 1}},
 			{"all expired", "i4", "c/m", 1, soon, base.Add(time.Hour), map[string]int64{}},
 		}
 		for _, st := range steps {
 			t.Run(st.name, func(t *testing.T) {
-				if err := s.AddInFlight(ctx, st.instance, st.target, st.delta, st.expires); err != nil {
-					t.Fatalf("AddInFlight: %v", err)
+				if err := s.SetInFlight(ctx, st.instance, st.target, st.count, st.expires); err != nil {
+					t.Fatalf("SetInFlight: %v", err)
 				}
 				got, err := s.InFlightCounts(ctx, st.now)
 				if err != nil {
@@ -101,7 +103,7 @@ func testInFlight(t *testing.T, newStore NewStore) {
 		}
 	})
 
-	t.Run("concurrent adds", func(t *testing.T) {
+	t.Run("concurrent instances", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		s := newStore(t)
@@ -112,11 +114,10 @@ func testInFlight(t *testing.T, newStore NewStore) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				// Each worker takes two slots and gives one back, as
-				// overlapping requests on two instances would.
-				inst := []string{"i1", "i2"}[i%2]
-				for _, d := range []int64{1, 1, -1} {
-					if err := s.AddInFlight(ctx, inst, "a/m", d, base.Add(time.Minute)); err != nil {
+				// Each instance rises to two requests and falls back to one.
+				inst := fmt.Sprintf("i%d", i)
+				for _, n := range []int64{1, 2, 1} {
+					if err := s.SetInFlight(ctx, inst, "a/m", n, base.Add(time.Minute)); err != nil {
 						errs <- err
 						return
 					}
@@ -126,7 +127,7 @@ func testInFlight(t *testing.T, newStore NewStore) {
 		wg.Wait()
 		close(errs)
 		for err := range errs {
-			t.Fatalf("AddInFlight: %v", err)
+			t.Fatalf("SetInFlight: %v", err)
 		}
 		got, err := s.InFlightCounts(ctx, base)
 		if err != nil {
