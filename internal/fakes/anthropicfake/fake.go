@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/switchyard-llm/switchyard/internal/fakes/script"
 )
 
 // APIKey is the x-api-key the fake accepts; configure the provider with it.
@@ -34,12 +36,10 @@ type Fake struct {
 	*httptest.Server
 	t testing.TB
 
-	mu       sync.Mutex
-	version  string
-	reply    Reply
-	scripts  map[string][]Reply
-	hits     map[string]int
-	requests []Request
+	*script.Book[Reply, Request]
+
+	mu      sync.Mutex
+	version string
 }
 
 // Request is one request as the fake received it.
@@ -53,7 +53,7 @@ type Request struct {
 // New starts a fake, closed when the test ends.
 func New(t testing.TB) *Fake {
 	t.Helper()
-	f := &Fake{t: t, version: Version, scripts: map[string][]Reply{}, hits: map[string]int{}}
+	f := &Fake{t: t, version: Version, Book: script.NewBook[Reply, Request](Reply{})}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -69,35 +69,6 @@ func (f *Fake) SetVersion(v string) {
 	f.version = v
 }
 
-// SetReply sets the answer to requests no script covers.
-func (f *Fake) SetReply(r Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.reply = r
-}
-
-// Script queues replies for a model: its next request gets replies[0], and
-// so on; once they run out the model gets the SetReply answer.
-func (f *Fake) Script(model string, replies ...Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.scripts[model] = append(f.scripts[model], replies...)
-}
-
-// Hits is how many valid requests named model.
-func (f *Fake) Hits(model string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.hits[model]
-}
-
-// Requests returns every request received, in order, valid or not.
-func (f *Fake) Requests() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]Request(nil), f.requests...)
-}
-
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	var body map[string]any
@@ -105,8 +76,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	model, _ := body["model"].(string)
 	f.mu.Lock()
 	version := f.version
-	f.requests = append(f.requests, Request{Model: model, Header: r.Header.Clone(), Body: body, Raw: raw})
 	f.mu.Unlock()
+	f.Record(Request{Model: model, Header: r.Header.Clone(), Body: body, Raw: raw})
 
 	if status, typ, msg := checkHTTP(r, version); status != 0 {
 		f.t.Errorf("anthropicfake: rejected the request: %d %s", status, msg)
@@ -119,13 +90,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	f.mu.Lock()
-	f.hits[model]++
-	reply := f.reply
-	if s := f.scripts[model]; len(s) > 0 {
-		reply, f.scripts[model] = s[0], s[1:]
-	}
-	f.mu.Unlock()
+	reply := f.Next(model)
 
 	stream, _ := body["stream"].(bool)
 	file := reply.File

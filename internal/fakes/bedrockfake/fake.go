@@ -11,9 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/fakes/script"
 )
 
 const (
@@ -38,11 +39,7 @@ type Fake struct {
 	*httptest.Server
 	t testing.TB
 
-	mu       sync.Mutex
-	reply    Reply
-	scripts  map[string][]Reply
-	hits     map[string]int
-	requests []Request
+	*script.Book[Reply, Request]
 }
 
 // Request is one request as the fake received it.
@@ -66,58 +63,21 @@ var credentialRE = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=` + AccessKe
 // SetAWSEnv.
 func New(t testing.TB) *Fake {
 	t.Helper()
-	f := &Fake{t: t, scripts: map[string][]Reply{}, hits: map[string]int{}}
+	f := &Fake{t: t, Book: script.NewBook[Reply, Request](Reply{})}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
 }
 
-// SetReply sets the answer to requests no script covers.
-func (f *Fake) SetReply(r Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.reply = r
-}
-
-// Script queues replies for a model id: its next request gets replies[0],
-// and so on; once they run out the model gets the SetReply answer.
-func (f *Fake) Script(model string, replies ...Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.scripts[model] = append(f.scripts[model], replies...)
-}
-
-// Hits is how many valid requests named the model id.
-func (f *Fake) Hits(model string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.hits[model]
-}
-
-// Requests returns every request received, in order, valid or not.
-func (f *Fake) Requests() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]Request(nil), f.requests...)
-}
-
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	rec, problem := validate(r)
-	f.mu.Lock()
-	f.requests = append(f.requests, rec)
-	f.mu.Unlock()
+	f.Record(rec)
 	if problem != "" {
 		f.t.Errorf("bedrockfake: %s %s: %s", r.Method, r.URL.EscapedPath(), problem)
 		http.Error(w, problem, http.StatusTeapot)
 		return
 	}
-	f.mu.Lock()
-	f.hits[rec.Model]++
-	reply := f.reply
-	if s := f.scripts[rec.Model]; len(s) > 0 {
-		reply, f.scripts[rec.Model] = s[0], s[1:]
-	}
-	f.mu.Unlock()
+	reply := f.Next(rec.Model)
 
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)

@@ -9,9 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/switchyard-llm/switchyard/internal/fakes/script"
 	"github.com/switchyard-llm/switchyard/internal/sse"
 )
 
@@ -30,11 +30,7 @@ type Fake struct {
 	*httptest.Server
 	t testing.TB
 
-	mu       sync.Mutex
-	reply    Reply
-	scripts  map[string][]Reply
-	hits     map[string]int
-	requests []Request
+	*script.Book[Reply, Request]
 }
 
 // Request is one valid request as the fake received it.
@@ -50,7 +46,7 @@ type Request struct {
 // New starts a fake, closed when the test ends.
 func New(t testing.TB) *Fake {
 	t.Helper()
-	f := &Fake{t: t, scripts: map[string][]Reply{}, hits: map[string]int{}}
+	f := &Fake{t: t, Book: script.NewBook[Reply, Request](Reply{})}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -58,35 +54,6 @@ func New(t testing.TB) *Fake {
 
 // BaseURL is the provider's base_url (the client appends /v1beta/models/...).
 func (f *Fake) BaseURL() string { return f.URL }
-
-// SetReply sets the answer to requests no script covers.
-func (f *Fake) SetReply(r Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.reply = r
-}
-
-// Script queues replies for a model: its next request gets replies[0], and
-// so on; once they run out the model gets the SetReply answer.
-func (f *Fake) Script(model string, replies ...Reply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.scripts[model] = append(f.scripts[model], replies...)
-}
-
-// Hits is how many valid requests named model.
-func (f *Fake) Hits(model string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.hits[model]
-}
-
-// Requests returns the valid requests received, in order.
-func (f *Fake) Requests() []Request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]Request(nil), f.requests...)
-}
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
@@ -96,14 +63,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, http.StatusBadRequest, "INVALID_ARGUMENT", err.Error())
 		return
 	}
-	f.mu.Lock()
-	f.requests = append(f.requests, rec)
-	f.hits[rec.Model]++
-	reply := f.reply
-	if s := f.scripts[rec.Model]; len(s) > 0 {
-		reply, f.scripts[rec.Model] = s[0], s[1:]
-	}
-	f.mu.Unlock()
+	f.Record(rec)
+	reply := f.Next(rec.Model)
 
 	stream := rec.Method == "streamGenerateContent"
 	file := reply.File
