@@ -1,12 +1,145 @@
 package main
 
 import (
-	"fmt"
+	"context"
+	"log/slog"
+	"net/http"
 	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/switchyard-llm/switchyard/internal/configsource"
+	"github.com/switchyard-llm/switchyard/internal/emf"
+	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/httpapi"
+	"github.com/switchyard-llm/switchyard/internal/lambdaapi"
+	"github.com/switchyard-llm/switchyard/internal/secrets"
+	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
+	"github.com/switchyard-llm/switchyard/internal/trace"
+	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 )
 
-// runLambda serves API Gateway events; wired by the Lambda adapter.
+// flushTimeout bounds the metric writes after a response; DynamoDB answers
+// in milliseconds, and the caller's stream is already complete.
+const flushTimeout = 2 * time.Second
+
+// runLambda serves API Gateway REST proxy events with response streaming.
+// Everything that costs no network is built here, once per container;
+// config is read from DynamoDB on the first invocation (and cached by
+// configsource), secrets on a provider's first use.
 func runLambda() {
-	fmt.Fprintln(os.Stderr, "gateway: Lambda mode is not built into this binary yet")
-	os.Exit(1)
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	g, err := newLambdaGateway(context.Background(), log, newTracing(log))
+	if err != nil {
+		log.Error("gateway init failed", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(g.adapter.Serve)
+}
+
+// tracing is how requests are traced: X-Ray, or nothing when the SDK
+// cannot be configured (tracing must never stop the gateway).
+type tracing struct {
+	tracer     trace.Tracer
+	handler    func(http.Handler) http.Handler
+	apiOptions []func(*middleware.Stack) error
+}
+
+func newTracing(log *slog.Logger) tracing {
+	tr, err := xray.New(xray.Options{Logger: log})
+	if err != nil {
+		log.Warn("X-Ray tracing off", "err", err)
+		return tracing{tracer: trace.Noop{}, handler: func(h http.Handler) http.Handler { return h }}
+	}
+	return tracing{tracer: tr, handler: tr.Handler, apiOptions: tr.AWSAPIOptions()}
+}
+
+// lambdaGateway is the per-container state of the gateway function.
+type lambdaGateway struct {
+	log     *slog.Logger
+	st      *dynamo.Store
+	deps    engine.Deps
+	adapter *lambdaapi.Adapter
+
+	mu  sync.Mutex // serialises the first config load
+	src *configsource.Source
+	api http.Handler
+}
+
+func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambdaGateway, error) {
+	st, err := dynamo.NewFromEnv(ctx, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.apiOptions...) })
+	if err != nil {
+		return nil, err
+	}
+	g := &lambdaGateway{log: log, st: st}
+	g.deps = engine.Deps{
+		// Samples go to DynamoDB for routing and to CloudWatch (EMF on
+		// stdout) for the alarms and dashboard.
+		Store:         emf.Wrap(st, os.Stdout),
+		Secrets:       secrets.New(secrets.Options{APIOptions: tr.apiOptions}),
+		Tracer:        tr.tracer,
+		Logger:        log,
+		AWSAPIOptions: tr.apiOptions,
+	}
+	// The request's trace segment spans the config load, the response and
+	// the metrics flush.
+	g.adapter = &lambdaapi.Adapter{Handler: tr.handler(http.HandlerFunc(g.serveHTTP)), Logger: log}
+	return g, nil
+}
+
+// serveHTTP serves one request, then writes its metrics before the body
+// ends: once the runtime has sent the whole response it asks for the next
+// event and Lambda may freeze the process, queued writes included.
+func (g *lambdaGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	src, api, err := g.load(r.Context())
+	if err != nil {
+		g.log.Error("config unavailable", "err", err)
+		unavailable(w)
+		return
+	}
+	before := src.Engine()
+	api.ServeHTTP(w, r)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), flushTimeout)
+	defer cancel()
+	// Queued metric samples, and budget corrections old enough to write
+	// (newer ones ride on this instance's next reservation; one held back
+	// by a frozen or recycled instance only overstates spend).
+	if err := before.Flush(ctx, false); err != nil {
+		g.log.Warn("metrics flush incomplete", "err", err)
+	}
+	// A reload during the request swaps engines; the new one may hold samples too.
+	if after := src.Engine(); after != before {
+		_ = after.Flush(ctx, false)
+	}
+}
+
+// load reads the config on first use. A failure is not cached: the next
+// invocation tries again, so a container started during a DynamoDB blip
+// recovers by itself.
+func (g *lambdaGateway) load(ctx context.Context) (*configsource.Source, http.Handler, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.src != nil {
+		return g.src, g.api, nil
+	}
+	src, err := configsource.FromStore(ctx, g.st, g.deps, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	g.src = src
+	g.api = httpapi.New(src, httpapi.Options{Logger: g.log, Store: g.st, Admin: src})
+	return g.src, g.api, nil
+}
+
+// unavailable answers when no config could be loaded yet. The cause is
+// logged, not sent: it may name tables and accounts.
+func unavailable(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", "1")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	_, _ = w.Write([]byte(`{"error":{"message":"the gateway cannot load its configuration; try again shortly","type":"server_error","code":"config_unavailable","param":null}}` + "\n"))
 }

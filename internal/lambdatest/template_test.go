@@ -1,0 +1,340 @@
+package lambdatest
+
+import (
+	"encoding/json"
+	"os/exec"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/switchyard-llm/switchyard/internal/emf"
+	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
+)
+
+// TestTemplate checks every property issue 6 asks of template.yaml, on the
+// template as goformation parses it with intrinsics resolved.
+func TestTemplate(t *testing.T) {
+	s := loadTemplate(t, nil)
+
+	t.Run("REST API: regional, traced, streaming", func(t *testing.T) {
+		api := s.props(t, "GatewayApi")
+		if at(api, "EndpointConfiguration", "Type") != "REGIONAL" || api["TracingEnabled"] != true {
+			t.Errorf("GatewayApi %v", api)
+		}
+		paths := at(api, "DefinitionBody", "paths").(map[string]any)
+		if at(paths, "/v1/{proxy+}", "x-amazon-apigateway-any-method") == nil || at(paths, "/healthz", "get") == nil {
+			t.Fatalf("paths %v: want ANY /v1/{proxy+} and GET /healthz", paths)
+		}
+		// Every route streams: the function answers in the streaming format only.
+		for path, methods := range paths {
+			for method, op := range methods.(map[string]any) {
+				in := at(op, "x-amazon-apigateway-integration")
+				uri, _ := at(in, "uri").(string)
+				if at(in, "type") != "aws_proxy" || at(in, "responseTransferMode") != "STREAM" ||
+					!strings.Contains(uri, ":lambda:path/2021-11-15/functions/{getatt:GatewayFunction.Arn}/response-streaming-invocations") {
+					t.Errorf("%s %s integration %v", method, path, in)
+				}
+			}
+		}
+		if ms := at(paths, "/v1/{proxy+}", "x-amazon-apigateway-any-method", "x-amazon-apigateway-integration", "timeoutInMillis"); ms != 900000.0 {
+			t.Errorf("streaming timeout %v ms, want 15 minutes", ms)
+		}
+		perm := s.props(t, "GatewayApiInvokePermission")
+		if perm["Principal"] != "apigateway.amazonaws.com" || perm["FunctionName"] != "{ref:GatewayFunction}" ||
+			!strings.Contains(perm["SourceArn"].(string), "{ref:GatewayApi}") {
+			t.Errorf("invoke permission %v", perm)
+		}
+	})
+
+	t.Run("functions: provided.al2023, arm64, bootstrap, makefile build", func(t *testing.T) {
+		g := at(s.doc, "Globals", "Function")
+		if at(g, "Runtime") != "provided.al2023" || !reflect.DeepEqual(at(g, "Architectures"), []any{"arm64"}) ||
+			at(g, "Handler") != "bootstrap" || at(g, "Tracing") != "Active" {
+			t.Errorf("Globals.Function %v", g)
+		}
+		for name, want := range map[string]struct{ memMin, timeoutMax int }{"GatewayFunction": {512, 900}, "AggregatorFunction": {128, 60}} {
+			fn, err := s.GetServerlessFunctionWithName(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fn.Runtime != nil || fn.Architectures != nil || fn.Handler != nil {
+				t.Errorf("%s overrides the runtime settings of Globals", name)
+			}
+			if fn.AWSCloudFormationMetadata["BuildMethod"] != "makefile" || aws.ToString(fn.CodeUri.String) != "." {
+				t.Errorf("%s: Metadata %v CodeUri %v", name, fn.AWSCloudFormationMetadata, fn.CodeUri)
+			}
+			if fn.MemorySize == nil || *fn.MemorySize < want.memMin || fn.Timeout == nil || *fn.Timeout > want.timeoutMax || *fn.Timeout < 10 {
+				t.Errorf("%s: memory %v timeout %v", name, fn.MemorySize, fn.Timeout)
+			}
+		}
+		if fn, _ := s.GetServerlessFunctionWithName("GatewayFunction"); fn.ReservedConcurrentExecutions != nil {
+			t.Errorf("reserved concurrency %d with the parameter at -1", *fn.ReservedConcurrentExecutions)
+		}
+		with := loadTemplate(t, map[string]any{"ReservedConcurrency": 50})
+		if fn, _ := with.GetServerlessFunctionWithName("GatewayFunction"); fn.ReservedConcurrentExecutions == nil || *fn.ReservedConcurrentExecutions != 50 {
+			t.Errorf("ReservedConcurrency=50 not applied: %v", fn.ReservedConcurrentExecutions)
+		}
+	})
+
+	t.Run("build: lambda.mk flags", func(t *testing.T) {
+		for target, pkg := range map[string]string{"build-GatewayFunction": "./functions/gateway", "build-AggregatorFunction": "./functions/aggregator"} {
+			cmd := exec.Command("make", "-s", "-n", target, "ARTIFACTS_DIR=/artifacts")
+			cmd.Dir = repoRoot(t)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("make -n %s: %v\n%s", target, err, out)
+			}
+			line := strings.TrimSpace(string(out))
+			for _, want := range []string{"GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "go build", "-tags lambda.norpc", "-trimpath",
+				"-ldflags='-s -w'", "-o /artifacts/bootstrap", pkg} {
+				if !strings.Contains(line, want) {
+					t.Errorf("%s runs %q: no %q", target, line, want)
+				}
+			}
+		}
+	})
+
+	t.Run("tables match dynamo.TableDefinitions", func(t *testing.T) {
+		logical := map[string]string{"config": "ConfigTable", "state": "StateTable", "metrics": "MetricsTable"}
+		for _, spec := range dynamo.TableDefinitions(dynamo.Tables{Config: "c", State: "s", Metrics: "m"}) {
+			tbl, err := s.GetDynamoDBTableWithName(logical[spec.Role])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotAttrs, wantAttrs, gotKeys, wantKeys []string
+			for _, a := range tbl.AttributeDefinitions {
+				gotAttrs = append(gotAttrs, a.AttributeName+":"+a.AttributeType)
+			}
+			for _, a := range spec.Create.AttributeDefinitions {
+				wantAttrs = append(wantAttrs, aws.ToString(a.AttributeName)+":"+string(a.AttributeType))
+			}
+			for _, k := range tbl.KeySchema {
+				gotKeys = append(gotKeys, k.AttributeName+":"+k.KeyType)
+			}
+			for _, k := range spec.Create.KeySchema {
+				wantKeys = append(wantKeys, aws.ToString(k.AttributeName)+":"+string(k.KeyType))
+			}
+			sort.Strings(gotAttrs)
+			sort.Strings(wantAttrs)
+			if !reflect.DeepEqual(gotAttrs, wantAttrs) || !reflect.DeepEqual(gotKeys, wantKeys) {
+				t.Errorf("%s: attributes %v keys %v; dynamo.TableDefinitions has %v %v", spec.Role, gotAttrs, gotKeys, wantAttrs, wantKeys)
+			}
+			if aws.ToString(tbl.BillingMode) != string(spec.Create.BillingMode) {
+				t.Errorf("%s: billing %q, want %s (on-demand)", spec.Role, aws.ToString(tbl.BillingMode), spec.Create.BillingMode)
+			}
+			ttl := ""
+			if tbl.TimeToLiveSpecification != nil && tbl.TimeToLiveSpecification.Enabled {
+				ttl = aws.ToString(tbl.TimeToLiveSpecification.AttributeName)
+			}
+			if ttl != spec.TTLAttribute {
+				t.Errorf("%s: TTL attribute %q, want %q", spec.Role, ttl, spec.TTLAttribute)
+			}
+			pitr := tbl.PointInTimeRecoverySpecification != nil && aws.ToBool(tbl.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled)
+			if pitr != spec.PointInTimeRecovery {
+				t.Errorf("%s: point-in-time recovery %v, want %v", spec.Role, pitr, spec.PointInTimeRecovery)
+			}
+		}
+	})
+
+	t.Run("least-privilege IAM", func(t *testing.T) {
+		want := map[string]map[string][]string{
+			"GatewayFunction": {
+				"{getatt:ConfigTable.Arn}":                           {"dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:UpdateItem"},
+				"{getatt:StateTable.Arn}":                            {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+				"{getatt:MetricsTable.Arn}":                          {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+				"arn:aws:bedrock:*::foundation-model/*":              {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
+				"arn:aws:bedrock:*:123456789012:inference-profile/*": {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
+				"{ref:ProviderKeysSecret}":                           {"secretsmanager:GetSecretValue"},
+			},
+			"AggregatorFunction": {
+				"{getatt:MetricsTable.Arn}": {"dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query"},
+			},
+		}
+		for fn, wantGrants := range want {
+			got := grants(t, s.props(t, fn)["Policies"])
+			if !reflect.DeepEqual(got, wantGrants) {
+				t.Errorf("%s grants\n%v\nwant\n%v", fn, got, wantGrants)
+			}
+		}
+		if v := at(s.props(t, "GatewayFunction"), "Environment", "Variables", "SWITCHYARD_PROVIDER_SECRET"); v != "{ref:ProviderKeysSecret}" {
+			t.Errorf("SWITCHYARD_PROVIDER_SECRET = %v", v)
+		}
+		if at(s.doc, "Resources", "ProviderKeysSecret", "Type") != "AWS::SecretsManager::Secret" {
+			t.Error("no provider-keys secret")
+		}
+		g := at(s.doc, "Globals", "Function", "Environment", "Variables")
+		for env, table := range map[string]string{dynamo.EnvConfigTable: "ConfigTable", dynamo.EnvStateTable: "StateTable", dynamo.EnvMetricsTable: "MetricsTable"} {
+			if at(g, env) != "{ref:"+table+"}" {
+				t.Errorf("%s = %v", env, at(g, env))
+			}
+		}
+	})
+
+	t.Run("aggregator every minute", func(t *testing.T) {
+		ev := at(s.props(t, "AggregatorFunction"), "Events", "EveryMinute")
+		if at(ev, "Type") != "Schedule" || at(ev, "Properties", "Schedule") != "rate(1 minute)" {
+			t.Errorf("schedule %v", ev)
+		}
+	})
+
+	t.Run("alarms and dashboard on the EMF metrics", func(t *testing.T) {
+		checkAlarmsAndDashboard(t, s)
+	})
+
+	t.Run("custom domain and Route 53 latency record", func(t *testing.T) {
+		for _, name := range []string{"CustomDomain", "BasePathMapping", "HealthCheck", "LatencyRecord"} {
+			if c := at(s.doc, "Resources", name, "Condition"); c != "HasDomain" {
+				t.Errorf("%s has condition %v, want HasDomain", name, c)
+			}
+		}
+		if at(s.doc, "Conditions", "HasDomain") != false {
+			t.Errorf("HasDomain with no DomainName: %v", at(s.doc, "Conditions", "HasDomain"))
+		}
+		d := loadTemplate(t, map[string]any{"DomainName": "llm.example.com", "HostedZoneId": "Z0123",
+			"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"})
+		if at(d.doc, "Conditions", "HasDomain") != true {
+			t.Fatal("HasDomain false with a DomainName")
+		}
+		dom, _ := d.GetApiGatewayDomainNameWithName("CustomDomain")
+		if dom == nil || aws.ToString(dom.DomainName) != "llm.example.com" || !reflect.DeepEqual(dom.EndpointConfiguration.Types, []string{"REGIONAL"}) ||
+			aws.ToString(dom.RegionalCertificateArn) == "" {
+			t.Errorf("domain %+v", dom)
+		}
+		bpm, _ := d.GetApiGatewayBasePathMappingWithName("BasePathMapping")
+		if bpm == nil || bpm.DomainName != "{ref:CustomDomain}" || aws.ToString(bpm.RestApiId) != "{ref:GatewayApi}" {
+			t.Errorf("base path mapping %+v", bpm)
+		}
+		rec, _ := d.GetRoute53RecordSetWithName("LatencyRecord")
+		if rec == nil || rec.Name != "llm.example.com" || rec.Type != "A" || aws.ToString(rec.SetIdentifier) != "us-east-1" ||
+			aws.ToString(rec.Region) != "us-east-1" || aws.ToString(rec.HealthCheckId) != "{ref:HealthCheck}" || aws.ToString(rec.HostedZoneId) != "Z0123" ||
+			rec.AliasTarget == nil || rec.AliasTarget.DNSName != "{getatt:CustomDomain.RegionalDomainName}" || !aws.ToBool(rec.AliasTarget.EvaluateTargetHealth) {
+			t.Errorf("latency record %+v", rec)
+		}
+		hc, _ := d.GetRoute53HealthCheckWithName("HealthCheck")
+		if hc == nil || hc.HealthCheckConfig.Type != "HTTPS" || aws.ToString(hc.HealthCheckConfig.ResourcePath) != "/prod/healthz" ||
+			aws.ToString(hc.HealthCheckConfig.FullyQualifiedDomainName) != "{ref:GatewayApi}.execute-api.us-east-1.amazonaws.com" {
+			t.Errorf("health check %+v", hc)
+		}
+	})
+
+	t.Run("outputs: endpoint URL", func(t *testing.T) {
+		if v := at(s.doc, "Outputs", "ApiUrl", "Value"); v != "https://{ref:GatewayApi}.execute-api.us-east-1.amazonaws.com/prod" {
+			t.Errorf("ApiUrl %v", v)
+		}
+	})
+}
+
+// grants flattens a SAM Policies list of inline documents to resource ->
+// sorted actions, failing on anything broader than a named resource.
+func grants(t *testing.T, policies any) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, p := range policies.([]any) {
+		for _, st := range at(p, "Statement").([]any) {
+			if at(st, "Effect") != "Allow" {
+				continue
+			}
+			actions, resources := list(at(st, "Action")), list(at(st, "Resource"))
+			for _, r := range resources {
+				if r == "*" {
+					t.Errorf("statement %v grants on every resource", st)
+				}
+				for _, a := range actions {
+					if strings.HasSuffix(a, ":*") || a == "*" {
+						t.Errorf("statement %v grants a wildcard action", st)
+					}
+					out[r] = append(out[r], a)
+				}
+			}
+		}
+	}
+	for r := range out {
+		sort.Strings(out[r])
+	}
+	return out
+}
+
+func list(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, _ := e.(string)
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
+
+// emfMetrics are the metric names the gateway publishes (package emf).
+var emfMetrics = map[string]bool{emf.MetricAttempts: true, emf.MetricAttemptErrors: true, emf.MetricRequests: true,
+	emf.MetricServed: true, emf.MetricFailed: true, emf.MetricFallbacks: true, emf.MetricLatency: true, emf.MetricTTFT: true,
+	emf.MetricCost: true, emf.MetricTokensIn: true, emf.MetricTokensOut: true}
+
+func checkAlarmsAndDashboard(t *testing.T, s stack) {
+	alarmOn := map[string]bool{}
+	for _, name := range []string{"Api5xxRateAlarm", "FallbackRateAlarm", "ThrottleAlarm"} {
+		a, err := s.GetCloudWatchAlarmWithName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.AlarmActions) == 0 || a.AlarmActions[0] != "{ref:AlarmTopic}" {
+			t.Errorf("%s notifies %v", name, a.AlarmActions)
+		}
+		if a.MetricName != nil {
+			alarmOn[aws.ToString(a.Namespace)+"/"+*a.MetricName] = true
+		}
+		for _, m := range a.Metrics {
+			if m.MetricStat != nil {
+				ns, metric := aws.ToString(m.MetricStat.Metric.Namespace), aws.ToString(m.MetricStat.Metric.MetricName)
+				alarmOn[ns+"/"+metric] = true
+				if ns == emf.Namespace && !emfMetrics[metric] {
+					t.Errorf("%s uses %s, which the gateway does not publish", name, metric)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"AWS/ApiGateway/5XXError", "Switchyard/Fallbacks", "AWS/Lambda/Throttles"} {
+		if !alarmOn[want] {
+			t.Errorf("no alarm on %s (alarms watch %v)", want, alarmOn)
+		}
+	}
+
+	body, _ := at(s.props(t, "Dashboard"), "DashboardBody").(string)
+	var board struct {
+		Widgets []struct {
+			Properties struct {
+				Title   string
+				Metrics [][]any
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &board); err != nil {
+		t.Fatalf("DashboardBody is not JSON once substituted: %v\n%s", err, body)
+	}
+	titles := ""
+	for _, w := range board.Widgets {
+		titles += strings.ToLower(w.Properties.Title) + "|"
+		for _, m := range w.Properties.Metrics {
+			if len(m) >= 2 && m[0] == emf.Namespace && !emfMetrics[m[1].(string)] {
+				t.Errorf("widget %q plots %v, which the gateway does not publish", w.Properties.Title, m[1])
+			}
+		}
+	}
+	for _, want := range []string{"requests", "success rate", "latency", "fallbacks", "cost per provider"} {
+		if !strings.Contains(titles, want) {
+			t.Errorf("no dashboard widget for %s (titles %s)", want, titles)
+		}
+	}
+	for _, name := range []string{"Requests", "LatencyMs", "CostUSD", "AttemptErrors"} {
+		if !strings.Contains(body, `MetricName=\"`+name+`\"`) && !strings.Contains(body, `"`+name+`"`) {
+			t.Errorf("dashboard does not plot %s", name)
+		}
+	}
+}
