@@ -23,8 +23,12 @@ var Windows = []Window{
 	{"24h", 24 * time.Hour},
 }
 
-// routerPrefix makes a router's stats subject ("router/fb").
-const routerPrefix = "router/"
+// Stats subject prefixes: a router's stats are "router/fb", an arm's
+// "arm/ab/treatment" (router names contain no '/').
+const (
+	routerPrefix = "router/"
+	armPrefix    = "arm/"
+)
 
 // Run reads the last 24 h of buckets, rolls them into stats and writes
 // them with PutStats. It returns what it wrote.
@@ -70,10 +74,13 @@ func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
 		if age <= 0 || age > Windows[len(Windows)-1].Length {
 			continue
 		}
-		target, router := store.SplitSubject(b.Subject)
+		target, router, arm := store.SplitSubject(b.Subject)
 		owners := []*subjectAcc{get(target, false)}
 		if router != "" {
 			owners = append(owners, get(routerPrefix+router, true))
+		}
+		if arm != "" {
+			owners = append(owners, get(armPrefix+router+"/"+arm, true))
 		}
 		for i, w := range Windows {
 			if age > w.Length {

@@ -215,3 +215,52 @@ func compareStats(t *testing.T, got, want []store.Stats, updated time.Time) {
 func approxEqual(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b))
 }
+
+// TestRollupArms: a percentage router's arms get request-level stats of
+// their own ("arm/<router>/<arm>"), the figures an A/B test is read from.
+// The treatment request that fell back to the control arm's target still
+// counts for treatment (its assigned arm) and shows as its fallback.
+func TestRollupArms(t *testing.T) {
+	at := func(sec int) time.Time { return time.Date(2026, 11, 25, 12, 0, sec, 0, time.UTC) }
+	m := store.NewMemory()
+	for _, smp := range []store.Sample{
+		{Target: "up/m1", Router: "ab", Arm: "control", Time: at(1), Success: true, Final: true,
+			LatencyMs: 100, TokensOut: 100, CostMicros: 1000},
+		{Target: "up/bad", Router: "ab", Arm: "treatment", Time: at(2), ErrorClass: "server_error", LatencyMs: 40},
+		{Target: "up/m1", Router: "ab", Arm: "treatment", Time: at(3), Success: true, Final: true, Fallback: true,
+			LatencyMs: 100, TokensOut: 100, CostMicros: 1000},
+		{Target: "up/m2", Router: "ab", Arm: "treatment", Time: at(4), Success: true, Final: true,
+			LatencyMs: 200, TokensOut: 100, CostMicros: 2000},
+	} {
+		if err := m.AddSample(context.Background(), smp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	buckets, err := m.Buckets(context.Background(), at(0).Add(-time.Hour), at(0).Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []store.Stats
+	for _, st := range aggregate.Rollup(buckets, now) {
+		if st.Window == "5m" {
+			got = append(got, st)
+		}
+	}
+	serverError := map[string]int64{"server_error": 1}
+	want := []store.Stats{
+		{Subject: "arm/ab/control", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 100,
+			LatencyP50Ms: 87.5, LatencyP95Ms: 98.75, TokensPerSec: 1000, CostUSD: 0.001},
+		{Subject: "arm/ab/treatment", Window: "5m", Requests: 2, Successes: 2, SuccessRate: 1, LatencyAvgMs: 340.0 / 3,
+			LatencyP50Ms: 87.5, LatencyP95Ms: 192.5, TokensPerSec: 2000.0 / 3, CostUSD: 0.003,
+			Fallbacks: 1, FallbackRate: 0.5, Errors: serverError},
+		{Subject: "router/ab", Window: "5m", Requests: 3, Successes: 3, SuccessRate: 1, LatencyAvgMs: 110,
+			LatencyP50Ms: 87.5, LatencyP95Ms: 190, TokensPerSec: 750, CostUSD: 0.004,
+			Fallbacks: 1, FallbackRate: 1.0 / 3, Errors: serverError},
+		{Subject: "up/bad", Window: "5m", Requests: 1, LatencyAvgMs: 40, LatencyP50Ms: 42.5, LatencyP95Ms: 49.25, Errors: serverError},
+		{Subject: "up/m1", Window: "5m", Requests: 2, Successes: 2, SuccessRate: 1, LatencyAvgMs: 100,
+			LatencyP50Ms: 87.5, LatencyP95Ms: 98.75, TokensPerSec: 1000, CostUSD: 0.002, Fallbacks: 1, FallbackRate: 0.5},
+		{Subject: "up/m2", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 200,
+			LatencyP50Ms: 175, LatencyP95Ms: 197.5, TokensPerSec: 500, CostUSD: 0.002},
+	}
+	compareStats(t, got, want, now)
+}

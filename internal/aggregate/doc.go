@@ -5,12 +5,18 @@
 //
 // # Subjects
 //
-// A bucket belongs to a "<target>|<router>" pair. A target's stats sum every
-// pair with that target and count attempts: requests are attempts on it,
+// A bucket belongs to a "<target>|<router>" pair, or a
+// "<target>|<router>|<arm>" triple when the request was assigned a
+// percentage arm or conditional route. A target's stats sum every bucket
+// with that target and count attempts: requests are attempts on it,
 // successes successful attempts. A router's stats ("router/<name>") sum
-// every pair with that router and count requests: requests are the
+// every bucket with that router and count requests: requests are the
 // requests that ended through it (Bucket.Finals), successes those served
-// (Bucket.Served). Latency, TTFT, tokens/s and errors are per attempt for
+// (Bucket.Served). An arm's stats ("arm/<router>/<arm>") count requests
+// the same way over the buckets with that router and arm: the figures an
+// A/B experiment is read from. A request keeps its assigned arm when it
+// falls back to another arm's target, so an arm's fallbacks are requests
+// its own target did not serve. Latency, TTFT, tokens/s and errors are per attempt for
 // both, as the buckets hold no end-to-end request latency. fallback_rate is
 // fallbacks over requests that ended (for a target: the share of the
 // requests it ended that had fallen back to it).

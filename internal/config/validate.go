@@ -32,8 +32,9 @@ func (c *Config) Validate() error {
 	}
 	for _, name := range sortedNames(c.Routers) {
 		path := "routers." + name
-		if strings.ContainsAny(name, "/ ") || name == "" {
-			errs.add(path, "router names may not be empty or contain '/' or spaces")
+		// '/' and '|' separate names in target keys and metric subjects.
+		if strings.ContainsAny(name, "/| ") || name == "" {
+			errs.add(path, "router names may not be empty or contain '/', '|' or spaces")
 		}
 		if c.Routers[name] == nil {
 			errs.add(path, "must be a router map")
@@ -56,8 +57,8 @@ func (c *Config) validateServer(errs *Errors) {
 }
 
 func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
-	if name == "" || strings.ContainsAny(name, "/ ") {
-		errs.add(path, "provider names may not be empty or contain '/' or spaces")
+	if name == "" || strings.ContainsAny(name, "/| ") {
+		errs.add(path, "provider names may not be empty or contain '/', '|' or spaces")
 	}
 	if !contains(ProviderTypes, p.Type) {
 		if p.Type == "" {

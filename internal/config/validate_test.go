@@ -34,7 +34,9 @@ func TestValidateProviders(t *testing.T) {
 	const types = "one of anthropic, bedrock, gemini, mock, openai, openai-compatible"
 	runValidate(t, []validateCase{
 		{"name with slash", "providers: {\"a/b\": {type: mock}}\n",
-			[]wantErr{{"providers.a/b", "provider names may not be empty or contain '/' or spaces"}}},
+			[]wantErr{{"providers.a/b", "provider names may not be empty or contain '/', '|' or spaces"}}},
+		{"name with bar", "providers: {\"a|b\": {type: mock}}\n",
+			[]wantErr{{"providers.a|b", "provider names may not be empty"}}},
 		{"name with space", "providers: {\"a b\": {type: mock}}\n",
 			[]wantErr{{"providers.a b", "provider names may not be empty"}}},
 		{"empty name", "providers: {\"\": {type: mock}}\n",
@@ -126,7 +128,9 @@ func TestValidateModels(t *testing.T) {
 func TestValidateRouters(t *testing.T) {
 	runValidate(t, []validateCase{
 		{"name with slash", provs + "routers: {\"a/b\": {strategy: fallback, targets: [p/x]}}\n",
-			[]wantErr{{"routers.a/b", "router names may not be empty or contain '/' or spaces"}}},
+			[]wantErr{{"routers.a/b", "router names may not be empty or contain '/', '|' or spaces"}}},
+		{"name with bar", provs + "routers: {\"a|b\": {strategy: fallback, targets: [p/x]}}\n",
+			[]wantErr{{"routers.a|b", "router names may not be empty"}}},
 		{"name with space", provs + "routers: {\"a b\": {strategy: fallback, targets: [p/x]}}\n",
 			[]wantErr{{"routers.a b", "router names may not be empty"}}},
 		{"null router", provs + "routers: {r: null}\n", []wantErr{{"routers.r", "must be a router map"}}},

@@ -30,8 +30,16 @@ const (
 	MetricTokensOut     = "TokensOut"
 )
 
-// DimProvider is the dimension metrics are split by (besides none at all).
-const DimProvider = "Provider"
+// Dimensions. Every metric is published without dimensions and by
+// Provider; a request assigned a percentage arm or conditional route is
+// also published by (Router, Arm), so an A/B experiment can be charted and
+// alarmed on in CloudWatch. Arms are bounded by the config, so the number
+// of metrics stays bounded too.
+const (
+	DimProvider = "Provider"
+	DimRouter   = "Router"
+	DimArm      = "Arm"
+)
 
 // Store is a store.Store whose AddSample also prints an EMF line.
 type Store struct {
@@ -77,7 +85,7 @@ func Line(smp store.Sample) ([]byte, error) {
 	}
 	defs := definitions
 	doc := map[string]any{
-		DimProvider: provider, "Target": smp.Target, "Router": smp.Router,
+		DimProvider: provider, "Target": smp.Target, DimRouter: smp.Router,
 		MetricAttempts: 1, MetricAttemptErrors: b(!smp.Success),
 		MetricRequests: b(smp.Final), MetricServed: b(smp.Final && smp.Success), MetricFailed: b(smp.Final && !smp.Success),
 		MetricFallbacks: b(smp.Final && smp.Fallback), MetricLatency: smp.LatencyMs,
@@ -90,11 +98,16 @@ func Line(smp store.Sample) ([]byte, error) {
 		doc[MetricTTFT] = smp.TTFTMs
 		defs = append(defs[:len(defs):len(defs)], metricDef{MetricTTFT, "Milliseconds"})
 	}
+	dims := [][]string{{}, {DimProvider}}
+	if smp.Arm != "" {
+		doc[DimArm] = smp.Arm
+		dims = append(dims, []string{DimRouter, DimArm})
+	}
 	doc["_aws"] = map[string]any{
 		"Timestamp": smp.Time.UnixMilli(),
 		"CloudWatchMetrics": []any{map[string]any{
 			"Namespace":  Namespace,
-			"Dimensions": [][]string{{}, {DimProvider}},
+			"Dimensions": dims,
 			"Metrics":    defs,
 		}},
 	}

@@ -17,6 +17,7 @@ func TestAddSamplePrintsAndStores(t *testing.T) {
 		sample store.Sample
 		want   map[string]float64
 		props  map[string]string
+		dims   string // the directive's dimension sets, as JSON
 	}{{
 		name: "served after a fallback",
 		sample: store.Sample{Target: "anthropic/claude-haiku-4-5", Router: "fb", Time: at, Success: true, Final: true, Fallback: true,
@@ -24,12 +25,22 @@ func TestAddSamplePrintsAndStores(t *testing.T) {
 		want: map[string]float64{"Attempts": 1, "AttemptErrors": 0, "Requests": 1, "Served": 1, "Failed": 0, "Fallbacks": 1,
 			"LatencyMs": 812, "TTFTMs": 140, "CostUSD": 0.00125, "TokensIn": 20, "TokensOut": 35},
 		props: map[string]string{"Provider": "anthropic", "Target": "anthropic/claude-haiku-4-5", "Router": "fb"},
+		dims:  `[[],["Provider"]]`,
 	}, {
 		name:   "failed attempt that a later one replaced",
 		sample: store.Sample{Target: "openai/gpt-4o-mini", Router: "fb", Time: at, ErrorClass: "server_error", LatencyMs: 41},
 		want: map[string]float64{"Attempts": 1, "AttemptErrors": 1, "Requests": 0, "Served": 0, "Failed": 0, "Fallbacks": 0,
 			"LatencyMs": 41, "CostUSD": 0, "TokensIn": 0, "TokensOut": 0},
 		props: map[string]string{"Provider": "openai", "ErrorClass": "server_error"},
+		dims:  `[[],["Provider"]]`,
+	}, {
+		name: "percentage arm: also published by router and arm",
+		sample: store.Sample{Target: "openai/gpt-4o", Router: "ab", Arm: "treatment", Time: at, Success: true, Final: true,
+			LatencyMs: 300, TokensIn: 10, TokensOut: 5, CostMicros: 75},
+		want: map[string]float64{"Attempts": 1, "AttemptErrors": 0, "Requests": 1, "Served": 1, "Failed": 0, "Fallbacks": 0,
+			"LatencyMs": 300, "CostUSD": 0.000075, "TokensIn": 10, "TokensOut": 5},
+		props: map[string]string{"Provider": "openai", "Router": "ab", "Arm": "treatment"},
+		dims:  `[[],["Provider"],["Router","Arm"]]`,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,6 +62,9 @@ func TestAddSamplePrintsAndStores(t *testing.T) {
 			declared := map[string]bool{}
 			for _, m := range dir["Metrics"].([]any) {
 				declared[m.(map[string]any)["Name"].(string)] = true
+			}
+			if dims, _ := json.Marshal(dir["Dimensions"]); string(dims) != tt.dims {
+				t.Errorf("Dimensions %s, want %s", dims, tt.dims)
 			}
 			if dir["Namespace"] != Namespace || len(declared) != len(tt.want) {
 				t.Errorf("directive %v declares %v, want %d metrics", dir, declared, len(tt.want))

@@ -264,7 +264,7 @@ func budgetError(over *exceeded, attempts []Attempt) *Error {
 }
 
 func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, cost float64) {
-	s := store.Sample{Target: c.Key, Router: ru.route.Name, Time: e.deps.Now(), Success: out.err == nil || out.committed,
+	s := store.Sample{Target: c.Key, Router: ru.route.Name, Arm: c.Arm, Time: e.deps.Now(), Success: out.err == nil || out.committed,
 		Final: final, LatencyMs: float64(att.Ms), TTFTMs: float64(out.ttft.Microseconds()) / 1000,
 		CostMicros: toMicros(cost), Fallback: fallback}
 	if !s.Success {

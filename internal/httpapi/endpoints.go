@@ -142,6 +142,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	targets, routers := map[string]metricsView{}, map[string]metricsView{}
+	arms := map[string]map[string]metricsView{} // router → arm → figures
 	var updated string
 	for _, st := range stats {
 		if st.Window != window {
@@ -153,6 +154,12 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			FallbackRate: st.FallbackRate, Errors: st.Errors}
 		if name, ok := strings.CutPrefix(st.Subject, "router/"); ok {
 			routers[name] = v
+		} else if rest, ok := strings.CutPrefix(st.Subject, "arm/"); ok {
+			router, arm, _ := strings.Cut(rest, "/")
+			if arms[router] == nil {
+				arms[router] = map[string]metricsView{}
+			}
+			arms[router][arm] = v
 		} else {
 			targets[st.Subject] = v
 		}
@@ -160,7 +167,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			updated = u
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"window": window, "updated_at": updated, "targets": targets, "routers": routers})
+	writeJSON(w, http.StatusOK, map[string]any{"window": window, "updated_at": updated, "targets": targets, "routers": routers, "arms": arms})
 }
 
 // Admin applies config changes: validated against the whole config, then

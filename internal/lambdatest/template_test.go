@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -273,6 +274,13 @@ func list(v any) []string {
 }
 
 // emfMetrics are the metric names the gateway publishes (package emf).
+// searchExpr matches a dashboard SEARCH over the gateway's namespace:
+// the dimension set and the metric name.
+var searchExpr = regexp.MustCompile(`SEARCH\('\{Switchyard,?([^}]*)\} MetricName="(\w+)"`)
+
+// emfDimSets are the dimension sets emf.Line declares, as SEARCH spells them.
+var emfDimSets = map[string]bool{"": true, emf.DimProvider: true, emf.DimRouter + "," + emf.DimArm: true}
+
 var emfMetrics = map[string]bool{emf.MetricAttempts: true, emf.MetricAttemptErrors: true, emf.MetricRequests: true,
 	emf.MetricServed: true, emf.MetricFailed: true, emf.MetricFallbacks: true, emf.MetricLatency: true, emf.MetricTTFT: true,
 	emf.MetricCost: true, emf.MetricTokensIn: true, emf.MetricTokensOut: true}
@@ -324,6 +332,17 @@ func checkAlarmsAndDashboard(t *testing.T, s stack) {
 		for _, m := range w.Properties.Metrics {
 			if len(m) >= 2 && m[0] == emf.Namespace && !emfMetrics[m[1].(string)] {
 				t.Errorf("widget %q plots %v, which the gateway does not publish", w.Properties.Title, m[1])
+			}
+			// SEARCH expressions must name a published metric under a
+			// dimension set the EMF lines declare.
+			for _, part := range m {
+				obj, _ := part.(map[string]any)
+				expr, _ := obj["expression"].(string)
+				for _, sm := range searchExpr.FindAllStringSubmatch(expr, -1) {
+					if !emfDimSets[sm[1]] || !emfMetrics[sm[2]] {
+						t.Errorf("widget %q searches {%s} %s, which the gateway does not publish", w.Properties.Title, sm[1], sm[2])
+					}
+				}
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -129,6 +130,85 @@ func TestMetricsEndToEnd(t *testing.T) {
 			if !c.ok {
 				t.Errorf("%s: got %+v", c.name, c.got)
 			}
+		}
+	}
+}
+
+const armsYAML = `
+server:
+  cooldown: {failures: -1}
+providers:
+  bad: {type: mock, fail_rate: 1, fail_status: 503}
+  good: {type: mock}
+routers:
+  ab:
+    strategy: percentage
+    targets: [{model: good/m, weight: 50, name: control}, {model: bad/m, weight: 50, name: treatment}]
+`
+
+// TestArmMetricsEndToEnd: a percentage router's arms get figures of their
+// own in GET /v1/metrics ("arms"), counted by the arm each request was
+// assigned (the x-switchyard-arm header the caller saw). The treatment
+// arm's target always fails, so each treatment request falls back to the
+// control target and shows as a treatment fallback, not a control request.
+func TestArmMetricsEndToEnd(t *testing.T) {
+	st := newStore(t, testenv.Dynalite(t))
+	push(t, st, armsYAML)
+	clk := newClock()
+	good := &timed{clk: clk, latencies: []time.Duration{40 * time.Millisecond}}
+	gws := []*gateway{
+		startGateway(t, st, clk, "instance-a", map[string]provider.Provider{"good": good}),
+		startGateway(t, st, clk, "instance-b", map[string]provider.Provider{"good": good}),
+	}
+	const n = 40
+	seen := map[string]int64{}
+	for i := 0; i < n; i++ {
+		body := `{"model": "router/ab", "max_tokens": 5, "messages": [{"role": "user", "content": "Tell me a story."}]}`
+		resp, err := guardClient.Post(gws[i%2].srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+		seen[resp.Header.Get("x-switchyard-arm")]++
+	}
+	if seen["control"] == 0 || seen["treatment"] == 0 || seen["control"]+seen["treatment"] != n {
+		t.Fatalf("arms served %v; want both arms and nothing else (seeded, 50/50)", seen)
+	}
+	for _, g := range gws {
+		if err := g.src.Engine().Flush(context.Background(), true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := aggregate.Run(context.Background(), st, clk.Now()); err != nil {
+		t.Fatalf("aggregate: %v", err)
+	}
+	var m struct {
+		Arms    map[string]map[string]metricsView `json:"arms"`
+		Routers map[string]metricsView            `json:"routers"`
+		Targets map[string]metricsView            `json:"targets"`
+	}
+	gws[0].get(t, "/v1/metrics?window=5m", &m)
+	control, treatment := m.Arms["ab"]["control"], m.Arms["ab"]["treatment"]
+	checks := []struct {
+		name string
+		ok   bool
+		got  any
+	}{
+		{"only the two arms", len(m.Arms) == 1 && len(m.Arms["ab"]) == 2, m.Arms},
+		{"control: its requests, all served, no fallbacks",
+			control.Requests == seen["control"] && control.SuccessRate == 1 && control.Fallbacks == 0, control},
+		{"treatment: its requests, served by falling back",
+			treatment.Requests == seen["treatment"] && treatment.SuccessRate == 1 && treatment.Fallbacks == seen["treatment"] &&
+				treatment.FallbackRate == 1 && treatment.Errors["server_error"] == seen["treatment"], treatment},
+		{"router ab: every request", m.Routers["ab"].Requests == n, m.Routers["ab"]},
+		{"target good/m: every request's last attempt", m.Targets["good/m"].Requests == n, m.Targets["good/m"]},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s: got %+v (arms seen %v)", c.name, c.got, seen)
 		}
 	}
 }

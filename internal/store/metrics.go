@@ -26,7 +26,12 @@ func LatencyBucket(ms float64) int {
 type Sample struct {
 	Target string // provider/model attempted
 	Router string // top-level router name ("direct", "inline", ...)
-	Time   time.Time
+	// Arm is the percentage arm or conditional route the request was
+	// assigned on its way to Target (routing.Candidate.Arm), empty when
+	// none. A fallback to another arm's target keeps the assigned arm, so
+	// an experiment's figures are per assignment.
+	Arm  string
+	Time time.Time
 	// Success is true when the attempt succeeded.
 	Success bool
 	// Final is true for the attempt that ended the request (served it or
@@ -42,9 +47,10 @@ type Sample struct {
 	Fallback   bool // Final only: a later candidate served
 }
 
-// Bucket is one subject's counters for one minute. The subject is the pair
-// "<target>|<router>", so one write records an attempt for both; the
-// aggregator sums pairs into per-target and per-router stats.
+// Bucket is one subject's counters for one minute. The subject is
+// "<target>|<router>", or "<target>|<router>|<arm>" when the request was
+// assigned an arm, so one write records an attempt for all three; the
+// aggregator sums subjects into per-target, per-router and per-arm stats.
 type Bucket struct {
 	Subject    string
 	Minute     time.Time
@@ -67,9 +73,10 @@ type Bucket struct {
 }
 
 // Stats are a subject's figures over a window, as the aggregator rolls them
-// up. Subject is a target ("openai/gpt-4o") or a router ("router/fb").
-// For a target, requests count attempts on it; for a router, requests that
-// ended (served or failed) through it.
+// up. Subject is a target ("openai/gpt-4o"), a router ("router/fb") or a
+// router's arm ("arm/ab/treatment"). For a target, requests count attempts
+// on it; for a router or an arm, requests that ended (served or failed)
+// through it.
 type Stats struct {
 	Subject      string           `json:"subject"`
 	Window       string           `json:"window"` // "5m", "15m", "1h", "24h"
@@ -88,13 +95,22 @@ type Stats struct {
 	UpdatedAt    time.Time        `json:"updated_at"`
 }
 
-// Subject is the bucket subject a sample counts towards: "<target>|<router>".
-func (s Sample) Subject() string { return s.Target + "|" + s.Router }
+// Subject is the bucket subject a sample counts towards:
+// "<target>|<router>", plus "|<arm>" when it has an arm. Router names
+// cannot contain '|' (config validation), so the arm, which may, is
+// everything after the second one.
+func (s Sample) Subject() string {
+	if s.Arm == "" {
+		return s.Target + "|" + s.Router
+	}
+	return s.Target + "|" + s.Router + "|" + s.Arm
+}
 
-// SplitSubject returns a bucket subject's target and router.
-func SplitSubject(subject string) (target, router string) {
-	target, router, _ = strings.Cut(subject, "|")
-	return target, router
+// SplitSubject returns a bucket subject's target, router and arm.
+func SplitSubject(subject string) (target, router, arm string) {
+	target, rest, _ := strings.Cut(subject, "|")
+	router, arm, _ = strings.Cut(rest, "|")
+	return target, router, arm
 }
 
 // Apply adds s to b (which must be for one of s's subjects and its minute).

@@ -70,18 +70,26 @@ func testMetrics(t *testing.T, newStore NewStore) {
 		add(t, s, store.Sample{Target: "openai/gpt-4o", Router: "ab", Time: base, Success: true, Final: true, LatencyMs: 100})
 		add(t, s, store.Sample{Target: "demo/echo", Time: base, Success: true, Final: true, LatencyMs: 40})
 		add(t, s, store.Sample{Target: "demo/echo", Time: base.Add(time.Second), Success: true, Final: true, LatencyMs: 40})
+		add(t, s, store.Sample{Target: "openai/gpt-4o", Router: "ab", Arm: "treatment|v2", Time: base, Success: true, Final: true, LatencyMs: 90})
 		got, err := s.Buckets(ctx, base, base.Add(time.Minute))
 		if err != nil {
 			t.Fatalf("Buckets: %v", err)
 		}
-		want := []string{"demo/echo|", "openai/gpt-4o|ab", "openai/gpt-4o|fb"}
+		want := []string{"demo/echo|", "openai/gpt-4o|ab", "openai/gpt-4o|ab|treatment|v2", "openai/gpt-4o|fb"}
 		if !reflect.DeepEqual(subjectsOf(got), want) {
-			t.Errorf("subjects = %v, want %v (a sample counts for its target|router pair)", subjectsOf(got), want)
+			t.Errorf("subjects = %v, want %v (a sample counts for its target|router[|arm])", subjectsOf(got), want)
 		}
 		for _, b := range got {
-			target, router := store.SplitSubject(b.Subject)
-			if target+"|"+router != b.Subject || target == "" {
-				t.Errorf("subject %q does not split into target and router", b.Subject)
+			target, router, arm := store.SplitSubject(b.Subject)
+			joined := target + "|" + router
+			if arm != "" {
+				joined += "|" + arm
+			}
+			if joined != b.Subject || target == "" {
+				t.Errorf("subject %q does not split into target, router and arm", b.Subject)
+			}
+			if b.Subject == want[2] && (router != "ab" || arm != "treatment|v2") {
+				t.Errorf("subject %q split into router %q, arm %q; want ab, treatment|v2", b.Subject, router, arm)
 			}
 		}
 	})
