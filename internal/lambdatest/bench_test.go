@@ -23,6 +23,10 @@ func BenchmarkColdStart(b *testing.B) {
 		env              []string
 	}{
 		{"hello/models.json", "./internal/lambdatest/testdata/hello", "models.json", nil},
+		// The floors: hello plus the libraries the gateway must link, for
+		// their package initialisation alone.
+		{"sdkfloor/models.json", "./internal/lambdatest/testdata/sdkfloor", "models.json", nil},
+		{"sdkfloorxray/models.json", "./internal/lambdatest/testdata/sdkfloorxray", "models.json", nil},
 		{"gateway/models.json", "./functions/gateway", "models.json", d.env},
 		{"gateway/chat.json", "./functions/gateway", "chat.json", d.env},
 	}
