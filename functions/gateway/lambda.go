@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"regexp"
 	"sync"
 	"time"
 
@@ -97,8 +98,14 @@ func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambd
 func (g *lambdaGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	src, api, err := g.load(r.Context())
 	if err != nil {
-		g.log.Error("config unavailable", "err", err)
-		unavailable(w)
+		// Traced and identified like any other answer, so the on-call
+		// engineer can find this request from the caller's headers.
+		_, span := g.deps.Tracer.Start(r.Context(), "config")
+		span.Annotate("error_code", "config_unavailable")
+		span.End(err)
+		rid := r.Header.Get(lambdaapi.RequestIDHeader)
+		g.log.Error("config unavailable", "err", err, "request_id", rid, "trace_id", span.TraceID())
+		unavailable(w, rid, span.TraceID())
 		return
 	}
 	before := src.Engine()
@@ -137,9 +144,19 @@ func (g *lambdaGateway) load(ctx context.Context) (*configsource.Source, http.Ha
 
 // unavailable answers when no config could be loaded yet. The cause is
 // logged, not sent: it may name tables and accounts.
-func unavailable(w http.ResponseWriter) {
+func unavailable(w http.ResponseWriter, requestID, traceID string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", "1")
+	if safeID.MatchString(requestID) {
+		w.Header().Set("x-request-id", requestID)
+	}
+	if safeID.MatchString(traceID) {
+		w.Header().Set("x-switchyard-trace-id", traceID)
+	}
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = w.Write([]byte(`{"error":{"message":"the gateway cannot load its configuration; try again shortly","type":"server_error","code":"config_unavailable","param":null}}` + "\n"))
 }
+
+// safeID is what an id must look like to be echoed in a header (the
+// request id may come from the caller).
+var safeID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

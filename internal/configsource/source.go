@@ -48,6 +48,7 @@ type Source struct {
 
 // FromConfig serves a fixed, already validated config.
 func FromConfig(cfg *config.Config, deps engine.Deps) (*Source, error) {
+	deps = shareClient(deps)
 	eng, err := engine.New(cfg, deps)
 	if err != nil {
 		return nil, err
@@ -62,6 +63,7 @@ func FromConfig(cfg *config.Config, deps engine.Deps) (*Source, error) {
 // The first read must succeed and validate; later failures keep the last
 // good config.
 func FromStore(ctx context.Context, st store.Configs, deps engine.Deps, refresh time.Duration) (*Source, error) {
+	deps = shareClient(deps)
 	s := &Source{st: st, deps: deps, log: logger(deps), refresh: max(refresh, 0), now: clock(deps)}
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
@@ -249,3 +251,13 @@ func Push(ctx context.Context, st store.Configs, doc map[string]any) (int, error
 }
 
 var _ httpapi.EngineSource = (*Source)(nil)
+
+// shareClient gives every engine this source builds the same HTTP client,
+// so a reload keeps the pooled upstream connections (and does not leave the
+// old engine's idle ones open until they time out).
+func shareClient(deps engine.Deps) engine.Deps {
+	if deps.HTTPClient == nil {
+		deps.HTTPClient = engine.NewHTTPClient()
+	}
+	return deps
+}

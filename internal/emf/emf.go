@@ -33,8 +33,9 @@ const (
 // Dimensions. Every metric is published without dimensions and by
 // Provider; a request assigned a percentage arm or conditional route is
 // also published by (Router, Arm), so an A/B experiment can be charted and
-// alarmed on in CloudWatch. Arms are bounded by the config, so the number
-// of metrics stays bounded too.
+// alarmed on in CloudWatch. Only configured routers' arms are published
+// (the engine leaves an inline router's caller-chosen names out), so the
+// number of metrics stays bounded by the config.
 const (
 	DimProvider = "Provider"
 	DimRouter   = "Router"

@@ -320,6 +320,37 @@ func (b *budgets) remainingPct(ctx context.Context, name string, sc scope, now t
 	return 0, false
 }
 
+// wouldExceed reports the first budget covering sc that a reservation of
+// micros would take past its limit, as reserve would refuse it, without
+// reserving anything: for explain. Spend is read from the store (with the
+// unsettled corrections this instance holds), falling back to the last
+// known figure; a budget whose spend cannot be read is skipped.
+func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now time.Time) *exceeded {
+	for _, bud := range b.list {
+		key, _, ok := counterKey(bud, sc, now)
+		if !ok {
+			continue
+		}
+		spent, err := b.st.Spent(ctx, key)
+		b.mu.Lock()
+		if err != nil {
+			var known bool
+			if spent, known = b.spent[key]; !known {
+				b.mu.Unlock()
+				continue
+			}
+		}
+		if p := b.pending[key]; p != nil {
+			spent += p.micros
+		}
+		b.mu.Unlock()
+		if spent+micros > toMicros(bud.LimitUSD) {
+			return &exceeded{budget: bud}
+		}
+	}
+	return nil
+}
+
 // status reports each budget's spend for sc, for explain.
 func (b *budgets) status(ctx context.Context, sc scope, now time.Time) []BudgetStatus {
 	var out []BudgetStatus

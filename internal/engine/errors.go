@@ -15,8 +15,11 @@ type Attempt struct {
 	Class  provider.Class `json:"class"`
 	Ms     int64          `json:"ms"`
 	// Retry is true when this attempt was a retry of the same target.
-	Retry bool  `json:"retry,omitempty"`
-	Err   error `json:"-"`
+	Retry bool `json:"retry,omitempty"`
+	// UpstreamRequestID is the provider's id for this attempt, when it
+	// sent one: what its support desk asks for.
+	UpstreamRequestID string `json:"upstream_request_id,omitempty"`
+	Err               error  `json:"-"`
 }
 
 // Error is a request the gateway could not serve, with what the caller
@@ -75,7 +78,7 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 		if typ == "" {
 			typ = TypeInvalidRequest
 		}
-		return &Error{Status: status, Type: typ, Code: pe.Code, Param: pe.Param, Message: pe.Message, Attempts: attempts}
+		return &Error{Status: status, Type: typ, Code: pe.Code, Param: pe.Param, Message: provider.Redact(pe.Message), Attempts: attempts}
 	case deadlineHit:
 		return &Error{Status: http.StatusGatewayTimeout, Type: TypeTimeout, Code: "deadline_exceeded",
 			Message: "the request deadline passed before any target answered", Attempts: attempts}
@@ -91,7 +94,7 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 	}
 	msg := "every candidate failed upstream"
 	if last != nil {
-		msg += "; last error: " + last.Error()
+		msg += "; last error: " + provider.Redact(last.Error())
 	}
 	return &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "all_targets_failed", Message: msg, Attempts: attempts}
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/routing"
@@ -19,6 +21,21 @@ type Plan struct {
 	Budgets    []BudgetStatus    `json:"budgets,omitempty"`
 	Cooldowns  map[string]string `json:"cooldowns,omitempty"`
 	Policy     map[string]any    `json:"policy"`
+	// BudgetOutcome is set when a budget would stop the first attempt:
+	// the request is rejected, or rerouted (Candidates are then the
+	// reroute router's).
+	BudgetOutcome *BudgetOutcome `json:"budget_outcome,omitempty"`
+}
+
+// BudgetOutcome is what an exhausted budget does to the request.
+type BudgetOutcome struct {
+	Budget string `json:"budget"`
+	Action string `json:"action"` // "reject" or "reroute"
+	// Router is the reroute target; Status and Code the rejection's.
+	Router string `json:"router,omitempty"`
+	Status int    `json:"status,omitempty"`
+	Code   string `json:"code,omitempty"`
+	Why    string `json:"why"`
 }
 
 // PlanCandidate is one target in try order.
@@ -63,9 +80,12 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 		sc.key = r.Key.Name
 	}
 	ru := &run{req: r, route: route, scope: sc}
-	ex := routing.Expand(route.Router, e.input(ctx, ru), true)
+	in := e.input(ctx, ru)
+	in.Peek = true
+	ex := routing.Expand(route.Router, in, true)
 	now := e.deps.Now()
 	p := &Plan{Router: route.Name, Strategy: route.Router.Kind, Policy: policyView(route.Policy)}
+	ex = e.explainBudgets(ctx, ru, ex, p, now)
 	healthy := e.orderByHealth(ex.Candidates)
 	allCooling := len(healthy) == len(ex.Candidates) && anyCooling(e, ex.Candidates, now)
 	for _, c := range ex.Candidates {
@@ -96,9 +116,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 		}
 		p.Decisions = append(p.Decisions, pd)
 	}
-	if len(p.Decisions) > 0 {
-		p.Route = p.Decisions[0].Route
-	}
+	p.Route = assignedRoute(ex.Candidates, ex.Decisions)
 	p.Budgets = e.budgets.status(ctx, sc, now)
 	if cd := e.state.coolingDown(now); len(cd) > 0 {
 		p.Cooldowns = map[string]string{}
@@ -138,8 +156,10 @@ func policyView(p Policy) map[string]any {
 func annotateDecision(span trace.Span, ru *run) {
 	span.Annotate("router", ru.route.Name)
 	span.Annotate("strategy", ru.route.Router.Kind)
-	if len(ru.decisions) > 0 && ru.decisions[0].Route != "" {
-		span.Annotate("route", ru.decisions[0].Route)
+	// The arm or route the request was assigned, at whatever depth it was
+	// chosen (an A/B router nested under a fallback), as the header says.
+	if route := assignedRoute(ru.candidates, ru.decisions); route != "" {
+		span.Annotate("route", route)
 	}
 	order := make([]string, len(ru.candidates))
 	for i, c := range ru.candidates {
@@ -157,4 +177,79 @@ func annotateDecision(span trace.Span, ru *run) {
 	if len(scores) > 0 {
 		span.Metadata("scores", scores)
 	}
+}
+
+// explainBudgets checks the budgets against the first attempt's worst-case
+// cost as the attempt loop would, and returns the expansion the request
+// would then follow: ex itself, the reroute router's, or ex with the
+// rejection noted in p.
+func (e *Engine) explainBudgets(ctx context.Context, ru *run, ex *routing.Expansion, p *Plan, now time.Time) *routing.Expansion {
+	over := e.firstOverBudget(ctx, ru, ex, now)
+	if over == nil {
+		return ex
+	}
+	why := fmt.Sprintf("budget %s cannot cover this request's worst-case cost on %s ($%.6f)", over.budget.Name, over.target, float64(over.micros)/1e6)
+	if act, target, _ := cutReroute(onExceed(over.budget)); act == "reroute" {
+		if r, ok := e.routers[target]; ok {
+			p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reroute", Router: target,
+				Why: why + "; the request goes to router " + target}
+			rerouted := *ru
+			rerouted.scope.router = target
+			in := e.input(ctx, &rerouted)
+			in.Peek = true
+			next := routing.Expand(r, in, true)
+			// The reroute happens once: if the reroute router's first
+			// attempt does not fit either, the request is refused.
+			if again := e.firstOverBudget(ctx, &rerouted, next, now); again == nil {
+				return &routing.Expansion{Candidates: next.Candidates, Decisions: append(ex.Decisions, next.Decisions...)}
+			}
+			why += "; router " + target + " cannot serve within it either"
+		}
+	}
+	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: http.StatusTooManyRequests,
+		Code: "budget_exceeded", Why: why + "; the request is refused"}
+	return ex
+}
+
+// overBudget is the budget the first attempt of an expansion would exceed.
+type overBudget struct {
+	*exceeded
+	target string
+	micros int64
+}
+
+// firstOverBudget checks the first attempt of ex (the first healthy
+// candidate, as the loop orders them) against the budgets of ru's scope.
+func (e *Engine) firstOverBudget(ctx context.Context, ru *run, ex *routing.Expansion, now time.Time) *overBudget {
+	healthy := e.orderByHealth(ex.Candidates)
+	if len(healthy) == 0 {
+		return nil
+	}
+	c := healthy[0]
+	call, err := e.call(ru, c)
+	if err != nil {
+		return nil
+	}
+	worst := int64(0)
+	if price, ok := e.price(c.Leaf); ok {
+		worst = toMicros(price.WorstCase(call.Request))
+	}
+	if over := e.budgets.wouldExceed(ctx, ru.scope, worst, now); over != nil {
+		return &overBudget{exceeded: over, target: c.Key, micros: worst}
+	}
+	return nil
+}
+
+// assignedRoute is the route or arm chosen on the way to the first
+// candidate (routing.Candidate.Arm), else the first one any router chose.
+func assignedRoute(cands []routing.Candidate, ds []routing.Decision) string {
+	if len(cands) > 0 && cands[0].Arm != "" {
+		return cands[0].Arm
+	}
+	for _, d := range ds {
+		if d.Route != "" {
+			return d.Route
+		}
+	}
+	return ""
 }

@@ -214,12 +214,16 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 		// The attempt's own timeout, not the caller's: a timeout failure.
 		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
 	}
-	att := Attempt{Target: c.Key, Status: http.StatusOK, Ms: e.deps.Now().Sub(start).Milliseconds(), Retry: isRetry, Err: out.err}
+	att := Attempt{Target: c.Key, Status: http.StatusOK, Ms: e.deps.Now().Sub(start).Milliseconds(), Retry: isRetry,
+		UpstreamRequestID: out.upstreamID, Err: out.err}
 	if out.err != nil {
 		att.Class = provider.ClassOf(out.err)
 		var pe *provider.Error
 		if errors.As(out.err, &pe) {
 			att.Status = pe.Status
+			if att.UpstreamRequestID == "" {
+				att.UpstreamRequestID = pe.RequestID
+			}
 		} else {
 			att.Status = 0
 		}
@@ -264,7 +268,13 @@ func budgetError(over *exceeded, attempts []Attempt) *Error {
 }
 
 func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, cost float64) {
-	s := store.Sample{Target: c.Key, Router: ru.route.Name, Arm: c.Arm, Time: e.deps.Now(), Success: out.err == nil || out.committed,
+	arm := c.Arm
+	if ru.route.Name == "inline" {
+		// An inline router's arm names are the caller's: kept out of
+		// metrics, whose dimensions must stay bounded by the config.
+		arm = ""
+	}
+	s := store.Sample{Target: c.Key, Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || out.committed,
 		Final: final, LatencyMs: float64(att.Ms), TTFTMs: float64(out.ttft.Microseconds()) / 1000,
 		CostMicros: toMicros(cost), Fallback: fallback}
 	if !s.Success {
@@ -285,6 +295,7 @@ func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Ti
 	span.Annotate("fallback", res.Fallback)
 	if res.Target != "" {
 		span.Annotate("target", res.Target)
+		span.Annotate("cost_usd", res.CostUSD)
 	}
 	if err != nil {
 		span.Annotate("error_code", err.Code)

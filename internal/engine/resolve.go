@@ -121,7 +121,36 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	if cerr != nil {
 		return nil, BadRequest("invalid_router", "invalid inline router: "+cerr.Error())
 	}
+	// A key's router allow-list holds inside an inline router too: naming
+	// a router as a target is using it.
+	if err := e.allowedInside(key, r); err != nil {
+		return nil, err
+	}
 	return &Route{Name: "inline", Router: r, Policy: PolicyFor(rc)}, nil
+}
+
+// allowedInside checks key against every configured router r reaches
+// through inline routers. A configured router's own targets are the
+// config's business, not the caller's, so the walk stops there.
+func (e *Engine) allowedInside(key *config.Key, r *routing.Router) *Error {
+	if key == nil || len(key.Routers) == 0 {
+		return nil
+	}
+	for _, ch := range r.Children {
+		if ch.Router == nil {
+			continue
+		}
+		if named, ok := e.routers[ch.Router.Name]; ok && named == ch.Router {
+			if err := allowed(key, ch.Router.Name); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := e.allowedInside(key, ch.Router); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // allowed checks a key's router allow-list.

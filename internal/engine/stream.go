@@ -71,7 +71,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 				}
 				ttft = time.Since(start)
 				committed = true
-				if err := w.Commit(commitResult(ru, c)); err != nil {
+				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
 					return attemptOut{committed: true, err: err, ttft: ttft}
 				}
 				for i := range pending {
@@ -91,7 +91,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 				// A clean end with no content at all: an empty answer is
 				// still an answer, so commit and close it properly.
 				committed = true
-				if err := w.Commit(commitResult(ru, c)); err != nil {
+				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
 					return attemptOut{committed: true, err: err}
 				}
 				for i := range pending {
@@ -103,7 +103,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 				w.Done()
 				return attemptOut{committed: true, usage: usage}
 			}
-			return attemptOut{err: serr}
+			return attemptOut{err: serr, upstreamID: upstreamID(s)}
 		}
 		if serr != nil {
 			w.Fail(streamFailure(serr))
@@ -120,11 +120,12 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 
 // commitResult is what the headers of a committed stream say: the target
 // serving it and the attempts so far (this one included).
-func commitResult(ru *run, c routing.Candidate) *Result {
-	res := &Result{Router: ru.route.Name, Target: c.Key, Arm: c.Arm, TraceID: ru.res.TraceID, Fallback: ru.ci > 0}
+func commitResult(ru *run, c routing.Candidate, upstreamID string) *Result {
+	res := &Result{Router: ru.route.Name, Target: c.Key, Arm: c.Arm, TraceID: ru.res.TraceID, Fallback: ru.ci > 0,
+		UpstreamRequestID: upstreamID}
 	res.Attempts = make([]Attempt, len(ru.res.Attempts)+1)
 	copy(res.Attempts, ru.res.Attempts)
-	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK}
+	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK, UpstreamRequestID: upstreamID}
 	return res
 }
 
@@ -146,7 +147,7 @@ func upstreamID(s provider.Stream) string {
 func streamFailure(err error) *Error {
 	var pe *provider.Error
 	e := &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "stream_interrupted",
-		Message: "the upstream stream failed after it started: " + err.Error()}
+		Message: "the upstream stream failed after it started: " + provider.Redact(err.Error())}
 	if errors.As(err, &pe) {
 		e.Code = string(pe.Class)
 		if pe.Class == provider.ClassTimeout {

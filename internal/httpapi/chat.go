@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -99,7 +100,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	setRoutingHeaders(h, res, res.Attempts)
-	h.Set("x-switchyard-cost-usd", strconv.FormatFloat(res.CostUSD, 'f', -1, 64))
+	h.Set("x-switchyard-cost-usd", formatUSD(res.CostUSD))
 	h.Set("Content-Type", "application/json")
 	body := res.Response.Raw
 	if body == nil {
@@ -158,4 +159,11 @@ func (s *Server) logRequest(r *http.Request, rid string, res *engine.Result, sta
 		return
 	}
 	s.opts.Logger.Info("request", attrs...)
+}
+
+// formatUSD prints a cost without float noise: rounded to 1e-12 USD (far
+// below any token price) and with no trailing zeros, so 5.3e-6 is
+// "0.0000053", not "0.000005300000000000001".
+func formatUSD(v float64) string {
+	return strconv.FormatFloat(math.Round(v*1e12)/1e12, 'f', -1, 64)
 }

@@ -37,6 +37,14 @@ func writeError(w http.ResponseWriter, e *engine.Error) {
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
+	// The last upstream's request id, as on a success; every attempt's
+	// is in the body.
+	for i := len(e.Attempts) - 1; i >= 0; i-- {
+		if id := e.Attempts[i].UpstreamRequestID; id != "" {
+			h.Set("x-upstream-request-id", id)
+			break
+		}
+	}
 	status := e.Status
 	if status == 499 {
 		status = http.StatusBadRequest // nobody is listening; keep the status standard

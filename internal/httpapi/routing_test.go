@@ -172,3 +172,44 @@ keys:
 		t.Errorf("code %q", e.Error.Code)
 	}
 }
+
+// TestInlineRouterKeepsTheKeysAllowList: a key allowed inline routing but
+// only some routers cannot reach another router by naming it as a target
+// of an inline router, at any depth.
+func TestInlineRouterKeepsTheKeysAllowList(t *testing.T) {
+	yml := `
+providers:
+  m: {type: mock}
+routers:
+  cheap: {strategy: fallback, targets: [{model: m/cheap}]}
+  secret: {strategy: fallback, targets: [{model: m/pricey}]}
+keys:
+  - {name: limited, sha256: "` + sha("sk-limited") + `", routers: [inline, cheap]}
+`
+	handler := buildHandler(t, yml)
+	cases := []struct {
+		name, router string
+		want         int
+	}{
+		{"allowed router", `{"strategy":"fallback","targets":[{"router":"cheap"}]}`, 200},
+		{"models only", `{"strategy":"fallback","targets":[{"model":"m/x"}]}`, 200},
+		{"forbidden router", `{"strategy":"fallback","targets":[{"router":"secret"}]}`, 403},
+		{"forbidden router, nested inline", `{"strategy":"fallback","targets":[{"model":"m/x"},{"strategy":"fallback","targets":[{"router":"secret"}]}]}`, 403},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body := `{"model":"x","messages":[{"role":"user","content":"hi"}],"router":` + c.router + `}`
+			status, raw := serve(handler, body, "sk-limited")
+			if status != c.want {
+				t.Fatalf("status %d, want %d: %s", status, c.want, raw)
+			}
+			if c.want == 403 {
+				var e errorEnvelope
+				_ = json.Unmarshal(raw, &e)
+				if e.Error.Code != "router_not_allowed" || !strings.Contains(e.Error.Message, `"secret"`) {
+					t.Errorf("error %+v", e.Error)
+				}
+			}
+		})
+	}
+}

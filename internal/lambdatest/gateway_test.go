@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -92,6 +94,24 @@ var gatewayEvents = map[string]eventCase{
 			}
 			if _, ok := s.Headers["connection"]; ok {
 				t.Error("hop-by-hop Connection header passed to API Gateway")
+			}
+		},
+	},
+	"chat-base64.json": {
+		// API Gateway base64-encodes bodies whose Content-Type is one of the
+		// API's binary media types; the adapter must decode it. Not decoded,
+		// the body would be base64 text and answered 400 invalid_json.
+		status: 200, traced: true,
+		headers: map[string]string{"content-type": "application/json", "x-request-id": "c0a8e2f1-6d1b-4c3e-9f2a-000000000007",
+			"x-switchyard-router": "default", "x-switchyard-target": "fake/gpt-4o-mini", "x-switchyard-attempts": "1",
+			"x-switchyard-fallback": "false"},
+		check: func(t *testing.T, s streamed) {
+			var v struct {
+				Object  string
+				Choices []struct{ Message struct{ Content string } }
+			}
+			if err := json.Unmarshal([]byte(s.Body), &v); err != nil || v.Object != "chat.completion" || len(v.Choices) != 1 {
+				t.Errorf("body %s (%v)", s.Body, err)
 			}
 		},
 	},
@@ -197,7 +217,7 @@ func TestLambdaDeployment(t *testing.T) {
 	}
 
 	d.Upstream.Script("gpt-4o-mini", openaifake.Fault{Kind: openaifake.Status, Status: 503})
-	for _, name := range []string{"chat.json", "chat-stream.json", "models.json", "explain.json", "malformed.json", "unauthenticated.json"} {
+	for _, name := range []string{"chat.json", "chat-stream.json", "chat-base64.json", "models.json", "explain.json", "malformed.json", "unauthenticated.json"} {
 		tc := gatewayEvents[name]
 		t.Run("gateway/"+name, func(t *testing.T) {
 			event := readEvent(t, name)
@@ -218,6 +238,23 @@ func TestLambdaDeployment(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("base64 body reached the provider decoded", func(t *testing.T) {
+		// The event's body decodes to UTF-8 JSON with this message; the
+		// provider must receive it byte for byte.
+		const want = "Grüß dich — say hello."
+		var got []string
+		for _, req := range d.Upstream.Requests() {
+			msgs, _ := req["messages"].([]any)
+			if len(msgs) > 0 {
+				last, _ := msgs[len(msgs)-1].(map[string]any)
+				got = append(got, fmt.Sprint(last["content"]))
+			}
+		}
+		if !slices.Contains(got, want) {
+			t.Errorf("provider received user messages %q, want one to be %q", got, want)
+		}
+	})
 
 	t.Run("provider key from Secrets Manager, fetched once", func(t *testing.T) {
 		for i, h := range d.Upstream.Headers() {
@@ -240,9 +277,9 @@ func TestLambdaDeployment(t *testing.T) {
 				lines = append(lines, m)
 			}
 		}
-		// chat: a failed attempt then a served fallback; stream: one attempt.
-		if len(lines) != 3 {
-			t.Fatalf("%d EMF lines, want 3:\n%s", len(lines), gw.logs.String())
+		// chat: a failed attempt then a served fallback; stream and base64: one attempt each.
+		if len(lines) != 4 {
+			t.Fatalf("%d EMF lines, want 4:\n%s", len(lines), gw.logs.String())
 		}
 		if lines[1]["Target"] != "fake/gpt-4o" || lines[1]["Fallbacks"] != 1.0 || lines[0]["AttemptErrors"] != 1.0 {
 			t.Errorf("EMF lines %v", lines)
@@ -269,11 +306,11 @@ func TestLambdaDeployment(t *testing.T) {
 				got[s.Subject] = s
 			}
 		}
-		if s := got["fake/gpt-4o-mini"]; s.Requests != 2 || s.Successes != 1 {
-			t.Errorf("fake/gpt-4o-mini: %+v, want 2 attempts, 1 success", s)
+		if s := got["fake/gpt-4o-mini"]; s.Requests != 3 || s.Successes != 2 {
+			t.Errorf("fake/gpt-4o-mini: %+v, want 3 attempts, 2 successes", s)
 		}
-		if s := got["router/default"]; s.Requests != 2 || s.Fallbacks != 1 {
-			t.Errorf("router/default: %+v, want 2 requests, 1 fallback", s)
+		if s := got["router/default"]; s.Requests != 3 || s.Fallbacks != 1 {
+			t.Errorf("router/default: %+v, want 3 requests, 1 fallback", s)
 		}
 	})
 
@@ -293,7 +330,7 @@ func TestLambdaDeployment(t *testing.T) {
 			}
 		}
 		if err := json.Unmarshal([]byte(s.Body), &m); err != nil || s.StatusCode != 200 || m.Window != "15m" ||
-			m.Routers["default"].Requests != 2 || m.Routers["default"].Fallbacks != 1 {
+			m.Routers["default"].Requests != 3 || m.Routers["default"].Fallbacks != 1 {
 			t.Errorf("metrics %d %s (%v)", s.StatusCode, s.Body, err)
 		}
 	})

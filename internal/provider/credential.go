@@ -45,6 +45,7 @@ func (c *Credential) Get(ctx context.Context) (string, error) {
 		}
 		return "", &Error{Class: ClassAuth, Message: "cannot resolve api_key " + c.ref, Err: err}
 	}
+	RegisterSecret(v)
 	c.value, c.fetched = v, time.Now()
 	return v, nil
 }

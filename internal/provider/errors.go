@@ -78,7 +78,7 @@ func (e *Error) Error() string {
 		sb.WriteString(": ")
 		sb.WriteString(e.Err.Error())
 	}
-	return sb.String()
+	return Redact(sb.String())
 }
 
 func (e *Error) Unwrap() error { return e.Err }

@@ -40,7 +40,7 @@ func (l *LeastLoaded) Order(in *Input, targets []TargetInfo, p *Plan) {
 		keys = append(keys, float64(f))
 		p.SetScore(n, i, float64(f), "requests in flight (fewest first)")
 	}
-	start := int((l.next.Add(1) - 1) % uint64(n))
+	start := int(rotate(&l.next, in) % uint64(n))
 	base := len(p.Order)
 	for i := 0; i < n; i++ {
 		p.Order = append(p.Order, (start+i)%n)

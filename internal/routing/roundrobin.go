@@ -22,15 +22,24 @@ func NewRoundRobin(*config.Router, []TargetInfo) (*RoundRobin, error) {
 }
 
 // Order starts at the next target in rotation.
-func (r *RoundRobin) Order(_ *Input, targets []TargetInfo, p *Plan) {
+func (r *RoundRobin) Order(in *Input, targets []TargetInfo, p *Plan) {
 	n := len(targets)
 	if n == 0 {
 		p.Why = "no targets"
 		return
 	}
-	start := int((r.next.Add(1) - 1) % uint64(n))
+	start := int(rotate(&r.next, in) % uint64(n))
 	for i := 0; i < n; i++ {
 		p.Order = append(p.Order, (start+i)%n)
 	}
 	p.Why = "round robin"
+}
+
+// rotate returns a rotation counter's current value and advances it,
+// unless in asks for a peek.
+func rotate(next *atomic.Uint64, in *Input) uint64 {
+	if in != nil && in.Peek {
+		return next.Load()
+	}
+	return next.Add(1) - 1
 }

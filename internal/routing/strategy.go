@@ -46,6 +46,11 @@ type Input struct {
 	Costs CostSource
 	// Caller is where the request comes from, for geo routing.
 	Caller Location
+	// Peek asks stateful strategies (round_robin, weighted, least_loaded's
+	// tie rotation) for the decision the next request would get, without
+	// advancing their state: explain sets it, so explaining shows what
+	// the real call then does and does not shift live traffic.
+	Peek bool
 }
 
 // Rand is the randomness a strategy may use (math/rand/v2's *Rand fits).

@@ -134,6 +134,7 @@ func (c *Compiler) router(name string, cfg *config.Router, depth int, path strin
 			r.Children = append(r.Children, child)
 			r.Targets = append(r.Targets, info)
 		}
+		nameDuplicates(r.Targets, cfg.Targets)
 	}
 	s, err := buildStrategy(cfg, r.Targets)
 	if err != nil {
@@ -199,4 +200,20 @@ func (c *Compiler) target(parent string, i int, t config.Target, depth int, path
 		info.Name = info.Key
 	}
 	return child, info, nil
+}
+
+// nameDuplicates tells apart targets whose default name (their model or
+// router) is the same: vLLora's A/B example splits one model by params, and
+// its arms must not both be reported as that model. Such a target is named
+// "<model>#<index>"; targets named in the config keep their names.
+func nameDuplicates(infos []TargetInfo, targets []config.Target) {
+	seen := make(map[string]int, len(infos))
+	for _, in := range infos {
+		seen[in.Name]++
+	}
+	for i := range infos {
+		if seen[infos[i].Name] > 1 && i < len(targets) && targets[i].Name == "" {
+			infos[i].Name = fmt.Sprintf("%s#%d", infos[i].Key, i)
+		}
+	}
 }

@@ -50,13 +50,13 @@ func NewWeighted(_ *config.Router, targets []TargetInfo) (*Weighted, error) {
 }
 
 // Order puts the next pick of the smooth weighted sequence first.
-func (w *Weighted) Order(_ *Input, targets []TargetInfo, p *Plan) {
+func (w *Weighted) Order(in *Input, targets []TargetInfo, p *Plan) {
 	n := min(len(targets), len(w.weights))
 	if n == 0 {
 		p.Why = "no targets"
 		return
 	}
-	pick := w.pick()
+	pick := w.pick(in != nil && in.Peek)
 	if pick >= n {
 		pick = 0
 	}
@@ -69,16 +69,22 @@ func (w *Weighted) Order(_ *Input, targets []TargetInfo, p *Plan) {
 	p.Why = "smooth weighted round robin"
 }
 
-func (w *Weighted) pick() int {
+// pick returns the next target of the sequence and, unless peek, moves
+// the sequence on.
+func (w *Weighted) pick(peek bool) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	best := 0
 	for i, wt := range w.weights {
-		w.current[i] += wt
-		if w.current[i] > w.current[best] {
+		if w.current[i]+wt > w.current[best]+w.weights[best] {
 			best = i
 		}
 	}
-	w.current[best] -= w.total
+	if !peek {
+		for i, wt := range w.weights {
+			w.current[i] += wt
+		}
+		w.current[best] -= w.total
+	}
 	return best
 }

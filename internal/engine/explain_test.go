@@ -1,0 +1,105 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/switchyard-llm/switchyard/internal/store"
+)
+
+const statefulConfig = `
+providers:
+  m: {type: mock}
+routers:
+  rr: {strategy: round_robin, targets: [{model: m/a}, {model: m/b}, {model: m/c}]}
+  wrr: {strategy: weighted, targets: [{model: m/a, weight: 5}, {model: m/b, weight: 1}, {model: m/c, weight: 1}]}
+  least: {strategy: least_loaded, targets: [{model: m/a}, {model: m/b}, {model: m/c}]}
+`
+
+// TestExplainMatchesCallForStatefulStrategies: explain shows the target
+// the next real call gets, for strategies that keep a rotation, and
+// explaining does not move the rotation (so explaining twice says the same
+// and live traffic is not shifted).
+func TestExplainMatchesCallForStatefulStrategies(t *testing.T) {
+	for _, router := range []string{"rr", "wrr", "least"} {
+		t.Run(router, func(t *testing.T) {
+			e := newEngine(t, statefulConfig, nil)
+			ctx := context.Background()
+			var served []string
+			for i := 0; i < 7; i++ {
+				first, err := e.Explain(ctx, req("router/"+router, "", 10))
+				if err != nil {
+					t.Fatal(err)
+				}
+				again, _ := e.Explain(ctx, req("router/"+router, "", 10))
+				if again.Candidates[0].Target != first.Candidates[0].Target {
+					t.Fatalf("call %d: explaining twice said %s, then %s", i, first.Candidates[0].Target, again.Candidates[0].Target)
+				}
+				res, cerr := e.Complete(ctx, req("router/"+router, "", 10))
+				if cerr != nil {
+					t.Fatal(cerr)
+				}
+				if res.Target != first.Candidates[0].Target {
+					t.Errorf("call %d went to %s, explain said %s", i, res.Target, first.Candidates[0].Target)
+				}
+				served = append(served, res.Target)
+			}
+			// The rotation still rotates.
+			if served[0] == served[1] && served[1] == served[2] {
+				t.Errorf("served %v: no rotation", served)
+			}
+		})
+	}
+}
+
+// TestExplainShowsBudgetOutcome: when a budget cannot cover the first
+// attempt, explain says what the real call then does: refuse it with 429
+// budget_exceeded, or reroute it (and list the reroute router's
+// candidates).
+func TestExplainShowsBudgetOutcome(t *testing.T) {
+	ctx := context.Background()
+	t.Run("reject", func(t *testing.T) {
+		e := newEngine(t, budgetConfig, store.NewMemory())
+		// 2000 output tokens at $1000/MTok is a $2 worst case against a $1 budget.
+		plan, err := e.Explain(ctx, req("router/main", "", 2000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := plan.BudgetOutcome
+		if o == nil || o.Action != "reject" || o.Budget != "daily" || o.Status != 429 || o.Code != "budget_exceeded" {
+			t.Fatalf("budget outcome %+v", o)
+		}
+		_, cerr := e.Complete(ctx, req("router/main", "", 2000))
+		if cerr == nil || cerr.Status != 429 || cerr.Code != "budget_exceeded" {
+			t.Errorf("the call got %+v, explain said it would be refused", cerr)
+		}
+	})
+	t.Run("reroute", func(t *testing.T) {
+		e := newEngine(t, budgetConfig, store.NewMemory())
+		plan, err := e.Explain(ctx, req("router/rerouting", "", 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := plan.BudgetOutcome
+		if o == nil || o.Action != "reroute" || o.Router != "cheap" || o.Budget != "spill" {
+			t.Fatalf("budget outcome %+v", o)
+		}
+		if len(plan.Candidates) != 1 || plan.Candidates[0].Target != "m/cheap" {
+			t.Fatalf("candidates %+v, want the reroute router's m/cheap", plan.Candidates)
+		}
+		res, cerr := e.Complete(ctx, req("router/rerouting", "", 10))
+		if cerr != nil || res.Target != "m/cheap" {
+			t.Errorf("the call went to %+v (%v), explain said m/cheap", res, cerr)
+		}
+	})
+	t.Run("within budget", func(t *testing.T) {
+		e := newEngine(t, budgetConfig, store.NewMemory())
+		plan, err := e.Explain(ctx, req("router/main", "", 10))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.BudgetOutcome != nil {
+			t.Errorf("budget outcome %+v for a request the budget covers", plan.BudgetOutcome)
+		}
+	})
+}

@@ -1,0 +1,35 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+type staticSecret string
+
+func (s staticSecret) Resolve(context.Context, string) (string, error) { return string(s), nil }
+
+func TestRedact(t *testing.T) {
+	const secret = "sk-test-redact-0123456789"
+	if got := Redact("key " + secret); got != "key "+secret {
+		t.Fatalf("a value never resolved was redacted: %q", got)
+	}
+	// Resolving a credential is what registers it.
+	if _, err := NewCredential("env:X", staticSecret(secret), 0).Get(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := Redact("Incorrect API key provided: " + secret + "."); got != "Incorrect API key provided: [redacted]." {
+		t.Errorf("Redact = %q", got)
+	}
+	e := &Error{Class: ClassAuth, Status: 401, Message: "bad key " + secret}
+	if strings.Contains(e.Error(), secret) {
+		t.Errorf("Error() = %q holds the secret", e.Error())
+	}
+	// Short values are not registered: a key "abc" must not blank out
+	// every "abc" in upstream text.
+	RegisterSecret("abc")
+	if got := Redact("abc"); got != "abc" {
+		t.Errorf("a 3-character value was redacted: %q", got)
+	}
+}
