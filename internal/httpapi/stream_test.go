@@ -1,11 +1,14 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/fakes/openaifake"
 )
@@ -168,27 +171,76 @@ func TestStreamForwardsChunksAsTheyArrive(t *testing.T) {
 
 // TestClientDisconnectCancelsUpstream: a caller that goes away mid-request
 // cancels the upstream call.
+// TestClientDisconnectCancelsUpstream: a caller that goes away stops the
+// upstream call, before the stream commits (the upstream has not answered
+// yet) and after (mid-stream). The router has no timeout that would end
+// the upstream call on its own, so only the caller's cancellation can.
 func TestClientDisconnectCancelsUpstream(t *testing.T) {
-	h := newHarness(t, "")
-	h.fake.HangStarted = make(chan struct{}, 1)
-	h.fake.HangEnded = make(chan struct{}, 1)
-	h.fake.Script("m1", openaifake.Fault{Kind: openaifake.Hang})
-	ctx, cancel := context.WithCancel(context.Background())
-	raw, _ := json.Marshal(chatBody("router/quick", true))
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.srv.URL+"/v1/chat/completions", strings.NewReader(string(raw)))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-		}
-	}()
-	<-h.fake.HangStarted
-	cancel()
-	<-h.fake.HangEnded
-	<-done
-	if h.fake.Canceled() != 1 {
-		t.Errorf("upstream cancellations = %d, want 1", h.fake.Canceled())
+	const patient = `
+  patient:
+    strategy: fallback
+    targets: [{model: up/m1}]
+    timeout: 10m
+    attempt_timeout: 10m
+`
+	cases := []struct {
+		name  string
+		fault openaifake.Fault
+		// readFirst: wait for the first content chunk before hanging up.
+		readFirst bool
+	}{
+		{"before the first chunk", openaifake.Fault{Kind: openaifake.Hang}, false},
+		{"after the first chunk", openaifake.Fault{Kind: openaifake.Pause, After: 3, Release: make(chan struct{})}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, patient)
+			h.fake.HangStarted = make(chan struct{}, 1)
+			h.fake.HangEnded = make(chan struct{}, 1)
+			h.fake.Script("m1", c.fault)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			raw, _ := json.Marshal(chatBody("router/patient", true))
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.srv.URL+"/v1/chat/completions", strings.NewReader(string(raw)))
+			gotFirst := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return
+				}
+				defer resp.Body.Close()
+				sc := bufio.NewScanner(resp.Body)
+				for sc.Scan() {
+					if strings.Contains(sc.Text(), `"content"`) {
+						close(gotFirst)
+						break
+					}
+				}
+				io.Copy(io.Discard, resp.Body)
+			}()
+			if c.readFirst {
+				waitOrFail(t, gotFirst, "the first content chunk")
+			} else {
+				waitOrFail(t, h.fake.HangStarted, "the upstream call")
+			}
+			cancel()
+			waitOrFail(t, h.fake.HangEnded, "the upstream call to be canceled")
+			<-done
+			if h.fake.Canceled() != 1 {
+				t.Errorf("upstream cancellations = %d, want 1", h.fake.Canceled())
+			}
+		})
+	}
+}
+
+// waitOrFail waits for ch; the guard only turns a hang into a failure.
+func waitOrFail[T any](t *testing.T, ch <-chan T, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("gave up waiting for %s", what)
 	}
 }

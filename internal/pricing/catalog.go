@@ -127,8 +127,10 @@ func (e entry) validate() error {
 //     drops "models/";
 //  3. the exact model id, then the longest catalog key that is a prefix of
 //     it ending at a '-', '@' or ':' (gpt-4o-2024-08-06 -> gpt-4o,
-//     claude-sonnet-4-5@20250929 -> claude-sonnet-4-5); a model with
-//     upper-case letters is retried in lower case.
+//     claude-sonnet-4-5@20250929 -> claude-sonnet-4-5), unless what
+//     follows that key is a newer minor version (claude-opus-4-9 is not
+//     claude-opus-4, see newerVersion); a model with upper-case letters is
+//     retried in lower case.
 //
 // ok is false when no price is known: neither the catalog nor an override
 // setting both input and output prices. The Price returned then may still
@@ -143,38 +145,98 @@ func (c *Catalog) Lookup(providerType, providerName, model string) (Price, bool)
 }
 
 func (c *Catalog) builtin(providerType, name string) (Price, bool) {
-	if alias, ok := typeAliases[providerType]; ok {
-		providerType = alias
-	}
-	models := c.prices[providerType]
-	if len(models) == 0 {
+	key, ok := c.builtinKey(providerType, name)
+	if !ok {
 		return Price{}, false
 	}
-	if p, ok := match(models, name); ok {
-		return p, true
-	}
-	if hasUpper(name) {
-		return match(models, strings.ToLower(name))
-	}
-	return Price{}, false
+	return c.prices[aliasOf(providerType)][key], true
 }
 
-// match tries name, then its prefixes at '-', '@' and ':' boundaries from
-// the longest down. Slicing name allocates nothing.
-func match(models map[string]Price, name string) (Price, bool) {
-	if p, ok := models[name]; ok {
-		return p, true
+// builtinKey returns the catalog key a normalised model name resolves to in
+// providerType's table.
+func (c *Catalog) builtinKey(providerType, name string) (string, bool) {
+	models := c.prices[aliasOf(providerType)]
+	if len(models) == 0 {
+		return "", false
+	}
+	if key, ok := matchKey(models, name); ok {
+		return key, true
+	}
+	if hasUpper(name) {
+		return matchKey(models, strings.ToLower(name))
+	}
+	return "", false
+}
+
+func aliasOf(providerType string) string {
+	if alias, ok := typeAliases[providerType]; ok {
+		return alias
+	}
+	return providerType
+}
+
+// matchKey returns the catalog key name resolves to. The nearest family
+// found by prefix is refused when what follows it names a newer minor
+// version (claude-opus-4-9 after claude-opus-4): a newer family must be
+// listed, or it is unknown rather than priced as an older one.
+func matchKey(models map[string]Price, name string) (string, bool) {
+	if _, ok := models[name]; ok {
+		return name, true
 	}
 	for i := len(name) - 1; i > 0; i-- {
 		switch name[i] {
 		case '-', '@', ':':
-			if p, ok := models[name[:i]]; ok {
-				return p, true
+			if _, ok := models[name[:i]]; ok {
+				if newerVersion(name[i+1:]) {
+					return "", false
+				}
+				return name[:i], true
 			}
 		}
 	}
-	return Price{}, false
+	return "", false
 }
+
+// newerVersion reports whether rest, what follows a family key and its
+// boundary, starts with a minor version number ("9" in claude-opus-4-9,
+// "1-20250805" in claude-opus-4-1-20250805, "7-v1:0" in
+// anthropic.claude-opus-4-7-v1:0) rather than a snapshot of the family.
+// Not a newer version: ".0" of the family (claude-opus-4-0), a date
+// (20250514, 2024-08-06, 09-2025, 05-20), a number of three or more digits
+// (gemini-2.0-flash-001), a Bedrock version (v1:0, and 1:0 as in
+// openai.gpt-oss-120b-1:0), or a word (latest, preview, codex).
+func newerVersion(rest string) bool {
+	n := digits(rest)
+	if n == 0 || n > 2 || strings.Trim(rest[:n], "0") == "" {
+		return false
+	}
+	if n == len(rest) {
+		return true
+	}
+	switch rest[n] {
+	case ':':
+		return false
+	case '-':
+		// MM-DD or MM-YYYY after a preview key is a date; a version is
+		// followed by an 8-digit date, a word or nothing.
+		next := rest[n+1:]
+		if m := digits(next); m == 2 || m == 4 {
+			return false
+		}
+	}
+	return true
+}
+
+// digits counts the ASCII digits s starts with.
+func digits(s string) int {
+	n := 0
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	return n
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
 
 // normalize strips what names a route rather than a model.
 func normalize(providerType, model string) string {

@@ -40,12 +40,17 @@ func TestCatalogCoverage(t *testing.T) {
 	want := map[string][]string{
 		"openai": {"gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
 			"gpt-4o", "gpt-4o-mini", "o3", "o4-mini"},
-		"anthropic": {"claude-opus-4-1", "claude-opus-4", "claude-sonnet-4-5", "claude-sonnet-4",
+		"anthropic": {"claude-opus-4-8", "claude-opus-4-7", "claude-opus-4-6", "claude-opus-4-5-20251101",
+			"claude-opus-4-1", "claude-opus-4", "claude-sonnet-4-6", "claude-sonnet-4-5", "claude-sonnet-4",
 			"claude-3-7-sonnet", "claude-haiku-4-5", "claude-3-5-haiku"},
-		"gemini": {"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash"},
-		"bedrock": {"anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-3-5-sonnet-20241022-v2:0",
-			"anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-pro-v1:0", "amazon.nova-lite-v1:0",
-			"amazon.nova-micro-v1:0", "meta.llama3-1-70b-instruct-v1:0"},
+		"gemini": {"gemini-3.1-pro-preview", "gemini-3.1-flash-lite", "gemini-3-pro-preview", "gemini-3-flash-preview",
+			"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash"},
+		"bedrock": {"anthropic.claude-opus-4-8", "us.anthropic.claude-opus-4-7-v1:0", "anthropic.claude-opus-4-6-v1",
+			"anthropic.claude-sonnet-4-6", "anthropic.claude-haiku-4-5-20251001-v1:0",
+			"anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-3-5-sonnet-20241022-v2:0",
+			"anthropic.claude-3-haiku-20240307-v1:0", "amazon.nova-premier-v1:0", "amazon.nova-pro-v1:0",
+			"amazon.nova-lite-v1:0", "amazon.nova-micro-v1:0", "meta.llama3-1-70b-instruct-v1:0",
+			"openai.gpt-oss-120b-1:0", "openai.gpt-oss-20b-1:0"},
 	}
 	for typ, models := range want {
 		for _, model := range models {
@@ -54,6 +59,38 @@ func TestCatalogCoverage(t *testing.T) {
 					t.Errorf("no price for %s model %s", typ, model)
 				}
 			})
+		}
+	}
+}
+
+// TestAuditedListPrices pins the list prices (input, output per MTok) an
+// audit on 2026-11-26 found missing or wrong, as the providers' pages give
+// them: a catalog edit that changes one must change this table and its
+// source too.
+func TestAuditedListPrices(t *testing.T) {
+	tests := []struct {
+		typ, model    string
+		input, output float64
+	}{
+		// aws.amazon.com/bedrock/pricing (Anthropic, global / N. Virginia)
+		{"bedrock", "anthropic.claude-opus-4-6-v1", 5, 25},
+		{"bedrock", "us.anthropic.claude-opus-4-7-v1:0", 5, 25},
+		{"bedrock", "anthropic.claude-opus-4-8", 5, 25},
+		{"bedrock", "anthropic.claude-sonnet-4-6", 3, 15},
+		{"bedrock", "anthropic.claude-haiku-4-5-20251001-v1:0", 1, 5},
+		// aws.amazon.com/bedrock/pricing (Amazon, OpenAI)
+		{"bedrock", "amazon.nova-premier-v1:0", 2.5, 12.5},
+		{"bedrock", "openai.gpt-oss-120b-1:0", 0.15, 0.60},
+		{"bedrock", "openai.gpt-oss-20b-1:0", 0.07, 0.30},
+		// ai.google.dev/gemini-api/docs/pricing (Standard, <= 200K)
+		{"gemini", "gemini-3-pro-preview", 2, 12},
+		{"gemini", "gemini-3.1-pro-preview", 2, 12},
+		{"gemini", "gemini-3-flash-preview", 0.50, 3},
+	}
+	for _, tt := range tests {
+		p, ok := Default().Lookup(tt.typ, tt.typ, tt.model)
+		if !ok || p.InputPerMTok != tt.input || p.OutputPerMTok != tt.output {
+			t.Errorf("Lookup(%s, %s) = $%v/$%v, %v; want $%v/$%v", tt.typ, tt.model, p.InputPerMTok, p.OutputPerMTok, ok, tt.input, tt.output)
 		}
 	}
 }
@@ -128,6 +165,23 @@ func TestLookup(t *testing.T) {
 		{"bedrock inference profile arn", "bedrock",
 			"arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0",
 			price("bedrock", "anthropic.claude-3-haiku"), true},
+		{"bedrock opus 4.6 is not opus 4", "bedrock", "anthropic.claude-opus-4-6-v1", price("bedrock", "anthropic.claude-opus-4-6"), true},
+		{"bedrock opus 4.7 profile", "bedrock", "us.anthropic.claude-opus-4-7-v1:0", price("bedrock", "anthropic.claude-opus-4-7"), true},
+		{"bedrock opus 4.8 global", "bedrock", "global.anthropic.claude-opus-4-8", price("bedrock", "anthropic.claude-opus-4-8"), true},
+		{"bedrock sonnet 4.6", "bedrock", "eu.anthropic.claude-sonnet-4-6", price("bedrock", "anthropic.claude-sonnet-4-6"), true},
+		{"bedrock nova premier", "bedrock", "us.amazon.nova-premier-v1:0", price("bedrock", "amazon.nova-premier"), true},
+		{"bedrock gpt-oss 120b", "bedrock", "openai.gpt-oss-120b-1:0", price("bedrock", "openai.gpt-oss-120b"), true},
+		{"bedrock gpt-oss 20b", "bedrock", "openai.gpt-oss-20b-1:0", price("bedrock", "openai.gpt-oss-20b"), true},
+		{"bedrock llama 3 is not 3.1", "bedrock", "meta.llama3-70b-instruct-v1:0", price("bedrock", "meta.llama3-70b-instruct"), true},
+		{"anthropic x-0 alias is the family", "anthropic", "claude-opus-4-0", price("anthropic", "claude-opus-4"), true},
+		{"unlisted newer version is unknown", "anthropic", "claude-opus-4-9", Price{}, false},
+		{"unlisted newer version with date", "anthropic", "claude-haiku-4-6-20270101", Price{}, false},
+		{"unlisted newer bedrock version", "bedrock", "us.anthropic.claude-opus-4-9-v1:0", Price{}, false},
+		{"gemini 3 pro preview", "gemini", "gemini-3-pro-preview", price("gemini", "gemini-3-pro-preview"), true},
+		{"gemini 3 flash preview", "gemini", "models/gemini-3-flash-preview", price("gemini", "gemini-3-flash-preview"), true},
+		{"gemini 3.1 pro custom tools", "gemini", "gemini-3.1-pro-preview-customtools", price("gemini", "gemini-3.1-pro-preview"), true},
+		{"gemini 3.1 flash-lite preview", "gemini", "gemini-3.1-flash-lite-preview", price("gemini", "gemini-3.1-flash-lite"), true},
+		{"gemini 3 image model is not the text model", "gemini", "gemini-3-pro-image-preview", Price{}, false},
 		{"anthropic name under bedrock", "bedrock", "claude-sonnet-4-5", Price{}, false},
 		{"region prefix only on bedrock", "anthropic", "us.claude-sonnet-4-5", Price{}, false},
 		{"unknown type", "mock", "gpt-4o", Price{}, false},

@@ -3,6 +3,7 @@ package openaifake
 import (
 	"bufio"
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -63,7 +64,8 @@ const (
 	// ErrorEvent sends After events, then an error object as a data line.
 	ErrorEvent
 	// Pause sends After events, then waits for Release to close before
-	// sending the rest.
+	// sending the rest; a caller that gives up meanwhile is counted in
+	// Canceled and signalled on HangEnded, as for Hang.
 	Pause
 )
 
@@ -82,7 +84,8 @@ type Fake struct {
 	APIKey string
 	// HangStarted receives a value when a Hang request arrives (if non-nil).
 	HangStarted chan struct{}
-	// HangEnded receives a value when a Hang request's caller gives up.
+	// HangEnded receives a value when a Hang (or paused stream) request's
+	// caller gives up.
 	HangEnded chan struct{}
 }
 
@@ -213,7 +216,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case Tools:
 		if stream {
-			f.stream(w, fault)
+			f.stream(r.Context(), w, fault)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -225,7 +228,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		w.Write(bytes.Replace(completionBody, []byte(`"gpt-4.1-2025-04-14"`), []byte(fmt.Sprintf("%q", model)), 1))
 		return
 	}
-	f.stream(w, fault)
+	f.stream(r.Context(), w, fault)
 }
 
 // events are a recorded stream's data events (without [DONE]).
@@ -241,7 +244,7 @@ func events(body []byte) []string {
 	return out
 }
 
-func (f *Fake) stream(w http.ResponseWriter, fault Fault) {
+func (f *Fake) stream(ctx context.Context, w http.ResponseWriter, fault Fault) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
@@ -253,7 +256,18 @@ func (f *Fake) stream(w http.ResponseWriter, fault Fault) {
 	evs := events(body)
 	for i, ev := range evs {
 		if fault.Kind == Pause && i == fault.After {
-			<-fault.Release
+			select {
+			case <-fault.Release:
+			case <-ctx.Done():
+				// The caller gave up mid-stream: counted like an abandoned Hang.
+				f.mu.Lock()
+				f.canceled++
+				f.mu.Unlock()
+				if f.HangEnded != nil {
+					f.HangEnded <- struct{}{}
+				}
+				return
+			}
 		}
 		if (fault.Kind == CutStream || fault.Kind == ErrorEvent) && i == fault.After {
 			if fault.Kind == ErrorEvent {
