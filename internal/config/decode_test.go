@@ -261,5 +261,9 @@ budgets: [{name: b, limit_usd: lots}]
 		{"routers.b.timeout", "must not be negative"},
 		{"server.cooldown.duration", "invalid duration"},
 		{"server.trust_geo_headers", "must be true or false"},
+		// Validation runs too, and reports what the decode errors did not
+		// cause: this budget also lacks a scope and a period.
+		{"budgets[0].scope", "must be global, user"},
+		{"budgets[0].period", "must be one of hour"},
 	})
 }

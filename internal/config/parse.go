@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -54,12 +55,59 @@ func FromDocument(doc map[string]any) (*Config, error) {
 	var c Config
 	d.structure("", doc, reflect.ValueOf(&c).Elem())
 	if len(errs) > 0 {
-		return nil, errs
+		// Report the rest too (unknown references, cycles, budgets...), so
+		// one run of `validate` lists every problem, not just the first
+		// kind; but not what a decode error may have caused.
+		return nil, append(errs, validateAfterDecodeErrors(&c, errs)...)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// validateAfterDecodeErrors validates a config that failed to decode in
+// places and keeps the errors unrelated to those places: an error whose
+// path is inside, or encloses, a decode error's path may be its echo (a
+// target that did not decode leaves its router with no targets), so it is
+// left out. A partial config is not something Validate is written for;
+// should it panic on one, only the decode errors are reported.
+func validateAfterDecodeErrors(c *Config, decodeErrs Errors) (out Errors) {
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	var verrs Errors
+	if err := c.Validate(); err != nil {
+		verrs, _ = err.(Errors)
+	}
+	for _, v := range verrs {
+		related := false
+		for _, d := range decodeErrs {
+			if pathWithin(v.Path, d.Path) || pathWithin(d.Path, v.Path) {
+				related = true
+				break
+			}
+		}
+		if !related {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// pathWithin reports whether path is base or below it ("a.b[0].c" is
+// within "a.b" and "a.b[0]", not within "a.bc").
+func pathWithin(path, base string) bool {
+	if base == "" || path == base {
+		return true
+	}
+	if !strings.HasPrefix(path, base) {
+		return false
+	}
+	next := path[len(base)]
+	return next == '.' || next == '['
 }
 
 // DecodeRouter decodes one router from a generic map, as sent inline in a
