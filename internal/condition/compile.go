@@ -15,10 +15,19 @@ import (
 // or a variable name. A variable's value is an operator map such as
 // {"$gt": 3, "$lt": 9}, whose operators are ANDed, or a literal meaning $eq.
 //
+// A variable must be one the router supplies (KnownVariables); compared
+// with equality, time.weekday must be one of Weekdays. Any budget name is
+// accepted; CompileWith also checks them against the config's budgets.
+//
 // Every problem is reported, as Errors, each with its path inside the
 // condition, e.g. `$and[1].metadata.tier.$regex: invalid regular expression "(": ...`.
 func Compile(doc any) (*Expr, error) {
-	c := compiler{vars: map[string]struct{}{}}
+	return CompileWith(doc, Options{})
+}
+
+// CompileWith is Compile with the extra checks opts asks for.
+func CompileWith(doc any, opts Options) (*Expr, error) {
+	c := compiler{vars: map[string]struct{}{}, opts: opts}
 	root := c.document("", doc)
 	if len(c.errs) > 0 {
 		return nil, c.errs
@@ -36,6 +45,7 @@ func Compile(doc any) (*Expr, error) {
 type compiler struct {
 	errs Errors
 	vars map[string]struct{}
+	opts Options
 }
 
 func (c *compiler) errorf(path, format string, args ...any) {
@@ -99,11 +109,14 @@ func (c *compiler) list(path string, v any) []node {
 // field compiles a variable's value: an operator map or a literal for $eq.
 func (c *compiler) field(parent, name string, v any) node {
 	path := join(parent, name)
-	if !c.variable(parent, path, name) {
+	m, isMap := v.(map[string]any)
+	if !c.variable(parent, path, name, isMap && hasField(m)) {
 		return nil
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
+	if name == "time.weekday" {
+		c.weekdayOperands(path, v)
+	}
+	if !isMap {
 		return &field{name: name, ops: []matcher{c.eq(path, v)}}
 	}
 	if len(m) == 0 {
@@ -124,8 +137,11 @@ func (c *compiler) field(parent, name string, v any) node {
 	return &field{name: name, ops: ops}
 }
 
-// variable checks a variable name and records it for Variables.
-func (c *compiler) variable(parent, path, name string) bool {
+// variable checks a variable name (its syntax, then that the router
+// supplies it) and records it for Variables. nested skips the second check:
+// the value is a map with field keys, {"metadata": {"tier": ...}}, and field
+// reports a more useful error for each of them.
+func (c *compiler) variable(parent, path, name string, nested bool) bool {
 	switch {
 	case name == "":
 		c.errorf(parent, "empty variable name")
@@ -133,9 +149,21 @@ func (c *compiler) variable(parent, path, name string) bool {
 	case strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, ".."):
 		c.errorf(path, "invalid variable name: empty part between dots")
 		return false
+	case !nested && !c.knownName(path, name):
+		return false
 	}
 	c.vars[name] = struct{}{}
 	return true
+}
+
+// hasField reports whether an operator map has a key that is not an operator.
+func hasField(m map[string]any) bool {
+	for k := range m {
+		if !strings.HasPrefix(k, "$") {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedKeys(m map[string]any) []string {

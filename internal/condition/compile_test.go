@@ -45,39 +45,39 @@ func TestCompileErrors(t *testing.T) {
 		{"empty operator map", `{"user": {}}`, []string{"user: must be a value or a map of operators ($eq, $ne, $in, $nin, $gt, $gte, $lt, $lte, $regex, $contains, $exists), got an empty map"}},
 		{"$in not a list", `{"user": {"$in": "alice"}}`, []string{`user.$in: operand must be a list, got the string "alice"`}},
 		{"$nin not a list", `{"user": {"$nin": {"a": 1}}}`, []string{"user.$nin: operand must be a list, got a map"}},
-		{"$gt list", `{"n": {"$gt": [1]}}`, []string{"n.$gt: operand must be a number or a string, got a list"}},
-		{"$gte bool", `{"n": {"$gte": true}}`, []string{"n.$gte: operand must be a number or a string, got true"}},
-		{"$lt null", `{"n": {"$lt": null}}`, []string{"n.$lt: operand must be a number or a string, got null"}},
-		{"$lte map", `{"n": {"$lte": {}}}`, []string{"n.$lte: operand must be a number or a string, got a map"}},
+		{"$gt list", `{"metadata.n": {"$gt": [1]}}`, []string{"metadata.n.$gt: operand must be a number or a string, got a list"}},
+		{"$gte bool", `{"metadata.n": {"$gte": true}}`, []string{"metadata.n.$gte: operand must be a number or a string, got true"}},
+		{"$lt null", `{"metadata.n": {"$lt": null}}`, []string{"metadata.n.$lt: operand must be a number or a string, got null"}},
+		{"$lte map", `{"metadata.n": {"$lte": {}}}`, []string{"metadata.n.$lte: operand must be a number or a string, got a map"}},
 		{"$regex not a string", `{"user": {"$regex": 1}}`, []string{"user.$regex: operand must be a string (a regular expression), got the number 1"}},
 		{"$regex invalid", `{"$and": [{"user": "a"}, {"metadata.tier": {"$regex": "("}}]}`,
 			[]string{"$and[1].metadata.tier.$regex: invalid regular expression \"(\": error parsing regexp: missing closing ): `(`"}},
 		{"$regex PCRE lookahead", `{"user": {"$regex": "a(?=b)"}}`,
 			[]string{"user.$regex: invalid regular expression \"a(?=b)\": error parsing regexp: invalid or unsupported Perl syntax: `(?=`"}},
-		{"$contains list", `{"tags": {"$contains": ["a"]}}`, []string{"tags.$contains: operand must be a string, a number or a boolean, got a list"}},
-		{"$contains null", `{"tags": {"$contains": null}}`, []string{"tags.$contains: operand must be a string, a number or a boolean, got null"}},
+		{"$contains list", `{"metadata.tags": {"$contains": ["a"]}}`, []string{"metadata.tags.$contains: operand must be a string, a number or a boolean, got a list"}},
+		{"$contains null", `{"metadata.tags": {"$contains": null}}`, []string{"metadata.tags.$contains: operand must be a string, a number or a boolean, got null"}},
 		{"$exists not a bool", `{"user": {"$exists": "yes"}}`, []string{`user.$exists: operand must be true or false, got the string "yes"`}},
 		{"$exists number", `{"user": {"$exists": 1}}`, []string{"user.$exists: operand must be true or false, got the number 1"}},
 		{"unsupported Go value", map[string]any{"user": struct{}{}}, []string{"user: unsupported value: a value of type struct {}"}},
-		{"unsupported $in element", map[string]any{"n": map[string]any{"$in": []any{1, []string{"x"}}}},
-			[]string{"n.$in[1]: unsupported value: a value of type []string"}},
-		{"unsupported value deep in $eq", map[string]any{"n": map[string]any{"$eq": map[string]any{"a": []any{1, complex(1, 1)}}}},
-			[]string{"n.$eq.a[1]: unsupported value: a value of type complex128"}},
-		{"invalid json.Number", map[string]any{"n": map[string]any{"$gt": json.Number("1x")}},
-			[]string{`n.$gt: operand must be a number or a string, got the invalid number "1x"`}},
-		{"invalid json.Number literal", map[string]any{"n": json.Number("")},
-			[]string{`n: unsupported value: the invalid number ""`}},
+		{"unsupported $in element", map[string]any{"metadata.n": map[string]any{"$in": []any{1, []string{"x"}}}},
+			[]string{"metadata.n.$in[1]: unsupported value: a value of type []string"}},
+		{"unsupported value deep in $eq", map[string]any{"metadata.n": map[string]any{"$eq": map[string]any{"a": []any{1, complex(1, 1)}}}},
+			[]string{"metadata.n.$eq.a[1]: unsupported value: a value of type complex128"}},
+		{"invalid json.Number", map[string]any{"metadata.n": map[string]any{"$gt": json.Number("1x")}},
+			[]string{`metadata.n.$gt: operand must be a number or a string, got the invalid number "1x"`}},
+		{"invalid json.Number literal", map[string]any{"metadata.n": json.Number("")},
+			[]string{`metadata.n: unsupported value: the invalid number ""`}},
 		{"every problem reported, in key order", `{
-			"$or": [{"a": {"$gt": []}}, "x"],
-			"b": {"$regex": "[", "$in": 3, "$bogus": 1},
-			"$not": {"c": {"$exists": null}}
+			"$or": [{"metadata.a": {"$gt": []}}, "x"],
+			"user": {"$regex": "[", "$in": 3, "$bogus": 1},
+			"$not": {"geo.country": {"$exists": null}}
 		}`, []string{
-			"$not.c.$exists: operand must be true or false, got null",
-			"$or[0].a.$gt: operand must be a number or a string, got a list",
+			"$not.geo.country.$exists: operand must be true or false, got null",
+			"$or[0].metadata.a.$gt: operand must be a number or a string, got a list",
 			`$or[1]: a condition must be a map, got the string "x"`,
-			"b.$bogus: unknown operator " + known,
-			"b.$in: operand must be a list, got the number 3",
-			"b.$regex: invalid regular expression \"[\": error parsing regexp: missing closing ]: `[`",
+			"user.$bogus: unknown operator " + known,
+			"user.$in: operand must be a list, got the number 3",
+			"user.$regex: invalid regular expression \"[\": error parsing regexp: missing closing ]: `[`",
 		}},
 	}
 	for _, tt := range tests {
@@ -111,9 +111,9 @@ func TestCompileErrors(t *testing.T) {
 // TestErrorsUnwrap: config validation re-parents each error under its own
 // path, so the individual errors and their causes must be reachable.
 func TestErrorsUnwrap(t *testing.T) {
-	_, err := Compile(parse(t, `{"a": {"$regex": "("}, "b": {"$in": 1}}`))
+	_, err := Compile(parse(t, `{"metadata.a": {"$regex": "("}, "metadata.b": {"$in": 1}}`))
 	var one *Error
-	if !errors.As(err, &one) || one.Path != "a.$regex" {
+	if !errors.As(err, &one) || one.Path != "metadata.a.$regex" {
 		t.Fatalf("errors.As(*Error) = %v, path %q", one, one.Path)
 	}
 	var syn *syntax.Error
@@ -121,7 +121,7 @@ func TestErrorsUnwrap(t *testing.T) {
 		t.Errorf("errors.As(*syntax.Error) = %v", syn)
 	}
 	var errs Errors
-	if !errors.As(err, &errs) || len(errs) != 2 || errs[1].Path != "b.$in" {
+	if !errors.As(err, &errs) || len(errs) != 2 || errs[1].Path != "metadata.b.$in" {
 		t.Errorf("Errors = %v", errs)
 	}
 }
@@ -132,12 +132,12 @@ func TestCompileAccepts(t *testing.T) {
 		doc  any
 	}{
 		{"empty document", map[string]any{}},
-		{"Go ints", map[string]any{"n": map[string]any{"$gt": 1, "$lt": int64(9), "$in": []any{uint8(3), int32(4)}}}},
-		{"json.Number", map[string]any{"n": json.Number("12.5")}},
-		{"$in of anything", map[string]any{"n": map[string]any{"$in": []any{"a", 1.0, true, nil, []any{}, map[string]any{}}}}},
-		{"$eq of a map", map[string]any{"n": map[string]any{"$eq": map[string]any{"tier": "x"}}}},
-		{"empty $in", map[string]any{"n": map[string]any{"$in": []any{}}}},
-		{"empty $regex", map[string]any{"n": map[string]any{"$regex": ""}}},
+		{"Go ints", map[string]any{"metadata.n": map[string]any{"$gt": 1, "$lt": int64(9), "$in": []any{uint8(3), int32(4)}}}},
+		{"json.Number", map[string]any{"metadata.n": json.Number("12.5")}},
+		{"$in of anything", map[string]any{"metadata.n": map[string]any{"$in": []any{"a", 1.0, true, nil, []any{}, map[string]any{}}}}},
+		{"$eq of a map", map[string]any{"metadata.n": map[string]any{"$eq": map[string]any{"tier": "x"}}}},
+		{"empty $in", map[string]any{"metadata.n": map[string]any{"$in": []any{}}}},
+		{"empty $regex", map[string]any{"metadata.n": map[string]any{"$regex": ""}}},
 		{"dollar inside a name", map[string]any{"metadata.$price": 1.0}},
 	}
 	for _, tt := range tests {
@@ -175,6 +175,138 @@ func TestVariables(t *testing.T) {
 				if e.Variables()[0] == "changed" {
 					t.Errorf("Variables returned the Expr's own slice")
 				}
+			}
+		})
+	}
+}
+
+const knownVars = "(known: " + KnownVariables + ")"
+
+// TestCompileVariables: a name the router never supplies is an error at its
+// own path, listing the variables that exist, instead of a route that
+// silently never matches.
+func TestCompileVariables(t *testing.T) {
+	tests := []struct {
+		name    string
+		when    string
+		wantErr string // "" accepts
+	}{
+		{"metadata key", `{"metadata.tier": "a"}`, ""},
+		{"metadata key with dots", `{"metadata.team.id": "a"}`, ""},
+		{"user", `{"user": "a"}`, ""},
+		{"header", `{"headers.x-team": "a"}`, ""},
+		{"header, any case", `{"headers.X-Team": "a"}`, ""},
+		{"typed param", `{"params.temperature": {"$lt": 1}}`, ""},
+		{"extra param", `{"params.reasoning_effort": "high"}`, ""},
+		{"request.input_tokens", `{"request.input_tokens": {"$gt": 1}}`, ""},
+		{"request.messages", `{"request.messages": {"$gt": 1}}`, ""},
+		{"request.has_tools", `{"request.has_tools": true}`, ""},
+		{"request.has_images", `{"request.has_images": true}`, ""},
+		{"budget, unchecked name", `{"budget.anything.remaining_pct": {"$lt": 5}}`, ""},
+		{"geo.country", `{"geo.country": "DE"}`, ""},
+		{"geo.region", `{"geo.region": "eu-west-1"}`, ""},
+		{"time.hour_utc", `{"time.hour_utc": {"$gte": 9}}`, ""},
+		{"time.weekday", `{"time.weekday": "tuesday"}`, ""},
+
+		{"bare name", `{"n": 1}`, "n: unknown variable " + knownVars},
+		{"metadata key without its root", `{"tier": "premium"}`, "tier: unknown variable " + knownVars},
+		{"misspelt root", `{"metdata.tier": "premium"}`, "metdata.tier: unknown variable " + knownVars},
+		{"roots are case-sensitive", `{"Metadata.tier": "premium"}`, "Metadata.tier: unknown variable " + knownVars},
+		{"bare metadata", `{"metadata": {"$exists": true}}`, "metadata: unknown variable " + knownVars},
+		{"bare headers", `{"headers": {"$exists": true}}`, "headers: unknown variable " + knownVars},
+		{"bare params", `{"params": {"$exists": true}}`, "params: unknown variable " + knownVars},
+		{"nested param", `{"params.response_format.type": "json_object"}`,
+			"params.response_format.type: unknown variable: params.<field> reads a top-level request field, not a nested one " + knownVars},
+		{"field under user", `{"user.name": "a"}`, "user.name: unknown variable " + knownVars},
+		{"unknown request field", `{"request.tokens": {"$gt": 1}}`, "request.tokens: unknown variable " + knownVars},
+		{"bare request", `{"request": {"$exists": true}}`, "request: unknown variable " + knownVars},
+		{"unknown geo field", `{"geo.city": "Paris"}`, "geo.city: unknown variable " + knownVars},
+		{"unknown time field", `{"time.hour": 9}`, "time.hour: unknown variable " + knownVars},
+		{"budget without field", `{"budget.monthly": {"$lt": 5}}`, "budget.monthly: unknown variable " + knownVars},
+		{"budget, other field", `{"budget.monthly.remaining": {"$lt": 5}}`, "budget.monthly.remaining: unknown variable " + knownVars},
+		{"budget without name", `{"budget.remaining_pct": {"$lt": 5}}`, "budget.remaining_pct: unknown variable " + knownVars},
+		{"budget name with a dot", `{"budget.a.b.remaining_pct": {"$lt": 5}}`,
+			`budget.a.b.remaining_pct: budget "a.b": a budget read by a condition cannot have a dot in its name`},
+		{"inside logic", `{"$or": [{"user": "a"}, {"$not": {"geo.contry": "DE"}}]}`, "$or[1].$not.geo.contry: unknown variable " + knownVars},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Compile(parse(t, tt.when))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("Compile(%s) error:\n%s\nwant:\n%s", tt.when, got, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestCompileWithBudgets: config validation passes the configured budget
+// names, and a budget.<name>.remaining_pct naming another is an error.
+func TestCompileWithBudgets(t *testing.T) {
+	const when = `{"$or": [{"budget.monthly.remaining_pct": {"$lt": 10}}, {"budget.montly.remaining_pct": {"$lt": 10}}]}`
+	tests := []struct {
+		name    string
+		opts    Options
+		wantErr string
+	}{
+		{"unchecked", Options{}, ""},
+		{"unchecked, names given", Options{Budgets: []string{"monthly"}}, ""},
+		{"both configured", Options{CheckBudgets: true, Budgets: []string{"montly", "monthly"}}, ""},
+		{"typo", Options{CheckBudgets: true, Budgets: []string{"monthly", "team-a"}},
+			`$or[1].budget.montly.remaining_pct: unknown budget "montly" (configured: monthly, team-a)`},
+		{"no budgets", Options{CheckBudgets: true},
+			"$or[0].budget.monthly.remaining_pct: unknown budget \"monthly\" (no budgets are configured)\n" +
+				`$or[1].budget.montly.remaining_pct: unknown budget "montly" (no budgets are configured)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := CompileWith(parse(t, when), tt.opts)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("error:\n%s\nwant:\n%s", got, tt.wantErr)
+			}
+			if err == nil && !e.Eval(MapVars{"budget.montly.remaining_pct": 5.0}) {
+				t.Errorf("compiled condition does not read the budget")
+			}
+		})
+	}
+}
+
+// TestCompileWeekday: time.weekday is a lowercase English day name, so an
+// equality with anything else ("tue", "Tuesday", 2) could never hold.
+func TestCompileWeekday(t *testing.T) {
+	const days = "monday, tuesday, wednesday, thursday, friday, saturday, sunday"
+	tests := []struct {
+		name    string
+		when    string
+		wantErr string
+	}{
+		{"literal", `{"time.weekday": "saturday"}`, ""},
+		{"$in", `{"time.weekday": {"$in": ["saturday", "sunday"]}}`, ""},
+		{"$nin and $ne", `{"time.weekday": {"$nin": ["monday"], "$ne": "friday"}}`, ""},
+		{"$regex is free-form", `{"time.weekday": {"$regex": "^(sat|sun)"}}`, ""},
+		{"$exists", `{"time.weekday": {"$exists": true}}`, ""},
+		{"abbreviation", `{"time.weekday": "tue"}`, `time.weekday: time.weekday is the UTC day as a lowercase English name (` + days + `), got the string "tue"`},
+		{"capitalised", `{"time.weekday": {"$eq": "Tuesday"}}`, `time.weekday.$eq: time.weekday is the UTC day as a lowercase English name (` + days + `), got the string "Tuesday"`},
+		{"number", `{"time.weekday": {"$ne": 2}}`, `time.weekday.$ne: time.weekday is the UTC day as a lowercase English name (` + days + `), got the number 2`},
+		{"one bad in a list", `{"$and": [{"time.weekday": {"$in": ["saturday", "sun"]}}]}`,
+			`$and[0].time.weekday.$in[1]: time.weekday is the UTC day as a lowercase English name (` + days + `), got the string "sun"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Compile(parse(t, tt.when))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("error:\n%s\nwant:\n%s", got, tt.wantErr)
 			}
 		})
 	}

@@ -10,7 +10,9 @@
 // is simply false (except for $ne, $nin and $exists:false).
 //
 // The package is a leaf. It must not import other project packages: config
-// validation and the router both import it. It knows the syntax of variable
-// names but not which variables exist; a caller that wants to reject unknown
-// roots checks Expr.Variables, and the router supplies values through Vars.
+// validation and the router both import it. It knows which variables exist
+// (KnownVariables, DESIGN §4) and rejects any other name, so a typo is a
+// config error rather than a route that silently never matches; config
+// validation also passes the configured budget names (CompileWith). The
+// router supplies the values through Vars.
 package condition

@@ -27,10 +27,10 @@ func TestEval(t *testing.T) {
 		{"$eq null vs string", `{"user": null}`, false},
 		{"$eq list", `{"metadata.tags": {"$eq": ["beta", "eu", 3]}}`, true},
 		{"$eq list order matters", `{"metadata.tags": {"$eq": ["eu", "beta", 3]}}`, false},
-		{"$eq []string value", `{"ids": {"$eq": ["a", "b"]}}`, true},
+		{"$eq []string value", `{"metadata.ids": {"$eq": ["a", "b"]}}`, true},
 		{"$eq map", `{"metadata.nested": {"$eq": {"k": "v"}}}`, true},
 		{"$eq map differs", `{"metadata.nested": {"$eq": {"k": "w"}}}`, false},
-		{"$eq large int exact", `{"big": {"$eq": 4611686018427387904}}`, false},
+		{"$eq large int exact", `{"metadata.big": {"$eq": 4611686018427387904}}`, false},
 		// mismatched types are false, their negation true
 		{"$eq number vs string value", `{"user": 1}`, false},
 		{"$eq string vs number value", `{"params.max_tokens": "1024"}`, false},
@@ -48,7 +48,7 @@ func TestEval(t *testing.T) {
 		{"$in list value any element", `{"metadata.tags": {"$in": ["eu", "us"]}}`, true},
 		{"$in list value number element", `{"metadata.tags": {"$in": [3]}}`, true},
 		{"$in list value none", `{"metadata.tags": {"$in": ["us"]}}`, false},
-		{"$in []string value", `{"ids": {"$in": ["b", "c"]}}`, true},
+		{"$in []string value", `{"metadata.ids": {"$in": ["b", "c"]}}`, true},
 		{"$in long list uses set", `{"geo.country": {"$in": ["AT","BE","CH","CZ","DE","DK","ES","FI","FR","IT"]}}`, true},
 		{"$in long list missing", `{"geo.country": {"$in": ["AT","BE","CH","CZ","US","DK","ES","FI","FR","IT"]}}`, false},
 		{"$in whole list operand", `{"metadata.tags": {"$in": [["beta", "eu", 3]]}}`, true},
@@ -73,7 +73,7 @@ func TestEval(t *testing.T) {
 		{"$lt string vs number value", `{"params.max_tokens": {"$lt": "z"}}`, false},
 		{"$gt bool value", `{"params.stream": {"$gt": 0}}`, false},
 		{"$gt list value", `{"metadata.tags": {"$gt": 0}}`, false},
-		{"$gt large int exact", `{"big": {"$gt": 4611686018427387904}}`, true},
+		{"$gt large int exact", `{"metadata.big": {"$gt": 4611686018427387904}}`, true},
 		// $regex
 		{"$regex match", `{"params.model": {"$regex": "^gpt-4"}}`, true},
 		{"$regex no match", `{"params.model": {"$regex": "^claude"}}`, false},
@@ -86,8 +86,8 @@ func TestEval(t *testing.T) {
 		{"$contains list element", `{"metadata.tags": {"$contains": "eu"}}`, true},
 		{"$contains list number element", `{"metadata.tags": {"$contains": 3}}`, true},
 		{"$contains list missing", `{"metadata.tags": {"$contains": "us"}}`, false},
-		{"$contains []string", `{"ids": {"$contains": "b"}}`, true},
-		{"$contains []string number", `{"ids": {"$contains": 1}}`, false},
+		{"$contains []string", `{"metadata.ids": {"$contains": "b"}}`, true},
+		{"$contains []string number", `{"metadata.ids": {"$contains": 1}}`, false},
 		{"$contains number in string", `{"params.model": {"$contains": 4}}`, false},
 		{"$contains number value", `{"params.max_tokens": {"$contains": "1"}}`, false},
 		// $exists
@@ -106,11 +106,13 @@ func TestEval(t *testing.T) {
 		{"absent $contains", `{"metadata.absent": {"$contains": ""}}`, false},
 		{"absent $exists true", `{"metadata.absent": {"$exists": true}}`, false},
 		{"absent $exists false", `{"metadata.absent": {"$exists": false}}`, true},
-		{"absent root", `{"nope.deeper": {"$exists": false}}`, true},
-		{"absent under a leaf", `{"user.name": {"$exists": true}}`, false},
+		{"absent header", `{"headers.x-absent": {"$exists": false}}`, true},
+		{"absent under a leaf", `{"metadata.tier.name": {"$exists": true}}`, false},
 		// variables
 		{"header", `{"headers.x-team": "search"}`, true},
 		{"metadata key with a dot", `{"metadata.team.id": "t-1"}`, true},
+		{"weekday", `{"time.weekday": {"$in": ["monday", "tuesday"]}}`, true},
+		{"weekday differs", `{"time.weekday": "wednesday"}`, false},
 		// documents and logic
 		{"empty document", `{}`, true},
 		{"keys ANDed", `{"user": "alice", "metadata.tier": "premium"}`, true},
@@ -155,7 +157,7 @@ func TestEvalNumberTypes(t *testing.T) {
 	for _, operand := range numbers {
 		for _, value := range numbers {
 			t.Run(describe(operand)+" "+describe(value), func(t *testing.T) {
-				vars := MapVars{"n": value}
+				vars := MapVars{"metadata.n": value}
 				checks := []struct {
 					op   string
 					want bool
@@ -164,12 +166,12 @@ func TestEvalNumberTypes(t *testing.T) {
 					{"$gt", false}, {"$lt", false},
 				}
 				for _, c := range checks {
-					e := mustCompile(t, map[string]any{"n": map[string]any{c.op: operand}})
+					e := mustCompile(t, map[string]any{"metadata.n": map[string]any{c.op: operand}})
 					if got := e.Eval(vars); got != c.want {
-						t.Errorf("{n: {%s: %T}} on %T = %v, want %v", c.op, operand, value, got, c.want)
+						t.Errorf("{metadata.n: {%s: %T}} on %T = %v, want %v", c.op, operand, value, got, c.want)
 					}
 				}
-				in := mustCompile(t, map[string]any{"n": map[string]any{"$in": []any{operand}}})
+				in := mustCompile(t, map[string]any{"metadata.n": map[string]any{"$in": []any{operand}}})
 				if !in.Eval(vars) {
 					t.Errorf("$in [%T] on %T is false", operand, value)
 				}
@@ -185,25 +187,25 @@ func TestEvalNumberEdges(t *testing.T) {
 		when  map[string]any
 		want  bool
 	}{
-		{"huge uint64 above int64", uint64(1<<63 + 1), map[string]any{"n": map[string]any{"$gt": int64(1<<63 - 1)}}, true},
-		{"int vs fraction", 3, map[string]any{"n": map[string]any{"$lt": 3.5}}, true},
-		{"int vs fraction equal", 3, map[string]any{"n": 3.5}, false},
-		{"NaN never equal", nanValue(), map[string]any{"n": map[string]any{"$in": []any{1.0}}}, false},
-		{"NaN not greater", nanValue(), map[string]any{"n": map[string]any{"$gt": 0}}, false},
-		{"NaN $ne", nanValue(), map[string]any{"n": map[string]any{"$ne": 0}}, true},
-		{"bad json.Number value", json.Number("x"), map[string]any{"n": map[string]any{"$gte": 0}}, false},
-		{"exact int64 beyond float precision", int64(1<<53 + 1), map[string]any{"n": int64(1 << 53)}, false},
-		{"float beyond int64 range", int64(1), map[string]any{"n": map[string]any{"$lt": 1e300}}, true},
-		{"negative float beyond int64 range", int64(-1 << 63), map[string]any{"n": map[string]any{"$gt": -1e300}}, true},
-		{"int vs +Inf", int64(1<<63 - 1), map[string]any{"n": map[string]any{"$lt": math.Inf(1)}}, true},
-		{"int vs -Inf", 0, map[string]any{"n": map[string]any{"$gt": math.Inf(-1)}}, true},
-		{"int64 vs float64 beyond float precision", int64(1<<53 + 1), map[string]any{"n": float64(1 << 53)}, false},
-		{"negative fraction", -3, map[string]any{"n": map[string]any{"$lt": -2.5, "$gt": -3.5}}, true},
+		{"huge uint64 above int64", uint64(1<<63 + 1), map[string]any{"metadata.n": map[string]any{"$gt": int64(1<<63 - 1)}}, true},
+		{"int vs fraction", 3, map[string]any{"metadata.n": map[string]any{"$lt": 3.5}}, true},
+		{"int vs fraction equal", 3, map[string]any{"metadata.n": 3.5}, false},
+		{"NaN never equal", nanValue(), map[string]any{"metadata.n": map[string]any{"$in": []any{1.0}}}, false},
+		{"NaN not greater", nanValue(), map[string]any{"metadata.n": map[string]any{"$gt": 0}}, false},
+		{"NaN $ne", nanValue(), map[string]any{"metadata.n": map[string]any{"$ne": 0}}, true},
+		{"bad json.Number value", json.Number("x"), map[string]any{"metadata.n": map[string]any{"$gte": 0}}, false},
+		{"exact int64 beyond float precision", int64(1<<53 + 1), map[string]any{"metadata.n": int64(1 << 53)}, false},
+		{"float beyond int64 range", int64(1), map[string]any{"metadata.n": map[string]any{"$lt": 1e300}}, true},
+		{"negative float beyond int64 range", int64(-1 << 63), map[string]any{"metadata.n": map[string]any{"$gt": -1e300}}, true},
+		{"int vs +Inf", int64(1<<63 - 1), map[string]any{"metadata.n": map[string]any{"$lt": math.Inf(1)}}, true},
+		{"int vs -Inf", 0, map[string]any{"metadata.n": map[string]any{"$gt": math.Inf(-1)}}, true},
+		{"int64 vs float64 beyond float precision", int64(1<<53 + 1), map[string]any{"metadata.n": float64(1 << 53)}, false},
+		{"negative fraction", -3, map[string]any{"metadata.n": map[string]any{"$lt": -2.5, "$gt": -3.5}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := mustCompile(t, tt.when)
-			if got := e.Eval(MapVars{"n": tt.value}); got != tt.want {
+			if got := e.Eval(MapVars{"metadata.n": tt.value}); got != tt.want {
 				t.Errorf("Eval = %v, want %v", got, tt.want)
 			}
 		})

@@ -37,6 +37,8 @@ func requestVars() MapVars {
 			"score":   7.5,
 			"nothing": nil,
 			"nested":  map[string]any{"k": "v"},
+			"ids":     []string{"a", "b"},
+			"big":     int64(1<<62 + 1),
 		},
 		"headers": map[string]any{"x-team": "search"},
 		"params": map[string]any{
@@ -53,8 +55,6 @@ func requestVars() MapVars {
 		},
 		"budget.monthly.remaining_pct": 12.5, // a flat dotted key
 		"geo":                          map[string]any{"country": "DE"},
-		"time":                         map[string]any{"hour_utc": uint8(14), "weekday": "tue"},
-		"ids":                          []string{"a", "b"},
-		"big":                          int64(1<<62 + 1),
+		"time":                         map[string]any{"hour_utc": uint8(14), "weekday": "tuesday"},
 	}
 }

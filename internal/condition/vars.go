@@ -3,8 +3,10 @@ package condition
 // Vars looks up a dotted variable name such as "metadata.tier", "user",
 // "headers.x-team", "params.temperature", "request.input_tokens",
 // "request.has_tools", "budget.monthly.remaining_pct", "geo.country" or
-// "time.hour_utc". ok is false when the variable is absent; a present
-// variable may still hold nil (JSON null).
+// "time.hour_utc" (the names Compile accepts: KnownVariables). ok is false
+// when the variable is absent; a present variable may still hold nil (JSON
+// null). time.weekday is one of Weekdays ("tuesday"), time.hour_utc a
+// number from 0 to 23.
 //
 // Values should be the shapes a JSON decoder produces (string, a number of
 // any Go type, bool, nil, []any, map[string]any); []string is also understood.

@@ -164,7 +164,7 @@ func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
 			rp := fmt.Sprintf("%s.routes[%d]", path, i)
 			if route.When == nil {
 				errs.add(rp+".when", "is required")
-			} else if _, err := condition.Compile(route.When); err != nil {
+			} else if _, err := condition.CompileWith(route.When, c.conditionOptions()); err != nil {
 				addCondition(errs, rp+".when", err)
 			}
 			if len(route.Targets) == 0 {
@@ -216,6 +216,16 @@ func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
 	if r.MaxCostUSD < 0 {
 		errs.add(path+".max_cost_usd", "must be >= 0")
 	}
+}
+
+// conditionOptions makes condition compilation check that every
+// budget.<name>.remaining_pct names a configured budget.
+func (c *Config) conditionOptions() condition.Options {
+	names := make([]string, 0, len(c.Budgets))
+	for _, b := range c.Budgets {
+		names = append(names, b.Name)
+	}
+	return condition.Options{CheckBudgets: true, Budgets: names}
 }
 
 // addCondition reports each problem condition.Compile found as its own

@@ -13,8 +13,13 @@ import (
 // provider's; it must be in the region table (RegionLocation).
 //
 // The caller's position is, in order of preference: in.Caller's
-// coordinates when Known, the position of in.Caller.Region, the centre of
-// in.Caller.Country (CountryLocation). Without any: listed order.
+// coordinates when Known, the centre of in.Caller.Country
+// (CountryLocation), the position of in.Caller.Region. Without any: listed
+// order. in.Caller.Region is the gateway's own region (server.region or
+// AWS_REGION), the stand-in for a caller whose location is not known; the
+// HTTP layer also fills in the coordinates from it, or from the country,
+// so Known coordinates equal to either position are reported as such
+// rather than as the caller's coordinates.
 type Geo struct {
 	locs []Location // per target; Known false for a target without region
 }
@@ -81,19 +86,33 @@ func (g *Geo) Order(in *Input, targets []TargetInfo, p *Plan) {
 	p.Why = why
 }
 
+const (
+	whyCoordinates = "nearest region to the caller's coordinates first"
+	whyCountry     = "nearest region to the caller's country first"
+	whyOwnRegion   = "caller location unknown: nearest region to the gateway's own region first"
+)
+
 // callerLocation resolves where the caller is and says how it was known.
 func callerLocation(c Location) (Location, string) {
 	if c.Known {
-		return c, "nearest region to the caller's coordinates first"
-	}
-	if c.Region != "" {
-		if l, ok := RegionLocation(c.Region); ok {
-			return l, "nearest region to the caller's region first"
+		// Coordinates equal to the country's or the region's table entry
+		// were filled in from it, not measured.
+		if l, ok := CountryLocation(c.Country); ok && l.Lat == c.Lat && l.Lon == c.Lon {
+			return c, whyCountry
 		}
+		if l, ok := RegionLocation(c.Region); ok && l.Lat == c.Lat && l.Lon == c.Lon {
+			return c, whyOwnRegion
+		}
+		return c, whyCoordinates
 	}
 	if c.Country != "" {
 		if l, ok := CountryLocation(c.Country); ok {
-			return l, "nearest region to the caller's country first"
+			return l, whyCountry
+		}
+	}
+	if c.Region != "" {
+		if l, ok := RegionLocation(c.Region); ok {
+			return l, whyOwnRegion
 		}
 	}
 	return Location{}, ""

@@ -29,15 +29,18 @@ func TestGeoOrder(t *testing.T) {
 		want    string
 		wantWhy string
 	}{
-		{"Europe by coordinates (Paris)", Location{Lat: 48.86, Lon: 2.35, Known: true}, "frankfurt virginia mumbai oregon tokyo none", "nearest region to the caller's coordinates first"},
-		{"Europe by country", Location{Country: "de"}, "frankfurt mumbai virginia oregon tokyo none", "nearest region to the caller's country first"},
-		{"US west by region", Location{Region: "us-west-1", Country: "JP"}, "oregon virginia tokyo frankfurt mumbai none", "nearest region to the caller's region first"},
-		{"US east by coordinates (New York)", Location{Lat: 40.7, Lon: -74.0, Known: true}, "virginia oregon frankfurt tokyo mumbai none", "nearest region to the caller's coordinates first"},
-		{"Asia by country (Japan)", Location{Country: "JP"}, "tokyo mumbai oregon frankfurt virginia none", "nearest region to the caller's country first"},
-		{"Asia by country (India)", Location{Country: "IN"}, "mumbai tokyo frankfurt oregon virginia none", "nearest region to the caller's country first"},
-		{"unknown region falls to country", Location{Region: "mars-1", Country: "FR"}, names(ts, order(g, &Input{Caller: paris}, ts)), "nearest region to the caller's country first"},
+		{"Europe by coordinates (Paris)", Location{Lat: 48.86, Lon: 2.35, Known: true}, "frankfurt virginia mumbai oregon tokyo none", whyCoordinates},
+		{"Europe by country", Location{Country: "de"}, "frankfurt mumbai virginia oregon tokyo none", whyCountry},
+		{"US west by the gateway's region", Location{Region: "us-west-1"}, "oregon virginia tokyo frankfurt mumbai none", whyOwnRegion},
+		{"country before the gateway's region", Location{Region: "us-west-1", Country: "JP"}, "tokyo mumbai oregon frankfurt virginia none", whyCountry},
+		{"US east by coordinates (New York)", Location{Lat: 40.7, Lon: -74.0, Known: true}, "virginia oregon frankfurt tokyo mumbai none", whyCoordinates},
+		{"Asia by country (Japan)", Location{Country: "JP"}, "tokyo mumbai oregon frankfurt virginia none", whyCountry},
+		{"Asia by country (India)", Location{Country: "IN"}, "mumbai tokyo frankfurt oregon virginia none", whyCountry},
+		{"unknown region falls to country", Location{Region: "mars-1", Country: "FR"}, names(ts, order(g, &Input{Caller: paris}, ts)), whyCountry},
+		{"unknown country falls to region", Location{Region: "eu-west-2", Country: "ZZ"}, "frankfurt virginia mumbai oregon tokyo none", whyOwnRegion},
 		{"unknown caller", Location{}, "virginia frankfurt tokyo none oregon mumbai", "caller location unknown: listed order"},
 		{"unknown country", Location{Country: "ZZ"}, "virginia frankfurt tokyo none oregon mumbai", "caller location unknown: listed order"},
+		{"unknown region", Location{Region: "on-prem"}, "virginia frankfurt tokyo none oregon mumbai", "caller location unknown: listed order"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +64,58 @@ func TestGeoOrder(t *testing.T) {
 			t.Errorf("region-less target: %v %q", p.Scores[3], p.Reasons[3])
 		}
 	})
+}
+
+// TestGeoCallerFromGateway: the HTTP layer hands geo a Known position
+// built from the gateway's own region (geo headers untrusted or absent),
+// from CloudFront-Viewer-Country, or from CloudFront-Viewer-Latitude and
+// -Longitude. Explain must say which, not call every one of them the
+// caller's coordinates.
+func TestGeoCallerFromGateway(t *testing.T) {
+	ts := geoTargets()
+	g, err := NewGeo(&config.Router{Targets: configTargets(ts)}, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As httpapi builds it: the gateway's region, then what trusted
+	// headers add on top.
+	own, ok := RegionLocation("us-east-1")
+	if !ok {
+		t.Fatal("us-east-1 not in the table")
+	}
+	withCountry := func(cc string) Location {
+		l := own
+		l.Country = cc
+		if c, ok := CountryLocation(cc); ok {
+			l.Lat, l.Lon = c.Lat, c.Lon
+		}
+		return l
+	}
+	withCoords := func(cc string, lat, lon float64) Location {
+		l := withCountry(cc)
+		l.Lat, l.Lon = lat, lon
+		return l
+	}
+	tests := []struct {
+		name    string
+		caller  Location
+		want    string
+		wantWhy string
+	}{
+		{"no geo headers: the gateway's region", own, "virginia oregon frankfurt tokyo mumbai none", whyOwnRegion},
+		{"country header", withCountry("DE"), "frankfurt mumbai virginia oregon tokyo none", whyCountry},
+		{"country header not in the table", withCountry("ZZ"), "virginia oregon frankfurt tokyo mumbai none", whyOwnRegion},
+		{"coordinate headers", withCoords("JP", 35.6, 139.7), "tokyo mumbai oregon frankfurt virginia none", whyCoordinates},
+		{"coordinate headers, no country", withCoords("", 48.86, 2.35), "frankfurt virginia mumbai oregon tokyo none", whyCoordinates},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := order(g, &Input{Caller: tt.caller}, ts)
+			if got := names(ts, p); got != tt.want || p.Why != tt.wantWhy {
+				t.Errorf("order %q why %q\nwant  %q why %q", got, p.Why, tt.want, tt.wantWhy)
+			}
+		})
+	}
 }
 
 func TestDistanceKm(t *testing.T) {
@@ -108,6 +163,68 @@ func TestRegionTables(t *testing.T) {
 		l, ok := CountryLocation(tt.cc)
 		if ok != tt.ok || l.Country != tt.want || l.Known != ok {
 			t.Errorf("CountryLocation(%q) = %+v, %v", tt.cc, l, ok)
+		}
+	}
+}
+
+// TestRegionCoverage: every AWS region, every Google Cloud region and
+// every public Azure region is in the table, so a provider or target in any
+// of them passes validation and is placed. Lists as of 2025-2026.
+func TestRegionCoverage(t *testing.T) {
+	aws := []string{
+		"us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-east-2",
+		"ap-south-1", "ap-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+		"ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+		"ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2",
+		"eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2", "il-central-1",
+		"me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
+		"us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1", "eusc-de-east-1",
+	}
+	gcp := []string{
+		"africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3",
+		"asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2", "asia-southeast3",
+		"australia-southeast1", "australia-southeast2", "europe-central2", "europe-north1", "europe-north2",
+		"europe-southwest1", "europe-west1", "europe-west2", "europe-west3", "europe-west4", "europe-west6",
+		"europe-west8", "europe-west9", "europe-west10", "europe-west12", "me-central1", "me-central2",
+		"me-west1", "northamerica-northeast1", "northamerica-northeast2", "northamerica-south1",
+		"southamerica-east1", "southamerica-west1", "us-central1", "us-east1", "us-east4", "us-east5",
+		"us-south1", "us-west1", "us-west2", "us-west3", "us-west4",
+	}
+	azure := []string{
+		"australiacentral", "australiacentral2", "australiaeast", "australiasoutheast", "austriaeast",
+		"belgiumcentral", "brazilsouth", "brazilsoutheast", "canadacentral", "canadaeast", "centralindia",
+		"centralus", "chilecentral", "denmarkeast", "eastasia", "eastus", "eastus2", "francecentral",
+		"francesouth", "germanynorth", "germanywestcentral", "indonesiacentral", "israelcentral",
+		"italynorth", "japaneast", "japanwest", "jioindiacentral", "jioindiawest", "koreacentral",
+		"koreasouth", "malaysiawest", "mexicocentral", "newzealandnorth", "northcentralus", "northeurope",
+		"norwayeast", "norwaywest", "polandcentral", "qatarcentral", "southafricanorth", "southafricawest",
+		"southcentralus", "southindia", "southeastasia", "spaincentral", "swedencentral", "swedensouth",
+		"switzerlandnorth", "switzerlandwest", "uaecentral", "uaenorth", "uksouth", "ukwest",
+		"westcentralus", "westeurope", "westindia", "westus", "westus2", "westus3",
+	}
+	for _, list := range [][]string{aws, gcp, azure} {
+		for _, code := range list {
+			if _, ok := RegionLocation(code); !ok {
+				t.Errorf("region %s is missing from the table", code)
+			}
+		}
+	}
+	// Spot checks that a new entry sits in its metro area, not a copy-paste
+	// of a neighbour: {code, nearest other code, at most km apart}.
+	for _, tt := range []struct {
+		code, near string
+		km         float64
+	}{
+		{"switzerlandwest", "switzerlandnorth", 250}, // Geneva–Zurich
+		{"australiacentral", "australiaeast", 300},   // Canberra–Sydney
+		{"brazilsoutheast", "brazilsouth", 400},      // Rio–São Paulo
+		{"westindia", "ap-south-1", 20},              // Mumbai
+		{"asia-southeast3", "ap-southeast-7", 20},    // Bangkok
+	} {
+		a, _ := RegionLocation(tt.code)
+		b, _ := RegionLocation(tt.near)
+		if d := distanceKm(a, b); d > tt.km {
+			t.Errorf("%s is %.0f km from %s, want at most %.0f", tt.code, d, tt.near, tt.km)
 		}
 	}
 }

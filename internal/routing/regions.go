@@ -4,7 +4,7 @@ import "strings"
 
 // RegionLocation returns the position of a cloud region or serving-region
 // code: every AWS region (commercial, GovCloud, China, European Sovereign
-// Cloud), Google Cloud regions, common Azure regions, and the coarse
+// Cloud), every Google Cloud region, every public Azure region, and the coarse
 // serving regions providers advertise (us, eu, uk, asia, apac, jp, au, ca,
 // in). Codes are matched case-insensitively. Coordinates are the metro
 // area of the region's data centres, which is all nearest-region routing
@@ -120,10 +120,11 @@ var regionCoords = map[string][2]float64{
 	"asia-south2":             {28.6, 77.2},    // Delhi
 	"asia-southeast1":         {1.35, 103.8},   // Singapore
 	"asia-southeast2":         {-6.2, 106.8},   // Jakarta
+	"asia-southeast3":         {13.8, 100.5},   // Bangkok
 	"australia-southeast1":    {-33.9, 151.2},  // Sydney
 	"australia-southeast2":    {-37.8, 145.0},  // Melbourne
 
-	// Azure
+	// Azure (public physical regions, including restricted-access ones)
 	"eastus":             {37.4, -79.8},  // Virginia
 	"eastus2":            {36.7, -78.4},  // Virginia
 	"centralus":          {41.6, -93.6},  // Iowa
@@ -137,31 +138,52 @@ var regionCoords = map[string][2]float64{
 	"canadaeast":         {46.8, -71.2},  // Quebec City
 	"mexicocentral":      {20.6, -100.4}, // Querétaro
 	"brazilsouth":        {-23.5, -46.6}, // São Paulo
+	"brazilsoutheast":    {-22.9, -43.2}, // Rio de Janeiro
+	"chilecentral":       {-33.4, -70.6}, // Santiago
 	"northeurope":        {53.3, -6.3},   // Ireland
 	"westeurope":         {52.4, 4.9},    // Netherlands
 	"uksouth":            {51.5, -0.1},   // London
 	"ukwest":             {51.5, -3.2},   // Cardiff
 	"francecentral":      {48.9, 2.35},   // Paris
+	"francesouth":        {43.3, 5.4},    // Marseille
 	"germanywestcentral": {50.1, 8.7},    // Frankfurt
+	"germanynorth":       {52.5, 13.4},   // Berlin
 	"swedencentral":      {60.7, 17.1},   // Gävle
+	"swedensouth":        {55.6, 13.0},   // Malmö
 	"switzerlandnorth":   {47.4, 8.5},    // Zurich
+	"switzerlandwest":    {46.2, 6.1},    // Geneva
 	"norwayeast":         {59.9, 10.8},   // Oslo
+	"norwaywest":         {59.0, 5.7},    // Stavanger
+	"denmarkeast":        {55.7, 12.6},   // Copenhagen
 	"polandcentral":      {52.2, 21.0},   // Warsaw
 	"italynorth":         {45.5, 9.2},    // Milan
 	"spaincentral":       {40.4, -3.7},   // Madrid
+	"austriaeast":        {48.2, 16.4},   // Vienna
+	"belgiumcentral":     {50.85, 4.35},  // Brussels
 	"israelcentral":      {32.1, 34.8},   // Israel
 	"qatarcentral":       {25.3, 51.5},   // Doha
 	"uaenorth":           {25.3, 55.3},   // Dubai
+	"uaecentral":         {24.5, 54.4},   // Abu Dhabi
 	"southafricanorth":   {-25.7, 28.2},  // Johannesburg
+	"southafricawest":    {-33.9, 18.4},  // Cape Town
 	"centralindia":       {18.6, 73.9},   // Pune
 	"southindia":         {13.0, 80.2},   // Chennai
+	"westindia":          {19.1, 72.9},   // Mumbai
+	"jioindiacentral":    {21.1, 79.1},   // Nagpur
+	"jioindiawest":       {22.5, 70.1},   // Jamnagar
 	"southeastasia":      {1.35, 103.8},  // Singapore
 	"eastasia":           {22.3, 114.2},  // Hong Kong
+	"indonesiacentral":   {-6.2, 106.8},  // Jakarta
+	"malaysiawest":       {3.1, 101.7},   // Kuala Lumpur
 	"japaneast":          {35.7, 139.7},  // Tokyo
 	"japanwest":          {34.7, 135.5},  // Osaka
 	"koreacentral":       {37.6, 127.0},  // Seoul
+	"koreasouth":         {35.2, 129.1},  // Busan
 	"australiaeast":      {-33.9, 151.2}, // Sydney
 	"australiasoutheast": {-37.8, 145.0}, // Melbourne
+	"australiacentral":   {-35.3, 149.1}, // Canberra
+	"australiacentral2":  {-35.3, 149.1}, // Canberra
+	"newzealandnorth":    {-36.8, 174.8}, // Auckland
 
 	// Coarse serving regions (Vertex AI and Bedrock multi-region and
 	// inference-profile prefixes, providers' data-residency zones).

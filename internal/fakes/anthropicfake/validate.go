@@ -37,6 +37,7 @@ func ValidateBody(raw []byte) error {
 	var body struct {
 		Model     *string          `json:"model"`
 		MaxTokens *int             `json:"max_tokens"`
+		Temp      *float64         `json:"temperature"`
 		Messages  []wireMessage    `json:"messages"`
 		System    json.RawMessage  `json:"system"`
 		Tools     []map[string]any `json:"tools"`
@@ -58,6 +59,8 @@ func ValidateBody(raw []byte) error {
 		return fmt.Errorf("max_tokens: Field required and must be >= 1")
 	case len(body.Messages) == 0:
 		return fmt.Errorf("messages: at least one message is required")
+	case body.Temp != nil && (*body.Temp < 0 || *body.Temp > 1):
+		return fmt.Errorf("temperature: must be between 0 and 1, got %g", *body.Temp)
 	}
 	if len(body.System) > 0 && body.System[0] != '"' && body.System[0] != '[' {
 		return fmt.Errorf("system: must be a string or a list of text blocks")

@@ -5,14 +5,21 @@
 //
 // It validates what the SDK sends (route, path-escaped model id, a SigV4
 // Authorization header for the bedrock service in us-east-1 signed with
-// AccessKeyID, X-Amz-Date, a JSON body with non-empty user/assistant
-// messages and no modelId), reporting a violation as a test failure. It
-// answers from recorded bodies built from AWS's documented examples
+// AccessKeyID, X-Amz-Date, and a JSON body of known Converse fields whose
+// non-empty messages start with a user turn, alternate user/assistant,
+// answer each toolResult to a toolUse of the turn before, come with a
+// toolConfig whenever they hold toolUse or toolResult blocks, and whose
+// inferenceConfig values are in range), reporting a violation as a test
+// failure and answering it with a ValidationException. ValidateBody
+// applies the body rules alone.
+//
+// It answers from recorded bodies built from AWS's documented examples
 // (testdata/converse, and testdata/stream encoded with the real AWS
 // event-stream binary framing), counts hits per model, and plays scripted
 // replies per model: errors shaped as the service shapes them
 // (ThrottlingException 429, ServiceUnavailableException 503, ...), an
-// exception event mid-stream, and a cut connection.
+// exception event mid-stream, a cut connection, and any stopReason in place
+// of the recorded one (Stopped).
 //
 // It must not be imported by non-test code, and it knows nothing of the
 // gateway: it only speaks Bedrock's wire format.

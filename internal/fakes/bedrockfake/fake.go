@@ -73,8 +73,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	rec, problem := validate(r)
 	f.Record(rec)
 	if problem != "" {
+		// A request Bedrock would refuse is a bug in the code under test:
+		// fail the test, and answer as Bedrock does.
 		f.t.Errorf("bedrockfake: %s %s: %s", r.Method, r.URL.EscapedPath(), problem)
-		http.Error(w, problem, http.StatusTeapot)
+		writeError(w, http.StatusBadRequest, "ValidationException", problem)
 		return
 	}
 	reply := f.Next(rec.Model)
@@ -112,6 +114,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		f.stream(w, r, reply, status, lines)
 		return
+	}
+	if reply.StopReason != "" {
+		if data, err = withStopReason(data, reply.StopReason); err != nil {
+			f.t.Errorf("bedrockfake: %s: %v", file, err)
+		}
 	}
 	ct := reply.ContentType
 	if ct == "" {
@@ -155,27 +162,8 @@ func validate(r *http.Request) (Request, string) {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		return rec, "Content-Type must be application/json, got " + ct
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(rec.Body, &obj); err != nil {
-		return rec, "body is not a JSON object: " + err.Error()
-	}
-	if _, ok := obj["modelId"]; ok {
-		return rec, "modelId belongs in the path, not the body"
-	}
-	var msgs []struct {
-		Role    string            `json:"role"`
-		Content []json.RawMessage `json:"content"`
-	}
-	if err := json.Unmarshal(obj["messages"], &msgs); err != nil || len(msgs) == 0 {
-		return rec, "messages must be a non-empty array"
-	}
-	for _, msg := range msgs {
-		if msg.Role != "user" && msg.Role != "assistant" {
-			return rec, "message role must be user or assistant, got " + msg.Role
-		}
-		if len(msg.Content) == 0 {
-			return rec, "message content must not be empty"
-		}
+	if err := ValidateBody(rec.Body); err != nil {
+		return rec, err.Error()
 	}
 	return rec, ""
 }

@@ -21,6 +21,9 @@ type Reply struct {
 	ContentType string
 	// Header holds extra response headers (Retry-After).
 	Header map[string]string
+	// StopReason, when set, replaces the stopReason of the answer: the
+	// Converse body's, or the messageStop event's of a stream script.
+	StopReason string
 	// Gate, when set, holds a stream at each {"gate": true} line until it
 	// is closed (or the client goes away); when nil, gate lines are skipped.
 	Gate chan struct{}
@@ -63,4 +66,10 @@ func ErrorMidStream() Reply {
 // Converse request gets half its body.
 func CutAfter(n int) Reply {
 	return Reply{File: "converse/text.json", StreamFile: "stream/text.jsonl", Cut: true, After: n}
+}
+
+// Stopped answers with the documented text answer (both operations), its
+// stopReason replaced by reason.
+func Stopped(reason string) Reply {
+	return Reply{File: "converse/text.json", StreamFile: "stream/text.jsonl", StopReason: reason}
 }

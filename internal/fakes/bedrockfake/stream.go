@@ -77,7 +77,14 @@ func (f *Fake) stream(w http.ResponseWriter, r *http.Request, reply Reply, statu
 			msg.Payload = l.Payload
 			_ = enc.Encode(&frame, msg)
 		default:
-			_ = enc.Encode(&frame, eventMessage(l.Event, l.Payload))
+			payload := l.Payload
+			if l.Event == "messageStop" && reply.StopReason != "" {
+				var err error
+				if payload, err = withStopReason(payload, reply.StopReason); err != nil {
+					f.t.Errorf("bedrockfake: messageStop: %v", err)
+				}
+			}
+			_ = enc.Encode(&frame, eventMessage(l.Event, payload))
 		}
 		_, _ = w.Write(frame.Bytes())
 		flusher.Flush()
@@ -94,4 +101,15 @@ func eventMessage(typ string, payload []byte) eventstream.Message {
 	msg.Headers.Set(":message-type", eventstream.StringValue("event"))
 	msg.Payload = payload
 	return msg
+}
+
+// withStopReason rewrites the stopReason of a Converse body or a
+// messageStop payload.
+func withStopReason(payload []byte, reason string) ([]byte, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &obj); err != nil {
+		return payload, err
+	}
+	obj["stopReason"], _ = json.Marshal(reason)
+	return json.Marshal(obj)
 }

@@ -3,10 +3,13 @@
 // tests of the gemini provider and of the gateway end to end.
 //
 // It validates every request the way the real API would reject it (method,
-// path, alt=sse, the key in x-goog-api-key and never in the URL, JSON shape:
-// non-empty contents, user/model roles alternating, one data field per
-// part), reporting a violation both as Gemini's INVALID_ARGUMENT 400 and as
-// a test failure. It answers from recorded bodies built from Google's
+// path, alt=sse, the key in x-goog-api-key and never in the URL; a body
+// whose every member, generationConfig's included, is a documented
+// GenerateContentRequest field of the documented JSON type, with
+// generationConfig values in their documented ranges, non-empty contents,
+// user/model roles alternating and one data field per part), reporting a
+// violation both as Gemini's INVALID_ARGUMENT 400 and as a test failure.
+// ValidateBody applies the body rules alone, for translation tests. It answers from recorded bodies built from Google's
 // documented examples (testdata/responses, testdata/streams,
 // testdata/errors), streams events framed with CRLF as Gemini does, counts
 // hits per model, and plays scripted replies per model: 429

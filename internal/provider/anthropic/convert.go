@@ -14,9 +14,6 @@ import (
 // requires max_tokens, OpenAI does not.
 const defaultMaxTokens = 4096
 
-// maxTemperature is Anthropic's upper bound; OpenAI allows up to 2.
-const maxTemperature = 1.0
-
 // passthroughKeys are the top-level request keys (as a caller or a router
 // target's params send them) that are Anthropic parameters and go into the
 // body as they are. Any other unknown top-level key is dropped: Anthropic
@@ -35,9 +32,9 @@ var anthropicServiceTiers = map[string]bool{"auto": true, "standard_only": true}
 
 // buildBody translates req into the JSON body of POST /v1/messages for model.
 // A request Anthropic cannot honour is an *provider.Error of
-// ClassInvalidRequest, status 400, naming the offending parameter.
+// ClassUnsupported, status 400, naming the offending parameter.
 func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
-	if err := rejectUnsupported(req); err != nil {
+	if err := checkParameters(req); err != nil {
 		return nil, err
 	}
 	system, msgs, err := convertMessages(req.Messages)
@@ -53,7 +50,7 @@ func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
 		System:        system,
 		Messages:      msgs,
 		MaxTokens:     maxTokens,
-		Temperature:   clampTemperature(req.Temperature),
+		Temperature:   req.Temperature,
 		TopP:          req.TopP,
 		StopSequences: req.Stop,
 		Stream:        stream,
@@ -61,7 +58,7 @@ func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
 	if mr.Tools, err = convertTools(req.Tools); err != nil {
 		return nil, err
 	}
-	if mr.ToolChoice, err = convertToolChoice(req.ToolChoice, req.ParallelToolCalls, len(mr.Tools) > 0); err != nil {
+	if mr.ToolChoice, err = convertToolChoice(req.ToolChoice, req.ParallelToolCalls, mr.Tools); err != nil {
 		return nil, err
 	}
 	if mr.OutputConfig, err = convertResponseFormat(req.ResponseFormat); err != nil {
@@ -90,7 +87,10 @@ func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
 	return json.Marshal(fields)
 }
 
-// invalid is a request the caller must change: 400, never retried.
+// invalid is a request Anthropic cannot serve as asked; nothing is sent
+// upstream. Its class is ClassUnsupported: the attempt loop tries the next
+// target (another provider may serve it), and the caller gets this 400
+// only when it is the last outcome.
 func invalid(param, format string, args ...any) *provider.Error {
 	msg := fmt.Sprintf(format, args...)
 	if param != "" {
@@ -103,37 +103,6 @@ func invalid(param, format string, args ...any) *provider.Error {
 		Param:   param,
 		Message: "anthropic: " + msg,
 	}
-}
-
-// rejectUnsupported refuses the OpenAI parameters that change the shape of
-// the answer a caller reads, since Anthropic cannot produce it: returning one
-// choice to a caller that asked for three, or no logprobs to one that reads
-// them, would break the caller quietly. Sampling hints Anthropic lacks (seed,
-// penalties, logit_bias) are dropped instead; see docs/providers/anthropic.md.
-func rejectUnsupported(req *chat.Request) error {
-	if req.N != nil && *req.N > 1 {
-		return invalid("n", "only n=1 is supported (Anthropic returns one choice)")
-	}
-	var logprobs bool
-	if raw, ok := req.Extra["logprobs"]; ok && json.Unmarshal(raw, &logprobs) == nil && logprobs {
-		return invalid("logprobs", "not supported by Anthropic")
-	}
-	var top float64
-	if raw, ok := req.Extra["top_logprobs"]; ok && json.Unmarshal(raw, &top) == nil && top > 0 {
-		return invalid("top_logprobs", "not supported by Anthropic")
-	}
-	var modalities []string
-	if raw, ok := req.Extra["modalities"]; ok && json.Unmarshal(raw, &modalities) == nil {
-		for _, m := range modalities {
-			if m != "text" {
-				return invalid("modalities", "only text output is supported, not %q", m)
-			}
-		}
-	}
-	if raw, ok := req.Extra["audio"]; ok && !isNull(raw) {
-		return invalid("audio", "audio output is not supported by Anthropic")
-	}
-	return nil
 }
 
 // outputLimit is max_completion_tokens, else max_tokens, else 0 (unset).
@@ -168,13 +137,6 @@ func defaultLimit(thinking json.RawMessage) json.RawMessage {
 	return b
 }
 
-func clampTemperature(t *float64) *float64 {
-	if t != nil && *t > maxTemperature {
-		return chat.Ptr(maxTemperature)
-	}
-	return t
-}
-
 // convertTools maps OpenAI function tools to Anthropic client tools.
 func convertTools(tools []chat.Tool) ([]tool, error) {
 	if len(tools) == 0 {
@@ -205,16 +167,20 @@ func convertTools(tools []chat.Tool) ([]tool, error) {
 }
 
 // convertToolChoice maps tool_choice and parallel_tool_calls. Without tools
-// both are meaningless and Anthropic would reject a tool_choice, so they are
-// left out.
-func convertToolChoice(tc *chat.ToolChoice, parallel *bool, hasTools bool) (*toolChoice, error) {
-	if !hasTools {
+// an auto or none choice and parallel_tool_calls mean nothing and Anthropic
+// would reject a tool_choice, so they are left out (checkParameters has
+// already refused a choice that demands a call).
+func convertToolChoice(tc *chat.ToolChoice, parallel *bool, tools []tool) (*toolChoice, error) {
+	if len(tools) == 0 {
 		return nil, nil
 	}
 	var out *toolChoice
 	switch {
 	case tc == nil:
 	case tc.Function != "":
+		if !hasTool(tools, tc.Function) {
+			return nil, invalid("tool_choice.function.name", "%q is not one of the request's tools", tc.Function)
+		}
 		out = &toolChoice{Type: "tool", Name: tc.Function}
 	case tc.Mode == "auto":
 		out = &toolChoice{Type: "auto"}
@@ -235,6 +201,15 @@ func convertToolChoice(tc *chat.ToolChoice, parallel *bool, hasTools bool) (*too
 		}
 	}
 	return out, nil
+}
+
+func hasTool(tools []tool, name string) bool {
+	for _, t := range tools {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // convertResponseFormat maps json_schema onto Anthropic's structured outputs

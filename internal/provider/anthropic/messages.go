@@ -52,6 +52,8 @@ func convertMessages(msgs []chat.Message) (string, []message, error) {
 		case "tool":
 			role = "user"
 			blocks, err = toolResultBlocks(m, i)
+		case "function":
+			err = invalid(fmt.Sprintf("messages[%d].role", i), legacyFunctionRole)
 		default:
 			err = invalid(fmt.Sprintf("messages[%d].role", i), "role %q is not supported", m.Role)
 		}

@@ -32,7 +32,7 @@ type converseRequest struct {
 }
 
 // toConverse translates req for model. It never modifies req. A request
-// Bedrock cannot serve as asked is an *provider.Error of ClassInvalidRequest
+// Bedrock cannot serve as asked is an *provider.Error of ClassUnsupported
 // naming the parameter, returned before anything is sent.
 func toConverse(model string, req *chat.Request) (*converseRequest, error) {
 	if req == nil {
@@ -43,8 +43,8 @@ func toConverse(model string, req *chat.Request) (*converseRequest, error) {
 		// unknown route rather than a caller error.
 		return nil, invalid("model", "no Bedrock model id")
 	}
-	if req.N != nil && *req.N > 1 {
-		return nil, invalid("n", "n=%d is not supported: Bedrock Converse returns one choice", *req.N)
+	if err := checkParameters(req); err != nil {
+		return nil, err
 	}
 	conv, err := convertMessages(req.Messages)
 	if err != nil {

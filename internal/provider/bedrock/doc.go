@@ -4,8 +4,9 @@
 // Lambda role in production).
 //
 // The package translates and calls, nothing more. client.go builds the SDK
-// client once and makes the calls; convert.go, messages.go, params.go and
-// extra.go turn a chat.Request into a Converse input (pure functions);
+// client once and makes the calls; rules.go refuses what Converse cannot
+// honour; convert.go, messages.go, params.go and extra.go turn a
+// chat.Request into a Converse input (pure functions);
 // response.go and stream.go turn Converse output and ConverseStream events
 // back into OpenAI responses and chunks; errors.go maps SDK errors onto
 // provider classes; transport.go works around an SDK/net/http race. The

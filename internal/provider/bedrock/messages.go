@@ -59,6 +59,8 @@ func convertMessages(msgs []chat.Message) (*conversation, error) {
 			}
 			conv.hasToolBlocks = true
 			conv.add(types.ConversationRoleUser, []types.ContentBlock{block})
+		case "function":
+			return nil, invalid(at+".role", legacyFunctionRole)
 		default:
 			return nil, invalid(at+".role", "role %q is not supported (use system, developer, user, assistant or tool)", m.Role)
 		}

@@ -19,8 +19,9 @@ import (
 const jsonObjectInstruction = "Respond with a single valid JSON object and nothing else."
 
 // inferenceConfig maps temperature, top_p, the output limit and stop.
-// seed, presence_penalty, frequency_penalty, logit_bias and logprobs have no
-// Converse field and are dropped (docs/providers/bedrock.md).
+// seed, presence_penalty, frequency_penalty and logit_bias have no Converse
+// field and are dropped; logprobs is refused by checkParameters
+// (docs/providers/bedrock.md).
 func inferenceConfig(req *chat.Request) (*types.InferenceConfiguration, error) {
 	var ic types.InferenceConfiguration
 	set := false
@@ -52,9 +53,14 @@ func inferenceConfig(req *chat.Request) (*types.InferenceConfiguration, error) {
 // toolConfig maps tools and tool_choice. "none" omits the tools, since
 // Converse has no way to forbid calls, except when the history already holds
 // tool calls or results: Bedrock then rejects a request without toolConfig,
-// so the tools are sent with no tool choice.
+// so the tools are sent with no tool choice. For the same reason a history
+// with tool calls or results but no tools at all is refused here, before
+// Bedrock's own 400 would end the attempt loop: another provider may serve it.
 func toolConfig(req *chat.Request, hasToolBlocks bool) (*types.ToolConfiguration, error) {
 	if len(req.Tools) == 0 {
+		if hasToolBlocks {
+			return nil, invalid("tools", "Bedrock Converse requires the tools to be defined when the messages hold tool calls or tool results; send the tools")
+		}
 		return nil, nil
 	}
 	choice := req.ToolChoice
@@ -93,7 +99,7 @@ func toolConfig(req *chat.Request, hasToolBlocks bool) (*types.ToolConfiguration
 		}
 	case choice.Function != "":
 		if !names[choice.Function] {
-			return nil, invalid("tool_choice", "tool_choice names %q, which is not among the tools", choice.Function)
+			return nil, invalid("tool_choice.function.name", "tool_choice names %q, which is not among the tools", choice.Function)
 		}
 		tc.ToolChoice = &types.ToolChoiceMemberTool{Value: types.SpecificToolChoice{Name: aws.String(choice.Function)}}
 	case choice.Mode == "required":

@@ -24,8 +24,11 @@ const skipSignature = "skip_thought_signature_validator"
 
 // toGemini translates an OpenAI chat request into a generateContent body.
 // It is pure: no I/O, the request is not modified. Errors are
-// *provider.Error of ClassInvalidRequest naming the offending field.
+// *provider.Error of ClassUnsupported naming the offending field.
 func toGemini(r *chat.Request) (*generateRequest, error) {
+	if err := checkParameters(r); err != nil {
+		return nil, err
+	}
 	sys, contents, err := convertMessages(r.Messages)
 	if err != nil {
 		return nil, err
@@ -76,7 +79,9 @@ func convertMessages(msgs []chat.Message) (*content, []content, error) {
 				return nil, nil, err
 			}
 			contents = appendTurn(contents, "model", parts)
-		case "tool", "function":
+		case "function":
+			return nil, nil, invalid(at+".role", legacyFunctionRole)
+		case "tool":
 			p, err := toolResultPart(m, at, toolNames)
 			if err != nil {
 				return nil, nil, err
@@ -247,7 +252,7 @@ func callArgs(s string) (json.RawMessage, error) {
 func toolResultPart(m chat.Message, at string, toolNames map[string]string) (part, error) {
 	name := toolNames[m.ToolCallID]
 	if name == "" {
-		name = m.Name // legacy "function" role messages carry the name
+		name = m.Name // some clients name the function on the tool message
 	}
 	if name == "" {
 		return part{}, invalid(at+".tool_call_id", "%q does not match a tool call of an earlier assistant message", m.ToolCallID)

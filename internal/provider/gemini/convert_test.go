@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/fakes/geminifake"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
@@ -18,7 +19,9 @@ var update = flag.Bool("update", false, "rewrite testdata/golden from the curren
 
 // TestRequestGolden translates every testdata/requests/*.json (an OpenAI
 // request) and compares the Gemini body with testdata/golden/<same name>.
-// Run with -update after an intended change, and review the diff.
+// Every body must also pass the fake API's validation, so a golden cannot
+// enshrine a request Gemini would reject. Run with -update after an
+// intended change, and review the diff.
 func TestRequestGolden(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "requests", "*.json"))
 	if err != nil || len(files) == 0 {
@@ -38,6 +41,9 @@ func TestRequestGolden(t *testing.T) {
 			body, err := json.Marshal(got)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if err := geminifake.ValidateBody(body); err != nil {
+				t.Errorf("Gemini would reject this body: %v", err)
 			}
 			var pretty bytes.Buffer
 			if err := json.Indent(&pretty, body, "", "  "); err != nil {
@@ -163,6 +169,28 @@ func TestConversionErrors(t *testing.T) {
 			param: "logprobs", msg: "boolean"},
 		{name: "negative top_logprobs", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"logprobs": json.RawMessage(`true`), "top_logprobs": json.RawMessage(`-1`)}},
 			param: "top_logprobs", msg: "non-negative"},
+		{name: "legacy functions", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"functions": json.RawMessage(`[{"name":"f"}]`)}},
+			param: "functions", msg: "send tools instead"},
+		{name: "legacy function_call", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"function_call": json.RawMessage(`"auto"`)}},
+			param: "function_call", msg: "send tool_choice"},
+		{name: "legacy function role", req: chat.Request{Messages: []chat.Message{userMsg("hi"), {Role: "function", Name: "f", Content: chat.TextContent("42")}}},
+			param: "messages[1].role", msg: `role "tool"`},
+		{name: "tool_choice required without tools", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, ToolChoice: &chat.ToolChoice{Mode: "required"}},
+			param: "tool_choice", msg: "needs tools"},
+		{name: "named tool_choice without tools", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, ToolChoice: &chat.ToolChoice{Function: "f"}},
+			param: "tool_choice.function.name", msg: "has none"},
+		{name: "temperature above 2", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Temperature: chat.Ptr(2.5)},
+			param: "temperature", msg: "range 0 to 2"},
+		{name: "negative temperature", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Temperature: chat.Ptr(-1.0)},
+			param: "temperature", msg: "range 0 to 2"},
+		{name: "zero max_completion_tokens", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, MaxCompletionTokens: chat.Ptr(0)},
+			param: "max_completion_tokens", msg: "at least 1"},
+		{name: "audio modality", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"modalities": json.RawMessage(`["text","audio"]`)}},
+			param: "modalities", msg: `"audio"`},
+		{name: "modalities not an array", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"modalities": json.RawMessage(`"audio"`)}},
+			param: "modalities", msg: "array of strings"},
+		{name: "audio output", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"audio": json.RawMessage(`{"voice":"alloy","format":"wav"}`)}},
+			param: "audio", msg: "audio output"},
 		{name: "thinkingConfig not an object", req: chat.Request{Messages: []chat.Message{userMsg("hi")}, Extra: map[string]json.RawMessage{"thinkingConfig": json.RawMessage(`1024`)}},
 			param: "thinkingConfig", msg: "object"},
 	}

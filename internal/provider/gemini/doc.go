@@ -4,10 +4,10 @@
 // and Gemini's answers, stream events and errors back into OpenAI responses,
 // chunks and *provider.Error.
 //
-// Files: client.go (HTTP, registration), convert.go and params.go (request
-// translation), schema.go (JSON Schema to Gemini Schema), response.go,
-// logprobs.go, stream.go, errors.go (error classes), wire.go (Gemini JSON
-// types).
+// Files: client.go (HTTP, registration), rules.go (parameters refused
+// before translation), convert.go and params.go (request translation),
+// schema.go (JSON Schema to Gemini Schema), response.go, logprobs.go,
+// stream.go, errors.go (error classes), wire.go (Gemini JSON types).
 // docs/providers/gemini.md is the user-facing rule table; keep it in step.
 //
 // It must not retry, fall back, sleep or pick models: the attempt loop does

@@ -15,10 +15,11 @@ import (
 // google.rpc.Status, and a broken proxy's HTML page cannot exhaust memory.
 const maxErrorBody = 1 << 20
 
-// invalid is a request the gateway cannot translate for Gemini: the
-// caller's fault, relayed as a 400 without any upstream call. Status is
-// 400 (as if Gemini had said it) so a router's on_status "400" override
-// can still send such a request to another provider.
+// invalid is a request the gateway cannot translate for Gemini; nothing is
+// sent upstream. Its class is ClassUnsupported: the attempt loop tries the
+// next target (another provider may serve it), and the caller gets this
+// 400 only when it is the last outcome. Status is 400, so a router's
+// on_status "400" override applies to it as to Gemini's own 400s.
 func invalid(param, format string, args ...any) *provider.Error {
 	return &provider.Error{
 		Class:   provider.ClassUnsupported,

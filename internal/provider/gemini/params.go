@@ -11,7 +11,9 @@ import (
 // functionDeclarations and toolConfig.
 func convertTools(r *chat.Request) ([]tool, *toolConfig, error) {
 	if len(r.Tools) == 0 {
-		return nil, nil, nil // a tool_choice without tools means nothing to Gemini
+		// checkParameters refused a choice that demands a call; auto or
+		// none without tools means nothing to Gemini.
+		return nil, nil, nil
 	}
 	decls := make([]functionDeclaration, 0, len(r.Tools))
 	names := map[string]bool{}
