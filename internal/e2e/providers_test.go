@@ -119,6 +119,9 @@ func TestProviders(t *testing.T) {
 			checkCompletion(t, resp, *u.text)
 			checkRouted(t, raw.Header, "direct", target, false)
 			costOf(t, raw.Header)
+			if raw.Header.Get("x-upstream-request-id") == "" {
+				t.Error("no x-upstream-request-id: the provider's request id must reach the caller")
+			}
 			if n := u.hits(g); n != 1 {
 				t.Errorf("upstream hits = %d, want 1", n)
 			}
@@ -128,6 +131,9 @@ func TestProviders(t *testing.T) {
 			got := g.stream(streamParams(target, "Hello!"))
 			checkStream(t, got, *u.stream)
 			checkRouted(t, got.header, "direct", target, false)
+			if got.header.Get("x-upstream-request-id") == "" {
+				t.Error("no x-upstream-request-id on the stream: the provider's request id must reach the caller")
+			}
 			if n := u.hits(g); n != 1 {
 				t.Errorf("upstream hits = %d, want 1", n)
 			}

@@ -91,7 +91,12 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 		perr.Status, perr.RequestID = resp.StatusCode, resp.Header.Get("request-id")
 		return nil, perr
 	}
-	return convertResponse(m, call.Model, c.now().Unix())
+	out, cerr := convertResponse(m, call.Model, c.now().Unix())
+	if cerr != nil {
+		return nil, cerr
+	}
+	out.UpstreamRequestID = resp.Header.Get("request-id")
+	return out, nil
 }
 
 // Stream opens a streamed Messages request. The returned stream reads the

@@ -124,6 +124,8 @@ func TestComplete(t *testing.T) {
 			}
 			want := tt.want
 			want.Object, want.Created = "chat.completion", fixedNow.Unix()
+			// Anthropic's request-id header is kept for x-upstream-request-id.
+			want.UpstreamRequestID = anthropicfake.RequestID
 			if !reflect.DeepEqual(*got, want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(want)

@@ -254,3 +254,7 @@ func (s *stream) Close() error {
 	})
 	return s.closeErr
 }
+
+// RequestID is Anthropic's request-id for this stream, relayed to the
+// caller as x-upstream-request-id.
+func (s *stream) RequestID() string { return s.requestID }

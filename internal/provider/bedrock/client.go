@@ -90,7 +90,12 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 	if err != nil {
 		return nil, classify(ctx, err)
 	}
-	return fromConverse(out, c.responseID(out.ResultMetadata), call.Model, c.now().Unix())
+	resp, ferr := fromConverse(out, c.responseID(out.ResultMetadata), call.Model, c.now().Unix())
+	if ferr != nil {
+		return nil, ferr
+	}
+	resp.UpstreamRequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	return resp, nil
 }
 
 // Stream opens one ConverseStream request. Errors the service returns before
@@ -107,6 +112,7 @@ func (c *Client) Stream(ctx context.Context, call *provider.Call) (provider.Stre
 	}
 	includeUsage := call.Request.StreamOptions != nil && call.Request.StreamOptions.IncludeUsage
 	meta := chunkMeta{id: c.responseID(out.ResultMetadata), model: call.Model, created: c.now().Unix()}
+	meta.requestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
 	return newStream(ctx, out.GetStream(), meta, includeUsage), nil
 }
 

@@ -20,9 +20,10 @@ type eventStream interface {
 
 // chunkMeta is what every chunk of one stream repeats.
 type chunkMeta struct {
-	id      string
-	model   string
-	created int64
+	requestID string // x-amzn-RequestId, for x-upstream-request-id
+	id        string
+	model     string
+	created   int64
 }
 
 // stream turns ConverseStream events into OpenAI chunks, one event at a
@@ -195,3 +196,7 @@ func (s *stream) toolOrdinal(blockIndex *int32) int {
 	s.tools[idx] = n
 	return n
 }
+
+// RequestID is Bedrock's x-amzn-RequestId for this stream, relayed to the
+// caller as x-upstream-request-id.
+func (s *stream) RequestID() string { return s.meta.requestID }

@@ -98,7 +98,13 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 	if g.Error != nil {
 		return nil, fromAPIError(g.Error, 0)
 	}
-	return toResponse(&g, call.Model, c.now())
+	out, terr := toResponse(&g, call.Model, c.now())
+	if terr != nil {
+		return nil, terr
+	}
+	// Gemini's responseId identifies the answer in Google's logs.
+	out.UpstreamRequestID = g.ResponseID
+	return out, nil
 }
 
 // Stream calls models/{model}:streamGenerateContent?alt=sse. Errors before

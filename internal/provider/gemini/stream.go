@@ -23,9 +23,10 @@ type stream struct {
 	includeUsage bool
 
 	// Chunk header fields, fixed by the first event.
-	id      string
-	model   string
-	created int64
+	upstreamID string // Gemini's responseId, for x-upstream-request-id
+	id         string
+	model      string
+	created    int64
 
 	choices map[int]*choiceState
 	usage   *chat.Usage // from the latest usageMetadata (Gemini sends running totals)
@@ -152,6 +153,7 @@ func (s *stream) handle(data []byte) {
 	}
 	if s.id == "" {
 		s.id = responseID(g.ResponseID)
+		s.upstreamID = g.ResponseID
 	}
 	if g.ModelVersion != "" {
 		s.model = g.ModelVersion
@@ -226,3 +228,7 @@ func (s *stream) emit(index int, d chat.Delta, finish *string) {
 func (s *stream) chunk() *chat.Chunk {
 	return &chat.Chunk{ID: s.id, Object: "chat.completion.chunk", Created: s.created, Model: s.model}
 }
+
+// RequestID is Gemini's responseId for this stream (known from the first
+// event), relayed to the caller as x-upstream-request-id.
+func (s *stream) RequestID() string { return s.upstreamID }
