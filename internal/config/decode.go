@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -440,14 +441,30 @@ func normalize(in any) any {
 		}
 		return out
 	case int:
-		return float64(v)
+		return exactNumber(json.Number(strconv.FormatInt(int64(v), 10)))
 	case int64:
-		return float64(v)
+		return exactNumber(json.Number(strconv.FormatInt(v, 10)))
 	case uint64:
-		return float64(v)
+		return exactNumber(json.Number(strconv.FormatUint(v, 10)))
 	case json.Number:
-		f, _ := v.Float64()
-		return f
+		return exactNumber(v)
 	}
 	return in
+}
+
+// exactNumber is n as a float64 when that is exact, else n itself: an
+// integer past 2^53 (a seed, an id in params) keeps its digits, since
+// json.Number marshals as written and the decoder reads it as a number.
+func exactNumber(n json.Number) any {
+	s := string(n)
+	if !strings.ContainsAny(s, ".eE") { // an integer
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil && i >= -(1<<53) && i <= 1<<53 {
+			return float64(i)
+		}
+		return n
+	}
+	if f, err := n.Float64(); err == nil {
+		return f
+	}
+	return n
 }

@@ -126,8 +126,11 @@ func DecodeRouter(doc any, path string) (*Router, error) {
 
 // DecodeRouterJSON is DecodeRouter of raw JSON.
 func DecodeRouterJSON(raw json.RawMessage, path string) (*Router, error) {
+	// UseNumber: large integers in params (seeds) keep their digits.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil {
 		return nil, Errors{{Path: path, Msg: "must be a JSON object"}}
 	}
 	return DecodeRouter(doc, path)
