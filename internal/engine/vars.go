@@ -93,9 +93,84 @@ func (v *requestVars) param(field string) (any, bool) {
 		return nil, false
 	case "user":
 		return r.User, r.User != ""
+	case "max_completion_tokens":
+		return optInt(r.MaxCompletionTokens)
+	case "n":
+		return optInt(r.N)
+	case "seed":
+		if r.Seed == nil {
+			return nil, false
+		}
+		return float64(*r.Seed), true
+	case "presence_penalty":
+		return optFloat(r.PresencePenalty)
+	case "frequency_penalty":
+		return optFloat(r.FrequencyPenalty)
+	case "parallel_tool_calls":
+		if r.ParallelToolCalls == nil {
+			return nil, false
+		}
+		return *r.ParallelToolCalls, true
+	case "stop":
+		if len(r.Stop) == 0 {
+			return nil, false
+		}
+		out := make([]any, len(r.Stop))
+		for i, s := range r.Stop {
+			out[i] = s
+		}
+		return out, true
+	case "response_format", "tool_choice", "tools", "stream_options":
+		// Structured fields, in their JSON shape (response_format.type is
+		// not a variable; $exists or $eq on the whole value are the uses).
+		return jsonShape(r, field)
 	}
 	raw, ok := r.Extra[field]
 	if !ok {
+		return nil, false
+	}
+	var out any
+	if json.Unmarshal(raw, &out) != nil {
+		return nil, false
+	}
+	return out, true
+}
+
+func optInt(n *int) (any, bool) {
+	if n == nil {
+		return nil, false
+	}
+	return float64(*n), true
+}
+
+// jsonShape is a typed request field as condition values see JSON: maps,
+// lists, strings, float64. Absent when unset.
+func jsonShape(r *chat.Request, field string) (any, bool) {
+	var v any
+	switch field {
+	case "response_format":
+		if r.ResponseFormat == nil {
+			return nil, false
+		}
+		v = r.ResponseFormat
+	case "tool_choice":
+		if r.ToolChoice == nil {
+			return nil, false
+		}
+		v = r.ToolChoice
+	case "tools":
+		if len(r.Tools) == 0 {
+			return nil, false
+		}
+		v = r.Tools
+	case "stream_options":
+		if r.StreamOptions == nil {
+			return nil, false
+		}
+		v = r.StreamOptions
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
 		return nil, false
 	}
 	var out any

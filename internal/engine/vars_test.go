@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -54,6 +55,13 @@ const fullBody = `{
 	"temperature": 0.2,
 	"top_p": 0.9,
 	"max_completion_tokens": 512,
+	"seed": 42,
+	"n": 1,
+	"stop": ["END"],
+	"frequency_penalty": 0.5,
+	"parallel_tool_calls": false,
+	"response_format": {"type": "json_object"},
+	"tool_choice": "auto",
 	"reasoning_effort": "high",
 	"metadata": {"tier": "premium", "team": {"id": "t-1"}, "a.b": "dotted", "n": 3, "null": null},
 	"tools": [{"type": "function", "function": {"name": "lookup"}}],
@@ -171,6 +179,18 @@ func TestRequestVars(t *testing.T) {
 		{"params.max_tokens", minVars, nil, false},
 		{"params.user", fullVars, "alice", true},
 		{"params.reasoning_effort", fullVars, "high", true}, // an untyped field, from Extra
+		// The other modelled fields, as their JSON values.
+		{"params.max_completion_tokens", fullVars, 512.0, true},
+		{"params.seed", fullVars, 42.0, true},
+		{"params.seed", minVars, nil, false},
+		{"params.n", fullVars, 1.0, true},
+		{"params.stop", fullVars, []any{"END"}, true},
+		{"params.frequency_penalty", fullVars, 0.5, true},
+		{"params.presence_penalty", fullVars, nil, false},
+		{"params.parallel_tool_calls", fullVars, false, true},
+		{"params.response_format", fullVars, map[string]any{"type": "json_object"}, true},
+		{"params.tool_choice", fullVars, "auto", true},
+		{"params.tool_choice", minVars, nil, false},
 		{"params.absent", fullVars, nil, false},
 		// request.*
 		{"request.input_tokens", fullVars, float64(pricing.EstimateInputTokens(full)), true},
@@ -212,7 +232,7 @@ func TestRequestVars(t *testing.T) {
 		}
 		t.Run(label+"/"+tt.name, func(t *testing.T) {
 			got, ok := tt.vars.Lookup(tt.name)
-			if ok != tt.wantOK || ok && got != tt.want { // an absent variable's value is unused
+			if ok != tt.wantOK || ok && !reflect.DeepEqual(got, tt.want) { // an absent variable's value is unused
 				t.Errorf("Lookup(%q) = %#v, %v; want %#v, %v", tt.name, got, ok, tt.want, tt.wantOK)
 			}
 		})

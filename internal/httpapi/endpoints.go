@@ -26,6 +26,7 @@ func (s *Server) caller(r *http.Request, eng *engine.Engine) routing.Location {
 	var loc routing.Location
 	if rl, ok := routing.RegionLocation(region); ok {
 		loc = rl
+		loc.Source = routing.FromOwnRegion
 	}
 	loc.Region = region
 	if !eng.Config().Server.TrustGeoHeaders {
@@ -34,13 +35,13 @@ func (s *Server) caller(r *http.Request, eng *engine.Engine) routing.Location {
 	if cc := r.Header.Get("CloudFront-Viewer-Country"); cc != "" {
 		loc.Country = strings.ToUpper(cc)
 		if cl, ok := routing.CountryLocation(loc.Country); ok {
-			loc.Lat, loc.Lon, loc.Known = cl.Lat, cl.Lon, true
+			loc.Lat, loc.Lon, loc.Known, loc.Source = cl.Lat, cl.Lon, true, routing.FromCountry
 		}
 	}
 	lat, err1 := strconv.ParseFloat(r.Header.Get("CloudFront-Viewer-Latitude"), 64)
 	lon, err2 := strconv.ParseFloat(r.Header.Get("CloudFront-Viewer-Longitude"), 64)
 	if err1 == nil && err2 == nil && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
-		loc.Lat, loc.Lon, loc.Known = lat, lon, true
+		loc.Lat, loc.Lon, loc.Known, loc.Source = lat, lon, true, routing.FromCoordinates
 	}
 	return loc
 }

@@ -95,8 +95,16 @@ const (
 // callerLocation resolves where the caller is and says how it was known.
 func callerLocation(c Location) (Location, string) {
 	if c.Known {
-		// Coordinates equal to the country's or the region's table entry
-		// were filled in from it, not measured.
+		switch c.Source {
+		case FromCoordinates:
+			return c, whyCoordinates
+		case FromCountry:
+			return c, whyCountry
+		case FromOwnRegion:
+			return c, whyOwnRegion
+		}
+		// Unlabelled: coordinates equal to the country's or the region's
+		// table entry were most likely filled in from it, not measured.
 		if l, ok := CountryLocation(c.Country); ok && l.Lat == c.Lat && l.Lon == c.Lon {
 			return c, whyCountry
 		}

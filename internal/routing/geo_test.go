@@ -254,3 +254,24 @@ func TestGeoValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestGeoReasonFollowsTheSource: a labelled position is reported as what
+// it is, even when measured coordinates happen to equal a table entry.
+func TestGeoReasonFollowsTheSource(t *testing.T) {
+	de, _ := CountryLocation("DE")
+	cases := []struct {
+		source LocationSource
+		want   string
+	}{
+		{FromCoordinates, whyCoordinates},
+		{FromCountry, whyCountry},
+		{FromOwnRegion, whyOwnRegion},
+		{"", whyCountry}, // unlabelled: inferred from the country table
+	}
+	for _, c := range cases {
+		loc := Location{Country: "DE", Lat: de.Lat, Lon: de.Lon, Known: true, Source: c.source}
+		if _, why := callerLocation(loc); why != c.want {
+			t.Errorf("source %q: why %q, want %q", c.source, why, c.want)
+		}
+	}
+}

@@ -92,7 +92,19 @@ type Location struct {
 	Region   string // AWS region code when known
 	Lat, Lon float64
 	Known    bool // Lat/Lon are meaningful
+	// Source says where Lat/Lon came from, for explain's reasons; empty
+	// means unknown (geo then infers it from the tables).
+	Source LocationSource
 }
+
+// LocationSource is how a caller's position was learnt.
+type LocationSource string
+
+const (
+	FromCoordinates LocationSource = "coordinates" // CloudFront-Viewer-Latitude/-Longitude
+	FromCountry     LocationSource = "country"     // the centre of CloudFront-Viewer-Country
+	FromOwnRegion   LocationSource = "region"      // the gateway's own region: the caller's is unknown
+)
 
 // Plan is a strategy's decision for one router.
 type Plan struct {
