@@ -118,6 +118,9 @@ func (g *lambdaGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := before.Flush(ctx, false); err != nil {
 		g.log.Warn("metrics flush incomplete", "err", err)
 	}
+	// In-flight counts cannot wait for a later flush: a frozen container
+	// would leave its finished requests counted as in flight.
+	before.PublishInFlight(ctx)
 	// A reload during the request swaps engines; the new one may hold samples too.
 	if after := src.Engine(); after != before {
 		_ = after.Flush(ctx, false)

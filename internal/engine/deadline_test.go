@@ -65,12 +65,23 @@ func (p *slowFailing) Stream(context.Context, *provider.Call) (provider.Stream, 
 
 func newClockedEngine(t *testing.T, yml string, clk *testClock, p provider.Provider) *engine.Engine {
 	t.Helper()
+	return newEngineWith(t, yml, clk, store.NewMemory(), map[string]provider.Provider{"t": p})
+}
+
+// newClockedEngineOn is an engine on st whose providers come from yml.
+func newClockedEngineOn(t *testing.T, yml string, clk *testClock, st store.Store) *engine.Engine {
+	t.Helper()
+	return newEngineWith(t, yml, clk, st, nil)
+}
+
+func newEngineWith(t *testing.T, yml string, clk *testClock, st store.Store, providers map[string]provider.Provider) *engine.Engine {
+	t.Helper()
 	cfg, err := config.Parse([]byte(yml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.New(cfg, engine.Deps{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), Seed: 3,
-		Now: clk.Now, Sleep: clk.Sleep, Providers: map[string]provider.Provider{"t": p}})
+	e, err := engine.New(cfg, engine.Deps{Store: st, Logger: slog.New(slog.DiscardHandler), Seed: 3,
+		Now: clk.Now, Sleep: clk.Sleep, Providers: providers, InstanceID: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

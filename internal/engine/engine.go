@@ -176,12 +176,22 @@ func (e *Engine) Recorder() *Recorder { return e.recorder }
 // Catalog is the price catalog with config overrides.
 func (e *Engine) Catalog() *pricing.Catalog { return e.catalog }
 
-// Flush writes what this instance holds back: queued metric samples and
-// budget corrections older than a few seconds (all of them when final).
+// Flush writes what this instance holds back: queued metric samples,
+// budget corrections older than a few seconds and in-flight counts last
+// written over a second ago (all of them when final).
 // Lambda calls it after each response; the local server on a timer.
 func (e *Engine) Flush(ctx context.Context, final bool) error {
 	e.budgets.flush(ctx, final)
+	e.state.publishInFlight(ctx, e.deps.InstanceID, final)
 	return e.recorder.Flush(ctx)
+}
+
+// PublishInFlight writes every in-flight count changed since its last
+// write, due or not. Lambda calls it after each invocation: the container
+// may be frozen next, and a count left unwritten would show a finished
+// request as still in flight to the other instances for minutes.
+func (e *Engine) PublishInFlight(ctx context.Context) {
+	e.state.publishInFlight(ctx, e.deps.InstanceID, true)
 }
 
 // Close writes pending budget corrections and queued samples, then stops
@@ -191,6 +201,7 @@ func (e *Engine) Close() {
 	defer cancel()
 	e.budgets.closed.Store(true)
 	e.budgets.flush(ctx, true)
+	e.state.publishInFlight(ctx, e.deps.InstanceID, true)
 	e.recorder.Close()
 }
 

@@ -92,6 +92,12 @@ routers:
 	close(g.release)
 	<-done
 	<-done
+	// The releases are written within a second (coalesced), or by a flush.
+	for _, e := range []*engine.Engine{a, b} {
+		if err := e.Flush(context.Background(), true); err != nil {
+			t.Fatal(err)
+		}
+	}
 	counts, _ = st.InFlightCounts(context.Background(), timeNow())
 	if counts["p/a"] != 0 || counts["p/b"] != 0 {
 		t.Errorf("in-flight counts not released: %v", counts)

@@ -43,6 +43,10 @@ type sharedState struct {
 	mu       sync.Mutex
 	failures map[string]int   // consecutive failures per target, this instance
 	mine     map[string]int64 // this instance's requests in flight per target
+	// published is when each target's count was last written; dirty
+	// marks counts changed since (see addInFlight).
+	published map[string]time.Time
+	dirty     map[string]bool
 }
 
 // snapshot is a value refreshed in the background when stale.
@@ -97,7 +101,8 @@ func (s *snapshot[T]) load(ctx context.Context, now time.Time, load func(context
 }
 
 func newSharedState(st store.Store, now func() time.Time, log *slog.Logger, cd config.Cooldown) *sharedState {
-	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}, mine: map[string]int64{}}
+	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}, mine: map[string]int64{},
+		published: map[string]time.Time{}, dirty: map[string]bool{}}
 	if s.thresh == 0 {
 		s.thresh = 3
 	}
@@ -259,17 +264,37 @@ func (s *sharedState) InFlight(key string) int64 {
 // inflightTTL bounds how long a crashed instance's counts linger.
 const inflightTTL = 5 * time.Minute
 
-// addInFlight changes this instance's count for target and writes the new
-// absolute count, so a write lost in an outage is corrected by the next.
+// inflightPublishEvery is how often at most this instance writes one
+// target's in-flight count. Other instances read counts from a snapshot
+// refreshed every refreshEvery, so writing more often than this would buy
+// them nothing; writing per request would cost two store writes each.
+const inflightPublishEvery = time.Second
+
+// addInFlight changes this instance's count for target. The new absolute
+// count is written at once when the target's last write is at least
+// inflightPublishEvery old (so a request to a quiet target is seen by the
+// others at their next refresh), else it is marked dirty and written by
+// publishInFlight (Engine.Flush). Absolute counts make a lost or skipped
+// write harmless: the next one corrects it.
 func (s *sharedState) addInFlight(ctx context.Context, instance, target string, delta int64) {
+	now := s.now()
 	s.mu.Lock()
 	s.mine[target] += delta
 	n := s.mine[target]
+	due := now.Sub(s.published[target]) >= inflightPublishEvery
+	if due {
+		s.published[target] = now
+		delete(s.dirty, target)
+	} else {
+		s.dirty[target] = true
+	}
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
-	defer cancel()
-	if err := s.st.SetInFlight(ctx, instance, target, n, s.now().Add(inflightTTL)); err != nil {
-		s.log.Warn("in-flight write failed", "target", target, "err", err)
+	if due {
+		ctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+		defer cancel()
+		if err := s.st.SetInFlight(ctx, instance, target, n, now.Add(inflightTTL)); err != nil {
+			s.log.Warn("in-flight write failed", "target", target, "err", err)
+		}
 	}
 	// Reflect our own change at once.
 	cur := s.inflight.val.Load()
@@ -281,4 +306,30 @@ func (s *sharedState) addInFlight(ctx context.Context, instance, target string, 
 	}
 	next[target] += delta
 	s.inflight.val.Store(&next)
+}
+
+// publishInFlight writes the counts changed since their last write: those
+// whose last write is inflightPublishEvery old, or all of them when final
+// (the engine is being retired, or a Lambda container may freeze).
+func (s *sharedState) publishInFlight(ctx context.Context, instance string, final bool) {
+	now := s.now()
+	type pending struct {
+		target string
+		n      int64
+	}
+	var todo []pending
+	s.mu.Lock()
+	for target := range s.dirty {
+		if final || now.Sub(s.published[target]) >= inflightPublishEvery {
+			todo = append(todo, pending{target, s.mine[target]})
+			s.published[target] = now
+			delete(s.dirty, target)
+		}
+	}
+	s.mu.Unlock()
+	for _, p := range todo {
+		if err := s.st.SetInFlight(ctx, instance, p.target, p.n, now.Add(inflightTTL)); err != nil {
+			s.log.Warn("in-flight write failed", "target", p.target, "err", err)
+		}
+	}
 }
