@@ -20,6 +20,11 @@ var catalogYAML []byte
 type Catalog struct {
 	// prices maps provider type -> model id or family -> price.
 	prices map[string]map[string]Price
+	// unpriced maps provider type -> keys listed in the catalog without a
+	// price (`unpriced: true`): an id resolving to one is unknown, never
+	// priced as a shorter family key (gemini-3.5-flash-lite is not
+	// gemini-3.5-flash).
+	unpriced map[string]map[string]bool
 	// overrides maps provider name -> model -> the fields a config set.
 	overrides map[string]map[string]override
 }
@@ -55,6 +60,9 @@ func Default() *Catalog { return defaultCatalog() }
 
 // entry is one model in catalog.yaml.
 type entry struct {
+	// Unpriced marks a model whose list price no source confirmed but whose
+	// id extends a priced family key; it must set nothing else.
+	Unpriced        bool    `yaml:"unpriced"`
 	Input           float64 `yaml:"input_per_mtok"`
 	Output          float64 `yaml:"output_per_mtok"`
 	CachedInput     float64 `yaml:"cached_input_per_mtok"`
@@ -74,11 +82,19 @@ func parseCatalog(doc []byte) (*Catalog, error) {
 	}
 	var errs []error
 	prices := make(map[string]map[string]Price, len(raw))
+	unpriced := make(map[string]map[string]bool)
 	for typ, models := range raw {
 		prices[typ] = make(map[string]Price, len(models))
 		for model, e := range models {
 			if err := e.validate(); err != nil {
 				errs = append(errs, fmt.Errorf("pricing: catalog %s.%s: %w", typ, model, err))
+				continue
+			}
+			if e.Unpriced {
+				if unpriced[typ] == nil {
+					unpriced[typ] = make(map[string]bool)
+				}
+				unpriced[typ][model] = true
 				continue
 			}
 			prices[typ][model] = Price{
@@ -95,10 +111,16 @@ func parseCatalog(doc []byte) (*Catalog, error) {
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 		return nil, errors.Join(errs...)
 	}
-	return &Catalog{prices: prices}, nil
+	return &Catalog{prices: prices, unpriced: unpriced}, nil
 }
 
 func (e entry) validate() error {
+	if e.Unpriced {
+		if e != (entry{Unpriced: true}) {
+			return errors.New("an unpriced entry must set no price or limit")
+		}
+		return nil
+	}
 	switch {
 	case e.Input <= 0:
 		return errors.New("input_per_mtok must be > 0")
@@ -130,7 +152,8 @@ func (e entry) validate() error {
 //     claude-sonnet-4-5@20250929 -> claude-sonnet-4-5), unless what
 //     follows that key is a newer minor version (claude-opus-4-9 is not
 //     claude-opus-4, see newerVersion); a model with upper-case letters is
-//     retried in lower case.
+//     retried in lower case. A key listed as unpriced stops the search:
+//     the model is unknown rather than priced as a shorter family.
 //
 // ok is false when no price is known: neither the catalog nor an override
 // setting both input and output prices. The Price returned then may still
@@ -155,17 +178,23 @@ func (c *Catalog) builtin(providerType, name string) (Price, bool) {
 // builtinKey returns the catalog key a normalised model name resolves to in
 // providerType's table.
 func (c *Catalog) builtinKey(providerType, name string) (string, bool) {
-	models := c.prices[aliasOf(providerType)]
+	typ := aliasOf(providerType)
+	models, blocked := c.prices[typ], c.unpriced[typ]
 	if len(models) == 0 {
 		return "", false
 	}
-	if key, ok := matchKey(models, name); ok {
-		return key, true
+	listed := func(key string) bool {
+		_, ok := models[key]
+		return ok || blocked[key]
 	}
-	if hasUpper(name) {
-		return matchKey(models, strings.ToLower(name))
+	key, ok := matchKey(listed, name)
+	if !ok && hasUpper(name) {
+		key, ok = matchKey(listed, strings.ToLower(name))
 	}
-	return "", false
+	if !ok || blocked[key] {
+		return "", false
+	}
+	return key, true
 }
 
 func aliasOf(providerType string) string {
@@ -175,18 +204,18 @@ func aliasOf(providerType string) string {
 	return providerType
 }
 
-// matchKey returns the catalog key name resolves to. The nearest family
+// matchKey returns the listed key name resolves to. The nearest family
 // found by prefix is refused when what follows it names a newer minor
 // version (claude-opus-4-9 after claude-opus-4): a newer family must be
 // listed, or it is unknown rather than priced as an older one.
-func matchKey(models map[string]Price, name string) (string, bool) {
-	if _, ok := models[name]; ok {
+func matchKey(listed func(string) bool, name string) (string, bool) {
+	if listed(name) {
 		return name, true
 	}
 	for i := len(name) - 1; i > 0; i-- {
 		switch name[i] {
 		case '-', '@', ':':
-			if _, ok := models[name[:i]]; ok {
+			if listed(name[:i]) {
 				if newerVersion(name[i+1:]) {
 					return "", false
 				}

@@ -49,6 +49,13 @@ var claudeTwinExceptions = map[string]string{
 	"claude-3-haiku": "no prompt caching on Bedrock",
 }
 
+// claudeWithoutBedrockTwin lists Claude models the catalog prices on
+// Anthropic's API but not on Bedrock, and why. Their Bedrock ids must then
+// be unknown, not priced as an older family.
+var claudeWithoutBedrockTwin = map[string]string{
+	"claude-fable-5-2": "no source shows Fable 5.2 on Bedrock yet (audit of 2026-11-26)",
+}
+
 // TestBedrockClaudeTwins: every Claude model priced for the Anthropic API
 // has a Bedrock twin at the same price, reached by every form of its
 // Bedrock id. Without the twin, anthropic.claude-opus-4-6-v1 fell back to
@@ -62,6 +69,18 @@ func TestBedrockClaudeTwins(t *testing.T) {
 		twin := "anthropic." + key
 		t.Run(key, func(t *testing.T) {
 			got, ok := c.prices["bedrock"][twin]
+			if why, none := claudeWithoutBedrockTwin[key]; none {
+				if ok {
+					t.Fatalf("bedrock now has %s; drop it from claudeWithoutBedrockTwin (%s)", twin, why)
+				}
+				for _, id := range bedrockIDForms(twin) {
+					if p, priced := c.Lookup("bedrock", "bedrock", id); priced {
+						k, _ := c.builtinKey("bedrock", normalize("bedrock", id))
+						t.Errorf("Lookup(bedrock, %s) = %+v from %s; want unknown (%s)", id, p, k, why)
+					}
+				}
+				return
+			}
 			if !ok {
 				t.Fatalf("bedrock has no %s: Bedrock ids of %s fall back to an older family or go unpriced", twin, key)
 			}
@@ -74,19 +93,24 @@ func TestBedrockClaudeTwins(t *testing.T) {
 				t.Errorf("bedrock %s cache read/write = %v/%v, anthropic %s = %v/%v",
 					twin, got.CachedInputPerMTok, got.CacheWritePerMTok, key, want.CachedInputPerMTok, want.CacheWritePerMTok)
 			}
-			ids := []string{twin, twin + "-v1", twin + "-v1:0", twin + "-20270101-v1:0", twin + "-v2:0"}
-			for _, region := range sortedRegionPrefixes() {
-				ids = append(ids, region+"."+twin+"-v1:0")
-			}
-			ids = append(ids, "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global."+twin+"-v1:0",
-				"arn:aws:bedrock:us-west-2::foundation-model/"+twin+"-v1:0")
-			for _, id := range ids {
+			for _, id := range bedrockIDForms(twin) {
 				if p, ok := c.Lookup("bedrock", "bedrock", id); !ok || p != got {
 					t.Errorf("Lookup(bedrock, %s) = %+v, %v; want the %s price %+v", id, p, ok, twin, got)
 				}
 			}
 		})
 	}
+}
+
+// bedrockIDForms returns the ways a Bedrock model id is written: bare,
+// versioned, dated, under each cross-region prefix, and as ARNs.
+func bedrockIDForms(id string) []string {
+	ids := []string{id, id + "-v1", id + "-v1:0", id + "-20270101-v1:0", id + "-v2:0"}
+	for _, region := range sortedRegionPrefixes() {
+		ids = append(ids, region+"."+id, region+"."+id+"-v1:0")
+	}
+	return append(ids, "arn:aws:bedrock:us-east-1:123456789012:inference-profile/global."+id+"-v1:0",
+		"arn:aws:bedrock:us-west-2::foundation-model/"+id+"-v1:0")
 }
 
 func sortedRegionPrefixes() []string {
@@ -177,6 +201,8 @@ var unpricedRepoModels = map[string]string{
 	// docs/pricing.md's examples of what the lookup refuses.
 	"claude-opus-4-9":            "docs example of an unlisted newer version",
 	"gemini-3-pro-image-preview": "docs example of an unlisted tier",
+	"gemini-3.5-flash-lite":      "listed as unpriced: only a reseller gives its price",
+	"gpt-5.4-pro":                "listed as unpriced: price and limits unsourced",
 }
 
 // tierWords name a tier or modality that a family key does not price: an id
@@ -185,6 +211,7 @@ var unpricedRepoModels = map[string]string{
 var tierWords = map[string]bool{
 	"pro": true, "mini": true, "nano": true, "lite": true, "flash": true, "image": true,
 	"max": true, "ultra": true, "premier": true, "micro": true, "turbo": true,
+	"fable": true, "astra": true, "sol": true, "terra": true, "luna": true, "fast": true,
 	"large": true, "small": true, "medium": true, "opus": true, "sonnet": true, "haiku": true,
 	"audio": true, "realtime": true, "tts": true, "live": true,
 }

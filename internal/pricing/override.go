@@ -21,7 +21,7 @@ type override struct {
 // that only sets context_window keeps the list price. Where c already has
 // an override for a key, the new fields are laid over it. c is unchanged.
 func (c *Catalog) WithOverrides(models map[string]config.Model) *Catalog {
-	n := &Catalog{prices: c.prices, overrides: make(map[string]map[string]override, len(c.overrides)+len(models))}
+	n := &Catalog{prices: c.prices, unpriced: c.unpriced, overrides: make(map[string]map[string]override, len(c.overrides)+len(models))}
 	for provider, byModel := range c.overrides {
 		cp := make(map[string]override, len(byModel))
 		for m, o := range byModel {

@@ -36,7 +36,7 @@ func (l *LeastLoaded) Order(in *Input, targets []TargetInfo, p *Plan) {
 		keys = make([]float64, 0, n)
 	}
 	for i, t := range targets {
-		f := in.Load.InFlight(t.Key)
+		f := inFlight(in.Load, t)
 		keys = append(keys, float64(f))
 		p.SetScore(n, i, float64(f), "requests in flight (fewest first)")
 	}
@@ -47,4 +47,17 @@ func (l *LeastLoaded) Order(in *Input, targets []TargetInfo, p *Plan) {
 	}
 	sortByKey(p.Order[base:], keys)
 	p.Why = "fewest requests in flight first; ties in rotation"
+}
+
+// inFlight is a target's load: its model's count, or for a router target
+// the sum over the models under it.
+func inFlight(load LoadSource, t TargetInfo) int64 {
+	if t.Leaf || len(t.Leaves) == 0 {
+		return load.InFlight(t.Key)
+	}
+	var n int64
+	for _, k := range t.Leaves {
+		n += load.InFlight(k)
+	}
+	return n
 }

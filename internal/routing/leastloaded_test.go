@@ -2,6 +2,8 @@ package routing
 
 import (
 	"testing"
+
+	"github.com/switchyard-llm/switchyard/internal/config"
 )
 
 func TestLeastLoaded(t *testing.T) {
@@ -38,4 +40,32 @@ func TestLeastLoaded(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLeastLoadedRouterTargets: a router target's load is the sum of the
+// models under it, so least_loaded can balance between sub-routers.
+func TestLeastLoadedRouterTargets(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+providers: {p: {type: mock}}
+routers:
+  east: {strategy: fallback, targets: [{model: p/e1}, {model: p/e2}]}
+  west: {strategy: fallback, targets: [{model: p/w1}, {model: p/w2}]}
+  ll: {strategy: least_loaded, targets: [{router: east}, {router: west}, {strategy: fallback, targets: [p/i1]}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewCompiler(cfg).Named("ll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := fakeLoad{"p/e1": 2, "p/e2": 1, "p/w1": 1, "p/i1": 4}
+	var p Plan
+	r.Strategy.Order(&Input{Load: load}, r.Targets, &p)
+	if got := names(r.Targets, &p); got != "router/west router/east inline#2" {
+		t.Errorf("order %q, want west (1 in flight) before east (3) and the inline router (4)", got)
+	}
+	if p.Scores[0] != 3 || p.Scores[1] != 1 || p.Scores[2] != 4 {
+		t.Errorf("scores %v, want the summed loads 3, 1, 4", p.Scores)
+	}
 }

@@ -26,6 +26,9 @@ type TargetInfo struct {
 	Region string // the target's or its provider's region
 	// Leaf is true for a model target.
 	Leaf bool
+	// Leaves are the model keys under a router target (for least_loaded,
+	// whose load on a router target is the sum of its models' loads).
+	Leaves []string
 }
 
 // Input is the request-side facts a strategy may use. Every field is read

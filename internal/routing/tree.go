@@ -174,6 +174,7 @@ func (c *Compiler) target(parent string, i int, t config.Target, depth int, path
 		}
 		child.Router = sub
 		info.Key = fmt.Sprintf("inline#%d", i)
+		info.Leaves = leafKeys(sub)
 	case t.Router != "":
 		sub, err := c.named(t.Router, depth+1, path+".router")
 		if err != nil {
@@ -181,6 +182,7 @@ func (c *Compiler) target(parent string, i int, t config.Target, depth int, path
 		}
 		child.Router = sub
 		info.Key = "router/" + t.Router
+		info.Leaves = leafKeys(sub)
 	default:
 		prov, model, ok := strings.Cut(t.Model, "/")
 		if !ok {
@@ -216,4 +218,24 @@ func nameDuplicates(infos []TargetInfo, targets []config.Target) {
 			infos[i].Name = fmt.Sprintf("%s#%d", infos[i].Key, i)
 		}
 	}
+}
+
+// leafKeys lists the provider/model keys under r, each once, in tree order.
+func leafKeys(r *Router) []string {
+	var out []string
+	seen := map[string]bool{}
+	var walk func(*Router)
+	walk = func(r *Router) {
+		for _, ch := range r.Children {
+			switch {
+			case ch.Leaf != nil && !seen[ch.Leaf.Key]:
+				seen[ch.Leaf.Key] = true
+				out = append(out, ch.Leaf.Key)
+			case ch.Router != nil:
+				walk(ch.Router)
+			}
+		}
+	}
+	walk(r)
+	return out
 }
