@@ -125,7 +125,11 @@ func TestInlineRouters(t *testing.T) {
 		{name: "unknown provider is refused (no caller-supplied upstreams)", wantStatus: 400,
 			body: `{"model":"x","messages":[{"role":"user","content":"hi"}],"router":{"strategy":"fallback","targets":[{"model":"evil/gpt","base_url":"http://169.254.169.254"}]}}`},
 		{name: "base_url in an inline target is refused", wantStatus: 400,
+			body: `{"model":"x","messages":[{"role":"user","content":"hi"}],"router":{"strategy":"fallback","targets":[{"model":"up/m1","base_url":"http://169.254.169.254/latest"}]}}`},
+		{name: "api_key in an inline target is refused", wantStatus: 400,
 			body: `{"model":"x","messages":[{"role":"user","content":"hi"}],"router":{"strategy":"fallback","targets":[{"model":"up/m1","api_key":"sk-stolen"}]}}`},
+		{name: "api_key in a vLLora flat target is refused", wantStatus: 400,
+			body: `{"model":"x","messages":[{"role":"user","content":"hi"}],"extra":{"router":{"type":"fallback","targets":[{"model":"up/m1","api_key":"sk-stolen"}]}}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
