@@ -106,3 +106,33 @@ func TestMessagesRelayedAsReceived(t *testing.T) {
 		t.Errorf("round trip: %v %+v", err, back)
 	}
 }
+
+func TestMessageFunctionCallKept(t *testing.T) {
+	in := `{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"function_call":{"name":"f","arguments":"{\"a\":1}"}},{"role":"user","content":"again","function_call":null}]}`
+	var r Request
+	if err := json.Unmarshal([]byte(in), &r); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(r.Messages[1].FunctionCall); got != `{"name":"f","arguments":"{\"a\":1}"}` {
+		t.Errorf("decoded function_call = %s", got)
+	}
+	if r.Messages[0].FunctionCall != nil {
+		t.Errorf("a message without function_call decoded one: %s", r.Messages[0].FunctionCall)
+	}
+	// Messages as received are relayed byte for byte.
+	out, _ := json.Marshal(r)
+	if !strings.Contains(string(out), `"function_call":{"name":"f","arguments":"{\"a\":1}"}`) {
+		t.Errorf("relayed request lost function_call: %s", out)
+	}
+	// Messages re-encoded from the typed values keep it too, and a message
+	// without one gains no function_call key.
+	cp := r
+	cp.Messages = append([]Message(nil), r.Messages[:2]...)
+	out, _ = json.Marshal(cp)
+	if !strings.Contains(string(out), `"function_call":{"name":"f","arguments":"{\"a\":1}"}`) {
+		t.Errorf("re-encoded request lost function_call: %s", out)
+	}
+	if strings.Count(string(out), "function_call") != 1 {
+		t.Errorf("re-encoded request: %s", out)
+	}
+}

@@ -14,6 +14,12 @@ type Message struct {
 	ToolCalls  []ToolCall `json:"tool_calls,omitempty"`
 	ToolCallID string     `json:"tool_call_id,omitempty"`
 	Refusal    *string    `json:"refusal,omitempty"`
+
+	// FunctionCall is an assistant message's deprecated function_call
+	// ({"name","arguments"}), kept verbatim: decoding would otherwise drop
+	// it without a trace, so a provider that cannot translate it could not
+	// refuse it. A JSON null is kept as null and means "absent".
+	FunctionCall json.RawMessage `json:"function_call,omitempty"`
 }
 
 // Content is a message's content: plain text, or parts (text, image_url,

@@ -64,8 +64,12 @@ func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
 	if mr.OutputConfig, err = convertResponseFormat(req.ResponseFormat); err != nil {
 		return nil, err
 	}
-	if req.User != "" {
-		mr.Metadata = &metadata{UserID: req.User}
+	userID, err := endUserID(req)
+	if err != nil {
+		return nil, err
+	}
+	if userID != "" {
+		mr.Metadata = &metadata{UserID: userID}
 	}
 
 	fields, err := toFields(mr)
@@ -103,6 +107,24 @@ func invalid(param, format string, args ...any) *provider.Error {
 		Param:   param,
 		Message: "anthropic: " + msg,
 	}
+}
+
+// endUserID is Anthropic's metadata.user_id, an opaque end-user id that
+// Anthropic uses to detect abuse: OpenAI's safety_identifier, which means
+// exactly that, else user, the field it replaced.
+func endUserID(req *chat.Request) (string, error) {
+	raw := req.Extra["safety_identifier"]
+	if !present(raw) {
+		return req.User, nil
+	}
+	var id string
+	if json.Unmarshal(raw, &id) != nil {
+		return "", invalid("safety_identifier", "must be a string")
+	}
+	if id == "" {
+		return req.User, nil
+	}
+	return id, nil
 }
 
 // outputLimit is max_completion_tokens, else max_tokens, else 0 (unset).

@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 )
@@ -37,7 +38,21 @@ func checkParameters(req *chat.Request) error {
 	if err := rejectLogprobs(req); err != nil {
 		return err
 	}
+	if err := rejectWebSearch(req); err != nil {
+		return err
+	}
 	return rejectAudioOutput(req)
+}
+
+// rejectWebSearch refuses web_search_options. Anthropic searches the web
+// with a server tool, not a request option, and its cited results have no
+// place in the translated reply (OpenAI's url_citation annotations), so
+// the caller who wants Anthropic's search sends the tool itself.
+func rejectWebSearch(req *chat.Request) error {
+	if present(req.Extra["web_search_options"]) {
+		return invalid("web_search_options", `not supported by Anthropic; to search with Claude, send Anthropic's server-side web search tool in extra.anthropic.tools, e.g. [{"type":"web_search_20250305","name":"web_search"}]`)
+	}
+	return nil
 }
 
 // rejectLogprobs refuses logprobs: true and top_logprobs > 0, since
@@ -74,6 +89,11 @@ func rejectLegacyFunctions(req *chat.Request) error {
 	}
 	if present(req.Extra["function_call"]) {
 		return invalid("function_call", "the deprecated function_call field is not supported; send tool_choice (with tools) instead")
+	}
+	for i, m := range req.Messages {
+		if present(m.FunctionCall) {
+			return invalid(fmt.Sprintf("messages[%d].function_call", i), legacyFunctionCallMessage)
+		}
 	}
 	return nil
 }
@@ -124,3 +144,9 @@ func present(raw json.RawMessage) bool {
 // the deprecated function calling, for the same reason as the request
 // fields.
 const legacyFunctionRole = `role "function" (deprecated function calling) is not supported; send assistant tool_calls and role "tool" messages instead`
+
+// legacyFunctionCallMessage refuses a message's function_call, the call
+// half of the deprecated function calling in a conversation's history:
+// left out, the model would read a history in which it never called the
+// function whose result follows.
+const legacyFunctionCallMessage = "the deprecated function_call field of a message is not supported; send assistant tool_calls instead"

@@ -2,6 +2,7 @@ package bedrock
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 )
@@ -44,6 +45,10 @@ func checkParameters(req *chat.Request) error {
 	if err := rejectLogprobs(req); err != nil {
 		return err
 	}
+	if present(req.Extra["web_search_options"]) {
+		// Dropping it would answer from the model's memory alone.
+		return invalid("web_search_options", "web_search_options is not supported: Bedrock Converse has no web search")
+	}
 	return rejectAudioOutput(req)
 }
 
@@ -58,6 +63,11 @@ func rejectLegacyFunctions(req *chat.Request) error {
 	if present(req.Extra["function_call"]) {
 		return invalid("function_call", "the deprecated function_call field is not supported; send tool_choice (with tools) instead")
 	}
+	for i, m := range req.Messages {
+		if present(m.FunctionCall) {
+			return invalid(fmt.Sprintf("messages[%d].function_call", i), legacyFunctionCallMessage)
+		}
+	}
 	return nil
 }
 
@@ -65,6 +75,12 @@ func rejectLegacyFunctions(req *chat.Request) error {
 // the deprecated function calling, for the same reason as the request
 // fields.
 const legacyFunctionRole = `role "function" (deprecated function calling) is not supported; send assistant tool_calls and role "tool" messages instead`
+
+// legacyFunctionCallMessage refuses a message's function_call, the call
+// half of the deprecated function calling in a conversation's history:
+// left out, the model would read a history in which it never called the
+// function whose result follows.
+const legacyFunctionCallMessage = "the deprecated function_call field of a message is not supported; send assistant tool_calls instead"
 
 // checkToolChoiceWithoutTools: a tool_choice of auto or none without tools
 // changes nothing (no tool can be called either way) and is dropped; one

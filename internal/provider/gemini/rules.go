@@ -2,6 +2,7 @@ package gemini
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 )
@@ -37,7 +38,22 @@ func checkParameters(r *chat.Request) error {
 			return invalid(f.name, "must be at least 1")
 		}
 	}
+	if err := rejectWebSearch(r); err != nil {
+		return err
+	}
 	return rejectAudioOutput(r)
+}
+
+// rejectWebSearch refuses web_search_options. Gemini's search is Google
+// Search grounding (a google_search tool), which this provider does not
+// send: its grounding citations would have no place in the translated
+// reply, and OpenAI's search_context_size and user_location have no Gemini
+// equivalent. Dropping the option would answer without searching.
+func rejectWebSearch(r *chat.Request) error {
+	if present(r.Extra["web_search_options"]) {
+		return invalid("web_search_options", "web search is not supported by the gemini provider (Gemini's equivalent, Google Search grounding, is not available through it)")
+	}
+	return nil
 }
 
 // rejectLegacyFunctions refuses OpenAI's deprecated function-calling
@@ -51,6 +67,11 @@ func rejectLegacyFunctions(r *chat.Request) error {
 	if present(r.Extra["function_call"]) {
 		return invalid("function_call", "the deprecated function_call field is not supported; send tool_choice (with tools) instead")
 	}
+	for i, m := range r.Messages {
+		if present(m.FunctionCall) {
+			return invalid(fmt.Sprintf("messages[%d].function_call", i), legacyFunctionCallMessage)
+		}
+	}
 	return nil
 }
 
@@ -58,6 +79,12 @@ func rejectLegacyFunctions(r *chat.Request) error {
 // the deprecated function calling, for the same reason as the request
 // fields.
 const legacyFunctionRole = `role "function" (deprecated function calling) is not supported; send assistant tool_calls and role "tool" messages instead`
+
+// legacyFunctionCallMessage refuses a message's function_call, the call
+// half of the deprecated function calling in a conversation's history:
+// left out, the model would read a history in which it never called the
+// function whose result follows.
+const legacyFunctionCallMessage = "the deprecated function_call field of a message is not supported; send assistant tool_calls instead"
 
 // checkToolChoiceWithoutTools: a tool_choice of auto or none without tools
 // changes nothing (no tool can be called either way) and is dropped; one
