@@ -47,6 +47,9 @@ type Request struct {
 // StreamOptions is stream_options.
 type StreamOptions struct {
 	IncludeUsage bool `json:"include_usage,omitempty"`
+	// IncludeObfuscation is OpenAI's switch for the padding field on
+	// stream events; relayed as sent.
+	IncludeObfuscation *bool `json:"include_obfuscation,omitempty"`
 }
 
 // Stop accepts a single string or a list of strings, as OpenAI does.

@@ -39,7 +39,12 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 		// and settled against budgets; the usage chunk is dropped for
 		// callers that did not ask for it.
 		withUsage := *call.Request
-		withUsage.StreamOptions = &chat.StreamOptions{IncludeUsage: true}
+		opts := chat.StreamOptions{}
+		if call.Request.StreamOptions != nil {
+			opts = *call.Request.StreamOptions
+		}
+		opts.IncludeUsage = true
+		withUsage.StreamOptions = &opts
 		call = &provider.Call{Model: call.Model, Request: &withUsage, RequestID: call.RequestID}
 		s, err := e.providers[c.Provider].Stream(ctx, call)
 		if err != nil {

@@ -66,8 +66,15 @@ func ValidateBody(raw []byte) error {
 		return fmt.Errorf("system: must be a string or a list of text blocks")
 	}
 	for i, t := range body.Tools {
-		if _, ok := t["input_schema"]; !ok || t["name"] == "" {
-			return fmt.Errorf("tools.%d: name and input_schema are required", i)
+		// A client tool (no type, or "custom") declares its input schema;
+		// Anthropic's server tools (web_search_20250305, ...) are typed and
+		// take no schema.
+		typ, _ := t["type"].(string)
+		if t["name"] == "" || t["name"] == nil {
+			return fmt.Errorf("tools.%d: name is required", i)
+		}
+		if _, ok := t["input_schema"]; !ok && (typ == "" || typ == "custom") {
+			return fmt.Errorf("tools.%d: input_schema is required for a client tool", i)
 		}
 	}
 	return validateMessages(body.Messages)

@@ -79,7 +79,12 @@ func (c *Client) body(call *provider.Call, stream bool) ([]byte, error) {
 	if !stream {
 		r.StreamOptions = nil
 	} else if c.forceUsage {
-		r.StreamOptions = &chat.StreamOptions{IncludeUsage: true}
+		opts := chat.StreamOptions{}
+		if r.StreamOptions != nil {
+			opts = *r.StreamOptions
+		}
+		opts.IncludeUsage = true
+		r.StreamOptions = &opts
 	}
 	for _, k := range gatewayOnly {
 		if _, ok := r.Extra[k]; ok {
