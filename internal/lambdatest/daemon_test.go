@@ -20,9 +20,18 @@ type segment struct {
 	Annotations map[string]any            `json:"annotations"`
 	Metadata    map[string]map[string]any `json:"metadata"`
 	AWS         map[string]any            `json:"aws"`
+	HTTP        httpInfo                  `json:"http"`
 	Error       bool                      `json:"error"`
 	Fault       bool                      `json:"fault"`
 	Subsegments []segment                 `json:"subsegments"`
+}
+
+// httpInfo is the http field of a (sub)segment: for an AWS SDK call, the
+// status the service answered.
+type httpInfo struct {
+	Response struct {
+		Status int `json:"status"`
+	} `json:"response"`
 }
 
 // xrayDaemon is a UDP listener standing in for the X-Ray daemon: it keeps

@@ -28,6 +28,8 @@ const (
 // deployment is what a deployed stack has around the function: its
 // tables (dynalite), the provider-keys secret (a fake Secrets Manager),
 // a provider (a fake OpenAI) and a config pushed to the config table.
+// edits change the config document before it is pushed, and may add to
+// env what the function needs for it.
 type deployment struct {
 	Tables   dynamo.Tables
 	Store    *dynamo.Store
@@ -36,7 +38,7 @@ type deployment struct {
 	env      []string
 }
 
-func newDeployment(t testing.TB) *deployment {
+func newDeployment(t testing.TB, edits ...func(d *deployment, doc map[string]any)) *deployment {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -68,15 +70,18 @@ func newDeployment(t testing.TB) *deployment {
 		},
 		"keys": []any{map[string]any{"name": "example", "sha256": hex.EncodeToString(sum[:])}},
 	}
-	if _, err := configsource.Push(ctx, d.Store, doc); err != nil {
-		t.Fatalf("push config: %v", err)
-	}
 	d.env = []string{
 		"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + d.Secrets.URL,
 		dynamo.EnvConfigTable + "=" + tables.Config,
 		dynamo.EnvStateTable + "=" + tables.State,
 		dynamo.EnvMetricsTable + "=" + tables.Metrics,
+	}
+	for _, edit := range edits {
+		edit(d, doc)
+	}
+	if _, err := configsource.Push(ctx, d.Store, doc); err != nil {
+		t.Fatalf("push config: %v", err)
 	}
 	return d
 }

@@ -26,6 +26,9 @@ func checkXRay(t *testing.T, d *xrayDaemon, traceRoot string) {
 			t.Errorf("routing annotation %s = %#v, want %#v", k, got, v)
 		}
 	}
+	if cost, ok := routing.Annotations["cost_usd"].(float64); !ok || cost <= 0 {
+		t.Errorf("routing annotation cost_usd = %#v, want the priced answer's cost > 0", routing.Annotations["cost_usd"])
+	}
 	if routing.Metadata["switchyard"]["candidates"] == nil {
 		t.Errorf("routing metadata %v: no candidates", routing.Metadata)
 	}
