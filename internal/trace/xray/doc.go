@@ -6,8 +6,10 @@
 // returns in x-switchyard-trace-id); elsewhere it opens a segment per
 // request, continuing an incoming X-Amzn-Trace-Id. The engine's "routing"
 // and "attempt" spans become subsegments of it, their annotations
-// (router, strategy, target, attempts, fallback; provider, model, status,
-// error_class) X-Ray annotations, usable in filter expressions such as
+// (routing: router, strategy, route (the A/B arm or conditional route),
+// target, attempts, fallback, cost_usd, error_code; attempt: provider,
+// model, target, status, error_class, retry) X-Ray annotations, usable in
+// filter expressions such as
 //
 //	annotation.router = "default" AND annotation.fallback = true
 //
