@@ -226,7 +226,7 @@ func (r Request) MarshalJSON() ([]byte, error) {
 	if reuse {
 		a.Messages = nil
 	}
-	base, err := json.Marshal(a)
+	base, err := marshalRaw(a)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (r Request) MarshalJSON() ([]byte, error) {
 	if len(r.Extra) == 0 {
 		return base, nil
 	}
-	extra, err := json.Marshal(r.Extra)
+	extra, err := marshalRaw(r.Extra)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func (r *Request) WithParams(params map[string]any) (*Request, error) {
 	if len(params) == 0 {
 		return r, nil
 	}
-	raw, err := json.Marshal(r)
+	raw, err := r.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +321,7 @@ func (r *Request) WithParams(params map[string]any) (*Request, error) {
 		}
 		m[k] = b
 	}
-	merged, err := json.Marshal(m)
+	merged, err := marshalRaw(m)
 	if err != nil {
 		return nil, err
 	}
@@ -359,4 +359,16 @@ func (r *Request) ExtraFor(provider string) map[string]any {
 		return nil
 	}
 	return out
+}
+
+// marshalRaw is json.Marshal without HTML escaping: a caller's "<b>" or
+// "a && b" goes upstream as sent, not as \u003cb\u003e.
+func marshalRaw(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -78,6 +78,7 @@ type Fake struct {
 	scripts  map[string][]Fault
 	hits     map[string]int
 	requests []map[string]any
+	raw      [][]byte
 	headers  []http.Header
 	canceled int
 	// APIKey, when set, is required as the bearer token.
@@ -129,6 +130,14 @@ func (f *Fake) Requests() []map[string]any {
 	return append([]map[string]any(nil), f.requests...)
 }
 
+// RawRequests returns the request bodies received, byte for byte, in the
+// order of Requests.
+func (f *Fake) RawRequests() [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([][]byte(nil), f.raw...)
+}
+
 // Headers returns the request headers received, in order.
 func (f *Fake) Headers() []http.Header {
 	f.mu.Lock()
@@ -174,6 +183,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.hits[model]++
 	f.requests = append(f.requests, body)
+	f.raw = append(f.raw, raw)
 	f.headers = append(f.headers, r.Header.Clone())
 	fault := Fault{}
 	if s := f.scripts[model]; len(s) > 0 {

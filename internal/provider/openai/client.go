@@ -110,7 +110,9 @@ func (c *Client) body(call *provider.Call, stream bool) ([]byte, error) {
 			r.Extra[k] = b
 		}
 	}
-	return json.Marshal(r)
+	// MarshalJSON directly: json.Marshal would re-compact its output and
+	// HTML-escape the caller's messages on the way.
+	return r.MarshalJSON()
 }
 
 func (c *Client) do(ctx context.Context, call *provider.Call, stream bool) (*http.Response, error) {
