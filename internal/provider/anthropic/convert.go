@@ -41,15 +41,11 @@ func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxTokens, err := outputLimit(req)
-	if err != nil {
-		return nil, err
-	}
 	mr := messagesRequest{
 		Model:         model,
 		System:        system,
 		Messages:      msgs,
-		MaxTokens:     maxTokens,
+		MaxTokens:     req.OutputLimit(), // checkParameters refused a limit below 1
 		Temperature:   req.Temperature,
 		TopP:          req.TopP,
 		StopSequences: req.Stop,
@@ -83,7 +79,7 @@ func buildBody(model string, req *chat.Request, stream bool) ([]byte, error) {
 	if err := mergeParams(fields, params); err != nil {
 		return nil, err
 	}
-	if maxTokens == 0 {
+	if mr.MaxTokens == 0 {
 		fields["max_tokens"] = defaultLimit(fields["thinking"])
 	}
 	// Keys are written sorted (encoding/json sorts maps): golden files and
@@ -125,23 +121,6 @@ func endUserID(req *chat.Request) (string, error) {
 		return req.User, nil
 	}
 	return id, nil
-}
-
-// outputLimit is max_completion_tokens, else max_tokens, else 0 (unset).
-func outputLimit(req *chat.Request) (int, error) {
-	for _, f := range []struct {
-		name string
-		v    *int
-	}{{"max_completion_tokens", req.MaxCompletionTokens}, {"max_tokens", req.MaxTokens}} {
-		if f.v == nil {
-			continue
-		}
-		if *f.v < 1 {
-			return 0, invalid(f.name, "must be at least 1")
-		}
-		return *f.v, nil
-	}
-	return 0, nil
 }
 
 // defaultLimit is max_tokens when the caller set none: defaultMaxTokens, or
@@ -335,6 +314,11 @@ func mergeObjects(base, over json.RawMessage) (json.RawMessage, error) {
 		a[k] = v
 	}
 	return json.Marshal(a)
+}
+
+// present reports a field the caller set to something other than null.
+func present(raw json.RawMessage) bool {
+	return len(raw) > 0 && !isNull(raw)
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -4,10 +4,11 @@
 // server-sent event stream — back into an OpenAI response or chunks.
 //
 // The split follows the other providers: client.go makes the HTTP call,
-// rules.go refuses what Anthropic cannot honour, convert.go and messages.go
-// translate requests, response.go translates replies, stream.go turns the
-// event stream into chunks lazily, and errors.go maps Anthropic's error
-// bodies onto provider.Class. The translation rules,
+// rules.go refuses what Anthropic cannot honour (it describes the API to
+// package oairules, which holds the rules the providers share), convert.go
+// and messages.go translate requests, response.go translates replies,
+// stream.go turns the event stream into chunks lazily, and errors.go maps
+// Anthropic's error bodies onto provider.Class. The translation rules,
 // parameter by parameter, are written down in docs/providers/anthropic.md;
 // a change of rule belongs there too.
 //

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider/oairules"
 )
 
 // imageMediaTypes are the image types Anthropic accepts as base64 data.
@@ -53,7 +54,7 @@ func convertMessages(msgs []chat.Message) (string, []message, error) {
 			role = "user"
 			blocks, err = toolResultBlocks(m, i)
 		case "function":
-			err = invalid(fmt.Sprintf("messages[%d].role", i), legacyFunctionRole)
+			err = invalid(fmt.Sprintf("messages[%d].role", i), "%s", oairules.LegacyFunctionRole)
 		default:
 			err = invalid(fmt.Sprintf("messages[%d].role", i), "role %q is not supported", m.Role)
 		}

@@ -127,7 +127,7 @@ func TestRequestRejected(t *testing.T) {
 		{"tool_choice required without tools", `{"messages":[{"role":"user","content":"hi"}],"tool_choice":"required"}`,
 			"tool_choice", "needs tools"},
 		{"named tool_choice without tools", `{"messages":[{"role":"user","content":"hi"}],"tool_choice":{"type":"function","function":{"name":"f"}}}`,
-			"tool_choice.function.name", "no tools"},
+			"tool_choice.function.name", "has none"},
 		{"tool history without tools", `{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"c1","content":"42"}]}`,
 			"tools", "requires the tools"},
 		{"temperature above 1", `{"messages":[{"role":"user","content":"hi"}],"temperature":1.5}`,

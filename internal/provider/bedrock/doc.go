@@ -5,7 +5,8 @@
 //
 // The package translates and calls, nothing more. client.go builds the SDK
 // client once and makes the calls; rules.go refuses what Converse cannot
-// honour; convert.go, messages.go, params.go and extra.go turn a
+// honour (it describes Converse to package oairules, which holds the rules
+// the providers share); convert.go, messages.go, params.go and extra.go turn a
 // chat.Request into a Converse input (pure functions);
 // response.go and stream.go turn Converse output and ConverseStream events
 // back into OpenAI responses and chunks; errors.go maps SDK errors onto

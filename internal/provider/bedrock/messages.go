@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/bedrockruntime/types"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider/oairules"
 )
 
 // conversation is the Converse view of an OpenAI message list.
@@ -60,7 +61,7 @@ func convertMessages(msgs []chat.Message) (*conversation, error) {
 			conv.hasToolBlocks = true
 			conv.add(types.ConversationRoleUser, []types.ContentBlock{block})
 		case "function":
-			return nil, invalid(at+".role", legacyFunctionRole)
+			return nil, invalid(at+".role", "%s", oairules.LegacyFunctionRole)
 		default:
 			return nil, invalid(at+".role", "role %q is not supported (use system, developer, user, assistant or tool)", m.Role)
 		}

@@ -1,149 +1,31 @@
 package bedrock
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider/oairules"
 )
 
-// Temperature range of Converse's inferenceConfig; OpenAI allows up to 2.
-// A value outside it is refused rather than clamped: clamping would answer
-// a different request than the one the caller sent.
-const (
-	minTemperature = 0.0
-	maxTemperature = 1.0
-)
+// converseAPI is what Bedrock's Converse API can do with the OpenAI
+// parameters package oairules checks.
+var converseAPI = oairules.API{
+	Name: "Bedrock Converse",
+	// inferenceConfig.temperature; OpenAI allows up to 2.
+	MinTemperature: 0,
+	MaxTemperature: 1,
+	// MultipleChoices and Logprobs are false: Converse returns one choice
+	// and no log probabilities.
+	WebSearchAdvice: "Converse has no web search",
+}
 
 // checkParameters refuses the OpenAI parameters Converse cannot honour
 // without changing what the caller reads: one choice for a caller that
 // asked for three, no logprobs for one that reads them, function calling
-// silently switched off, audio output. The rules match the anthropic and
-// gemini providers' wherever the APIs can do the same;
-// docs/providers/bedrock.md lists them.
+// silently switched off, audio output; docs/providers/bedrock.md lists
+// them. Unlike the other providers' invalid, bedrock's does not name the
+// parameter in the message, so the violation's param is put there.
 func checkParameters(req *chat.Request) error {
-	if err := rejectLegacyFunctions(req); err != nil {
-		return err
-	}
-	if err := checkToolChoiceWithoutTools(req); err != nil {
-		return err
-	}
-	if req.N != nil && *req.N > 1 {
-		return invalid("n", "n=%d is not supported: Bedrock Converse returns one choice", *req.N)
-	}
-	if t := req.Temperature; t != nil && (*t < minTemperature || *t > maxTemperature) {
-		return invalid("temperature", "temperature %g is outside Converse's range 0 to 1 (it is not rescaled or clamped)", *t)
-	}
-	for _, f := range []struct {
-		name string
-		v    *int
-	}{{"max_completion_tokens", req.MaxCompletionTokens}, {"max_tokens", req.MaxTokens}} {
-		if f.v != nil && *f.v < 1 {
-			return invalid(f.name, "%s must be at least 1", f.name)
-		}
-	}
-	if err := rejectLogprobs(req); err != nil {
-		return err
-	}
-	if present(req.Extra["web_search_options"]) {
-		// Dropping it would answer from the model's memory alone.
-		return invalid("web_search_options", "web_search_options is not supported: Bedrock Converse has no web search")
-	}
-	return rejectAudioOutput(req)
-}
-
-// rejectLegacyFunctions refuses OpenAI's deprecated function-calling
-// fields. Dropping them, as unknown fields are dropped, would silently turn
-// the caller's function calling off; translating them would answer with
-// tool_calls a legacy caller does not read.
-func rejectLegacyFunctions(req *chat.Request) error {
-	if present(req.Extra["functions"]) {
-		return invalid("functions", "the deprecated functions field is not supported; send tools instead")
-	}
-	if present(req.Extra["function_call"]) {
-		return invalid("function_call", "the deprecated function_call field is not supported; send tool_choice (with tools) instead")
-	}
-	for i, m := range req.Messages {
-		if present(m.FunctionCall) {
-			return invalid(fmt.Sprintf("messages[%d].function_call", i), legacyFunctionCallMessage)
-		}
+	if v := oairules.Check(req, converseAPI); v != nil {
+		return invalid(v.Param, "%s: %s", v.Param, v.Message)
 	}
 	return nil
-}
-
-// legacyFunctionRole refuses a role "function" message, the result half of
-// the deprecated function calling, for the same reason as the request
-// fields.
-const legacyFunctionRole = `role "function" (deprecated function calling) is not supported; send assistant tool_calls and role "tool" messages instead`
-
-// legacyFunctionCallMessage refuses a message's function_call, the call
-// half of the deprecated function calling in a conversation's history:
-// left out, the model would read a history in which it never called the
-// function whose result follows.
-const legacyFunctionCallMessage = "the deprecated function_call field of a message is not supported; send assistant tool_calls instead"
-
-// checkToolChoiceWithoutTools: a tool_choice of auto or none without tools
-// changes nothing (no tool can be called either way) and is dropped; one
-// that demands a call (required, or a named function) cannot be met.
-func checkToolChoiceWithoutTools(req *chat.Request) error {
-	tc := req.ToolChoice
-	if len(req.Tools) > 0 || tc == nil {
-		return nil
-	}
-	if tc.Function != "" {
-		return invalid("tool_choice.function.name", "tool_choice names %q, but the request has no tools", tc.Function)
-	}
-	if tc.Mode == "required" {
-		return invalid("tool_choice", `tool_choice "required" needs tools, and the request has none`)
-	}
-	return nil
-}
-
-// rejectLogprobs refuses logprobs: true and top_logprobs > 0, since
-// Converse returns no log probabilities; false and 0 ask for nothing.
-func rejectLogprobs(req *chat.Request) error {
-	if raw := req.Extra["logprobs"]; present(raw) {
-		var want bool
-		if json.Unmarshal(raw, &want) != nil {
-			return invalid("logprobs", "logprobs must be a boolean")
-		}
-		if want {
-			return invalid("logprobs", "logprobs is not supported: Converse returns no log probabilities")
-		}
-	}
-	if raw := req.Extra["top_logprobs"]; present(raw) {
-		var n int
-		if json.Unmarshal(raw, &n) != nil || n < 0 {
-			return invalid("top_logprobs", "top_logprobs must be a non-negative integer")
-		}
-		if n > 0 {
-			return invalid("top_logprobs", "top_logprobs is not supported: Converse returns no log probabilities")
-		}
-	}
-	return nil
-}
-
-// rejectAudioOutput refuses a request for audio output, which Converse
-// cannot produce: modalities other than text, or an audio parameter.
-func rejectAudioOutput(req *chat.Request) error {
-	if raw := req.Extra["modalities"]; present(raw) {
-		var modalities []string
-		if json.Unmarshal(raw, &modalities) != nil {
-			return invalid("modalities", "modalities must be an array of strings")
-		}
-		for _, m := range modalities {
-			if m != "text" {
-				return invalid("modalities", "only text output is supported, not %q", m)
-			}
-		}
-	}
-	if present(req.Extra["audio"]) {
-		return invalid("audio", "audio output is not supported by Bedrock Converse")
-	}
-	return nil
-}
-
-// present reports a field the caller set to something other than null.
-func present(raw json.RawMessage) bool {
-	return len(raw) > 0 && string(raw) != "null"
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider/oairules"
 )
 
 // thoughtSeparator joins a tool call id and the Gemini thought signature of
@@ -80,7 +81,7 @@ func convertMessages(msgs []chat.Message) (*content, []content, error) {
 			}
 			contents = appendTurn(contents, "model", parts)
 		case "function":
-			return nil, nil, invalid(at+".role", legacyFunctionRole)
+			return nil, nil, invalid(at+".role", "%s", oairules.LegacyFunctionRole)
 		case "tool":
 			p, err := toolResultPart(m, at, toolNames)
 			if err != nil {

@@ -5,7 +5,7 @@
 // chunks and *provider.Error.
 //
 // Files: client.go (HTTP, registration), rules.go (parameters refused
-// before translation), convert.go and params.go (request translation),
+// before translation, by the shared rules of package oairules), convert.go and params.go (request translation),
 // schema.go (JSON Schema to Gemini Schema), response.go, logprobs.go,
 // stream.go, errors.go (error classes), wire.go (Gemini JSON types).
 // docs/providers/gemini.md is the user-facing rule table; keep it in step.
