@@ -2,6 +2,7 @@ package configsource
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
@@ -64,11 +65,13 @@ func (s *Source) change(ctx context.Context, kind, name string, doc map[string]a
 		s.mu.Unlock()
 		return err
 	}
+	recs, _ = splitSnapshot(recs)
 	found := false
+	var prev map[string]any // the record's doc before this change
 	next := make([]store.Record, 0, len(recs)+1)
 	for _, r := range recs {
 		if r.Kind == kind && r.Name == name {
-			found = true
+			found, prev = true, r.Doc
 			if doc == nil {
 				continue
 			}
@@ -92,9 +95,51 @@ func (s *Source) change(ctx context.Context, kind, name string, doc map[string]a
 	} else {
 		err = s.st.PutRecord(ctx, store.Record{Kind: kind, Name: name, Doc: doc})
 	}
-	s.mu.Unlock()
 	if err != nil {
+		s.mu.Unlock()
 		return err
 	}
-	return s.Reload(ctx)
+	// Another instance may have changed other records between our read and
+	// our write (deleted a router this change names, say). The store has no
+	// multi-record transaction here, so check the stored result and undo
+	// this change if together they no longer validate.
+	if err := s.verifyStored(ctx); err != nil {
+		s.undo(ctx, kind, name, prev, found)
+		s.mu.Unlock()
+		return fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
+	}
+	s.mu.Unlock()
+	if err := s.Reload(ctx); err != nil {
+		// Stored and valid: the next refresh serves it.
+		s.log.Warn("config change stored; reload failed", "kind", kind, "name", name, "err", err)
+	}
+	return nil
+}
+
+// verifyStored re-reads the records and validates them. A failed read is
+// not a conflict: the change stands.
+func (s *Source) verifyStored(ctx context.Context) error {
+	after, err := s.st.ListRecords(ctx)
+	if err != nil {
+		return nil
+	}
+	after, _ = splitSnapshot(after)
+	if _, err := Validate(FromRecords(after)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// undo puts a record back as it was before change wrote it.
+func (s *Source) undo(ctx context.Context, kind, name string, prev map[string]any, existed bool) {
+	var err error
+	switch {
+	case existed:
+		err = s.st.PutRecord(ctx, store.Record{Kind: kind, Name: name, Doc: prev})
+	default:
+		err = s.st.DeleteRecord(ctx, kind, name)
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("could not undo a conflicting config change", "kind", kind, "name", name, "err", err)
+	}
 }

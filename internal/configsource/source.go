@@ -138,11 +138,12 @@ func (s *Source) Reload(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.loadedAt.Store(s.now().UnixNano())
-	recs, err := s.st.ListRecords(ctx)
+	all, err := s.st.ListRecords(ctx)
 	if err != nil {
 		s.Failures.Add(1)
 		return fmt.Errorf("read config records: %w", err)
 	}
+	recs, snap := splitSnapshot(all)
 	digest := digestOf(recs)
 	if digest == s.lastDigest && s.cur.Load() != nil {
 		return nil
@@ -150,8 +151,28 @@ func (s *Source) Reload(ctx context.Context) error {
 	eng, err := build(FromRecords(recs), s.deps)
 	if err != nil {
 		s.Failures.Add(1)
-		return fmt.Errorf("config in store is invalid: %w", err)
+		err = fmt.Errorf("config in store is invalid: %w", err)
+		if s.cur.Load() != nil {
+			return err // keep serving the last good config
+		}
+		// A new instance has no last good config of its own: it serves
+		// the one the gateway last validated, if the store holds it.
+		snapEng, ok := s.fromSnapshot(snap)
+		if !ok {
+			return err
+		}
+		s.log.Error("config in store is invalid; serving the last good snapshot", "err", err, "snapshot_updated_at", snap.UpdatedAt)
+		s.swap(snapEng, digest)
+		return nil
 	}
+	s.swap(eng, digest)
+	s.log.Info("config loaded", "records", len(recs))
+	s.saveSnapshot(ctx, recs, snap, digest)
+	return nil
+}
+
+// swap serves eng from now on.
+func (s *Source) swap(eng *engine.Engine, digest string) {
 	old := s.cur.Swap(eng)
 	s.lastDigest = digest
 	s.Reloads.Add(1)
@@ -160,8 +181,55 @@ func (s *Source) Reload(ctx context.Context) error {
 		// work stops. Queued metric samples are written first.
 		go old.Close()
 	}
-	s.log.Info("config loaded", "records", len(recs))
-	return nil
+}
+
+// snapshotName is the one snapshot record's name.
+const snapshotName = "last_good"
+
+// splitSnapshot separates the snapshot record from the config records.
+func splitSnapshot(all []store.Record) (recs []store.Record, snap *store.Record) {
+	recs = all[:0:0]
+	for i := range all {
+		if all[i].Kind == store.KindSnapshot {
+			if all[i].Name == snapshotName {
+				snap = &all[i]
+			}
+			continue
+		}
+		recs = append(recs, all[i])
+	}
+	return recs, snap
+}
+
+// saveSnapshot records recs as the last good config when the stored
+// snapshot is of another config. Every instance that loads a new config
+// may write it; they write the same document. A failure (an item over
+// DynamoDB's 400 KB, an outage) only costs the fallback: logged.
+func (s *Source) saveSnapshot(ctx context.Context, recs []store.Record, snap *store.Record, digest string) {
+	if snap != nil && snap.Doc["digest"] == digest {
+		return
+	}
+	doc := map[string]any{"digest": digest, "config": FromRecords(recs)}
+	if err := s.st.PutRecord(ctx, store.Record{Kind: store.KindSnapshot, Name: snapshotName, Doc: doc}); err != nil {
+		s.log.Warn("could not store the last good config snapshot", "err", err)
+	}
+}
+
+// fromSnapshot builds an engine from the snapshot record.
+func (s *Source) fromSnapshot(snap *store.Record) (*engine.Engine, bool) {
+	if snap == nil {
+		return nil, false
+	}
+	doc, ok := snap.Doc["config"].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	eng, err := build(doc, s.deps)
+	if err != nil {
+		s.log.Error("the last good config snapshot does not validate either", "err", err)
+		return nil, false
+	}
+	return eng, true
 }
 
 // digestOf fingerprints the records' contents. Versions alone would miss
@@ -241,6 +309,9 @@ func Push(ctx context.Context, st store.Configs, doc map[string]any) (int, error
 		keep[[2]string{r.Kind, r.Name}] = true
 	}
 	for _, r := range existing {
+		if r.Kind == store.KindSnapshot {
+			continue // not config: kept for instances that start later
+		}
 		if !keep[[2]string{r.Kind, r.Name}] {
 			if err := st.DeleteRecord(ctx, r.Kind, r.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return 0, fmt.Errorf("delete %s %s: %w", r.Kind, r.Name, err)

@@ -183,6 +183,10 @@ type Admin interface {
 // ErrInvalid wraps a config validation failure from Admin.Put.
 var ErrInvalid = errors.New("invalid config")
 
+// ErrConflict wraps a change that was undone because a concurrent change
+// made the stored config invalid with it: retry.
+var ErrConflict = errors.New("config changed concurrently; this change was undone, retry it")
+
 var adminKinds = map[string]string{
 	"routers": store.KindRouter, "providers": store.KindProvider, "budgets": store.KindBudget,
 	"keys": store.KindKey, "admin_keys": store.KindAdminKey, "models": store.KindModel,
@@ -262,6 +266,10 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 				writeError(w, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error()))
 				return
 			}
+			if errors.Is(err, ErrConflict) {
+				writeError(w, errf(http.StatusConflict, engine.TypeInvalidRequest, "config_conflict", err.Error()))
+				return
+			}
 			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
 			return
 		}
@@ -273,6 +281,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errf(http.StatusNotFound, engine.TypeNotFound, "not_found", kind+" "+name+" not found"))
 		case errors.Is(err, ErrInvalid):
 			writeError(w, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error()))
+		case errors.Is(err, ErrConflict):
+			writeError(w, errf(http.StatusConflict, engine.TypeInvalidRequest, "config_conflict", err.Error()))
 		case err != nil:
 			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
 		default:

@@ -31,6 +31,10 @@ const (
 	KindAdminKey = "admin_key"
 	KindModel    = "model"
 	KindServer   = "server"
+	// KindSnapshot is not config: one record ("last_good") holding the
+	// whole config document the gateway last found valid, which a new
+	// instance serves when the records in the table do not validate.
+	KindSnapshot = "snapshot"
 )
 
 // Record is one config item: a router, provider, budget, key or model
