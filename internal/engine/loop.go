@@ -116,8 +116,14 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 			res.Attempts = append(res.Attempts, att)
 			if out.err == nil || out.committed {
 				cost := 0.0
-				if priced {
+				switch {
+				case priced && out.usage != nil:
 					cost = price.Cost(out.usage)
+				case priced:
+					// No usage reported (a stream cut after it started, an
+					// upstream that leaves usage out): charge what was
+					// reserved, which bounds the real cost, rather than nothing.
+					cost = float64(worst) / 1e6
 				}
 				e.budgets.settle(ctx, hold, toMicros(cost))
 				res.Target, res.Arm, res.CostUSD = c.Key, c.Arm, cost

@@ -63,21 +63,51 @@ func orInput(price, input float64) float64 {
 
 // WorstCase is the cost budgets reserve before an attempt:
 //
-//	EstimateInputTokens(req) at the full input price (no cache discount)
-//	+ OutputTokens(req) at the output price.
+//	WorstCaseInputFactor × EstimateInputTokens(req) at the full input price
+//	(no cache discount) + MaxOutputTokensFor(req) at the output price.
 //
-// A nil request costs 0.
+// It must bound the real cost, or concurrent requests could take a hard
+// budget past its limit: the input estimate gets the headroom of its
+// measured error, and a request without an output limit is reserved for
+// the model's whole output cap (DefaultOutputTokens only when the cap is
+// unknown). Callers who want smaller reservations set max_tokens; the
+// real cost is settled after the answer either way. A nil request costs 0.
 func (p Price) WorstCase(req *chat.Request) float64 {
 	if req == nil {
 		return 0
 	}
-	return (float64(EstimateInputTokens(req))*p.InputPerMTok +
-		float64(p.OutputTokens(req))*p.OutputPerMTok) / perMTok
+	return (WorstCaseInputFactor*float64(EstimateInputTokens(req))*p.InputPerMTok +
+		float64(p.MaxOutputTokensFor(req))*p.OutputPerMTok) / perMTok
+}
+
+// WorstCaseInputFactor covers EstimateInputTokens' error against real
+// tokenizers (within ±30% on text and ±50% with tools, docs/pricing.md).
+const WorstCaseInputFactor = 1.5
+
+// MaxOutputTokensFor is the most output req can be billed for: the
+// caller's limit capped at the model's, or the model's cap when the caller
+// set none (DefaultOutputTokens when that is unknown too); times n.
+func (p Price) MaxOutputTokensFor(req *chat.Request) int {
+	n := req.OutputLimit()
+	if n <= 0 {
+		n = p.MaxOutputTokens
+	}
+	if n <= 0 {
+		n = DefaultOutputTokens
+	}
+	if p.MaxOutputTokens > 0 && n > p.MaxOutputTokens {
+		n = p.MaxOutputTokens
+	}
+	if req.N != nil && *req.N > 1 {
+		n *= *req.N
+	}
+	return n
 }
 
 // Expected is the cost the cost strategy ranks candidates by and compares
-// with max_cost_usd. It is the same sum as WorstCase: EstimateInputTokens at
-// the full input price plus OutputTokens at the output price. Cache
+// with max_cost_usd: EstimateInputTokens at the full input price plus
+// OutputTokens (the caller's limit, else DefaultOutputTokens) at the
+// output price. Cache
 // discounts are left out because whether a prompt hits a provider's cache
 // is unknown before the call, and a caller's output limit (or
 // DefaultOutputTokens) is used rather than a guess at the answer's length
@@ -85,7 +115,11 @@ func (p Price) WorstCase(req *chat.Request) float64 {
 // ranking may later learn from observed output lengths while budget
 // reservations stay conservative.
 func (p Price) Expected(req *chat.Request) float64 {
-	return p.WorstCase(req)
+	if req == nil {
+		return 0
+	}
+	return (float64(EstimateInputTokens(req))*p.InputPerMTok +
+		float64(p.OutputTokens(req))*p.OutputPerMTok) / perMTok
 }
 
 // OutputTokens is the output a request is costed for: the caller's limit

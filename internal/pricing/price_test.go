@@ -88,25 +88,33 @@ func TestWorstCaseAndExpected(t *testing.T) {
 		}}
 	}
 	in := float64(EstimateInputTokens(req(nil)))
+	// WorstCase bounds the bill (budgets reserve it): with no caller limit,
+	// the model's whole output cap. Expected (ranking) assumes
+	// DefaultOutputTokens instead.
 	tests := []struct {
-		name string
-		req  *chat.Request
-		want float64
+		name          string
+		req           *chat.Request
+		worst, expect float64
 	}{
-		{"nil request", nil, 0},
-		{"default output", req(nil), (in*2 + DefaultOutputTokens*8) / 1e6},
-		{"caller limit", req(intp(100)), (in*2 + 100*8) / 1e6},
-		{"limit capped by the model", req(intp(1_000_000)), (in*2 + 32768*8) / 1e6},
+		{"nil request", nil, 0, 0},
+		{"no caller limit", req(nil), (1.5*in*2 + 32768*8) / 1e6, (in*2 + DefaultOutputTokens*8) / 1e6},
+		{"caller limit", req(intp(100)), (1.5*in*2 + 100*8) / 1e6, (in*2 + 100*8) / 1e6},
+		{"limit capped by the model", req(intp(1_000_000)), (1.5*in*2 + 32768*8) / 1e6, (in*2 + 32768*8) / 1e6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := p.WorstCase(tt.req); !usdEqual(got, tt.want) {
-				t.Errorf("WorstCase = %.12f, want %.12f", got, tt.want)
+			if got := p.WorstCase(tt.req); !usdEqual(got, tt.worst) {
+				t.Errorf("WorstCase = %.12f, want %.12f", got, tt.worst)
 			}
-			if got := p.Expected(tt.req); !usdEqual(got, tt.want) {
-				t.Errorf("Expected = %.12f, want %.12f", got, tt.want)
+			if got := p.Expected(tt.req); !usdEqual(got, tt.expect) {
+				t.Errorf("Expected = %.12f, want %.12f", got, tt.expect)
 			}
 		})
+	}
+	// A model whose output cap is unknown: DefaultOutputTokens both ways.
+	unknown := Price{InputPerMTok: 2, OutputPerMTok: 8}
+	if got, want := unknown.WorstCase(req(nil)), (1.5*in*2+DefaultOutputTokens*8)/1e6; !usdEqual(got, want) {
+		t.Errorf("WorstCase without a cap = %.12f, want %.12f", got, want)
 	}
 	t.Run("cheaper model ranks lower", func(t *testing.T) {
 		mini, _ := Default().Lookup("openai", "openai", "gpt-4o-mini")

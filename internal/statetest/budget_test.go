@@ -13,9 +13,10 @@ import (
 )
 
 // proofYAML prices one mock model so that a request costs 13 tokens
-// (8 in, 5 out, as the mock counts them) and reserves 16 (11 estimated in,
-// max_tokens 5 out) at $1000 per million: $0.013 spent, $0.016 held. The
-// budget fits 100 settled requests of the 200 sent.
+// (8 in, 5 out, as the mock counts them) and reserves 21.5 (11 estimated
+// in × pricing.WorstCaseInputFactor 1.5, max_tokens 5 out) at $1000 per
+// million: $0.013 spent, $0.0215 held. The budget fits 100 settled
+// requests of the 200 sent.
 const proofYAML = `
 providers:
   m: {type: mock, reply: "Once upon a time."}
@@ -116,9 +117,9 @@ func TestBudgetAcrossInstances(t *testing.T) {
 		{"limit never passed", spent <= limitMicros, fmt.Sprintf("spent %d µUSD of a %d limit", spent, int64(limitMicros))},
 		{"nothing charged twice", spent == int64(served)*perRequest,
 			fmt.Sprintf("spent %d µUSD, but %d served × %d = %d", spent, served, perRequest, int64(served)*perRequest)},
-		// Reservations hold the worst case (16 000 µUSD) until settled, so
+		// Reservations hold the worst case (21 500 µUSD) until settled, so
 		// at least limit / worst case requests fit.
-		{"the budget is used", served >= limitMicros/16_000, fmt.Sprintf("only %d served", served)},
+		{"the budget is used", served >= limitMicros/21_500, fmt.Sprintf("only %d served", served)},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {

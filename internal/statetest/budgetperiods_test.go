@@ -135,7 +135,7 @@ func budgetItems(t testing.TB, st *dynamo.Store) map[string]budgetItem {
 	return out
 }
 
-// storyModels' prices make a request cost 13 000 µUSD and reserve 16 000
+// storyModels' prices make a request cost 13 000 µUSD and reserve 21 500
 // (proofYAML explains the figures).
 const storyModels = `
 models:
