@@ -38,6 +38,9 @@ type Deps struct {
 	// Sleep waits d or until ctx ends (backoff); default a timer. Tests
 	// inject a recorder so no test waits for real.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// AfterFunc runs f after d unless the returned stop is called first
+	// (attempt timeouts); default time.AfterFunc. Tests fire it by hand.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 	// Seed seeds routing randomness and backoff jitter; 0 picks a random seed.
 	Seed uint64
 	// InstanceID names this process in shared in-flight counts.
@@ -84,6 +87,9 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	}
 	if deps.Now == nil {
 		deps.Now = time.Now
+	}
+	if deps.AfterFunc == nil {
+		deps.AfterFunc = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	if deps.Sleep == nil {
 		deps.Sleep = sleepCtx

@@ -205,10 +205,19 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 	}
 	if t := e.attemptTimeout(pol, c); t > 0 && e.deps.Now().Add(t).Before(deadline) {
 		// An attempt timeout that ends after the deadline adds nothing: the
-		// request's own timeout already bounds it.
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(actx, t)
-		defer cancel()
+		// request's own timeout already bounds it. It bounds the wait for
+		// an answer: a stream stops the timer when it commits (its first
+		// content), so a long answer is not cut mid-way; the request's
+		// timeout still bounds the whole stream.
+		var cancel context.CancelCauseFunc
+		actx, cancel = context.WithCancelCause(actx)
+		stop := e.deps.AfterFunc(t, func() { cancel(errAttemptTimeout) })
+		ru.stopAttemptTimer = stop
+		defer func() {
+			stop()
+			ru.stopAttemptTimer = nil
+			cancel(nil)
+		}()
 	}
 	if ru.trackLoad {
 		e.state.addInFlight(ctx, e.deps.InstanceID, c.Key, 1)
@@ -216,7 +225,7 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 	}
 	start := e.deps.Now()
 	out := attempt(actx, ru, c, call)
-	if out.err != nil && !out.committed && ctx.Err() == nil && actx.Err() == context.DeadlineExceeded {
+	if out.err != nil && !out.committed && ctx.Err() == nil && context.Cause(actx) == errAttemptTimeout {
 		// The attempt's own timeout, not the caller's: a timeout failure.
 		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
 	}
@@ -309,3 +318,8 @@ func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Ti
 	}
 	return res, nil
 }
+
+// errAttemptTimeout is the cause with which an attempt's own timeout
+// cancels it, told apart from the caller's cancellation and the request's
+// deadline.
+var errAttemptTimeout = errors.New("attempt timed out")

@@ -49,6 +49,9 @@ type run struct {
 	trackLoad  bool
 	res        *Result // the result so far
 	ci         int     // index of the candidate being tried
+	// stopAttemptTimer stops the current attempt's timeout; a stream
+	// calls it when it commits. Nil when the attempt has none.
+	stopAttemptTimer func() bool
 }
 
 // prepare resolves the route and expands it into candidates.

@@ -76,6 +76,9 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 				}
 				ttft = time.Since(start)
 				committed = true
+				if ru.stopAttemptTimer != nil {
+					ru.stopAttemptTimer()
+				}
 				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
 					return attemptOut{committed: true, err: err, ttft: ttft}
 				}
