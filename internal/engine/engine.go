@@ -207,6 +207,7 @@ func (e *Engine) Close() {
 	defer cancel()
 	e.budgets.closed.Store(true)
 	e.budgets.flush(ctx, true)
+	e.state.retired.Store(true)
 	e.state.publishInFlight(ctx, e.deps.InstanceID, true)
 	e.recorder.Close()
 }

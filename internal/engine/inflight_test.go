@@ -100,3 +100,34 @@ routers:
 }
 
 var _ provider.Provider = (*slowFailing)(nil)
+
+// TestRetiredEngineWritesItsLastCounts: a request still in flight when a
+// config reload retires its engine writes its release itself, since
+// nothing flushes a retired engine: no phantom count is left for the
+// other instances.
+func TestRetiredEngineWritesItsLastCounts(t *testing.T) {
+	const yml = `
+server: {cooldown: {failures: -1}}
+providers:
+  m: {type: mock}
+routers:
+  ll: {strategy: least_loaded, targets: [{model: m/a}]}
+`
+	clk := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	st := &countingStore{Store: store.NewMemory()}
+	g := &gate{started: make(chan string, 1), release: make(chan struct{})}
+	e := newEngineWith(t, yml, clk, st, map[string]provider.Provider{"m": g})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = e.Complete(context.Background(), req("router/ll", "", 10))
+	}()
+	<-g.started // in flight: its +1 is written
+	e.Close()   // a reload retires the engine mid-request
+	close(g.release)
+	<-done
+	counts, err := st.InFlightCounts(context.Background(), clk.Now())
+	if err != nil || counts["m/a"] != 0 {
+		t.Errorf("shared count %d after the request ended on a retired engine (writes %v)", counts["m/a"], st.writes)
+	}
+}

@@ -47,6 +47,10 @@ type sharedState struct {
 	// marks counts changed since (see addInFlight).
 	published map[string]time.Time
 	dirty     map[string]bool
+	// retired is set when the engine is closed: nothing will flush its
+	// pending counts any more, so requests still finishing on it write
+	// theirs at once.
+	retired atomic.Bool
 }
 
 // snapshot is a value refreshed in the background when stale.
@@ -54,6 +58,7 @@ type snapshot[T any] struct {
 	val        atomic.Pointer[T]
 	loadedAt   atomic.Int64
 	refreshing atomic.Bool
+	mu         sync.Mutex // serialises local updates (and refreshes) of val
 }
 
 func (s *snapshot[T]) get(now time.Time, load func(context.Context) (T, error), log *slog.Logger, what string) T {
@@ -79,6 +84,20 @@ func (s *snapshot[T]) get(now time.Time, load func(context.Context) (T, error), 
 	return *v
 }
 
+// update applies this instance's own change to the cached value at once,
+// copy-on-write under the snapshot's lock so concurrent changes are not
+// lost (readers keep the old map). A refresh replaces the result later.
+func (s *snapshot[T]) update(f func(T) T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var cur T
+	if v := s.val.Load(); v != nil {
+		cur = *v
+	}
+	next := f(cur)
+	s.val.Store(&next)
+}
+
 // snapshotTimeout bounds one refresh of a snapshot.
 const snapshotTimeout = 2 * time.Second
 
@@ -95,7 +114,9 @@ func (s *snapshot[T]) load(ctx context.Context, now time.Time, load func(context
 		s.loadedAt.Store(now.UnixNano()) // back off instead of hammering a failing store
 		return err
 	}
+	s.mu.Lock()
 	s.val.Store(&nv)
+	s.mu.Unlock()
 	s.loadedAt.Store(now.UnixNano())
 	return nil
 }
@@ -201,24 +222,28 @@ func (s *sharedState) recordOutcome(ctx context.Context, target string, err erro
 // remember/forget update the local snapshot at once, so this instance acts
 // on its own observation without waiting for the next refresh.
 func (s *sharedState) remember(target string, until time.Time) {
-	cur := s.coolingDown(s.now())
-	next := make(map[string]time.Time, len(cur)+1)
-	for k, v := range cur {
-		next[k] = v
-	}
-	next[target] = until
-	s.cooldowns.val.Store(&next)
+	s.coolingDown(s.now()) // loaded first, so the update does not stand in for the store's state
+	s.cooldowns.update(func(cur map[string]time.Time) map[string]time.Time {
+		next := make(map[string]time.Time, len(cur)+1)
+		for k, v := range cur {
+			next[k] = v
+		}
+		next[target] = until
+		return next
+	})
 }
 
 func (s *sharedState) forget(target string) {
-	cur := s.coolingDown(s.now())
-	next := make(map[string]time.Time, len(cur))
-	for k, v := range cur {
-		if k != target {
-			next[k] = v
+	s.coolingDown(s.now())
+	s.cooldowns.update(func(cur map[string]time.Time) map[string]time.Time {
+		next := make(map[string]time.Time, len(cur))
+		for k, v := range cur {
+			if k != target {
+				next[k] = v
+			}
 		}
-	}
-	s.cooldowns.val.Store(&next)
+		return next
+	})
 }
 
 // TargetStats serves rolled-up stats to strategies (routing.StatsSource).
@@ -281,7 +306,7 @@ func (s *sharedState) addInFlight(ctx context.Context, instance, target string, 
 	s.mu.Lock()
 	s.mine[target] += delta
 	n := s.mine[target]
-	due := now.Sub(s.published[target]) >= inflightPublishEvery
+	due := s.retired.Load() || now.Sub(s.published[target]) >= inflightPublishEvery
 	if due {
 		s.published[target] = now
 		delete(s.dirty, target)
@@ -297,15 +322,14 @@ func (s *sharedState) addInFlight(ctx context.Context, instance, target string, 
 		}
 	}
 	// Reflect our own change at once.
-	cur := s.inflight.val.Load()
-	next := map[string]int64{}
-	if cur != nil {
-		for k, v := range *cur {
+	s.inflight.update(func(cur map[string]int64) map[string]int64 {
+		next := make(map[string]int64, len(cur)+1)
+		for k, v := range cur {
 			next[k] = v
 		}
-	}
-	next[target] += delta
-	s.inflight.val.Store(&next)
+		next[target] += delta
+		return next
+	})
 }
 
 // publishInFlight writes the counts changed since their last write: those
