@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,9 @@ type Engine struct {
 	budgets  *budgets
 	recorder *Recorder
 	seq      atomic.Uint64
+	inline   inlineCache // compiled inline routers, by their JSON
+	// loadUsers caches usesLoad per named router (*routing.Router → bool).
+	loadUsers sync.Map
 }
 
 // New validates and compiles cfg. The error lists every problem.

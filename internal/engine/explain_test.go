@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/switchyard-llm/switchyard/internal/store"
@@ -102,4 +103,25 @@ func TestExplainShowsBudgetOutcome(t *testing.T) {
 			t.Errorf("budget outcome %+v for a request the budget covers", plan.BudgetOutcome)
 		}
 	})
+}
+
+// TestInlineRoundRobinRotates: the same inline round_robin router sent
+// again is the same router, so it rotates across requests as a configured
+// one does (not always starting from its first target).
+func TestInlineRoundRobinRotates(t *testing.T) {
+	e := newEngine(t, statefulConfig, nil)
+	served := map[string]int{}
+	for i := 0; i < 6; i++ {
+		r := req("x", "", 10)
+		r.Chat.Extra = map[string]json.RawMessage{"router": json.RawMessage(
+			`{"strategy": "round_robin", "targets": [{"model": "m/a"}, {"model": "m/b"}, {"model": "m/c"}]}`)}
+		res, err := e.Complete(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		served[res.Target]++
+	}
+	if served["m/a"] != 2 || served["m/b"] != 2 || served["m/c"] != 2 {
+		t.Errorf("served %v, want each target twice in six requests", served)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -122,13 +121,12 @@ func (e *Engine) orderByHealth(cands []routing.Candidate) []routing.Candidate {
 	return healthy
 }
 
-var loadUsers sync.Map // *routing.Router -> bool
-
 // usesLoad reports whether a least_loaded router is in r's tree, in which
-// case in-flight counts are written for its requests (and only then: they
-// cost two store writes per attempt).
+// case in-flight counts are kept for its requests (and only then: they
+// cost store writes). The answer is cached per engine, for its named
+// routers.
 func (e *Engine) usesLoad(r *routing.Router) bool {
-	if v, ok := loadUsers.Load(r); ok {
+	if v, ok := e.loadUsers.Load(r); ok {
 		return v.(bool)
 	}
 	uses := r.Kind == "least_loaded"
@@ -138,7 +136,7 @@ func (e *Engine) usesLoad(r *routing.Router) bool {
 		}
 	}
 	if r.Name != "inline" {
-		loadUsers.Store(r, uses)
+		e.loadUsers.Store(r, uses)
 	}
 	return uses
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -104,6 +105,16 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	if err := allowed(key, "inline"); err != nil {
 		return nil, err
 	}
+	// The same inline router sent again is the same router: compiled once,
+	// so round_robin and weighted keep rotating across requests (and the
+	// decode and compile are not paid again). The allow-list is the
+	// caller's, so it is checked every time.
+	if route, ok := e.inline.get(string(raw)); ok {
+		if err := e.allowedInside(key, route.Router); err != nil {
+			return nil, err
+		}
+		return route, nil
+	}
 	rc, err := config.DecodeRouterJSON(raw, "router")
 	if err != nil {
 		return nil, BadRequest("invalid_router", "invalid inline router: "+err.Error())
@@ -126,7 +137,36 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	if err := e.allowedInside(key, r); err != nil {
 		return nil, err
 	}
-	return &Route{Name: "inline", Router: r, Policy: PolicyFor(rc)}, nil
+	route := &Route{Name: "inline", Router: r, Policy: PolicyFor(rc)}
+	e.inline.put(string(raw), route)
+	return route, nil
+}
+
+// inlineCache holds compiled inline routers by their JSON text. It is
+// bounded: when full it starts over, which only costs a recompile (and a
+// rotation restarting) for the routers that come back.
+type inlineCache struct {
+	mu     sync.Mutex
+	routes map[string]*Route
+}
+
+// inlineCacheSize bounds how many distinct inline routers are kept.
+const inlineCacheSize = 512
+
+func (c *inlineCache) get(raw string) (*Route, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.routes[raw]
+	return r, ok
+}
+
+func (c *inlineCache) put(raw string, r *Route) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.routes == nil || len(c.routes) >= inlineCacheSize {
+		c.routes = make(map[string]*Route, 64)
+	}
+	c.routes[raw] = r
 }
 
 // allowedInside checks key against every configured router r reaches
