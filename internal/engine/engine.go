@@ -70,6 +70,9 @@ type Engine struct {
 	inline   inlineCache // compiled inline routers, by their JSON
 	// loadUsers caches usesLoad per named router (*routing.Router → bool).
 	loadUsers sync.Map
+	// knownModels are the provider/model keys the config names: router
+	// targets, model overrides and providers' model lists.
+	knownModels map[string]bool
 }
 
 // New validates and compiles cfg. The error lists every problem.
@@ -132,6 +135,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	for _, list := range e.bareModel {
 		sort.Strings(list)
 	}
+	e.knownModels = knownModels(cfg, routers)
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
 	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
 	e.recorder = NewRecorder(deps.Store, deps.Logger)
@@ -275,4 +279,31 @@ func collectLeaves(r *routing.Router, add func(string), seen map[*routing.Router
 			collectLeaves(ch.Router, add, seen)
 		}
 	}
+}
+
+// knownModels lists the provider/model keys cfg names.
+func knownModels(cfg *config.Config, routers map[string]*routing.Router) map[string]bool {
+	known := map[string]bool{}
+	var walk func(*routing.Router)
+	walk = func(r *routing.Router) {
+		for _, ch := range r.Children {
+			if ch.Leaf != nil {
+				known[ch.Leaf.Key] = true
+			} else if ch.Router != nil {
+				walk(ch.Router)
+			}
+		}
+	}
+	for _, r := range routers {
+		walk(r)
+	}
+	for key := range cfg.Models {
+		known[key] = true
+	}
+	for name, p := range cfg.Providers {
+		for _, m := range p.Models {
+			known[name+"/"+m] = true
+		}
+	}
+	return known
 }

@@ -289,7 +289,7 @@ func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOu
 		// metrics, whose dimensions must stay bounded by the config.
 		arm = ""
 	}
-	s := store.Sample{Target: c.Key, Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || out.committed,
+	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || out.committed,
 		Final: final, LatencyMs: float64(att.Ms), TTFTMs: float64(out.ttft.Microseconds()) / 1000,
 		CostMicros: toMicros(cost), Fallback: fallback}
 	if !s.Success {
@@ -323,3 +323,21 @@ func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Ti
 // cancels it, told apart from the caller's cancellation and the request's
 // deadline.
 var errAttemptTimeout = errors.New("attempt timed out")
+
+// metricTarget is the target a sample is counted under. A model the config
+// or the price catalog knows is counted as itself; any other model a
+// caller names directly ("openai/whatever") is counted as
+// "<provider>/other", so callers cannot grow the shared metric subjects
+// (one DynamoDB item set, stats per subject) without bound.
+func (e *Engine) metricTarget(l routing.Leaf) string {
+	if e.knownModels[l.Key] {
+		return l.Key
+	}
+	if _, ok := e.price(l); ok {
+		return l.Key
+	}
+	return l.Provider + "/" + OtherModels
+}
+
+// OtherModels names the metrics of models neither config nor catalog knows.
+const OtherModels = "other"

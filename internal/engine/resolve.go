@@ -13,6 +13,10 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/routing"
 )
 
+// maxModelName bounds the model a caller may name (provider model ids are
+// well under 200 characters; Bedrock ARNs included).
+const maxModelName = 256
+
 // Route is the router chosen for a request.
 type Route struct {
 	// Name is what x-switchyard-router reports: the router's name, "direct"
@@ -34,6 +38,10 @@ func (e *Engine) Resolve(req *chat.Request, key *config.Key) (*Route, *Error) {
 	if model == "" {
 		return nil, &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "missing_model", Param: "model",
 			Message: "model is required: a router (router/<name>), provider/model, or a model a provider lists"}
+	}
+	if len(model) > maxModelName {
+		return nil, &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "invalid_model", Param: "model",
+			Message: fmt.Sprintf("model is %d characters long; at most %d are accepted", len(model), maxModelName)}
 	}
 	name := strings.TrimPrefix(model, "router/")
 	if r, ok := e.routers[name]; ok {
