@@ -38,6 +38,7 @@ const usage = `usage: gateway [command]
 commands:
   serve [--config FILE] [--addr HOST:PORT]   run the gateway (default command)
   validate FILE                             check a config file; prints "ok" or every error with its path
+                                            (warnings, such as budgeted models without a price, go to stderr)
   config push FILE                          validate FILE and write it as records to the config table
   config pull                               print the config stored in the config table as YAML
   tables create                             create the config, state and metrics tables (emulators, development)
@@ -95,9 +96,10 @@ func validate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1
 	}
+	var cfg *config.Config
 	doc, err := config.ParseDocument(data)
 	if err == nil {
-		_, err = configsource.Validate(doc)
+		cfg, err = configsource.Validate(doc)
 	}
 	if err != nil {
 		var errs config.Errors
@@ -109,6 +111,10 @@ func validate(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, err.Error())
 		}
 		return 1
+	}
+	// Warnings do not change the exit code: the config works as written.
+	for _, w := range configsource.Warnings(cfg) {
+		fmt.Fprintln(stderr, "warning: "+w)
 	}
 	fmt.Fprintln(stdout, "ok")
 	return 0

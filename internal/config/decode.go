@@ -77,6 +77,24 @@ type decoder struct {
 	// flatTargets accepts vLLora's flat target maps (extra keys are params);
 	// only inline routers from request bodies use it.
 	flatTargets bool
+	// weighted is set while the targets of a router whose strategy reads
+	// weights are decoded (see checkWeight).
+	weighted bool
+}
+
+// weightStrategies are the strategies that read target weights.
+var weightStrategies = map[string]bool{"weighted": true, "percentage": true, "a_b_testing": true}
+
+// checkWeight refuses an explicit weight of 0 on a target of a weighted
+// or percentage router. Target.Weight cannot tell 0 from unset, and
+// weighted takes unset as 1, so an operator draining a target with
+// weight: 0 would still send it traffic. Only the document shows the
+// difference, so the check is made here. Negative weights are left to
+// validation, which refuses them everywhere.
+func (d *decoder) checkWeight(path string, raw any) {
+	if f, ok := number(raw); ok && f == 0 && d.weighted {
+		d.errs.add(path, "must be > 0; remove the target to drain it")
+	}
 }
 
 var (
@@ -249,6 +267,13 @@ func (d *decoder) router(path string, in any, out reflect.Value) {
 	}
 	pcts, hasPcts := m["targets_percentages"]
 	delete(m, "targets_percentages")
+	strategy, _ := m["strategy"].(string)
+	if hasPcts && strategy == "" {
+		strategy = "percentage" // as set below
+	}
+	parentWeighted := d.weighted
+	d.weighted = weightStrategies[strategy]
+	defer func() { d.weighted = parentWeighted }()
 	d.structure(path, m, out)
 	if !hasPcts {
 		return
@@ -269,6 +294,7 @@ func (d *decoder) router(path string, in any, out reflect.Value) {
 			d.errs.add(index(join(path, "targets_percentages"), i), "must be a number")
 			continue
 		}
+		d.checkWeight(index(join(path, "targets_percentages"), i), v)
 		r.Targets[i].Weight = f
 	}
 	if r.Strategy == "" {
@@ -297,6 +323,9 @@ func (d *decoder) target(path string, in any, out reflect.Value) {
 		for _, k := range []string{"weight", "name", "region"} {
 			if v, ok := rm[k]; ok {
 				d.value(join(path, k), v, out.FieldByName(fieldByTag(targetType, k)))
+				if k == "weight" {
+					d.checkWeight(join(path, k), v)
+				}
 				delete(rm, k)
 			}
 		}
@@ -310,6 +339,9 @@ func (d *decoder) target(path string, in any, out reflect.Value) {
 	for _, k := range sortedKeys(m) {
 		if i, ok := known[k]; ok {
 			d.value(join(path, k), m[k], out.Field(i))
+			if k == "weight" {
+				d.checkWeight(join(path, k), m[k])
+			}
 			continue
 		}
 		if !d.flatTargets {

@@ -24,7 +24,7 @@ func TestDecodeUnknownFields(t *testing.T) {
 		{"cooldown", "server: {cooldown: {failure: 3}}\n",
 			[]wantErr{{"server.cooldown.failure", "unknown field (known: duration, failures)"}}},
 		{"provider", "providers: {p: {type: mock, apikey: env:K}}\n",
-			[]wantErr{{"providers.p.apikey", "unknown field (known: api_key, api_version, base_url"}}},
+			[]wantErr{{"providers.p.apikey", "unknown field (known: api_key, api_version, auth_header, base_url"}}},
 		{"model override", provs + "models: {p/x: {input: 1}}\n",
 			[]wantErr{{"models.p/x.input", "unknown field (known: cached_input_per_mtok, context_window, input_per_mtok, max_output_tokens, output_per_mtok)"}}},
 		{"router", router("{strategy: fallback, targets: [p/x], retries: 2}"),

@@ -43,11 +43,19 @@ type Cooldown struct {
 // Provider is one upstream account. Fields apply per type as documented in
 // docs/config.md; a field that does not apply to the type is an error.
 type Provider struct {
-	Type    string            `yaml:"type,omitempty"`
-	APIKey  string            `yaml:"api_key,omitempty"`
-	BaseURL string            `yaml:"base_url,omitempty"`
-	Region  string            `yaml:"region,omitempty"`
+	Type    string `yaml:"type,omitempty"`
+	APIKey  string `yaml:"api_key,omitempty"`
+	BaseURL string `yaml:"base_url,omitempty"`
+	Region  string `yaml:"region,omitempty"`
+	// Headers are extra headers sent upstream by the HTTP provider types
+	// (openai, openai-compatible, anthropic, gemini). Headers that carry
+	// credentials are refused: they would be stored and shown in clear.
 	Headers map[string]string `yaml:"headers,omitempty"`
+	// AuthHeader names the header that carries api_key for openai and
+	// openai-compatible providers: empty or "Authorization" sends
+	// "Authorization: Bearer <key>", any other name (Azure OpenAI's
+	// "api-key") the bare key in that header.
+	AuthHeader string `yaml:"auth_header,omitempty"`
 	// Models lists model ids this provider serves, so a bare model name
 	// can be routed to it and /v1/models can list it.
 	Models []string `yaml:"models,omitempty"`

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,77 +53,6 @@ func (c *Config) validateServer(errs *Errors) {
 	if s.MaxBodyBytes < 0 {
 		errs.add("server.max_body_bytes", "must be >= 0")
 	}
-}
-
-func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
-	if name == "" || strings.ContainsAny(name, "/| ") {
-		errs.add(path, "provider names may not be empty or contain '/', '|' or spaces")
-	}
-	if !contains(ProviderTypes, p.Type) {
-		if p.Type == "" {
-			errs.add(path+".type", "is required (one of %s)", strings.Join(ProviderTypes, ", "))
-		} else {
-			errs.add(path+".type", "unknown provider type %q (one of %s)", p.Type, strings.Join(ProviderTypes, ", "))
-		}
-		return
-	}
-	if p.APIKey != "" {
-		if err := checkSecretRef(p.APIKey); err != nil {
-			errs.add(path+".api_key", "%v", err)
-		}
-	}
-	switch p.Type {
-	case "openai", "anthropic", "gemini":
-		if p.APIKey == "" {
-			errs.add(path+".api_key", "is required for type %s (env:VAR, secret:<id>[#field] or ssm:<name>)", p.Type)
-		}
-	case "openai-compatible":
-		if p.BaseURL == "" {
-			errs.add(path+".base_url", "is required for type openai-compatible")
-		}
-	case "bedrock":
-		if p.APIKey != "" {
-			errs.add(path+".api_key", "bedrock uses AWS credentials (the Lambda role), not an api_key")
-		}
-	}
-	if p.BaseURL != "" {
-		if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs.add(path+".base_url", "must be an http(s) URL, got %q", p.BaseURL)
-		} else if p.Type == "bedrock" || p.Type == "mock" {
-			errs.add(path+".base_url", "does not apply to type %s", p.Type)
-		}
-	}
-	if p.EndpointURL != "" && p.Type != "bedrock" {
-		errs.add(path+".endpoint_url", "applies to type bedrock only (use base_url)")
-	}
-	if p.APIVersion != "" && p.Type != "anthropic" {
-		errs.add(path+".api_version", "applies to type anthropic only")
-	}
-	if p.Type != "mock" {
-		if p.Latency != 0 || p.FailRate != 0 || p.FailStatus != 0 || p.Reply != "" || p.Seed != 0 {
-			errs.add(path, "latency, fail_rate, fail_status, reply and seed apply to type mock only")
-		}
-		return
-	}
-	if p.FailRate < 0 || p.FailRate > 1 {
-		errs.add(path+".fail_rate", "must be between 0 and 1")
-	}
-	if p.FailStatus != 0 && (p.FailStatus < 400 || p.FailStatus > 599) {
-		errs.add(path+".fail_status", "must be an HTTP error status (400-599)")
-	}
-}
-
-// checkSecretRef accepts env:VAR, secret:<id>[#field] and ssm:<name>.
-// Literal keys are refused so that a key never lands in a config table.
-func checkSecretRef(ref string) error {
-	kind, rest, ok := strings.Cut(ref, ":")
-	if !ok || rest == "" || (kind != "env" && kind != "secret" && kind != "ssm") {
-		return fmt.Errorf("must be env:VAR, secret:<id>[#field] or ssm:<name> (literal keys are not accepted)")
-	}
-	if id, field, hasField := strings.Cut(rest, "#"); kind == "secret" && (id == "" || hasField && field == "") {
-		return fmt.Errorf("secret:<id>[#field] needs a secret id, and a field name after '#'")
-	}
-	return nil
 }
 
 func (c *Config) validateModel(errs *Errors, path, key string, m Model) {
@@ -194,7 +122,12 @@ func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
 	if r.MaxAttempts < 0 || r.MaxAttempts > 50 {
 		errs.add(path+".max_attempts", "must be between 1 and 50 (0 takes the default)")
 	}
-	if r.AttemptTimeout != 0 && r.Timeout != 0 && r.AttemptTimeout > r.Timeout {
+	if r.Timeout != 0 && r.Timeout.D() <= MinAttemptTime {
+		errs.add(path+".timeout", "must be longer than %v: the gateway starts no attempt with under %v left before the deadline, so every request would end in 504", MinAttemptTime, MinAttemptTime)
+	}
+	if r.AttemptTimeout != 0 && r.AttemptTimeout.D() < MinAttemptTime {
+		errs.add(path+".attempt_timeout", "must be at least %v: an attempt with less time cannot produce an answer (the gateway starts none with under %v left)", MinAttemptTime, MinAttemptTime)
+	} else if r.AttemptTimeout != 0 && r.Timeout != 0 && r.AttemptTimeout > r.Timeout {
 		errs.add(path+".attempt_timeout", "must not exceed timeout")
 	}
 	for _, code := range sortedNames(r.OnStatus) {

@@ -257,14 +257,26 @@ func build(doc map[string]any, deps engine.Deps) (*engine.Engine, error) {
 }
 
 // Validate checks a whole document as the gateway would before serving it:
-// schema, references, and strategy compilation.
+// schema, references, strategy compilation, and building each provider
+// (without network I/O), so that a config it accepts is one engine.New
+// accepts too. Every error is reported, with its path.
 func Validate(doc map[string]any) (*config.Config, error) {
 	cfg, err := config.FromDocument(doc)
 	if err != nil {
 		return nil, err
 	}
+	// Providers first: the order config validation reports them in.
+	errs := buildProviders(cfg)
 	if _, err := engine.Compile(cfg); err != nil {
-		return nil, dedupe(err)
+		err = dedupe(err)
+		var ces config.Errors
+		if !errors.As(err, &ces) {
+			ces = config.Errors{{Msg: err.Error()}}
+		}
+		errs = append(errs, ces...)
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	return cfg, nil
 }

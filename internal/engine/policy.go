@@ -31,7 +31,7 @@ const (
 	DefaultTimeout        = 120 * time.Second
 	// minAttemptTime is the least time left before the deadline for which
 	// an attempt is started at all: less cannot produce an answer.
-	minAttemptTime = 50 * time.Millisecond
+	minAttemptTime = config.MinAttemptTime
 )
 
 // Action is what the attempt loop does after a failed attempt.

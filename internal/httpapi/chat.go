@@ -34,14 +34,9 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request, eng *engine.En
 		}
 		return nil, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "unreadable_body", "cannot read request body: "+err.Error())
 	}
-	var req chat.Request
-	if err := json.Unmarshal(body, &req); err != nil {
-		var se *json.SyntaxError
-		msg := err.Error()
-		if errors.As(err, &se) {
-			msg = fmt.Sprintf("invalid JSON at byte %d: %v", se.Offset, err)
-		}
-		return nil, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_json", "malformed request body: "+msg)
+	req, perr := decodeChat(body)
+	if perr != nil {
+		return nil, perr
 	}
 	if len(req.Messages) == 0 {
 		e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "missing_messages", "messages is required and must not be empty")
@@ -52,13 +47,16 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request, eng *engine.En
 		switch m.Role {
 		case "system", "developer", "user", "assistant", "tool", "function":
 		default:
-			e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_role",
-				fmt.Sprintf("messages[%d].role must be system, developer, user, assistant or tool, not %q", i, m.Role))
+			msg := fmt.Sprintf("messages[%d].role must be system, developer, user, assistant or tool, not %q", i, m.Role)
+			if m.Role == "" {
+				msg = fmt.Sprintf("messages[%d].role is required: system, developer, user, assistant or tool", i)
+			}
+			e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_role", msg)
 			e.Param = fmt.Sprintf("messages[%d].role", i)
 			return nil, e
 		}
 	}
-	return &req, nil
+	return req, nil
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/engine"
@@ -56,16 +58,64 @@ func New(src EngineSource, opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{src: src, opts: opts, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("POST /v1/chat/completions", s.chatCompletions)
-	s.mux.HandleFunc("POST /chat/completions", s.chatCompletions)
-	s.mux.HandleFunc("GET /v1/models", s.models)
-	s.mux.HandleFunc("POST /v1/routing/explain", s.explain)
-	s.mux.HandleFunc("GET /v1/metrics", s.metrics)
-	s.mux.HandleFunc("/v1/admin/{kind}/{name}", s.admin)
-	s.mux.HandleFunc("GET /v1/admin/{kind}", s.adminList)
+	for _, rt := range []struct {
+		path    string
+		methods []string
+		h       http.HandlerFunc
+	}{
+		{"/healthz", []string{http.MethodGet}, s.healthz},
+		{"/v1/chat/completions", []string{http.MethodPost}, s.chatCompletions},
+		{"/chat/completions", []string{http.MethodPost}, s.chatCompletions},
+		{"/v1/models", []string{http.MethodGet}, s.models},
+		{"/v1/routing/explain", []string{http.MethodPost}, s.explain},
+		{"/v1/metrics", []string{http.MethodGet}, s.metrics},
+		{"/v1/admin/{kind}/{name}", []string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.admin},
+		{"/v1/admin/{kind}", []string{http.MethodGet}, s.adminList},
+	} {
+		s.route(rt.path, rt.methods, rt.h)
+	}
 	s.mux.HandleFunc("/", s.notFound)
 	return s
+}
+
+// route serves path with h for methods, and every other method on path
+// with 405 and an Allow header: a caller who sent GET to the chat endpoint
+// has the right URL and the wrong verb, which a 404 would hide. (The
+// catch-all "/" pattern would otherwise take those requests, as the
+// ServeMux only answers 405 itself when no other pattern matches.)
+func (s *Server) route(path string, methods []string, h http.HandlerFunc) {
+	allow := make([]string, 0, len(methods)+1)
+	for _, m := range methods {
+		allow = append(allow, m)
+		handler := h
+		if m == http.MethodGet {
+			// A GET pattern also matches HEAD; handlers that switch on the
+			// method see GET, and net/http drops the body.
+			allow = append(allow, http.MethodHead)
+			handler = headAsGet(h)
+		}
+		s.mux.HandleFunc(m+" "+path, handler)
+	}
+	s.mux.HandleFunc(path, methodNotAllowed(allow))
+}
+
+func headAsGet(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = r.Clone(r.Context())
+			r.Method = http.MethodGet
+		}
+		h(w, r)
+	}
+}
+
+func methodNotAllowed(allow []string) http.HandlerFunc {
+	list := strings.Join(allow, ", ")
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", list)
+		writeError(w, errf(http.StatusMethodNotAllowed, engine.TypeInvalidRequest, "method_not_allowed",
+			fmt.Sprintf("%s is not supported on %s; use %s", r.Method, r.URL.Path, list)))
+	}
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -23,7 +23,9 @@ type stack struct {
 }
 
 // loadTemplate parses template.yaml with goformation, resolving
-// parameters, conditions, Fn::If and Fn::Sub. Resource references, which
+// parameters (a CommaDelimitedList given as "a,b", as in samconfig's
+// parameter_overrides), conditions, Fn::If (an AWS::NoValue branch drops
+// the list element), Fn::Join, Fn::Split and Fn::Sub. Resource references, which
 // only CloudFormation can resolve, become symbols: "{ref:ConfigTable}",
 // "{getatt:ConfigTable.Arn}", so the test can see what points where.
 func loadTemplate(t *testing.T, params map[string]any) stack {
@@ -69,6 +71,7 @@ func loadTemplate(t *testing.T, params map[string]any) stack {
 	if err := json.Unmarshal(resolved, &doc); err != nil {
 		t.Fatal(err)
 	}
+	doc = dropNoValue(doc).(map[string]any)
 	for section, conds := range held {
 		for name, c := range conds {
 			doc[section].(map[string]any)[name].(map[string]any)["Condition"] = c
@@ -93,9 +96,38 @@ func refSymbol(name string, input any, template any) any {
 		return nil
 	}
 	if v := intrinsics.Ref(name, input, template); v != nil {
+		// A CommaDelimitedList parameter is a list to CloudFormation;
+		// goformation hands back the raw "a,b" string.
+		if str, ok := v.(string); ok && at(template, "Parameters", s, "Type") == "CommaDelimitedList" {
+			var l []any
+			for _, e := range strings.Split(str, ",") {
+				l = append(l, e)
+			}
+			return l
+		}
 		return v // a parameter or pseudo parameter
 	}
 	return "{ref:" + s + "}"
+}
+
+// dropNoValue removes the list elements an Fn::If resolved to
+// AWS::NoValue (nil here): CloudFormation leaves them out of the list.
+func dropNoValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = dropNoValue(e)
+		}
+	case []any:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			if e != nil {
+				out = append(out, dropNoValue(e))
+			}
+		}
+		return out
+	}
+	return v
 }
 
 func getAttSymbol(_ string, input any, _ any) any {

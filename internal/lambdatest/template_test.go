@@ -142,14 +142,7 @@ func TestTemplate(t *testing.T) {
 
 	t.Run("least-privilege IAM", func(t *testing.T) {
 		want := map[string]map[string][]string{
-			"GatewayFunction": {
-				"{getatt:ConfigTable.Arn}":                           {"dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:UpdateItem"},
-				"{getatt:StateTable.Arn}":                            {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-				"{getatt:MetricsTable.Arn}":                          {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-				"arn:aws:bedrock:*::foundation-model/*":              {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
-				"arn:aws:bedrock:*:123456789012:inference-profile/*": {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
-				"{ref:ProviderKeysSecret}":                           {"secretsmanager:GetSecretValue"},
-			},
+			"GatewayFunction": gatewayBaseGrants(),
 			"AggregatorFunction": {
 				"{getatt:MetricsTable.Arn}": {"dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query"},
 			},
@@ -172,6 +165,10 @@ func TestTemplate(t *testing.T) {
 				t.Errorf("%s = %v", env, at(g, env))
 			}
 		}
+	})
+
+	t.Run("optional Bedrock guardrail and S3 image grants", func(t *testing.T) {
+		checkOptionalBedrockGrants(t, s)
 	})
 
 	t.Run("aggregator every minute", func(t *testing.T) {
@@ -226,6 +223,127 @@ func TestTemplate(t *testing.T) {
 			t.Errorf("ApiUrl %v", v)
 		}
 	})
+}
+
+// gatewayBaseGrants is what the gateway role may do with the optional
+// parameters empty: resource -> sorted actions.
+func gatewayBaseGrants() map[string][]string {
+	return map[string][]string{
+		"{getatt:ConfigTable.Arn}":                           {"dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:UpdateItem"},
+		"{getatt:StateTable.Arn}":                            {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"{getatt:MetricsTable.Arn}":                          {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"arn:aws:bedrock:*::foundation-model/*":              {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
+		"arn:aws:bedrock:*:123456789012:inference-profile/*": {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
+		"{ref:ProviderKeysSecret}":                           {"secretsmanager:GetSecretValue"},
+	}
+}
+
+// checkOptionalBedrockGrants: BedrockGuardrailArns and ImageBucketArns add
+// bedrock:ApplyGuardrail on exactly the guardrails and s3:GetObject on
+// exactly the buckets' (or prefixes') objects, and nothing when empty.
+func checkOptionalBedrockGrants(t *testing.T, defaults stack) {
+	const (
+		guardrail  = "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123def456"
+		profile    = "arn:aws:bedrock:us-east-2:123456789012:guardrail-profile/us.guardrail.v1:0"
+		bucket     = "arn:aws:s3:::switchyard-images"
+		prefix     = "arn:aws:s3:::shared-media/chat-uploads"
+		applyGuard = "bedrock:ApplyGuardrail"
+		getObject  = "s3:GetObject"
+	)
+	withGuardrails := func(g map[string][]string) map[string][]string {
+		g[guardrail] = []string{applyGuard}
+		g[profile] = []string{applyGuard}
+		return g
+	}
+	withImages := func(g map[string][]string) map[string][]string {
+		g[bucket+"/*"] = []string{getObject}
+		g[prefix+"/*"] = []string{getObject}
+		return g
+	}
+	cases := []struct {
+		name        string
+		params      map[string]any
+		guard, imgs bool
+		want        map[string][]string
+	}{
+		{"both empty (defaults)", nil, false, false, gatewayBaseGrants()},
+		{"both explicitly empty", map[string]any{"BedrockGuardrailArns": "", "ImageBucketArns": ""}, false, false, gatewayBaseGrants()},
+		{"guardrails only", map[string]any{"BedrockGuardrailArns": guardrail + "," + profile}, true, false, withGuardrails(gatewayBaseGrants())},
+		{"image buckets only", map[string]any{"ImageBucketArns": bucket + "," + prefix}, false, true, withImages(gatewayBaseGrants())},
+		{"both", map[string]any{"BedrockGuardrailArns": guardrail + "," + profile, "ImageBucketArns": bucket + "," + prefix}, true, true,
+			withImages(withGuardrails(gatewayBaseGrants()))},
+	}
+	for _, c := range cases {
+		s := defaults
+		if c.params != nil {
+			s = loadTemplate(t, c.params)
+		}
+		if g, i := at(s.doc, "Conditions", "HasBedrockGuardrails"), at(s.doc, "Conditions", "HasImageBuckets"); g != c.guard || i != c.imgs {
+			t.Errorf("%s: HasBedrockGuardrails %v HasImageBuckets %v, want %v %v", c.name, g, i, c.guard, c.imgs)
+		}
+		policies := s.props(t, "GatewayFunction")["Policies"]
+		if got := grants(t, policies); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: gateway grants\n%v\nwant\n%v", c.name, got, c.want)
+		}
+		// Each optional statement grants its one action and nothing else;
+		// with its parameter empty it is not in the policy at all.
+		sids := map[string][]string{}
+		for _, p := range policies.([]any) {
+			for _, st := range at(p, "Statement").([]any) {
+				sid, _ := at(st, "Sid").(string)
+				sids[sid] = list(at(st, "Action"))
+				if at(st, "Condition") != nil {
+					t.Errorf("%s: statement %s has a Condition; none expected", c.name, sid)
+				}
+			}
+		}
+		for sid, on := range map[string]bool{"BedrockGuardrails": c.guard, "ImageObjects": c.imgs} {
+			want := map[string][]string{"BedrockGuardrails": {applyGuard}, "ImageObjects": {getObject}}[sid]
+			if acts, ok := sids[sid]; ok != on || (on && !reflect.DeepEqual(acts, want)) {
+				t.Errorf("%s: statement %s present=%v actions %v; want present=%v actions %v", c.name, sid, ok, acts, on, want)
+			}
+		}
+		if got := grants(t, s.props(t, "AggregatorFunction")["Policies"]); len(got) != 1 {
+			t.Errorf("%s: aggregator grants %v; the optional grants are the gateway's only", c.name, got)
+		}
+	}
+
+	// The parameters' AllowedPattern (matched per list element) refuses
+	// anything that would widen the grant: wildcards, bare ids, whole buckets.
+	for param, tc := range map[string]struct{ ok, bad []string }{
+		"BedrockGuardrailArns": {
+			ok: []string{"", guardrail, profile, "arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:guardrail/x1"},
+			bad: []string{"*", "abc123def456", "arn:aws:bedrock:us-east-1:123456789012:guardrail/*",
+				"arn:aws:bedrock:*:123456789012:guardrail/abc", "arn:aws:bedrock:us-east-1:*:guardrail/abc",
+				"arn:aws:bedrock:us-east-1:123456789012:guardrail/abc:1", "arn:aws:bedrock:us-east-1::foundation-model/x",
+				" " + guardrail},
+		},
+		"ImageBucketArns": {
+			ok: []string{"", bucket, prefix, "arn:aws-cn:s3:::b.example-1/a/b"},
+			bad: []string{"*", "switchyard-images", "s3://switchyard-images", "arn:aws:s3:::*", "arn:aws:s3:::switchyard-images/*",
+				"arn:aws:s3:::img?", "arn:aws:s3:::switchyard-images/", "arn:aws:s3:::a/b*c", " " + bucket},
+		},
+	} {
+		if at(defaults.doc, "Parameters", param, "Type") != "CommaDelimitedList" || at(defaults.doc, "Parameters", param, "Default") != "" {
+			t.Errorf("%s: want an empty-by-default CommaDelimitedList, have %v", param, at(defaults.doc, "Parameters", param))
+		}
+		pattern, _ := at(defaults.doc, "Parameters", param, "AllowedPattern").(string)
+		re, err := regexp.Compile(pattern)
+		if err != nil || pattern == "" {
+			t.Errorf("%s AllowedPattern %q: %v", param, pattern, err)
+			continue
+		}
+		for _, v := range tc.ok {
+			if !re.MatchString(v) {
+				t.Errorf("%s AllowedPattern refuses %q", param, v)
+			}
+		}
+		for _, v := range tc.bad {
+			if re.MatchString(v) {
+				t.Errorf("%s AllowedPattern accepts %q", param, v)
+			}
+		}
+	}
 }
 
 // grants flattens a SAM Policies list of inline documents to resource ->
