@@ -107,7 +107,8 @@ func TestErrorPolicy(t *testing.T) {
 			h := newHarness(t, "")
 			h.fake.Script("m1", tt.m1...)
 			h.fake.Script("m2", tt.m2...)
-			resp, body := h.post("/v1/chat/completions", chatBody("router/fb", false))
+			rid := "req-policy-" + strings.NewReplacer(" ", "-", "(", "", ")", "", "'", "", ",", "", ":", "").Replace(tt.name)
+			resp, body := h.post("/v1/chat/completions", chatBody("router/fb", false), "X-Request-Id", rid)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, body)
 			}
@@ -147,6 +148,19 @@ func TestErrorPolicy(t *testing.T) {
 			if tt.wantStatus == 200 {
 				if hd.Get("x-switchyard-target") != tt.wantTarget {
 					t.Errorf("x-switchyard-target = %q, want %q", hd.Get("x-switchyard-target"), tt.wantTarget)
+				}
+				// A served request has no error body: its attempts' classes
+				// are in the request log line (tried: target:status:class).
+				if len(tt.wantClasses) > 0 {
+					tried := triedOf(t, h.Logs(), rid)
+					for i, want := range tt.wantClasses {
+						if want == "" || i >= len(tried) {
+							continue
+						}
+						if parts := strings.Split(tried[i], ":"); len(parts) < 3 || parts[2] != string(want) {
+							t.Errorf("attempt %d is %q, want class %s (tried %v)", i, tried[i], want, tried)
+						}
+					}
 				}
 				if hd.Get("x-switchyard-cost-usd") == "" {
 					t.Error("x-switchyard-cost-usd missing")
