@@ -80,8 +80,11 @@ func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambd
 	g.deps = engine.Deps{
 		// Samples go to DynamoDB for routing and to CloudWatch (EMF on
 		// stdout) for the alarms and dashboard.
-		Store:         emf.Wrap(st, os.Stdout),
-		Secrets:       secrets.New(secrets.Options{APIOptions: tr.apiOptions}),
+		Store: emf.Wrap(st, os.Stdout),
+		// secret:#<field> reads the stack's own provider secret, so one
+		// config in DynamoDB works in every region.
+		Secrets: secrets.New(secrets.Options{APIOptions: tr.apiOptions,
+			DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")}),
 		Tracer:        tr.tracer,
 		Logger:        log,
 		AWSAPIOptions: tr.apiOptions,

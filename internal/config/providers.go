@@ -182,15 +182,19 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-// checkSecretRef accepts env:VAR, secret:<id>[#field] and ssm:<name>.
-// Literal keys are refused so that a key never lands in a config table.
+// checkSecretRef accepts env:VAR, secret:<id>[#field], secret:#<field>
+// and ssm:<name>. Literal keys are refused so that a key never lands in a
+// config table. secret:#<field> is a field of the deployment's own
+// provider secret (SWITCHYARD_PROVIDER_SECRET: each region's stack has its
+// own), so one config stored in DynamoDB serves every region; whether a
+// deployment has that secret is known when the key is resolved, not here.
 func checkSecretRef(ref string) error {
 	kind, rest, ok := strings.Cut(ref, ":")
 	if !ok || rest == "" || (kind != "env" && kind != "secret" && kind != "ssm") {
-		return fmt.Errorf("must be env:VAR, secret:<id>[#field] or ssm:<name> (literal keys are not accepted)")
+		return fmt.Errorf("must be env:VAR, secret:<id>[#field] or ssm:<name> (or secret:#<field> for the deployment's provider secret; literal keys are not accepted)")
 	}
-	if id, field, hasField := strings.Cut(rest, "#"); kind == "secret" && (id == "" || hasField && field == "") {
-		return fmt.Errorf("secret:<id>[#field] needs a secret id, and a field name after '#'")
+	if _, field, hasField := strings.Cut(rest, "#"); kind == "secret" && hasField && field == "" {
+		return fmt.Errorf("secret:<id>#<field> and secret:#<field> need a field name after '#'")
 	}
 	return nil
 }

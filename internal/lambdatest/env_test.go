@@ -56,7 +56,9 @@ func newDeployment(t testing.TB, edits ...func(d *deployment, doc map[string]any
 	doc := map[string]any{
 		"providers": map[string]any{
 			upstreamName: map[string]any{"type": "openai", "base_url": d.Upstream.BaseURL(),
-				"api_key": "secret:" + secretID + "#" + upstreamName, "models": []any{"gpt-4o-mini", "gpt-4o"}},
+				// The stack's own secret (SWITCHYARD_PROVIDER_SECRET, as
+				// template.yaml sets it), so the stored config names no ARN.
+				"api_key": "secret:#" + upstreamName, "models": []any{"gpt-4o-mini", "gpt-4o"}},
 		},
 		"models": map[string]any{
 			upstreamName + "/gpt-4o-mini": map[string]any{"input_per_mtok": 0.15, "output_per_mtok": 0.60},
@@ -73,6 +75,7 @@ func newDeployment(t testing.TB, edits ...func(d *deployment, doc map[string]any
 	d.env = []string{
 		"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + d.Secrets.URL,
+		"SWITCHYARD_PROVIDER_SECRET=" + secretID,
 		dynamo.EnvConfigTable + "=" + tables.Config,
 		dynamo.EnvStateTable + "=" + tables.State,
 		dynamo.EnvMetricsTable + "=" + tables.Metrics,

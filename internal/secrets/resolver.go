@@ -21,10 +21,24 @@ import (
 // DefaultTTL is how long a fetched value is served before it is fetched again.
 const DefaultTTL = 5 * time.Minute
 
+// DefaultMinRefresh is the least time between two fetches of one secret or
+// parameter that Refresh forces: a key an upstream keeps refusing (revoked
+// and not yet rotated) costs one Secrets Manager call per this interval
+// and Lambda instance, not one per request.
+const DefaultMinRefresh = 5 * time.Second
+
 // Options configure a Resolver. Zero values take the stated defaults.
 type Options struct {
 	// TTL bounds how long a value is cached; default DefaultTTL.
 	TTL time.Duration
+	// MinRefresh is the least time between a fetch and one that Refresh
+	// forces; default DefaultMinRefresh.
+	MinRefresh time.Duration
+	// DefaultSecret is the Secrets Manager id (name or ARN) that
+	// secret:#<field> references read: the deployment's own provider secret
+	// (the Lambda sets it from SWITCHYARD_PROVIDER_SECRET), so one config
+	// serves every region's stack. Empty: such references fail.
+	DefaultSecret string
 	// LoadConfig loads the AWS config when the first secret: or ssm:
 	// reference is resolved; default config.LoadDefaultConfig.
 	LoadConfig func(ctx context.Context) (aws.Config, error)
@@ -56,14 +70,18 @@ type Resolver struct {
 	entries map[string]*entry
 }
 
-var _ provider.SecretResolver = (*Resolver)(nil)
+var (
+	_ provider.SecretResolver  = (*Resolver)(nil)
+	_ provider.SecretRefresher = (*Resolver)(nil)
+)
 
 // entry is one cached value; its mutex makes concurrent first uses of a
 // reference share one fetch.
 type entry struct {
 	mu      sync.Mutex
 	value   string
-	fetched time.Time
+	fetched time.Time // last successful fetch
+	tried   time.Time // last fetch, successful or not
 	ok      bool
 }
 
@@ -71,6 +89,9 @@ type entry struct {
 func New(opts Options) *Resolver {
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultTTL
+	}
+	if opts.MinRefresh <= 0 {
+		opts.MinRefresh = DefaultMinRefresh
 	}
 	if opts.LoadConfig == nil {
 		opts.LoadConfig = func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) }
@@ -86,16 +107,34 @@ func New(opts Options) *Resolver {
 //	env:VAR                          the environment variable VAR
 //	secret:<id>                      the SecretString of a Secrets Manager secret (name or ARN)
 //	secret:<id>#<field>              one field of a secret holding a JSON object
+//	secret:#<field>                  one field of Options.DefaultSecret (the stack's provider secret)
 //	ssm:<name>                       an SSM parameter, SecureString decrypted
 //
 // A value fetched less than the TTL ago is served from memory. When a
 // refresh fails, the last value fetched is served, so a Secrets Manager
 // outage does not take down a warm gateway.
 func (r *Resolver) Resolve(ctx context.Context, ref string) (string, error) {
+	return r.resolve(ctx, ref, "")
+}
+
+// Refresh is Resolve for a value an upstream refused: when the cache still
+// holds rejected for ref, the secret or parameter is fetched again, unless
+// it was fetched less than MinRefresh ago (then rejected is returned: the
+// source has not changed, or not for long). A cached value that differs
+// from rejected is returned as it is: someone has refreshed it already.
+func (r *Resolver) Refresh(ctx context.Context, ref, rejected string) (string, error) {
+	return r.resolve(ctx, ref, rejected)
+}
+
+// resolve serves Resolve (rejected == "") and Refresh.
+func (r *Resolver) resolve(ctx context.Context, ref, rejected string) (string, error) {
 	scheme, name, ok := strings.Cut(ref, ":")
 	if !ok || name == "" {
-		return "", fmt.Errorf("secrets: %q is not a reference (env:VAR, secret:ID[#field] or ssm:NAME)", ref)
+		return "", fmt.Errorf("secrets: %q is not a reference (env:VAR, secret:ID[#field], secret:#field or ssm:NAME)", ref)
 	}
+	// isRejected reports whether a cached value, as ref reads it, is the
+	// one an upstream refused.
+	var isRejected func(string) bool
 	switch scheme {
 	case "env":
 		if v := os.Getenv(name); v != "" {
@@ -104,23 +143,44 @@ func (r *Resolver) Resolve(ctx context.Context, ref string) (string, error) {
 		return "", fmt.Errorf("secrets: environment variable %s is not set", name)
 	case "secret":
 		id, field, hasField := strings.Cut(name, "#")
-		if id == "" || (hasField && field == "") {
-			return "", fmt.Errorf("secrets: %q: want secret:<id> or secret:<id>#<field>", ref)
+		if hasField && field == "" {
+			return "", fmt.Errorf("secrets: %q: want secret:<id> or secret:<id>#<field>, or secret:#<field> for the deployment's provider secret", ref)
 		}
-		v, err := r.cached(ctx, "secret:"+id, func(ctx context.Context) (string, error) { return r.fetchSecret(ctx, id) })
+		if id == "" {
+			if r.opts.DefaultSecret == "" {
+				return "", fmt.Errorf("secrets: %q names a field of the deployment's provider secret, but none is configured "+
+					"(the gateway reads its id from SWITCHYARD_PROVIDER_SECRET); use secret:<id>#%s", ref, field)
+			}
+			id = r.opts.DefaultSecret
+		}
+		if rejected != "" {
+			isRejected = func(raw string) bool {
+				if !hasField {
+					return raw == rejected
+				}
+				v, err := jsonField(raw, id, field)
+				return err == nil && v == rejected
+			}
+		}
+		v, err := r.cached(ctx, "secret:"+id, isRejected, func(ctx context.Context) (string, error) { return r.fetchSecret(ctx, id) })
 		if err != nil || !hasField {
 			return v, err
 		}
 		return jsonField(v, id, field)
 	case "ssm":
-		return r.cached(ctx, ref, func(ctx context.Context) (string, error) { return r.fetchParameter(ctx, name) })
+		if rejected != "" {
+			isRejected = func(raw string) bool { return raw == rejected }
+		}
+		return r.cached(ctx, ref, isRejected, func(ctx context.Context) (string, error) { return r.fetchParameter(ctx, name) })
 	default:
 		return "", fmt.Errorf("secrets: unknown reference scheme %q in %q (want env:, secret: or ssm:)", scheme, ref)
 	}
 }
 
-// cached returns key's value, fetching it when absent or older than the TTL.
-func (r *Resolver) cached(ctx context.Context, key string, fetch func(context.Context) (string, error)) (string, error) {
+// cached returns key's value, fetching it when absent, older than the TTL,
+// or rejected (isRejected, when set, says so) and last fetched at least
+// MinRefresh ago.
+func (r *Resolver) cached(ctx context.Context, key string, isRejected func(string) bool, fetch func(context.Context) (string, error)) (string, error) {
 	r.mu.Lock()
 	e := r.entries[key]
 	if e == nil {
@@ -132,9 +192,11 @@ func (r *Resolver) cached(ctx context.Context, key string, fetch func(context.Co
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := r.opts.Now()
-	if e.ok && now.Sub(e.fetched) < r.opts.TTL {
+	if e.ok && now.Sub(e.fetched) < r.opts.TTL &&
+		(isRejected == nil || !isRejected(e.value) || now.Sub(e.tried) < r.opts.MinRefresh) {
 		return e.value, nil
 	}
+	e.tried = now
 	v, err := fetch(ctx)
 	if err != nil {
 		if e.ok {

@@ -62,7 +62,7 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 		endpoint: base + "/v1/messages",
 		version:  version,
 		headers:  cfg.Headers,
-		key:      provider.NewCredential(cfg.APIKey, env.Secrets, 0),
+		key:      provider.NewCredential(cfg.APIKey, env.Secrets, provider.DefaultCredentialTTL),
 		http:     hc,
 		now:      time.Now,
 	}, nil
@@ -154,7 +154,9 @@ func (c *Client) post(ctx context.Context, body []byte, accept string) (*http.Re
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
-		return nil, errorFromResponse(resp, c.now())
+		// A 401/403 may mean the key was rotated and revoked: the next
+		// attempt resolves it again instead of resending this one.
+		return nil, c.key.InvalidateOnAuth(key, errorFromResponse(resp, c.now()))
 	}
 	return resp, nil
 }

@@ -46,7 +46,7 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 	}
 	return &Client{
 		base:    base,
-		key:     provider.NewCredential(cfg.APIKey, env.Secrets, 0),
+		key:     provider.NewCredential(cfg.APIKey, env.Secrets, provider.DefaultCredentialTTL),
 		headers: cfg.Headers,
 		http:    hc,
 		now:     time.Now,
@@ -84,7 +84,9 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
-		return nil, errorFromResponse(resp, key, c.now())
+		// A refused key (API_KEY_INVALID, 401/403) may have been rotated
+		// and revoked: the next attempt resolves it again.
+		return nil, c.key.InvalidateOnAuth(key, errorFromResponse(resp, key, c.now()))
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -117,7 +119,7 @@ func (c *Client) Stream(ctx context.Context, call *provider.Call) (provider.Stre
 	}
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()
-		return nil, errorFromResponse(resp, key, c.now())
+		return nil, c.key.InvalidateOnAuth(key, errorFromResponse(resp, key, c.now()))
 	}
 	includeUsage := call.Request.StreamOptions != nil && call.Request.StreamOptions.IncludeUsage
 	return newStream(ctx, resp.Body, call.Model, includeUsage, c.now()), nil

@@ -33,7 +33,10 @@ type Client struct {
 	baseURL string
 	headers http.Header
 	key     *provider.Credential
-	http    *http.Client
+	// authHeader carries the key: "Authorization" sends "Bearer <key>",
+	// another name (Azure OpenAI's api-key) the bare key.
+	authHeader string
+	http       *http.Client
 	// forceUsage asks the upstream for a usage chunk on every stream so the
 	// gateway can price streamed responses; the chunk is dropped for callers
 	// that did not ask for it.
@@ -56,11 +59,16 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 	for k, v := range cfg.Headers {
 		h.Set(k, v)
 	}
+	auth := http.CanonicalHeaderKey(cfg.AuthHeader)
+	if auth == "" {
+		auth = "Authorization"
+	}
 	return &Client{
 		name:       env.Name,
 		baseURL:    base,
 		headers:    h,
-		key:        provider.NewCredential(cfg.APIKey, env.Secrets, 0),
+		key:        provider.NewCredential(cfg.APIKey, env.Secrets, provider.DefaultCredentialTTL),
+		authHeader: auth,
 		http:       hc,
 		forceUsage: true,
 	}, nil
@@ -138,8 +146,12 @@ func (c *Client) do(ctx context.Context, call *provider.Call, stream bool) (*htt
 	if err != nil {
 		return nil, err
 	}
-	if key != "" {
+	switch {
+	case key == "":
+	case c.authHeader == "Authorization":
 		req.Header.Set("Authorization", "Bearer "+key)
+	default:
+		req.Header.Set(c.authHeader, key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -147,7 +159,9 @@ func (c *Client) do(ctx context.Context, call *provider.Call, stream bool) (*htt
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
-		return nil, errorFromResponse(resp)
+		// A 401/403 may mean the key was rotated and revoked: the next
+		// attempt resolves it again instead of resending this one.
+		return nil, c.key.InvalidateOnAuth(key, errorFromResponse(resp))
 	}
 	return resp, nil
 }

@@ -61,6 +61,41 @@ func TestRequestShape(t *testing.T) {
 	}
 }
 
+// TestAuthHeader: auth_header moves the key out of Authorization: Bearer
+// into the named header (Azure OpenAI reads api-key), so such endpoints
+// are served with a secret reference rather than a literal header.
+func TestAuthHeader(t *testing.T) {
+	tests := []struct {
+		name, authHeader string
+		want             map[string]string // header -> value; "" means absent
+	}{
+		{"default", "", map[string]string{"Authorization": "Bearer sk-test", "Api-Key": ""}},
+		{"Authorization spelled out", "authorization", map[string]string{"Authorization": "Bearer sk-test"}},
+		{"azure api-key", "api-key", map[string]string{"Api-Key": "sk-test", "Authorization": ""}},
+		{"custom header", "X-Portkey-Api-Key", map[string]string{"X-Portkey-Api-Key": "sk-test", "Authorization": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := openaifake.New(t) // no APIKey: the fake does not check Authorization
+			t.Setenv("TEST_OPENAI_KEY", "sk-test")
+			p, err := openai.New(config.Provider{Type: "openai-compatible", BaseURL: fake.BaseURL(), APIKey: "env:TEST_OPENAI_KEY",
+				AuthHeader: tt.authHeader}, provider.Env{Name: "azure", Secrets: engine.EnvSecrets{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Complete(context.Background(), call(`{"model":"m","messages":[{"role":"user","content":"hi"}]}`)); err != nil {
+				t.Fatal(err)
+			}
+			h := fake.Headers()[0]
+			for name, want := range tt.want {
+				if got := h.Get(name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+		})
+	}
+}
+
 func TestStreamAsksForUsage(t *testing.T) {
 	fake := openaifake.New(t)
 	p := newClient(t, fake, config.Provider{})
