@@ -51,12 +51,19 @@ func (c *Config) validateCycles(errs *Errors) {
 		return h + 1
 	}
 	names := sortedNames(c.Routers)
+	cycles := 0
 	for _, name := range names {
 		if visit(name); cycle != nil {
-			// One cycle report is enough; the other routers on it repeat it.
+			// One report per cycle (the other routers on it would repeat
+			// it); the walk unwound with every router on it done, so the
+			// next one found is another cycle.
 			errs.add("routers."+cycle[0], "router cycle: %s", strings.Join(cycle, " -> "))
-			return
+			cycles++
+			cycle = nil
 		}
+	}
+	if cycles > 0 {
+		return // heights are meaningless with cycles
 	}
 	for _, name := range names {
 		if height[name] > MaxRouterDepth {

@@ -50,6 +50,18 @@ func ParseDocument(data []byte) (map[string]any, error) {
 // FromDocument decodes and validates a generic document, as parsed from
 // YAML/JSON or assembled from DynamoDB records.
 func FromDocument(doc map[string]any) (*Config, error) {
+	c, err := FromDocumentPartial(doc)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// FromDocumentPartial is FromDocument that also returns the config as far
+// as it decoded when there are errors, so that later stages (strategy
+// compilation) can report their problems in the same run. A config
+// returned with an error must not be served.
+func FromDocumentPartial(doc map[string]any) (*Config, error) {
 	var errs Errors
 	d := decoder{errs: &errs}
 	var c Config
@@ -58,12 +70,32 @@ func FromDocument(doc map[string]any) (*Config, error) {
 		// Report the rest too (unknown references, cycles, budgets...), so
 		// one run of `validate` lists every problem, not just the first
 		// kind; but not what a decode error may have caused.
-		return nil, append(errs, validateAfterDecodeErrors(&c, errs)...)
+		return &c, append(errs, validateAfterDecodeErrors(&c, errs)...)
 	}
 	if err := c.Validate(); err != nil {
-		return nil, err
+		return &c, err
 	}
 	return &c, nil
+}
+
+// Unrelated returns the errors of more whose paths neither lie inside nor
+// enclose a path in known: problems a later stage found that are not the
+// echo of one already reported.
+func Unrelated(known, more Errors) Errors {
+	var out Errors
+	for _, m := range more {
+		related := false
+		for _, k := range known {
+			if pathWithin(m.Path, k.Path) || pathWithin(k.Path, m.Path) {
+				related = true
+				break
+			}
+		}
+		if !related {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // validateAfterDecodeErrors validates a config that failed to decode in
@@ -82,19 +114,7 @@ func validateAfterDecodeErrors(c *Config, decodeErrs Errors) (out Errors) {
 	if err := c.Validate(); err != nil {
 		verrs, _ = err.(Errors)
 	}
-	for _, v := range verrs {
-		related := false
-		for _, d := range decodeErrs {
-			if pathWithin(v.Path, d.Path) || pathWithin(d.Path, v.Path) {
-				related = true
-				break
-			}
-		}
-		if !related {
-			out = append(out, v)
-		}
-	}
-	return out
+	return Unrelated(decodeErrs, verrs)
 }
 
 // pathWithin reports whether path is base or below it ("a.b[0].c" is

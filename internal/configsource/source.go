@@ -261,9 +261,15 @@ func build(doc map[string]any, deps engine.Deps) (*engine.Engine, error) {
 // (without network I/O), so that a config it accepts is one engine.New
 // accepts too. Every error is reported, with its path.
 func Validate(doc map[string]any) (*config.Config, error) {
-	cfg, err := config.FromDocument(doc)
+	cfg, err := config.FromDocumentPartial(doc)
 	if err != nil {
-		return nil, err
+		var errs config.Errors
+		if !errors.As(err, &errs) || cfg == nil {
+			return nil, err
+		}
+		// Strategy problems too, in the same run (`validate` lists every
+		// problem), except those that echo an error already reported.
+		return nil, append(errs, config.Unrelated(errs, compileErrors(cfg))...)
 	}
 	// Providers first: the order config validation reports them in.
 	errs := buildProviders(cfg)
@@ -343,4 +349,20 @@ func shareClient(deps engine.Deps) engine.Deps {
 		deps.HTTPClient = engine.NewHTTPClient()
 	}
 	return deps
+}
+
+// compileErrors compiles the routers of a config that failed validation,
+// for the problems only compilation finds. The config is partial, which
+// the compiler is not written for: should it panic, there is nothing to
+// add.
+func compileErrors(cfg *config.Config) (out config.Errors) {
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	if _, err := engine.Compile(cfg); err != nil {
+		errors.As(dedupe(err), &out)
+	}
+	return out
 }

@@ -1,0 +1,36 @@
+package configsource_test
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/configsource"
+)
+
+// TestValidateListsEveryKindOfProblem: a reference error does not hide a
+// strategy error found only by compiling the routers, so one run of
+// `gateway validate` lists both.
+func TestValidateListsEveryKindOfProblem(t *testing.T) {
+	d := doc(t, `
+providers:
+  p: {type: mock}
+routers:
+  r: {strategy: fallback, targets: [{model: y/z}]}
+  ab: {strategy: percentage, targets: [{model: p/a}, {model: p/b, weight: 1}]}
+`)
+	_, err := configsource.Validate(d)
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Validate = %v, want config.Errors", err)
+	}
+	var paths []string
+	for _, e := range errs {
+		paths = append(paths, e.Path)
+	}
+	want := []string{"routers.r.targets[0].model", "routers.ab.targets[0].weight"}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("paths %v, want %v:\n%v", paths, want, err)
+	}
+}
