@@ -22,6 +22,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/configsource"
 	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
@@ -142,7 +143,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	deps := engine.Deps{Logger: log}
+	// env: keys resolve locally; secret: and ssm: ones through the AWS
+	// default credential chain on first use, as under Lambda.
+	deps := engine.Deps{Logger: log, Secrets: secrets.New(secrets.Options{
+		DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")})}
 
 	var st store.Store
 	var src *configsource.Source

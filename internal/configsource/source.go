@@ -267,9 +267,11 @@ func Validate(doc map[string]any) (*config.Config, error) {
 		if !errors.As(err, &errs) || cfg == nil {
 			return nil, err
 		}
-		// Strategy problems too, in the same run (`validate` lists every
-		// problem), except those that echo an error already reported.
-		return nil, append(errs, config.Unrelated(errs, compileErrors(cfg))...)
+		// Provider and strategy problems too, in the same run (`validate`
+		// lists every problem), except those that echo an error already
+		// reported.
+		more := append(safely(func() config.Errors { return buildProviders(cfg) }), compileErrors(cfg)...)
+		return nil, append(errs, config.Unrelated(errs, more)...)
 	}
 	// Providers first: the order config validation reports them in.
 	errs := buildProviders(cfg)
@@ -365,4 +367,15 @@ func compileErrors(cfg *config.Config) (out config.Errors) {
 		errors.As(dedupe(err), &out)
 	}
 	return out
+}
+
+// safely runs f on a config that failed validation, which f may not be
+// written for: a panic means nothing to add.
+func safely(f func() config.Errors) (out config.Errors) {
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	return f()
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/configsource"
+	_ "github.com/switchyard-llm/switchyard/internal/provider/bedrock"
 )
 
 // TestValidateListsEveryKindOfProblem: a reference error does not hide a
@@ -32,5 +33,34 @@ routers:
 	want := []string{"routers.r.targets[0].model", "routers.ab.targets[0].weight"}
 	if !reflect.DeepEqual(paths, want) {
 		t.Errorf("paths %v, want %v:\n%v", paths, want, err)
+	}
+}
+
+// TestValidateListsProviderBuildErrorsWithOthers: a provider only its
+// constructor can refuse (Bedrock with no region anywhere) is reported in
+// the same run as a reference error elsewhere.
+func TestValidateListsProviderBuildErrorsWithOthers(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_PROFILE", "")
+	d := doc(t, `
+providers:
+  p: {type: mock}
+  br: {type: bedrock}
+routers:
+  r: {strategy: fallback, targets: [{model: p/a}, {router: nope}]}
+`)
+	_, err := configsource.Validate(d)
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Validate = %v, want config.Errors", err)
+	}
+	paths := map[string]bool{}
+	for _, e := range errs {
+		paths[e.Path] = true
+	}
+	if !paths["routers.r.targets[1].router"] || !paths["providers.br"] {
+		t.Errorf("errors %v: want both the unknown router and the unbuildable provider", err)
 	}
 }
