@@ -22,8 +22,8 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/configsource"
 	"github.com/switchyard-llm/switchyard/internal/engine"
-	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
+	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 )
