@@ -23,12 +23,6 @@ var Windows = []Window{
 	{"24h", 24 * time.Hour},
 }
 
-// Stats subject prefixes: a router's stats are "router/fb", an arm's
-// "arm/ab/treatment" (router names contain no '/').
-const (
-	routerPrefix = "router/"
-	armPrefix    = "arm/"
-)
 
 // Run reads the last 24 h of buckets, rolls them into stats and writes
 // them with PutStats. It returns what it wrote.
@@ -77,10 +71,10 @@ func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
 		target, router, arm := store.SplitSubject(b.Subject)
 		owners := []*subjectAcc{get(target, false)}
 		if router != "" {
-			owners = append(owners, get(routerPrefix+router, true))
+			owners = append(owners, get(store.RouterStatsSubject(router), true))
 		}
 		if arm != "" {
-			owners = append(owners, get(armPrefix+router+"/"+arm, true))
+			owners = append(owners, get(store.ArmStatsSubject(router, arm), true))
 		}
 		for i, w := range Windows {
 			if age > w.Length {

@@ -59,10 +59,25 @@ func (s *Source) change(ctx context.Context, kind, name string, doc map[string]a
 	if s.st == nil {
 		return fmt.Errorf("no config store")
 	}
+	if err := s.changeLocked(ctx, kind, name, doc); err != nil {
+		return err
+	}
+	if err := s.Reload(ctx); err != nil {
+		// Stored and valid: the next refresh serves it.
+		s.log.Warn("config change stored; reload failed", "kind", kind, "name", name, "err", err)
+	}
+	return nil
+}
+
+// changeLocked validates the whole config with the change applied, writes
+// the record and checks the stored result. Changes through this instance
+// are serialised (with its reloads); other instances' are not, hence the
+// check after the write.
+func (s *Source) changeLocked(ctx context.Context, kind, name string, doc map[string]any) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	recs, err := s.st.ListRecords(ctx)
 	if err != nil {
-		s.mu.Unlock()
 		return err
 	}
 	recs, _ = splitSnapshot(recs)
@@ -81,13 +96,11 @@ func (s *Source) change(ctx context.Context, kind, name string, doc map[string]a
 	}
 	if !found {
 		if doc == nil {
-			s.mu.Unlock()
 			return store.ErrNotFound
 		}
 		next = append(next, store.Record{Kind: kind, Name: name, Doc: doc})
 	}
 	if _, err := Validate(FromRecords(next)); err != nil {
-		s.mu.Unlock()
 		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
 	}
 	if doc == nil {
@@ -96,22 +109,17 @@ func (s *Source) change(ctx context.Context, kind, name string, doc map[string]a
 		err = s.st.PutRecord(ctx, store.Record{Kind: kind, Name: name, Doc: doc})
 	}
 	if err != nil {
-		s.mu.Unlock()
 		return err
 	}
 	// Another instance may have changed other records between our read and
 	// our write (deleted a router this change names, say). The store has no
 	// multi-record transaction here, so check the stored result and undo
-	// this change if together they no longer validate.
+	// this change if together they no longer validate. (The undo itself
+	// is not conditional: a third change to this same record landing in
+	// that window would be overwritten — a narrower race, left open.)
 	if err := s.verifyStored(ctx); err != nil {
 		s.undo(ctx, kind, name, prev, found)
-		s.mu.Unlock()
 		return fmt.Errorf("%w: %v", httpapi.ErrConflict, err)
-	}
-	s.mu.Unlock()
-	if err := s.Reload(ctx); err != nil {
-		// Stored and valid: the next refresh serves it.
-		s.log.Warn("config change stored; reload failed", "kind", kind, "name", name, "err", err)
 	}
 	return nil
 }

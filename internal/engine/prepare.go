@@ -135,7 +135,9 @@ func (e *Engine) usesLoad(r *routing.Router) bool {
 			uses = true
 		}
 	}
-	if r.Name != "inline" {
+	if named, ok := e.routers[r.Name]; ok && named == r {
+		// Only configured routers are cached: inline ones (and their
+		// nested routers) come from callers, without bound.
 		e.loadUsers.Store(r, uses)
 	}
 	return uses

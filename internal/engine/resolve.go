@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -117,7 +118,8 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	// so round_robin and weighted keep rotating across requests (and the
 	// decode and compile are not paid again). The allow-list is the
 	// caller's, so it is checked every time.
-	if route, ok := e.inline.get(string(raw)); ok {
+	cacheKey := sha256.Sum256(raw)
+	if route, ok := e.inline.get(cacheKey); ok {
 		if err := e.allowedInside(key, route.Router); err != nil {
 			return nil, err
 		}
@@ -146,35 +148,36 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 		return nil, err
 	}
 	route := &Route{Name: "inline", Router: r, Policy: PolicyFor(rc)}
-	e.inline.put(string(raw), route)
+	e.inline.put(cacheKey, route)
 	return route, nil
 }
 
-// inlineCache holds compiled inline routers by their JSON text. It is
-// bounded: when full it starts over, which only costs a recompile (and a
-// rotation restarting) for the routers that come back.
+// inlineCache holds compiled inline routers by the sha256 of their JSON
+// (a body may be megabytes). It is bounded: when full it starts over,
+// which only costs a recompile (and a rotation restarting) for the routers
+// that come back.
 type inlineCache struct {
 	mu     sync.Mutex
-	routes map[string]*Route
+	routes map[[sha256.Size]byte]*Route
 }
 
 // inlineCacheSize bounds how many distinct inline routers are kept.
 const inlineCacheSize = 512
 
-func (c *inlineCache) get(raw string) (*Route, bool) {
+func (c *inlineCache) get(key [sha256.Size]byte) (*Route, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r, ok := c.routes[raw]
+	r, ok := c.routes[key]
 	return r, ok
 }
 
-func (c *inlineCache) put(raw string, r *Route) {
+func (c *inlineCache) put(key [sha256.Size]byte, r *Route) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.routes == nil || len(c.routes) >= inlineCacheSize {
-		c.routes = make(map[string]*Route, 64)
+		c.routes = make(map[[sha256.Size]byte]*Route, 64)
 	}
-	c.routes[raw] = r
+	c.routes[key] = r
 }
 
 // allowedInside checks key against every configured router r reaches

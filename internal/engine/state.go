@@ -319,6 +319,8 @@ func (s *sharedState) addInFlight(ctx context.Context, instance, target string, 
 		defer cancel()
 		if err := s.st.SetInFlight(ctx, instance, target, n, now.Add(inflightTTL)); err != nil {
 			s.log.Warn("in-flight write failed", "target", target, "err", err)
+		} else if n == 0 {
+			s.forgetIdle(target)
 		}
 	}
 	// Reflect our own change at once.
@@ -354,6 +356,21 @@ func (s *sharedState) publishInFlight(ctx context.Context, instance string, fina
 	for _, p := range todo {
 		if err := s.st.SetInFlight(ctx, instance, p.target, p.n, now.Add(inflightTTL)); err != nil {
 			s.log.Warn("in-flight write failed", "target", p.target, "err", err)
+		} else if p.n == 0 {
+			s.forgetIdle(p.target)
 		}
+	}
+}
+
+// forgetIdle drops the bookkeeping of a target whose zero count is
+// written, unless it changed meanwhile: targets come and go (inline
+// routers may name any model of a configured provider), and a quiet one
+// costs nothing to start again from (its next change is written at once).
+func (s *sharedState) forgetIdle(target string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mine[target] == 0 && !s.dirty[target] {
+		delete(s.mine, target)
+		delete(s.published, target)
 	}
 }

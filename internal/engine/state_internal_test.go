@@ -42,6 +42,14 @@ func TestLocalStateUpdatesAreNotLost(t *testing.T) {
 	if got := (*s.inflight.val.Load())["p/a"]; got != 0 {
 		t.Errorf("after 200 concurrent −1: %d in flight, want 0", got)
 	}
+	// Once its zero is written, an idle target leaves no bookkeeping behind.
+	s.publishInFlight(ctx, "i", true)
+	s.mu.Lock()
+	left := len(s.mine) + len(s.published) + len(s.dirty)
+	s.mu.Unlock()
+	if left != 0 {
+		t.Errorf("an idle target's bookkeeping is kept: mine %v, published %v, dirty %v", s.mine, s.published, s.dirty)
+	}
 
 	s.coolingDown(now) // loaded: no refresh replaces the view during the burst
 	targets := []string{"p/a", "p/b", "p/c", "p/d", "p/e", "p/f", "p/g", "p/h"}

@@ -145,7 +145,7 @@ func copyChunk(c *chat.Chunk) chat.Chunk {
 }
 
 func upstreamID(s provider.Stream) string {
-	if r, ok := s.(interface{ RequestID() string }); ok {
+	if r, ok := s.(provider.RequestIDer); ok {
 		return r.RequestID()
 	}
 	return ""

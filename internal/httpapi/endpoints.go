@@ -23,19 +23,17 @@ func (s *Server) caller(r *http.Request, eng *engine.Engine) routing.Location {
 	if region == "" {
 		region = s.opts.Region
 	}
-	var loc routing.Location
-	if rl, ok := routing.RegionLocation(region); ok {
-		loc = rl
-		loc.Source = routing.FromOwnRegion
-	}
+	// Table positions come labelled (FromOwnRegion, FromCountry): their
+	// Source travels with their coordinates. Not in the table: zero Location.
+	loc, _ := routing.RegionLocation(region)
 	loc.Region = region
 	if !eng.Config().Server.TrustGeoHeaders {
 		return loc
 	}
 	if cc := r.Header.Get("CloudFront-Viewer-Country"); cc != "" {
-		loc.Country = strings.ToUpper(cc)
+		loc.Country = strings.ToUpper(cc) // as sent: "UK" stays UK for conditions
 		if cl, ok := routing.CountryLocation(loc.Country); ok {
-			loc.Lat, loc.Lon, loc.Known, loc.Source = cl.Lat, cl.Lon, true, routing.FromCountry
+			loc.Lat, loc.Lon, loc.Known, loc.Source = cl.Lat, cl.Lon, cl.Known, cl.Source
 		}
 	}
 	lat, err1 := strconv.ParseFloat(r.Header.Get("CloudFront-Viewer-Latitude"), 64)
@@ -153,16 +151,16 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms},
 			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
 			FallbackRate: st.FallbackRate, Errors: st.Errors}
-		if name, ok := strings.CutPrefix(st.Subject, "router/"); ok {
-			routers[name] = v
-		} else if rest, ok := strings.CutPrefix(st.Subject, "arm/"); ok {
-			router, arm, _ := strings.Cut(rest, "/")
+		switch target, router, arm := store.ParseStatsSubject(st.Subject); {
+		case arm != "":
 			if arms[router] == nil {
 				arms[router] = map[string]metricsView{}
 			}
 			arms[router][arm] = v
-		} else {
-			targets[st.Subject] = v
+		case router != "":
+			routers[router] = v
+		default:
+			targets[target] = v
 		}
 		if u := st.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z"); u > updated {
 			updated = u
@@ -221,7 +219,7 @@ func (s *Server) adminList(w http.ResponseWriter, r *http.Request) {
 	}
 	items, err := s.opts.Admin.List(r.Context(), kind)
 	if err != nil {
-		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
+		writeError(w, adminError(kind, "", err))
 		return
 	}
 	names := make([]string, 0, len(items))
@@ -238,15 +236,12 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("name")
+	// The router answers other methods with 405 before this runs.
 	switch r.Method {
 	case http.MethodGet:
 		doc, err := s.opts.Admin.Get(r.Context(), kind, name)
-		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, errf(http.StatusNotFound, engine.TypeNotFound, "not_found", kind+" "+name+" not found"))
-			return
-		}
 		if err != nil {
-			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
+			writeError(w, adminError(kind, name, err))
 			return
 		}
 		writeJSON(w, http.StatusOK, doc)
@@ -262,34 +257,30 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := s.opts.Admin.Put(r.Context(), kind, name, doc); err != nil {
-			if errors.Is(err, ErrInvalid) {
-				writeError(w, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error()))
-				return
-			}
-			if errors.Is(err, ErrConflict) {
-				writeError(w, errf(http.StatusConflict, engine.TypeInvalidRequest, "config_conflict", err.Error()))
-				return
-			}
-			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
+			writeError(w, adminError(kind, name, err))
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"kind": r.PathValue("kind"), "name": name, "status": "stored"})
 	case http.MethodDelete:
-		err := s.opts.Admin.Delete(r.Context(), kind, name)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			writeError(w, errf(http.StatusNotFound, engine.TypeNotFound, "not_found", kind+" "+name+" not found"))
-		case errors.Is(err, ErrInvalid):
-			writeError(w, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error()))
-		case errors.Is(err, ErrConflict):
-			writeError(w, errf(http.StatusConflict, engine.TypeInvalidRequest, "config_conflict", err.Error()))
-		case err != nil:
-			writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error()))
-		default:
-			writeJSON(w, http.StatusOK, map[string]any{"kind": r.PathValue("kind"), "name": name, "status": "deleted"})
+		if err := s.opts.Admin.Delete(r.Context(), kind, name); err != nil {
+			writeError(w, adminError(kind, name, err))
+			return
 		}
+		writeJSON(w, http.StatusOK, map[string]any{"kind": r.PathValue("kind"), "name": name, "status": "deleted"})
+	}
+}
+
+// adminError maps an Admin outcome to its answer: fix the record (400),
+// retry (409), no such record (404), or the store is unavailable (503).
+func adminError(kind, name string, err error) *engine.Error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errf(http.StatusNotFound, engine.TypeNotFound, "not_found", kind+" "+name+" not found")
+	case errors.Is(err, ErrInvalid):
+		return errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error())
+	case errors.Is(err, ErrConflict):
+		return errf(http.StatusConflict, engine.TypeInvalidRequest, "config_conflict", err.Error())
 	default:
-		w.Header().Set("Allow", "GET, PUT, DELETE")
-		writeError(w, errf(http.StatusMethodNotAllowed, engine.TypeInvalidRequest, "method_not_allowed", "use GET, PUT or DELETE"))
+		return errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error())
 	}
 }

@@ -44,6 +44,12 @@ type Stream interface {
 	Close() error
 }
 
+// RequestIDer is a Stream that knows the upstream's id for the request
+// (relayed to the caller as x-upstream-request-id once the stream commits).
+type RequestIDer interface {
+	RequestID() string
+}
+
 // Env is what a provider constructor may use from its surroundings.
 type Env struct {
 	// HTTPClient is the shared, tuned client for HTTP providers.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"sort"
 	"strings"
 	"sync"
 )
@@ -12,8 +13,9 @@ import (
 // text leaves a provider (Error.Error, the engine's error bodies), so a
 // provider that forgets to scrub its own key cannot leak it.
 var registry struct {
-	mu     sync.RWMutex
-	values map[string]struct{}
+	mu      sync.RWMutex
+	values  map[string]struct{}
+	ordered []string // values, longest first
 }
 
 // minSecretLen keeps short values (an empty or test key like "k") from
@@ -30,14 +32,20 @@ func RegisterSecret(v string) {
 	if registry.values == nil {
 		registry.values = map[string]struct{}{}
 	}
+	if _, ok := registry.values[v]; ok {
+		return
+	}
 	registry.values[v] = struct{}{}
+	registry.ordered = append(registry.ordered, v)
+	sort.Slice(registry.ordered, func(i, j int) bool { return len(registry.ordered[i]) > len(registry.ordered[j]) })
 }
 
-// Redact returns s with every registered secret replaced by "[redacted]".
+// Redact returns s with every registered secret replaced by "[redacted]",
+// longest first, so a key that extends another is not left with a tail.
 func Redact(s string) string {
 	registry.mu.RLock()
 	defer registry.mu.RUnlock()
-	for v := range registry.values {
+	for _, v := range registry.ordered {
 		if strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, "[redacted]")
 		}

@@ -33,3 +33,15 @@ func TestRedact(t *testing.T) {
 		t.Errorf("a 3-character value was redacted: %q", got)
 	}
 }
+
+// TestRedactLongestFirst: a key that extends another registered key is
+// redacted whole, not as "[redacted]" plus its tail.
+func TestRedactLongestFirst(t *testing.T) {
+	RegisterSecret("sk-prefix-0123")
+	RegisterSecret("sk-prefix-0123-longer-key")
+	for i := 0; i < 20; i++ { // map order varied; the result must not
+		if got := Redact("key sk-prefix-0123-longer-key"); got != "key [redacted]" {
+			t.Fatalf("Redact = %q", got)
+		}
+	}
+}

@@ -118,3 +118,28 @@ func TestDecisionsDoNotAllocate(t *testing.T) {
 }
 
 var _ condition.Vars = condition.MapVars(nil)
+
+// TestWeightsReadBySameStrategiesAsConfig: config.ReadsWeights (used when
+// decoding, to refuse an explicit zero weight) and the strategies that
+// really read weights agree, so a new strategy or alias cannot read
+// weights that config lets through unchecked.
+func TestWeightsReadBySameStrategiesAsConfig(t *testing.T) {
+	infos := func(w float64) []TargetInfo {
+		return []TargetInfo{{Key: "p/a", Name: "a", Weight: w, Leaf: true}, {Key: "p/b", Name: "b", Weight: w, Leaf: true}}
+	}
+	for _, name := range Strategies() {
+		if name == "conditional" {
+			continue // routes, not weighted targets
+		}
+		t.Run(name, func(t *testing.T) {
+			r := &config.Router{Strategy: name}
+			if _, err := buildStrategy(r, infos(1)); err != nil {
+				t.Fatalf("weights 1: %v", err)
+			}
+			_, err := buildStrategy(r, infos(-1))
+			if rejects := err != nil; rejects != config.ReadsWeights(name) {
+				t.Errorf("%s rejects a negative weight: %v; config.ReadsWeights says %v", name, rejects, config.ReadsWeights(name))
+			}
+		})
+	}
+}

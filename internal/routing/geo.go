@@ -16,10 +16,13 @@ import (
 // coordinates when Known, the centre of in.Caller.Country
 // (CountryLocation), the position of in.Caller.Region. Without any: listed
 // order. in.Caller.Region is the gateway's own region (server.region or
-// AWS_REGION), the stand-in for a caller whose location is not known; the
-// HTTP layer also fills in the coordinates from it, or from the country,
-// so Known coordinates equal to either position are reported as such
-// rather than as the caller's coordinates.
+// AWS_REGION), the stand-in for a caller whose location is not known.
+//
+// Explain reports where Known coordinates came from by in.Caller.Source,
+// never by comparing them with the tables: RegionLocation labels its
+// positions FromOwnRegion and CountryLocation FromCountry, so a position
+// taken from either keeps its label. Known coordinates with no Source are
+// taken as measured (FromCoordinates), even when they equal a table entry.
 type Geo struct {
 	locs []Location // per target; Known false for a target without region
 }
@@ -93,37 +96,32 @@ const (
 )
 
 // callerLocation resolves where the caller is and says how it was known.
+// Known coordinates are used as given; otherwise the country's and then the
+// region's table position, which carry their own Source.
 func callerLocation(c Location) (Location, string) {
 	if c.Known {
-		switch c.Source {
-		case FromCoordinates:
-			return c, whyCoordinates
-		case FromCountry:
-			return c, whyCountry
-		case FromOwnRegion:
-			return c, whyOwnRegion
-		}
-		// Unlabelled: coordinates equal to the country's or the region's
-		// table entry were most likely filled in from it, not measured.
-		if l, ok := CountryLocation(c.Country); ok && l.Lat == c.Lat && l.Lon == c.Lon {
-			return c, whyCountry
-		}
-		if l, ok := RegionLocation(c.Region); ok && l.Lat == c.Lat && l.Lon == c.Lon {
-			return c, whyOwnRegion
-		}
-		return c, whyCoordinates
+		return c, whyFrom(c.Source)
 	}
-	if c.Country != "" {
-		if l, ok := CountryLocation(c.Country); ok {
-			return l, whyCountry
-		}
+	if l, ok := CountryLocation(c.Country); ok {
+		return l, whyFrom(l.Source)
 	}
-	if c.Region != "" {
-		if l, ok := RegionLocation(c.Region); ok {
-			return l, whyOwnRegion
-		}
+	if l, ok := RegionLocation(c.Region); ok {
+		return l, whyFrom(l.Source)
 	}
 	return Location{}, ""
+}
+
+// whyFrom is explain's line for a position learnt from source. An empty
+// (or unrecognised) Source is measured coordinates: only RegionLocation
+// and CountryLocation make table positions, and they label them.
+func whyFrom(source LocationSource) string {
+	switch source {
+	case FromCountry:
+		return whyCountry
+	case FromOwnRegion:
+		return whyOwnRegion
+	}
+	return whyCoordinates
 }
 
 // distanceKm is the haversine great-circle distance.

@@ -87,13 +87,13 @@ func TestGeoCallerFromGateway(t *testing.T) {
 		l := own
 		l.Country = cc
 		if c, ok := CountryLocation(cc); ok {
-			l.Lat, l.Lon = c.Lat, c.Lon
+			l.Lat, l.Lon, l.Source = c.Lat, c.Lon, c.Source
 		}
 		return l
 	}
 	withCoords := func(cc string, lat, lon float64) Location {
 		l := withCountry(cc)
-		l.Lat, l.Lon = lat, lon
+		l.Lat, l.Lon, l.Source = lat, lon, FromCoordinates
 		return l
 	}
 	tests := []struct {
@@ -255,23 +255,48 @@ func TestGeoValidation(t *testing.T) {
 	}
 }
 
-// TestGeoReasonFollowsTheSource: a labelled position is reported as what
-// it is, even when measured coordinates happen to equal a table entry.
+// TestGeoReasonFollowsTheSource: a position is reported by its Source,
+// never guessed by comparing coordinates with the tables. Unlabelled Known
+// coordinates are measured ones, even when they equal a table entry.
 func TestGeoReasonFollowsTheSource(t *testing.T) {
 	de, _ := CountryLocation("DE")
+	fra, _ := RegionLocation("eu-central-1")
 	cases := []struct {
-		source LocationSource
-		want   string
+		name string
+		loc  Location
+		want string
 	}{
-		{FromCoordinates, whyCoordinates},
-		{FromCountry, whyCountry},
-		{FromOwnRegion, whyOwnRegion},
-		{"", whyCountry}, // unlabelled: inferred from the country table
+		{"coordinates", Location{Country: "DE", Lat: de.Lat, Lon: de.Lon, Known: true, Source: FromCoordinates}, whyCoordinates},
+		{"country", Location{Country: "DE", Lat: de.Lat, Lon: de.Lon, Known: true, Source: FromCountry}, whyCountry},
+		{"own region", Location{Country: "DE", Lat: de.Lat, Lon: de.Lon, Known: true, Source: FromOwnRegion}, whyOwnRegion},
+		{"unlabelled at the country's centre", Location{Country: "DE", Lat: de.Lat, Lon: de.Lon, Known: true}, whyCoordinates},
+		{"unlabelled at the region's position", Location{Region: "eu-central-1", Lat: fra.Lat, Lon: fra.Lon, Known: true}, whyCoordinates},
+		{"CountryLocation as is", de, whyCountry},
+		{"RegionLocation as is", fra, whyOwnRegion},
 	}
 	for _, c := range cases {
-		loc := Location{Country: "DE", Lat: de.Lat, Lon: de.Lon, Known: true, Source: c.source}
-		if _, why := callerLocation(loc); why != c.want {
-			t.Errorf("source %q: why %q, want %q", c.source, why, c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			got, why := callerLocation(c.loc)
+			if why != c.want || got != c.loc {
+				t.Errorf("callerLocation(%+v) = %+v, %q; want it unchanged, %q", c.loc, got, why, c.want)
+			}
+		})
+	}
+}
+
+// TestTableLocationsAreLabelled: positions from the tables say which table
+// they came from, so callers need not set Source themselves.
+func TestTableLocationsAreLabelled(t *testing.T) {
+	if l, _ := RegionLocation("US-EAST-1"); l.Source != FromOwnRegion {
+		t.Errorf("RegionLocation source %q, want %q", l.Source, FromOwnRegion)
+	}
+	if l, _ := CountryLocation("uk"); l.Source != FromCountry {
+		t.Errorf("CountryLocation source %q, want %q", l.Source, FromCountry)
+	}
+	if l, ok := RegionLocation("nowhere-1"); ok || l != (Location{}) {
+		t.Errorf("unknown region: %+v, %v; want the zero Location", l, ok)
+	}
+	if l, ok := CountryLocation("ZZ"); ok || l != (Location{}) {
+		t.Errorf("unknown country: %+v, %v; want the zero Location", l, ok)
 	}
 }

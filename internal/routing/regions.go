@@ -8,7 +8,9 @@ import "strings"
 // serving regions providers advertise (us, eu, uk, asia, apac, jp, au, ca,
 // in). Codes are matched case-insensitively. Coordinates are the metro
 // area of the region's data centres, which is all nearest-region routing
-// needs.
+// needs. The result is labelled FromOwnRegion: a caller positioned by a
+// region is one whose own position is unknown (for a target's region the
+// label is simply unused).
 func RegionLocation(code string) (Location, bool) {
 	ll, ok := regionCoords[code]
 	if !ok {
@@ -17,13 +19,13 @@ func RegionLocation(code string) (Location, bool) {
 	if !ok {
 		return Location{}, false
 	}
-	return Location{Region: code, Lat: ll[0], Lon: ll[1], Known: true}, true
+	return Location{Region: code, Lat: ll[0], Lon: ll[1], Known: true, Source: FromOwnRegion}, true
 }
 
 // CountryLocation returns an approximate centre of population of a country
 // by its ISO 3166-1 alpha-2 code (as in CloudFront-Viewer-Country), for 73
 // countries covering most internet users (listed in docs/strategies.md);
-// "UK" is read as GB.
+// "UK" is read as GB. The result is labelled FromCountry.
 func CountryLocation(cc string) (Location, bool) {
 	up := strings.ToUpper(cc)
 	if up == "UK" {
@@ -33,7 +35,7 @@ func CountryLocation(cc string) (Location, bool) {
 	if !ok {
 		return Location{}, false
 	}
-	return Location{Country: up, Lat: ll[0], Lon: ll[1], Known: true}, true
+	return Location{Country: up, Lat: ll[0], Lon: ll[1], Known: true, Source: FromCountry}, true
 }
 
 // regionCoords maps region codes to {lat, lon}.

@@ -96,7 +96,7 @@ type Location struct {
 	Lat, Lon float64
 	Known    bool // Lat/Lon are meaningful
 	// Source says where Lat/Lon came from, for explain's reasons; empty
-	// means unknown (geo then infers it from the tables).
+	// (with Known coordinates) means measured coordinates.
 	Source LocationSource
 }
 

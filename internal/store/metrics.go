@@ -106,6 +106,33 @@ func (s Sample) Subject() string {
 	return s.Target + "|" + s.Router + "|" + s.Arm
 }
 
+// Stats subjects: a target's stats are its key ("openai/gpt-4o"), a
+// router's "router/<name>", an arm's "arm/<router>/<arm>" (router names
+// contain no '/').
+const (
+	routerStatsPrefix = "router/"
+	armStatsPrefix    = "arm/"
+)
+
+// RouterStatsSubject is the stats subject of a router.
+func RouterStatsSubject(router string) string { return routerStatsPrefix + router }
+
+// ArmStatsSubject is the stats subject of a router's arm.
+func ArmStatsSubject(router, arm string) string { return armStatsPrefix + router + "/" + arm }
+
+// ParseStatsSubject says what a stats subject is about: a router (router
+// set, arm empty), an arm (both set) or a target (target set).
+func ParseStatsSubject(subject string) (target, router, arm string) {
+	if r, ok := strings.CutPrefix(subject, routerStatsPrefix); ok {
+		return "", r, ""
+	}
+	if rest, ok := strings.CutPrefix(subject, armStatsPrefix); ok {
+		r, a, _ := strings.Cut(rest, "/")
+		return "", r, a
+	}
+	return subject, "", ""
+}
+
 // SplitSubject returns a bucket subject's target, router and arm.
 func SplitSubject(subject string) (target, router, arm string) {
 	target, rest, _ := strings.Cut(subject, "|")

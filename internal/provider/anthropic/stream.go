@@ -258,3 +258,5 @@ func (s *stream) Close() error {
 // RequestID is Anthropic's request-id for this stream, relayed to the
 // caller as x-upstream-request-id.
 func (s *stream) RequestID() string { return s.requestID }
+
+var _ provider.RequestIDer = (*stream)(nil)

@@ -200,3 +200,5 @@ func (s *stream) toolOrdinal(blockIndex *int32) int {
 // RequestID is Bedrock's x-amzn-RequestId for this stream, relayed to the
 // caller as x-upstream-request-id.
 func (s *stream) RequestID() string { return s.meta.requestID }
+
+var _ provider.RequestIDer = (*stream)(nil)

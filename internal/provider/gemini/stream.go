@@ -232,3 +232,5 @@ func (s *stream) chunk() *chat.Chunk {
 // RequestID is Gemini's responseId for this stream (known from the first
 // event), relayed to the caller as x-upstream-request-id.
 func (s *stream) RequestID() string { return s.upstreamID }
+
+var _ provider.RequestIDer = (*stream)(nil)

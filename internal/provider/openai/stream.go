@@ -118,3 +118,5 @@ func (s *stream) Close() error {
 	s.closeOnce.Do(func() { s.resp.Body.Close() })
 	return nil
 }
+
+var _ provider.RequestIDer = (*stream)(nil)
