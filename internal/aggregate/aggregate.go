@@ -23,7 +23,6 @@ var Windows = []Window{
 	{"24h", 24 * time.Hour},
 }
 
-
 // Run reads the last 24 h of buckets, rolls them into stats and writes
 // them with PutStats. It returns what it wrote.
 func Run(ctx context.Context, m store.Metrics, now time.Time) ([]store.Stats, error) {
