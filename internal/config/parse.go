@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -112,7 +113,7 @@ func validateAfterDecodeErrors(c *Config, decodeErrs Errors) (out Errors) {
 	}()
 	var verrs Errors
 	if err := c.Validate(); err != nil {
-		verrs, _ = err.(Errors)
+		errors.As(err, &verrs)
 	}
 	return Unrelated(decodeErrs, verrs)
 }
