@@ -5,4 +5,7 @@
 // It must not know about routing, providers or HTTP: it is vocabulary only.
 // Unknown top-level request fields are kept in Request.Extra so that an
 // OpenAI-compatible upstream receives exactly what the caller sent.
+// Decode is the one place a caller's body is decoded: what the caller got
+// wrong comes back as a *FieldError in the caller's terms (the field's path
+// with array indices, JSON kinds), never in Go's.
 package chat

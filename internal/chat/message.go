@@ -2,7 +2,6 @@ package chat
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 )
 
@@ -96,7 +95,7 @@ func (c *Content) UnmarshalJSON(b []byte) error {
 		c.IsParts = true
 		return json.Unmarshal(b, &c.Parts)
 	}
-	return errors.New("content must be a string, an array of parts or null")
+	return &shapeError{"a string, an array of content parts or null", jsonKindOf(b)}
 }
 
 // String returns the text of the content: the string, or its text parts joined.

@@ -3,7 +3,6 @@ package chat
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -52,6 +51,18 @@ type StreamOptions struct {
 	IncludeObfuscation *bool `json:"include_obfuscation,omitempty"`
 }
 
+// WithUsage returns a copy of o that asks for the usage chunk
+// (include_usage), the caller's other options kept. o may be nil. The
+// gateway asks for usage on every stream, to price it.
+func (o *StreamOptions) WithUsage() *StreamOptions {
+	var c StreamOptions
+	if o != nil {
+		c = *o
+	}
+	c.IncludeUsage = true
+	return &c
+}
+
 // Stop accepts a single string or a list of strings, as OpenAI does.
 type Stop []string
 
@@ -70,7 +81,7 @@ func (s *Stop) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return errors.New("must be a string or an array of strings")
+		return &shapeError{"a string or an array of strings", jsonKindOf(b)}
 	}
 	*s = many
 	return nil
@@ -113,11 +124,14 @@ func (t *ToolChoice) UnmarshalJSON(b []byte) error {
 			Name string `json:"name"`
 		} `json:"function"`
 	}
+	if len(b) == 0 || b[0] != '{' {
+		return &shapeError{`"auto", "none", "required" or {"type":"function","function":{"name":...}}`, jsonKindOf(b)}
+	}
 	if err := json.Unmarshal(b, &obj); err != nil {
-		return errors.New(`must be "auto", "none", "required" or {"type":"function","function":{"name":...}}`)
+		return err // names the member of the wrong type (function.name)
 	}
 	if obj.Function.Name == "" {
-		return errors.New("tool_choice.function.name is required")
+		return &missingError{"function.name"}
 	}
 	t.Function = obj.Function.Name
 	return nil
@@ -146,7 +160,7 @@ type requestAlias Request
 func (r *Request) UnmarshalJSON(b []byte) error {
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
-		return err
+		return describe("", err) // not an object
 	}
 	*r = Request{}
 	for k, v := range all {
@@ -159,7 +173,7 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 			continue
 		}
 		if err := json.Unmarshal(v, dst); err != nil {
-			return fieldError(k, err)
+			return fieldError(b, k, err)
 		}
 	}
 	if raw, ok := all["messages"]; ok && len(r.Messages) > 0 {
@@ -248,34 +262,6 @@ func (r Request) MarshalJSON() ([]byte, error) {
 	out = append(out, ',')
 	out = append(out, extra[1:]...)
 	return out, nil
-}
-
-// fieldError names the field a decode error is about, in the caller's terms.
-func fieldError(key string, err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		path := key
-		if te.Field != "" {
-			path = key + "." + te.Field
-		}
-		return fmt.Errorf("%s: must be %s, not %s", path, jsonKind(te.Type.Kind().String()), te.Value)
-	}
-	return fmt.Errorf("%s: %w", key, err)
-}
-
-func jsonKind(goKind string) string {
-	switch goKind {
-	case "string":
-		return "a string"
-	case "bool":
-		return "a boolean"
-	case "slice":
-		return "an array"
-	case "struct", "map", "ptr":
-		return "an object"
-	default:
-		return "a number"
-	}
 }
 
 // Clone returns a deep copy, so a target's params never leak into the

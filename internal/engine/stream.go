@@ -39,12 +39,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 		// and settled against budgets; the usage chunk is dropped for
 		// callers that did not ask for it.
 		withUsage := *call.Request
-		opts := chat.StreamOptions{}
-		if call.Request.StreamOptions != nil {
-			opts = *call.Request.StreamOptions
-		}
-		opts.IncludeUsage = true
-		withUsage.StreamOptions = &opts
+		withUsage.StreamOptions = call.Request.StreamOptions.WithUsage()
 		call = &provider.Call{Model: call.Model, Request: &withUsage, RequestID: call.RequestID}
 		s, err := e.providers[c.Provider].Stream(ctx, call)
 		if err != nil {

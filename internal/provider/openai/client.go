@@ -37,10 +37,6 @@ type Client struct {
 	// another name (Azure OpenAI's api-key) the bare key.
 	authHeader string
 	http       *http.Client
-	// forceUsage asks the upstream for a usage chunk on every stream so the
-	// gateway can price streamed responses; the chunk is dropped for callers
-	// that did not ask for it.
-	forceUsage bool
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -70,7 +66,6 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 		key:        provider.NewCredential(cfg.APIKey, env.Secrets, provider.DefaultCredentialTTL),
 		authHeader: auth,
 		http:       hc,
-		forceUsage: true,
 	}, nil
 }
 
@@ -84,15 +79,10 @@ func (c *Client) body(call *provider.Call, stream bool) ([]byte, error) {
 	r := &cp
 	r.Model = call.Model
 	r.Stream = stream
+	// On a stream, stream_options goes as the call has it: the engine asks
+	// for usage on every stream (StreamOptions.WithUsage) to price it.
 	if !stream {
 		r.StreamOptions = nil
-	} else if c.forceUsage {
-		opts := chat.StreamOptions{}
-		if r.StreamOptions != nil {
-			opts = *r.StreamOptions
-		}
-		opts.IncludeUsage = true
-		r.StreamOptions = &opts
 	}
 	for _, k := range gatewayOnly {
 		if _, ok := r.Extra[k]; ok {

@@ -96,10 +96,12 @@ func TestAuthHeader(t *testing.T) {
 	}
 }
 
-func TestStreamAsksForUsage(t *testing.T) {
+// TestStreamRelaysUsage: the engine asks every stream for usage (to price
+// it); the client sends that on and returns the usage chunk.
+func TestStreamRelaysUsage(t *testing.T) {
 	fake := openaifake.New(t)
 	p := newClient(t, fake, config.Provider{})
-	s, err := p.Stream(context.Background(), call(`{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}`))
+	s, err := p.Stream(context.Background(), call(`{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
