@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -10,8 +12,12 @@ type staticSecret string
 
 func (s staticSecret) Resolve(context.Context, string) (string, error) { return string(s), nil }
 
+// redactRuns makes each run's secret new: the registry is process-wide,
+// and -count=N runs the test N times in one process.
+var redactRuns atomic.Int64
+
 func TestRedact(t *testing.T) {
-	const secret = "sk-test-redact-0123456789"
+	secret := fmt.Sprintf("sk-test-redact-%d-0123456789", redactRuns.Add(1))
 	if got := Redact("key " + secret); got != "key "+secret {
 		t.Fatalf("a value never resolved was redacted: %q", got)
 	}
