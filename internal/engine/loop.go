@@ -115,22 +115,24 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 			out, att := e.runAttempt(spanCtx, ru, c, call, pol, deadline, retry > 0, attempt)
 			res.Attempts = append(res.Attempts, att)
 			if out.err == nil || out.committed {
-				cost := 0.0
+				cost, micros := 0.0, int64(0)
 				switch {
 				case priced && out.usage != nil:
 					cost = price.Cost(out.usage)
+					micros = toMicros(cost)
 				case priced:
 					// No usage reported (a stream cut after it started, an
-					// upstream that leaves usage out): charge what was
+					// upstream that leaves usage out): charge exactly what was
 					// reserved, which bounds the real cost, rather than nothing.
+					micros = worst
 					cost = float64(worst) / 1e6
 				}
-				e.budgets.settle(ctx, hold, toMicros(cost))
+				e.budgets.settle(ctx, hold, micros)
 				res.Target, res.Arm, res.CostUSD = c.Key, c.Arm, cost
 				res.Fallback = ci > 0
 				res.UpstreamRequestID = out.upstreamID
 				e.state.recordOutcome(ctx, c.Key, out.err)
-				e.sample(ru, c, att, out, true, res.Fallback, cost)
+				e.sample(ru, c, att, out, true, res.Fallback, micros)
 				return e.finish(ctx, ru, res, start, nil, span)
 			}
 			e.budgets.release(ctx, hold)
@@ -282,7 +284,7 @@ func budgetError(over *exceeded, attempts []Attempt) *Error {
 		Message: "budget " + over.budget.Name + " is exhausted for this " + over.budget.Period, Attempts: attempts}
 }
 
-func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, cost float64) {
+func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, costMicros int64) {
 	arm := c.Arm
 	if ru.route.Name == "inline" {
 		// An inline router's arm names are the caller's: kept out of
@@ -291,7 +293,7 @@ func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOu
 	}
 	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || out.committed,
 		Final: final, LatencyMs: float64(att.Ms), TTFTMs: float64(out.ttft.Microseconds()) / 1000,
-		CostMicros: toMicros(cost), Fallback: fallback}
+		CostMicros: costMicros, Fallback: fallback}
 	if !s.Success {
 		s.ErrorClass = string(att.Class)
 	}
@@ -325,16 +327,18 @@ func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Ti
 var errAttemptTimeout = errors.New("attempt timed out")
 
 // metricTarget is the target a sample is counted under. A model the config
-// or the price catalog knows is counted as itself; any other model a
-// caller names directly ("openai/whatever") is counted as
-// "<provider>/other", so callers cannot grow the shared metric subjects
-// (one DynamoDB item set, stats per subject) without bound.
+// names is counted as itself; another model a caller names directly is
+// counted under the price catalog's entry it resolves to
+// ("openai/gpt-4o" for "openai/gpt-4o-2024-08-06" or "openai/GPT-4o"),
+// and one the catalog does not know as "<provider>/other". So callers
+// cannot grow the shared metric subjects (one DynamoDB item set, stats per
+// subject) beyond the config and the catalog.
 func (e *Engine) metricTarget(l routing.Leaf) string {
 	if e.knownModels[l.Key] {
 		return l.Key
 	}
-	if _, ok := e.price(l); ok {
-		return l.Key
+	if family, ok := e.catalog.Family(e.cfg.Providers[l.Provider].Type, l.Model); ok {
+		return l.Provider + "/" + family
 	}
 	return l.Provider + "/" + OtherModels
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
@@ -55,5 +56,41 @@ routers:
 		if targets[k] != n {
 			t.Errorf("metric target %s: %d requests, want %d (all: %v)", k, targets[k], n, targets)
 		}
+	}
+}
+
+// TestDirectModelsCountUnderTheirCatalogFamily: the catalog matches model
+// names loosely (dated snapshots, case, any suffix), so a directly named
+// model is counted under the catalog entry it resolves to, never under
+// the caller's spelling.
+func TestDirectModelsCountUnderTheirCatalogFamily(t *testing.T) {
+	t.Setenv("OA_TEST_KEY", "sk-oa-test-key-0000")
+	const yml = `
+providers:
+  oa: {type: openai, api_key: env:OA_TEST_KEY}
+`
+	clk := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	st := store.NewMemory()
+	e := newEngineWith(t, yml, clk, st, map[string]provider.Provider{"oa": noUsage{}})
+	ctx := context.Background()
+	for _, model := range []string{"oa/gpt-4o-2024-08-06", "oa/GPT-4o", "oa/gpt-4o-junk-1", "oa/gpt-4o-junk-2", "oa/made-up"} {
+		if _, err := e.Complete(ctx, req(model, "", 10)); err != nil {
+			t.Fatalf("%s: %+v", model, err)
+		}
+	}
+	if err := e.Flush(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	buckets, err := st.Buckets(ctx, clk.Now().Add(-time.Hour), clk.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string]int64{}
+	for _, b := range buckets {
+		target, _, _ := store.SplitSubject(b.Subject)
+		targets[target] += b.Requests
+	}
+	if len(targets) != 2 || targets["oa/gpt-4o"] != 4 || targets["oa/other"] != 1 {
+		t.Errorf("metric targets %v, want oa/gpt-4o ×4 and oa/other ×1", targets)
 	}
 }

@@ -54,3 +54,32 @@ budgets:
 		t.Errorf("spent %d µUSD (%v), want the charged %v", spent, serr, res.CostUSD)
 	}
 }
+
+// TestChargeWithoutUsageIsExactlyTheReservation: the reservation is an
+// integer of micro-USD; charging it back through a float must not round it
+// up past a budget it exactly fills (123 µUSD is one value that would).
+func TestChargeWithoutUsageIsExactlyTheReservation(t *testing.T) {
+	const yml = `
+providers:
+  t: {type: mock}
+models:
+  t/a: {input_per_mtok: 0.000001, output_per_mtok: 122}
+routers:
+  r: {strategy: fallback, targets: [{model: t/a}]}
+budgets:
+  - {name: cap, scope: global, limit_usd: 0.000123, period: day}
+`
+	clk := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	st := store.NewMemory()
+	e := newEngineWith(t, yml, clk, st, map[string]provider.Provider{"t": noUsage{}})
+	if _, err := e.Complete(context.Background(), req("router/r", "", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Flush(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	spent, err := st.Spent(context.Background(), "cap#2026-11-25")
+	if err != nil || spent != 123 {
+		t.Errorf("spent %d µUSD (%v), want exactly the 123 reserved (122 output and a fraction of input, rounded up)", spent, err)
+	}
+}

@@ -167,6 +167,20 @@ func (c *Catalog) Lookup(providerType, providerName, model string) (Price, bool)
 	return base, ok
 }
 
+// Family returns the built-in catalog entry model resolves to (its
+// family: "gpt-4o" for "gpt-4o-2024-08-06", "GPT-4o" or "gpt-4o-anything"),
+// for bounding what callers can name. ok=false when no entry matches.
+func (c *Catalog) Family(providerType, model string) (string, bool) {
+	key, ok := c.builtinKey(providerType, normalize(providerType, model))
+	if !ok {
+		return "", false
+	}
+	if _, priced := c.prices[aliasOf(providerType)][key]; !priced {
+		return "", false // an `unpriced` marker, not a family
+	}
+	return key, true
+}
+
 func (c *Catalog) builtin(providerType, name string) (Price, bool) {
 	key, ok := c.builtinKey(providerType, name)
 	if !ok {
