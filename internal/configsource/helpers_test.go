@@ -82,30 +82,12 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// logBuffer collects log lines written from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // gateway is a Source on a store with a test clock and captured logs.
 type gateway struct {
 	src   *configsource.Source
 	st    store.Store
 	clock *clock
-	logs  *logBuffer
+	logs  *testenv.SyncBuffer
 }
 
 // openGateway pushes yml to st and serves it with the given refresh.
@@ -115,7 +97,7 @@ func openGateway(t *testing.T, st store.Store, yml string, refresh time.Duration
 	if _, err := configsource.Push(ctx, st, doc(t, yml)); err != nil {
 		t.Fatalf("Push: %v", err)
 	}
-	g := &gateway{st: st, clock: newClock(), logs: &logBuffer{}}
+	g := &gateway{st: st, clock: newClock(), logs: &testenv.SyncBuffer{}}
 	deps := engine.Deps{Store: st, Now: g.clock.Now, Seed: 1, Logger: slog.New(slog.NewJSONHandler(g.logs, nil))}
 	src, err := configsource.FromStore(ctx, st, deps, refresh)
 	if err != nil {

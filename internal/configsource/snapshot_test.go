@@ -13,6 +13,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
 	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/testenv"
 )
 
 // TestNewInstanceServesTheLastGoodSnapshot: a record that does not
@@ -35,7 +36,7 @@ func TestNewInstanceServesTheLastGoodSnapshot(t *testing.T) {
 			}
 
 			// A new instance: the records do not validate, the snapshot does.
-			fresh := &gateway{st: st, clock: newClock(), logs: &logBuffer{}}
+			fresh := &gateway{st: st, clock: newClock(), logs: &testenv.SyncBuffer{}}
 			src, err := configsource.FromStore(ctx, st, depsFor(fresh), 10*time.Second)
 			if err != nil {
 				t.Fatalf("a new instance refused to start although a last good snapshot is stored: %v", err)
@@ -68,7 +69,7 @@ func TestNewInstanceServesTheLastGoodSnapshot(t *testing.T) {
 		if err := st.PutRecord(ctx, store.Record{Kind: store.KindRouter, Name: "typo", Doc: map[string]any{"strategy": "fallbak"}}); err != nil {
 			t.Fatal(err)
 		}
-		g := &gateway{st: st, clock: newClock(), logs: &logBuffer{}}
+		g := &gateway{st: st, clock: newClock(), logs: &testenv.SyncBuffer{}}
 		if _, err := configsource.FromStore(ctx, st, depsFor(g), time.Second); err == nil || !strings.Contains(err.Error(), "invalid") {
 			t.Errorf("FromStore = %v, want the validation error", err)
 		}

@@ -59,6 +59,13 @@ type gateway struct {
 
 func newGateway(t *testing.T) *gateway {
 	t.Helper()
+	return newGatewayWith(t, "")
+}
+
+// newGatewayWith is newGateway with the routers of extra (YAML) added to
+// testdata/gateway.yaml.
+func newGatewayWith(t *testing.T, extra string) *gateway {
+	t.Helper()
 	g := &gateway{t: t, openai: openaifake.New(t), anthropic: anthropicfake.New(t), gemini: geminifake.New(t), bedrock: bedrockfake.New(t)}
 	g.openai.APIKey = "sk-e2e-openai"
 	t.Setenv("E2E_OPENAI_KEY", g.openai.APIKey)
@@ -72,7 +79,21 @@ func newGateway(t *testing.T) *gateway {
 	}
 	urls := map[string]string{"OPENAI_URL": g.openai.BaseURL(), "ANTHROPIC_URL": g.anthropic.BaseURL(),
 		"GEMINI_URL": g.gemini.BaseURL(), "BEDROCK_URL": g.bedrock.URL}
-	cfg, err := config.Parse([]byte(os.Expand(string(raw), func(k string) string { return urls[k] })))
+	doc, err := config.ParseDocument([]byte(os.Expand(string(raw), func(k string) string { return urls[k] })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra != "" {
+		more, err := config.ParseDocument([]byte(extra))
+		if err != nil {
+			t.Fatal(err)
+		}
+		routers := doc["routers"].(map[string]any)
+		for name, r := range more["routers"].(map[string]any) {
+			routers[name] = r
+		}
+	}
+	cfg, err := config.FromDocument(doc)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}

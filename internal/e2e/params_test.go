@@ -3,20 +3,11 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/switchyard-llm/switchyard/internal/config"
-	"github.com/switchyard-llm/switchyard/internal/configsource"
-	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/fakes/anthropicfake"
-	"github.com/switchyard-llm/switchyard/internal/httpapi"
-	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
 // paramRouters are routers whose targets carry provider-specific params,
@@ -63,45 +54,6 @@ routers:
         params:
           safetySettings: [{category: HARM_CATEGORY_DANGEROUS_CONTENT, threshold: BLOCK_NONE}]
 `
-
-// newGatewayWith is newGateway with the routers of extra added to the
-// config: the same fakes and environment, a second gateway in front.
-func newGatewayWith(t *testing.T, extra string) *gateway {
-	t.Helper()
-	g := newGateway(t)
-	raw, err := os.ReadFile("testdata/gateway.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	urls := map[string]string{"OPENAI_URL": g.openai.BaseURL(), "ANTHROPIC_URL": g.anthropic.BaseURL(),
-		"GEMINI_URL": g.gemini.BaseURL(), "BEDROCK_URL": g.bedrock.URL}
-	doc, err := config.ParseDocument([]byte(os.Expand(string(raw), func(k string) string { return urls[k] })))
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, err := config.ParseDocument([]byte(extra))
-	if err != nil {
-		t.Fatal(err)
-	}
-	routers := doc["routers"].(map[string]any)
-	for name, r := range more["routers"].(map[string]any) {
-		routers[name] = r
-	}
-	cfg, err := config.FromDocument(doc)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	st := store.NewMemory()
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	src, err := configsource.FromConfig(cfg, engine.Deps{Store: st, Logger: log, Seed: 42, Sleep: g.sleep})
-	if err != nil {
-		t.Fatalf("engine: %v", err)
-	}
-	t.Cleanup(func() { src.Engine().Close() })
-	g.srv = httptest.NewServer(httpapi.New(src, httpapi.Options{Logger: log, Store: st}))
-	t.Cleanup(g.srv.Close)
-	return g
-}
 
 // paramCase is one request and what the upstream must have received.
 type paramCase struct {

@@ -130,7 +130,7 @@ func isFile(p string) bool {
 // rie is a running emulator with one function.
 type rie struct {
 	URL  string // invocation endpoint
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 	cmd  *exec.Cmd
 	done chan struct{}
 }
@@ -179,7 +179,7 @@ func startRIE(t testing.TB, bin string, env ...string) *rie {
 
 func tryStartRIE(t testing.TB, bin string, env []string) (*rie, error) {
 	addr, api := freeAddr(t), freeAddr(t)
-	r := &rie{URL: "http://" + addr + "/2015-03-31/functions/function/invocations", logs: &syncBuffer{}, done: make(chan struct{})}
+	r := &rie{URL: "http://" + addr + "/2015-03-31/functions/function/invocations", logs: &testenv.SyncBuffer{}, done: make(chan struct{})}
 	r.cmd = exec.Command(rieBinary(t), "--runtime-interface-emulator-address", addr, "--runtime-api-address", api, bin)
 	r.cmd.Env = append(baseEnv(), env...)
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs
@@ -289,22 +289,4 @@ func (r *rie) initDuration() (time.Duration, bool) {
 	}
 	ms, err := strconv.ParseFloat(m[1], 64)
 	return time.Duration(ms * float64(time.Millisecond)), err == nil
-}
-
-// syncBuffer collects process output written from exec's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -7,7 +7,6 @@
 package statetest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -75,24 +74,6 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// logBuffer collects log lines written from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 func parse(t testing.TB, yml string) *config.Config {
 	t.Helper()
 	cfg, err := config.Parse([]byte(yml))
@@ -137,14 +118,14 @@ func targets(attempts []engine.Attempt) string {
 type gateway struct {
 	src  *configsource.Source
 	srv  *httptest.Server
-	logs *logBuffer
+	logs *testenv.SyncBuffer
 }
 
 // startGateway serves the config records in st (push them first) over
 // HTTP on 127.0.0.1.
 func startGateway(t testing.TB, st store.Store, clk *clock, id string, providers map[string]provider.Provider) *gateway {
 	t.Helper()
-	g := &gateway{logs: &logBuffer{}}
+	g := &gateway{logs: &testenv.SyncBuffer{}}
 	log := slog.New(slog.NewJSONHandler(g.logs, nil))
 	deps := engine.Deps{Store: st, Now: clk.Now, Seed: 5, InstanceID: id, Logger: log, Providers: providers}
 	src, err := configsource.FromStore(context.Background(), st, deps, 10*time.Second)

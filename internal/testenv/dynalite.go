@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -37,7 +36,7 @@ type DynaliteServer struct {
 
 	cmd    *exec.Cmd
 	exited chan struct{}
-	output *syncBuffer
+	output *SyncBuffer
 	once   sync.Once
 }
 
@@ -87,7 +86,7 @@ func startDynalite(bin string) (*DynaliteServer, error) {
 	s := &DynaliteServer{
 		Endpoint: "http://" + addr,
 		exited:   make(chan struct{}),
-		output:   &syncBuffer{},
+		output:   &SyncBuffer{},
 	}
 	s.cmd = exec.Command(bin, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50")
@@ -210,23 +209,4 @@ func RepoRoot() (string, error) {
 func isFile(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && !fi.IsDir()
-}
-
-// syncBuffer collects the process's output for error messages; exec writes
-// to it from its own goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
