@@ -64,3 +64,34 @@ routers:
 		t.Errorf("errors %v: want both the unknown router and the unbuildable provider", err)
 	}
 }
+
+// TestValidateListsEveryRouteProblem: a conditional router's routes are
+// all checked, so each problem is reported with its own path in one run.
+func TestValidateListsEveryRouteProblem(t *testing.T) {
+	d := doc(t, `
+providers:
+  p: {type: mock}
+routers:
+  t:
+    strategy: conditional
+    routes:
+      - {when: {user: {$eq: a}}, targets: [p/x]}
+      - {name: a, when: {user: {$eq: b}}, targets: [p/x]}
+      - {name: a, when: {user: {$bogus: c}}, targets: [p/x]}
+`)
+	_, err := configsource.Validate(d)
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Validate = %v, want config.Errors", err)
+	}
+	var paths []string
+	for _, e := range errs {
+		paths = append(paths, e.Path)
+	}
+	// The condition is checked with the schema; the names when the router
+	// is compiled: both stages report, in that order.
+	want := []string{"routers.t.routes[2].when.user.$bogus", "routers.t.routes[0].name", "routers.t.routes[2].name"}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("paths %v, want %v:\n%v", paths, want, err)
+	}
+}

@@ -155,12 +155,15 @@ func Compile(cfg *config.Config) (map[string]*routing.Router, error) {
 	for _, name := range names {
 		r, err := c.Named(name)
 		if err != nil {
-			// Compiler errors are "path: message" with the full path.
-			path, msg, ok := cutPath(err.Error())
-			if !ok {
-				path, msg = "routers."+name, err.Error()
+			// Compiler errors are "path: message" with the full path, one
+			// problem per line.
+			for _, line := range strings.Split(err.Error(), "\n") {
+				path, msg, ok := cutPath(line)
+				if !ok {
+					path, msg = "routers."+name, line
+				}
+				errs = append(errs, config.FieldError{Path: path, Msg: msg})
 			}
-			errs = append(errs, config.FieldError{Path: path, Msg: msg})
 			continue
 		}
 		out[name] = r

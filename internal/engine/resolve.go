@@ -140,7 +140,7 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	// nesting check without walking them again.
 	r, cerr := routing.NewCompiler(e.cfg).Reuse(e.routers).Inline(rc, "router")
 	if cerr != nil {
-		return nil, BadRequest("invalid_router", "invalid inline router: "+cerr.Error())
+		return nil, BadRequest("invalid_router", "invalid inline router: "+strings.ReplaceAll(cerr.Error(), "\n", "; "))
 	}
 	// A key's router allow-list holds inside an inline router too: naming
 	// a router as a target is using it.

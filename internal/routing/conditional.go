@@ -56,26 +56,35 @@ func NewConditional(r *config.Router, targets []TargetInfo) (*Conditional, error
 	c := &Conditional{defaultIdx: -1}
 	names := map[string]int{}
 	tried := make([]string, 0, len(r.Routes))
+	// Every route's problems are reported, one per line, so a single run of
+	// `validate` lists them all.
+	var problems []error
 	for i, rt := range r.Routes {
 		path := fmt.Sprintf("routes[%d]", i)
 		switch j, dup := names[rt.Name]; {
 		case rt.Name == "":
-			return nil, fmt.Errorf("%s.name: is required", path)
+			problems = append(problems, fmt.Errorf("%s.name: is required", path))
 		case rt.Name == "default":
-			return nil, fmt.Errorf("%s.name: %q is reserved for the default targets", path, rt.Name)
+			problems = append(problems, fmt.Errorf("%s.name: %q is reserved for the default targets", path, rt.Name))
 		case dup:
-			return nil, fmt.Errorf("%s.name: %q is already the name of routes[%d]", path, rt.Name, j)
+			problems = append(problems, fmt.Errorf("%s.name: %q is already the name of routes[%d]", path, rt.Name, j))
+		default:
+			names[rt.Name] = i
 		}
-		names[rt.Name] = i
 		if len(rt.Targets) == 0 {
-			return nil, fmt.Errorf("%s.targets: a route needs at least one target", path)
+			problems = append(problems, fmt.Errorf("%s.targets: a route needs at least one target", path))
 		}
 		if rt.When == nil {
-			return nil, fmt.Errorf("%s.when: is required (use {} to match every request)", path)
+			problems = append(problems, fmt.Errorf("%s.when: is required (use {} to match every request)", path))
+			continue
 		}
 		expr, err := condition.Compile(rt.When)
 		if err != nil {
-			return nil, prefixCondition(path+".when", err)
+			problems = append(problems, prefixCondition(path+".when", err))
+			continue
+		}
+		if len(problems) > 0 {
+			continue // the router is refused; only its problems matter now
 		}
 		tried = append(tried, rt.Name)
 		c.routes = append(c.routes, route{
@@ -83,6 +92,9 @@ func NewConditional(r *config.Router, targets []TargetInfo) (*Conditional, error
 			when: expr,
 			why:  "routes tried: " + strings.Join(tried, ", ") + "; matched " + rt.Name,
 		})
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
 	}
 	list := strings.Join(tried, ", ")
 	if list == "" {

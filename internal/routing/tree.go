@@ -138,7 +138,13 @@ func (c *Compiler) router(name string, cfg *config.Router, depth int, path strin
 	}
 	s, err := buildStrategy(cfg, r.Targets)
 	if err != nil {
-		return nil, errors.New(joinPath(path, err.Error()))
+		// A strategy may report several problems, one per line: each gets
+		// the router's path.
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = joinPath(path, l)
+		}
+		return nil, errors.New(strings.Join(lines, "\n"))
 	}
 	r.Strategy = s
 	r.Height = 1
