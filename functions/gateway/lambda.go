@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"regexp"
 	"sync"
 	"time"
 
@@ -153,16 +152,12 @@ func (g *lambdaGateway) load(ctx context.Context) (*configsource.Source, http.Ha
 func unavailable(w http.ResponseWriter, requestID, traceID string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", "1")
-	if safeID.MatchString(requestID) {
+	if httpapi.SafeID(requestID) {
 		w.Header().Set("x-request-id", requestID)
 	}
-	if safeID.MatchString(traceID) {
+	if httpapi.SafeID(traceID) {
 		w.Header().Set("x-switchyard-trace-id", traceID)
 	}
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = w.Write([]byte(`{"error":{"message":"the gateway cannot load its configuration; try again shortly","type":"server_error","code":"config_unavailable","param":null}}` + "\n"))
 }
-
-// safeID is what an id must look like to be echoed in a header (the
-// request id may come from the caller).
-var safeID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)

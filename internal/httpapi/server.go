@@ -132,6 +132,10 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
+// SafeID reports whether id (a request or trace id, possibly the caller's)
+// may be echoed in a response header.
+func SafeID(id string) bool { return requestIDPattern.MatchString(id) }
+
 // requestID keeps a caller's (or API Gateway's) sane X-Request-Id, else
 // makes one.
 func requestID(r *http.Request) string {

@@ -88,27 +88,17 @@ const WorstCaseInputFactor = 1.5
 // caller's limit capped at the model's, or the model's cap when the caller
 // set none (DefaultOutputTokens when that is unknown too); times n.
 func (p Price) MaxOutputTokensFor(req *chat.Request) int {
-	n := req.OutputLimit()
-	if n <= 0 {
-		n = p.MaxOutputTokens
+	unset := p.MaxOutputTokens
+	if unset <= 0 {
+		unset = DefaultOutputTokens
 	}
-	if n <= 0 {
-		n = DefaultOutputTokens
-	}
-	if p.MaxOutputTokens > 0 && n > p.MaxOutputTokens {
-		n = p.MaxOutputTokens
-	}
-	if req.N != nil && *req.N > 1 {
-		n *= *req.N
-	}
-	return n
+	return p.outputTokens(req, unset)
 }
 
 // Expected is the cost the cost strategy ranks candidates by and compares
 // with max_cost_usd: EstimateInputTokens at the full input price plus
 // OutputTokens (the caller's limit, else DefaultOutputTokens) at the
-// output price. Cache
-// discounts are left out because whether a prompt hits a provider's cache
+// output price. Cache discounts are left out because whether a prompt hits a provider's cache
 // is unknown before the call, and a caller's output limit (or
 // DefaultOutputTokens) is used rather than a guess at the answer's length
 // so that a user can predict the figure. It is a separate function so that
@@ -127,9 +117,15 @@ func (p Price) Expected(req *chat.Request) float64 {
 // at MaxOutputTokens when known, since the model cannot write more; times n
 // when the caller asks for several choices, each of which is billed.
 func (p Price) OutputTokens(req *chat.Request) int {
+	return p.outputTokens(req, DefaultOutputTokens)
+}
+
+// outputTokens is the caller's output limit, or unset when it gave none,
+// capped at the model's limit and multiplied by n.
+func (p Price) outputTokens(req *chat.Request, unset int) int {
 	n := req.OutputLimit()
 	if n <= 0 {
-		n = DefaultOutputTokens
+		n = unset
 	}
 	if p.MaxOutputTokens > 0 && n > p.MaxOutputTokens {
 		n = p.MaxOutputTokens
