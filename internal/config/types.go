@@ -90,11 +90,15 @@ type Router struct {
 	Strategy string   `yaml:"strategy,omitempty"`
 	Targets  []Target `yaml:"targets,omitempty"`
 
-	Retry          *Retry            `yaml:"retry,omitempty"`
-	MaxAttempts    int               `yaml:"max_attempts,omitempty"`
-	Timeout        Duration          `yaml:"timeout,omitempty"`
-	AttemptTimeout Duration          `yaml:"attempt_timeout,omitempty"`
-	OnStatus       map[string]string `yaml:"on_status,omitempty"`
+	Retry          *Retry   `yaml:"retry,omitempty"`
+	MaxAttempts    int      `yaml:"max_attempts,omitempty"`
+	Timeout        Duration `yaml:"timeout,omitempty"`
+	AttemptTimeout Duration `yaml:"attempt_timeout,omitempty"`
+	// StreamIdleTimeout ends a stream whose upstream sends no event for
+	// this long (default 60s), so a hung upstream cannot hold a caller
+	// (and a Lambda) until the request's timeout.
+	StreamIdleTimeout Duration          `yaml:"stream_idle_timeout,omitempty"`
+	OnStatus          map[string]string `yaml:"on_status,omitempty"`
 
 	// percentage
 	Sticky string `yaml:"sticky,omitempty"`

@@ -130,6 +130,9 @@ func (c *Config) ValidateRouter(errs *Errors, path string, r *Router) {
 	} else if r.AttemptTimeout != 0 && r.Timeout != 0 && r.AttemptTimeout > r.Timeout {
 		errs.add(path+".attempt_timeout", "must not exceed timeout")
 	}
+	if r.StreamIdleTimeout != 0 && r.StreamIdleTimeout.D() < MinAttemptTime {
+		errs.add(path+".stream_idle_timeout", "must be at least %v", MinAttemptTime)
+	}
 	for _, code := range sortedNames(r.OnStatus) {
 		p := path + ".on_status." + code
 		n, err := strconv.Atoi(code)

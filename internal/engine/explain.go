@@ -147,7 +147,7 @@ func policyView(p Policy) map[string]any {
 	return map[string]any{
 		"max_retries": p.MaxRetries, "initial_backoff": p.InitialBackoff.String(), "max_backoff": p.MaxBackoff.String(),
 		"max_retry_after": p.MaxRetryAfter.String(), "max_attempts": p.MaxAttempts, "timeout": p.Timeout.String(),
-		"attempt_timeout": p.AttemptTimeout.String(),
+		"attempt_timeout": p.AttemptTimeout.String(), "stream_idle_timeout": p.StreamIdleTimeout.String(),
 	}
 }
 

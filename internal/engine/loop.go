@@ -18,11 +18,15 @@ import (
 type attemptFunc func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) (out attemptOut)
 
 type attemptOut struct {
-	committed  bool
-	usage      *chat.Usage
-	ttft       time.Duration
-	upstreamID string
-	err        error
+	committed bool
+	// brokeAfterCommit: the upstream failed (or stalled) after the stream
+	// was committed; the caller got an error chunk, and metrics count the
+	// attempt as the failure it was.
+	brokeAfterCommit bool
+	usage            *chat.Usage
+	ttft             time.Duration
+	upstreamID       string
+	err              error
 }
 
 // Complete serves a non-streamed request.
@@ -291,7 +295,7 @@ func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOu
 		// metrics, whose dimensions must stay bounded by the config.
 		arm = ""
 	}
-	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || out.committed,
+	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
 		Final: final, LatencyMs: float64(att.Ms), TTFTMs: float64(out.ttft.Microseconds()) / 1000,
 		CostMicros: costMicros, Fallback: fallback}
 	if !s.Success {

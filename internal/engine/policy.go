@@ -18,7 +18,10 @@ type Policy struct {
 	MaxAttempts    int
 	Timeout        time.Duration
 	AttemptTimeout time.Duration
-	OnStatus       map[int]Action
+	// StreamIdleTimeout is the longest gap between two upstream stream
+	// events before the stream is ended as stalled.
+	StreamIdleTimeout time.Duration
+	OnStatus          map[int]Action
 }
 
 // Defaults of DESIGN §4.
@@ -29,6 +32,10 @@ const (
 	DefaultMaxRetryAfter  = 20 * time.Second
 	DefaultMaxAttempts    = 6
 	DefaultTimeout        = 120 * time.Second
+	// DefaultStreamIdleTimeout ends a stream silent for a minute: long
+	// enough for a slow model's first token, short enough that a hung
+	// upstream does not pin a Lambda for its whole timeout.
+	DefaultStreamIdleTimeout = 60 * time.Second
 	// minAttemptTime is the least time left before the deadline for which
 	// an attempt is started at all: less cannot produce an answer.
 	minAttemptTime = config.MinAttemptTime
@@ -54,6 +61,7 @@ func PolicyFor(r *config.Router) Policy {
 	p := Policy{
 		MaxRetries: DefaultMaxRetries, InitialBackoff: DefaultInitialBackoff, MaxBackoff: DefaultMaxBackoff,
 		MaxRetryAfter: DefaultMaxRetryAfter, MaxAttempts: DefaultMaxAttempts, Timeout: DefaultTimeout,
+		StreamIdleTimeout: DefaultStreamIdleTimeout,
 	}
 	if r == nil {
 		return p
@@ -79,6 +87,9 @@ func PolicyFor(r *config.Router) Policy {
 		p.Timeout = r.Timeout.D()
 	}
 	p.AttemptTimeout = r.AttemptTimeout.D()
+	if r.StreamIdleTimeout > 0 {
+		p.StreamIdleTimeout = r.StreamIdleTimeout.D()
+	}
 	for code, a := range r.OnStatus {
 		n, _ := strconv.Atoi(code)
 		switch a {

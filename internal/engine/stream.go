@@ -41,11 +41,16 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 		withUsage := *call.Request
 		withUsage.StreamOptions = call.Request.StreamOptions.WithUsage()
 		call = &provider.Call{Model: call.Model, Request: &withUsage, RequestID: call.RequestID}
-		s, err := e.providers[c.Provider].Stream(ctx, call)
+		sctx, cancelStream := context.WithCancelCause(ctx)
+		defer cancelStream(nil)
+		s, err := e.providers[c.Provider].Stream(sctx, call)
 		if err != nil {
 			return attemptOut{err: err}
 		}
 		defer s.Close()
+		idleLimit := ru.route.Policy.StreamIdleTimeout
+		idle := e.watchIdle(idleLimit, func() { cancelStream(errStreamIdle) })
+		defer idle.stop()
 		var pending []chat.Chunk // chunks before the first content
 		var usage *chat.Usage
 		var ttft time.Duration
@@ -60,6 +65,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 			return w.Chunk(ch, buffered != nil && buffered.Buffered())
 		}
 		for s.Next() {
+			idle.touch()
 			ch := s.Current()
 			if !committed {
 				if !ch.HasContent() {
@@ -89,6 +95,10 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 			}
 		}
 		serr := s.Err()
+		if serr != nil && ctx.Err() == nil && context.Cause(sctx) == errStreamIdle {
+			serr = &provider.Error{Class: provider.ClassTimeout,
+				Message: "the upstream stream sent nothing for " + idleLimit.String() + " (stream_idle_timeout)", Err: serr}
+		}
 		if !committed {
 			if serr == nil {
 				// A clean end with no content at all: an empty answer is
@@ -110,7 +120,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 		}
 		if serr != nil {
 			w.Fail(streamFailure(serr))
-			return attemptOut{committed: true, usage: usage, err: serr, ttft: ttft, upstreamID: upstreamID(s)}
+			return attemptOut{committed: true, brokeAfterCommit: true, usage: usage, err: serr, ttft: ttft, upstreamID: upstreamID(s)}
 		}
 		w.Done()
 		return attemptOut{committed: true, usage: usage, ttft: ttft, upstreamID: upstreamID(s)}
