@@ -145,7 +145,8 @@ func DecodeRouter(doc any, path string) (*Router, error) {
 	return &r, nil
 }
 
-// DecodeRouterJSON is DecodeRouter of raw JSON.
+// DecodeRouterJSON is DecodeRouter of raw JSON, with no size limits: a
+// router from a request body goes through DecodeInlineRouter instead.
 func DecodeRouterJSON(raw json.RawMessage, path string) (*Router, error) {
 	// UseNumber: large integers in params (seeds) keep their digits.
 	dec := json.NewDecoder(bytes.NewReader(raw))

@@ -29,6 +29,8 @@ type Server struct {
 	// AllowInlineRouters permits routers in request bodies (default true);
 	// a key's allow_inline can still deny it.
 	AllowInlineRouters *bool `yaml:"allow_inline_routers,omitempty"`
+	// Inline bounds routers in request bodies (limits.go).
+	Inline InlineLimits `yaml:"inline,omitempty"`
 }
 
 // Cooldown configures when a failing target is set aside.

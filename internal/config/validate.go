@@ -53,6 +53,7 @@ func (c *Config) validateServer(errs *Errors) {
 	if s.MaxBodyBytes < 0 {
 		errs.add("server.max_body_bytes", "must be >= 0")
 	}
+	s.Inline.validate(errs, "server.inline")
 }
 
 func (c *Config) validateModel(errs *Errors, path, key string, m Model) {

@@ -3,11 +3,11 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -117,67 +117,68 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	// The same inline router sent again is the same router: compiled once,
 	// so round_robin and weighted keep rotating across requests (and the
 	// decode and compile are not paid again). The allow-list is the
-	// caller's, so it is checked every time.
-	cacheKey := sha256.Sum256(raw)
-	if route, ok := e.inline.get(cacheKey); ok {
-		if err := e.allowedInside(key, route.Router); err != nil {
-			return nil, err
+	// caller's, so it is checked every time. A body over the size limit is
+	// never in the cache, so it is not even hashed.
+	lim := e.cfg.Server.Inline.Effective()
+	var cacheKey [sha256.Size]byte
+	if len(raw) <= lim.MaxBytes {
+		cacheKey = sha256.Sum256(raw)
+		if route, ok := e.inline.get(cacheKey); ok {
+			if err := e.allowedInside(key, route.Router); err != nil {
+				return nil, err
+			}
+			return route, nil
 		}
-		return route, nil
 	}
-	rc, err := config.DecodeRouterJSON(raw, "router")
+	// Size, target count and nesting are checked on the raw JSON before
+	// anything is compiled: a router of a million targets once kept
+	// ~570 MB.
+	rc, size, err := config.DecodeInlineRouter(raw, "router", lim)
 	if err != nil {
-		return nil, BadRequest("invalid_router", "invalid inline router: "+err.Error())
+		return nil, invalidRouter(err)
 	}
 	// Inline targets may only name configured providers and routers: a
 	// caller can never supply a base URL or key (SSRF and key theft).
 	var errs config.Errors
 	e.cfg.ValidateRouter(&errs, "router", rc)
 	if len(errs) > 0 {
-		return nil, BadRequest("invalid_router", "invalid inline router: "+errs.Error())
+		return nil, invalidRouter(errs)
 	}
 	// Named routers are shared, compiled ones; their heights bound the
 	// nesting check without walking them again.
 	r, cerr := routing.NewCompiler(e.cfg).Reuse(e.routers).Inline(rc, "router")
 	if cerr != nil {
-		return nil, BadRequest("invalid_router", "invalid inline router: "+strings.ReplaceAll(cerr.Error(), "\n", "; "))
+		return nil, invalidRouter(cerr)
 	}
 	// A key's router allow-list holds inside an inline router too: naming
 	// a router as a target is using it.
 	if err := e.allowedInside(key, r); err != nil {
 		return nil, err
 	}
-	route := &Route{Name: "inline", Router: r, Policy: PolicyFor(rc)}
-	e.inline.put(cacheKey, route)
+	route := &Route{Name: "inline", Router: r, Policy: inlinePolicy(PolicyFor(rc), lim)}
+	e.inline.put(cacheKey, route, e.inlineCost(size, r))
 	return route, nil
 }
 
-// inlineCache holds compiled inline routers by the sha256 of their JSON
-// (a body may be megabytes). It is bounded: when full it starts over,
-// which only costs a recompile (and a rotation restarting) for the routers
-// that come back.
-type inlineCache struct {
-	mu     sync.Mutex
-	routes map[[sha256.Size]byte]*Route
-}
-
-// inlineCacheSize bounds how many distinct inline routers are kept.
-const inlineCacheSize = 512
-
-func (c *inlineCache) get(key [sha256.Size]byte) (*Route, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	r, ok := c.routes[key]
-	return r, ok
-}
-
-func (c *inlineCache) put(key [sha256.Size]byte, r *Route) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.routes == nil || len(c.routes) >= inlineCacheSize {
-		c.routes = make(map[[sha256.Size]byte]*Route, 64)
+// invalidRouter is the 400 for an inline router that cannot be served;
+// param names the first field at fault ("router.max_attempts").
+func invalidRouter(err error) *Error {
+	e := BadRequest("invalid_router", "invalid inline router: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+	e.Param = "router"
+	var fes config.Errors
+	if errors.As(err, &fes) && len(fes) > 0 && fes[0].Path != "" {
+		e.Param = fes[0].Path
 	}
-	c.routes[key] = r
+	return e
+}
+
+// inlinePolicy caps the defaults an inline router did not override by the
+// server maxima (fields it set above them were refused when decoded).
+func inlinePolicy(p Policy, lim config.InlineLimits) Policy {
+	p.MaxAttempts = min(p.MaxAttempts, lim.MaxAttempts)
+	p.MaxRetries = min(p.MaxRetries, *lim.MaxRetries)
+	p.Timeout = min(p.Timeout, lim.MaxTimeout.D())
+	return p
 }
 
 // allowedInside checks key against every configured router r reaches
