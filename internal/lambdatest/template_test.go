@@ -29,13 +29,14 @@ func TestTemplate(t *testing.T) {
 		if at(paths, "/v1/{proxy+}", "x-amazon-apigateway-any-method") == nil || at(paths, "/healthz", "get") == nil {
 			t.Fatalf("paths %v: want ANY /v1/{proxy+} and GET /healthz", paths)
 		}
-		// Every route streams: the function answers in the streaming format only.
+		// Every route streams (the function answers in the streaming format
+		// only) and invokes the alias CodeDeploy shifts, never $LATEST.
 		for path, methods := range paths {
 			for method, op := range methods.(map[string]any) {
 				in := at(op, "x-amazon-apigateway-integration")
 				uri, _ := at(in, "uri").(string)
 				if at(in, "type") != "aws_proxy" || at(in, "responseTransferMode") != "STREAM" ||
-					!strings.Contains(uri, ":lambda:path/2021-11-15/functions/{getatt:GatewayFunction.Arn}/response-streaming-invocations") {
+					!strings.Contains(uri, ":lambda:path/2021-11-15/functions/{ref:GatewayFunctionAliaslive}/response-streaming-invocations") {
 					t.Errorf("%s %s integration %v", method, path, in)
 				}
 			}
@@ -44,7 +45,7 @@ func TestTemplate(t *testing.T) {
 			t.Errorf("streaming timeout %v ms, want 15 minutes", ms)
 		}
 		perm := s.props(t, "GatewayApiInvokePermission")
-		if perm["Principal"] != "apigateway.amazonaws.com" || perm["FunctionName"] != "{ref:GatewayFunction}" ||
+		if perm["Principal"] != "apigateway.amazonaws.com" || perm["FunctionName"] != "{ref:GatewayFunction.Alias}" ||
 			!strings.Contains(perm["SourceArn"].(string), "{ref:GatewayApi}") {
 			t.Errorf("invoke permission %v", perm)
 		}

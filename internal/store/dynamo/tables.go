@@ -28,7 +28,8 @@ type TableSpec struct {
 	// TTLAttribute is the attribute DynamoDB expires items by; empty when
 	// the table's items never expire.
 	TTLAttribute string
-	// PointInTimeRecovery is wanted in the cloud (config only). CreateTables
+	// PointInTimeRecovery is wanted in the cloud (config, and state for its
+	// budget ledger). CreateTables
 	// does not set it: it serves development emulators.
 	PointInTimeRecovery bool
 }
@@ -52,7 +53,7 @@ func TableDefinitions(t Tables) []TableSpec {
 	}
 	return []TableSpec{
 		{Role: "config", Create: def(t.Config), PointInTimeRecovery: true},
-		{Role: "state", Create: def(t.State), TTLAttribute: attrExpires},
+		{Role: "state", Create: def(t.State), TTLAttribute: attrExpires, PointInTimeRecovery: true},
 		{Role: "metrics", Create: def(t.Metrics), TTLAttribute: attrExpires},
 	}
 }
