@@ -24,8 +24,8 @@ var httpProviderTypes = []string{"anthropic", "gemini", "openai", "openai-compat
 var bedrockRegion = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
-	if name == "" || strings.ContainsAny(name, "/| ") {
-		errs.add(path, "provider names may not be empty or contain '/', '|' or spaces")
+	if err := CheckName(name); err != nil {
+		errs.add(path, "%v", err)
 	}
 	if !contains(ProviderTypes, p.Type) {
 		if p.Type == "" {

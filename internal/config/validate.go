@@ -24,16 +24,15 @@ func (c *Config) Validate() error {
 	var errs Errors
 	c.validateServer(&errs)
 	for _, name := range sortedNames(c.Providers) {
-		c.validateProvider(&errs, "providers."+name, name, c.Providers[name])
+		c.validateProvider(&errs, namePath("providers", name), name, c.Providers[name])
 	}
 	for _, key := range sortedNames(c.Models) {
-		c.validateModel(&errs, "models."+key, key, c.Models[key])
+		c.validateModel(&errs, namePath("models", key), key, c.Models[key])
 	}
 	for _, name := range sortedNames(c.Routers) {
-		path := "routers." + name
-		// '/' and '|' separate names in target keys and metric subjects.
-		if strings.ContainsAny(name, "/| ") || name == "" {
-			errs.add(path, "router names may not be empty or contain '/', '|' or spaces")
+		path := namePath("routers", name)
+		if err := CheckName(name); err != nil {
+			errs.add(path, "%v", err)
 		}
 		if c.Routers[name] == nil {
 			errs.add(path, "must be a router map")
@@ -57,9 +56,9 @@ func (c *Config) validateServer(errs *Errors) {
 }
 
 func (c *Config) validateModel(errs *Errors, path, key string, m Model) {
-	prov, model, ok := strings.Cut(key, "/")
-	if !ok || model == "" {
-		errs.add(path, "model overrides are keyed provider/model")
+	prov, _, _ := strings.Cut(key, "/")
+	if err := CheckModelKey(key); err != nil {
+		errs.add(path, "%v", err)
 	} else if _, ok := c.Providers[prov]; !ok {
 		errs.add(path, "unknown provider %q", prov)
 	}
@@ -226,6 +225,8 @@ func (c *Config) validateBudgets(errs *Errors) {
 		p := fmt.Sprintf("budgets[%d]", i)
 		if b.Name == "" {
 			errs.add(p+".name", "is required")
+		} else if err := CheckName(b.Name); err != nil {
+			errs.add(p+".name", "%v", err)
 		} else if seen[b.Name] {
 			errs.add(p+".name", "duplicate budget name %q", b.Name)
 		}
@@ -281,6 +282,8 @@ func (c *Config) validateKeys(errs *Errors, section string, keys []Key, withRout
 		p := fmt.Sprintf("%s[%d]", section, i)
 		if k.Name == "" {
 			errs.add(p+".name", "is required")
+		} else if err := CheckName(k.Name); err != nil {
+			errs.add(p+".name", "%v", err)
 		} else if seen[k.Name] {
 			errs.add(p+".name", "duplicate key name %q", k.Name)
 		}
@@ -297,6 +300,13 @@ func (c *Config) validateKeys(errs *Errors, section string, keys []Key, withRout
 			}
 		}
 	}
+}
+
+// namePath is the error path of a named map entry: section.name, with
+// the name quoted and shortened when it could garble the message (long,
+// control characters, not ASCII).
+func namePath(section, name string) string {
+	return section + "." + PathName(name)
 }
 
 func contains(list []string, s string) bool {

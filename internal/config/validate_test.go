@@ -34,13 +34,13 @@ func TestValidateProviders(t *testing.T) {
 	const types = "one of anthropic, bedrock, gemini, mock, openai, openai-compatible"
 	runValidate(t, []validateCase{
 		{"name with slash", "providers: {\"a/b\": {type: mock}}\n",
-			[]wantErr{{"providers.a/b", "provider names may not be empty or contain '/', '|' or spaces"}}},
+			[]wantErr{{"providers.a/b", `name "a/b" does not match ` + NamePattern}}},
 		{"name with bar", "providers: {\"a|b\": {type: mock}}\n",
-			[]wantErr{{"providers.a|b", "provider names may not be empty"}}},
+			[]wantErr{{"providers.a|b", `name "a|b" does not match`}}},
 		{"name with space", "providers: {\"a b\": {type: mock}}\n",
-			[]wantErr{{"providers.a b", "provider names may not be empty"}}},
+			[]wantErr{{"providers.a b", `name "a b" does not match`}}},
 		{"empty name", "providers: {\"\": {type: mock}}\n",
-			[]wantErr{{"providers.", "provider names may not be empty"}}},
+			[]wantErr{{"providers.", `name "" does not match ` + NamePattern + " (1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit): it is empty"}}},
 		{"missing type", provider("{region: us-east-1}"), []wantErr{{"providers.p.type", "is required (" + types + ")"}}},
 		{"unknown type stops the provider's checks", provider("{type: azure, base_url: nope, latency: 1s}"),
 			[]wantErr{{"providers.p.type", `unknown provider type "azure" (` + types + ")"}}},
@@ -128,11 +128,11 @@ func TestValidateModels(t *testing.T) {
 func TestValidateRouters(t *testing.T) {
 	runValidate(t, []validateCase{
 		{"name with slash", provs + "routers: {\"a/b\": {strategy: fallback, targets: [p/x]}}\n",
-			[]wantErr{{"routers.a/b", "router names may not be empty or contain '/', '|' or spaces"}}},
+			[]wantErr{{"routers.a/b", `name "a/b" does not match ` + NamePattern}}},
 		{"name with bar", provs + "routers: {\"a|b\": {strategy: fallback, targets: [p/x]}}\n",
-			[]wantErr{{"routers.a|b", "router names may not be empty"}}},
+			[]wantErr{{"routers.a|b", `name "a|b" does not match`}}},
 		{"name with space", provs + "routers: {\"a b\": {strategy: fallback, targets: [p/x]}}\n",
-			[]wantErr{{"routers.a b", "router names may not be empty"}}},
+			[]wantErr{{"routers.a b", `name "a b" does not match`}}},
 		{"null router", provs + "routers: {r: null}\n", []wantErr{{"routers.r", "must be a router map"}}},
 		{"missing strategy", router("{targets: [p/x]}"), []wantErr{{"routers.r.strategy", "is required"}}},
 		{"no targets", router("{strategy: fallback}"), []wantErr{{"routers.r.targets", "at least one target is required"}}},

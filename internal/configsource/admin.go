@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
@@ -13,6 +14,9 @@ var _ httpapi.Admin = (*Source)(nil)
 
 // Get returns one record's document.
 func (s *Source) Get(ctx context.Context, kind, name string) (any, error) {
+	if err := checkRecordName(kind, name); err != nil {
+		return nil, err
+	}
 	recs, err := s.st.ListRecords(ctx)
 	if err != nil {
 		return nil, err
@@ -56,6 +60,9 @@ func (s *Source) Delete(ctx context.Context, kind, name string) error {
 }
 
 func (s *Source) change(ctx context.Context, kind, name string, doc map[string]any) error {
+	if err := checkRecordName(kind, name); err != nil {
+		return err
+	}
 	if s.st == nil {
 		return fmt.Errorf("no config store")
 	}
@@ -99,6 +106,11 @@ func (s *Source) changeLocked(ctx context.Context, kind, name string, doc map[st
 			return store.ErrNotFound
 		}
 		next = append(next, store.Record{Kind: kind, Name: name, Doc: doc})
+	}
+	if doc == nil {
+		if err := refuseLast(recs, kind, name); err != nil {
+			return err
+		}
 	}
 	if _, err := Validate(FromRecords(next)); err != nil {
 		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
@@ -150,4 +162,48 @@ func (s *Source) undo(ctx context.Context, kind, name string, prev map[string]an
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.log.Error("could not undo a conflicting config change", "kind", kind, "name", name, "err", err)
 	}
+}
+
+// checkRecordName refuses a name no config could hold (config.NamePattern;
+// a models key is provider/model), before any store call: the admin path
+// segment is the caller's, and may carry NUL bytes, invalid UTF-8 or
+// thousands of characters.
+func checkRecordName(kind, name string) error {
+	check := config.CheckName
+	if kind == store.KindModel {
+		check = config.CheckModelKey
+	}
+	if err := check(name); err != nil {
+		return fmt.Errorf("%w: %v", httpapi.ErrInvalid, err)
+	}
+	return nil
+}
+
+// refuseLast refuses to delete the last key or the last admin key. Both
+// leave a valid config, but not one a caller of DELETE can have meant:
+// with no keys callers have nothing to authenticate with, and a local
+// server with no keys at all serves any loopback caller without one;
+// with no admin key nobody can use the admin API again. Changing the auth
+// mode on purpose is a whole-config push (gateway config push).
+func refuseLast(recs []store.Record, kind, name string) error {
+	if kind != store.KindKey && kind != store.KindAdminKey {
+		return nil
+	}
+	n := 0
+	for _, r := range recs {
+		if r.Kind == kind {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil
+	}
+	if kind == store.KindKey {
+		return &httpapi.RefusedError{Code: "last_key", Message: "key " + name + " is the last key: without keys callers " +
+			"have none to use, and a local server with no keys at all serves any loopback caller without one. " +
+			"Add another key first, or push a whole config without keys (gateway config push) to go keyless on purpose"}
+	}
+	return &httpapi.RefusedError{Code: "last_admin_key", Message: "admin key " + name + " is the last admin key: " +
+		"without one nobody could use the admin API again (and with no keys either, any loopback caller could). " +
+		"Add another admin key first"}
 }

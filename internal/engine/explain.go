@@ -118,11 +118,14 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 	}
 	p.Route = assignedRoute(ex.Candidates, ex.Decisions)
 	p.Budgets = e.budgets.status(ctx, sc, now)
-	if cd := e.state.coolingDown(now); len(cd) > 0 {
-		p.Cooldowns = map[string]string{}
-		for k, until := range cd {
-			p.Cooldowns[k] = until.UTC().Format(time.RFC3339)
+	for k, until := range e.state.coolingDown(now) {
+		if !until.After(now) {
+			continue // ended: half-open, awaiting its probe (halfopen.go)
 		}
+		if p.Cooldowns == nil {
+			p.Cooldowns = map[string]string{}
+		}
+		p.Cooldowns[k] = until.UTC().Format(time.RFC3339)
 	}
 	if len(p.Candidates) == 0 {
 		why := "the router produced no candidates"

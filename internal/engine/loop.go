@@ -84,6 +84,7 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 	deadlineHit := false
 	start := e.deps.Now()
 	for ci := 0; ci < len(ru.candidates); ci++ {
+		e.admitProbe(ctx, ru, ci) // a half-open target goes first only for its probe
 		c := ru.candidates[ci]
 		call, cerr := e.call(ru, c)
 		if cerr != nil {

@@ -47,7 +47,10 @@ type run struct {
 	rerouted   bool
 	trackLoad  bool
 	res        *Result // the result so far
-	ci         int     // index of the candidate being tried
+	// deferred holds half-open targets this request may not probe,
+	// moved to the back of candidates (admitProbe).
+	deferred map[string]bool
+	ci       int // index of the candidate being tried
 	// stopAttemptTimer stops the current attempt's timeout; a stream
 	// calls it when it commits. Nil when the attempt has none.
 	stopAttemptTimer func() bool

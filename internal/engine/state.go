@@ -41,8 +41,11 @@ type sharedState struct {
 	inflight  snapshot[map[string]int64]
 
 	mu       sync.Mutex
-	failures map[string]int   // consecutive failures per target, this instance
-	mine     map[string]int64 // this instance's requests in flight per target
+	failures map[string]int // consecutive failures per target, this instance
+	// probes marks half-open targets this instance probes, or lost the
+	// claim on lately, until when (see claimProbe).
+	probes map[string]time.Time
+	mine   map[string]int64 // this instance's requests in flight per target
 	// published is when each target's count was last written; dirty
 	// marks counts changed since (see addInFlight).
 	published map[string]time.Time
@@ -122,7 +125,7 @@ func (s *snapshot[T]) load(ctx context.Context, now time.Time, load func(context
 }
 
 func newSharedState(st store.Store, now func() time.Time, log *slog.Logger, cd config.Cooldown) *sharedState {
-	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}, mine: map[string]int64{},
+	s := &sharedState{st: st, now: now, log: log, thresh: cd.Failures, cool: cd.Duration.D(), failures: map[string]int{}, probes: map[string]time.Time{}, mine: map[string]int64{},
 		published: map[string]time.Time{}, dirty: map[string]bool{}}
 	if s.thresh == 0 {
 		s.thresh = 3
@@ -137,8 +140,10 @@ func (s *sharedState) coolingDown(now time.Time) map[string]time.Time {
 	return s.cooldowns.get(now, s.loadCooldowns, s.log, "cooldowns")
 }
 
+// loadCooldowns reads the running cooldowns and the half-open ones (ended
+// less than store.CooldownKeep ago, not yet cleared by a probe).
 func (s *sharedState) loadCooldowns(ctx context.Context) (map[string]time.Time, error) {
-	return s.st.Cooldowns(ctx, s.now())
+	return s.st.Cooldowns(ctx, s.now().Add(-store.CooldownKeep))
 }
 
 func (s *sharedState) loadStats(ctx context.Context) (map[string]store.Stats, error) {
@@ -180,20 +185,25 @@ func (s *sharedState) isCooling(target string, now time.Time) bool {
 }
 
 // recordOutcome counts consecutive failures and puts a target in cooldown
-// after the threshold; a credential failure cools it down at once.
+// after the threshold; a credential failure cools it down at once. A
+// target with a cooldown, running or half-open, is healthy again on its
+// first success (the probe's) and cooled down again on its first failure:
+// a half-open target has not earned a fresh count of failures.
 func (s *sharedState) recordOutcome(ctx context.Context, target string, err error) {
 	if s.thresh < 0 {
 		return
 	}
 	now := s.now()
+	_, held := s.coolingDown(now)[target]
 	if err == nil {
 		s.mu.Lock()
-		had := s.failures[target]
 		delete(s.failures, target)
 		s.mu.Unlock()
-		if had > 0 && s.isCooling(target, now) {
+		if held {
 			wctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
-			_ = s.st.ClearCooldown(wctx, target)
+			if err := s.st.ClearCooldown(wctx, target); err != nil {
+				s.log.Warn("cooldown clear failed", "target", target, "err", err)
+			}
 			cancel()
 			s.forget(target)
 		}
@@ -208,7 +218,7 @@ func (s *sharedState) recordOutcome(ctx context.Context, target string, err erro
 	s.failures[target]++
 	n := s.failures[target]
 	s.mu.Unlock()
-	if n >= s.thresh || class == provider.ClassAuth {
+	if n >= s.thresh || class == provider.ClassAuth || s.halfOpen(target, now) {
 		until := now.Add(s.cool)
 		wctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
 		defer cancel()
@@ -231,6 +241,7 @@ func (s *sharedState) remember(target string, until time.Time) {
 		next[target] = until
 		return next
 	})
+	s.dropProbe(target)
 }
 
 func (s *sharedState) forget(target string) {
@@ -244,6 +255,7 @@ func (s *sharedState) forget(target string) {
 		}
 		return next
 	})
+	s.dropProbe(target)
 }
 
 // TargetStats serves rolled-up stats to strategies (routing.StatsSource).

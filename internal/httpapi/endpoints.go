@@ -185,6 +185,16 @@ var ErrInvalid = errors.New("invalid config")
 // made the stored config invalid with it: retry.
 var ErrConflict = errors.New("config changed concurrently; this change was undone, retry it")
 
+// RefusedError is a valid change that the admin API refuses for what it
+// would leave behind (HTTP 409, with Code as the error code): deleting the
+// last key (`last_key`) or the last admin key (`last_admin_key`).
+type RefusedError struct {
+	Code    string
+	Message string
+}
+
+func (e *RefusedError) Error() string { return e.Message }
+
 var adminKinds = map[string]string{
 	"routers": store.KindRouter, "providers": store.KindProvider, "budgets": store.KindBudget,
 	"keys": store.KindKey, "admin_keys": store.KindAdminKey, "models": store.KindModel,
@@ -271,8 +281,10 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminError maps an Admin outcome to its answer: fix the record (400),
-// retry (409), no such record (404), or the store is unavailable (503).
+// retry or refused as it stands (409), no such record (404), or the store
+// is unavailable (503).
 func adminError(kind, name string, err error) *engine.Error {
+	var refused *RefusedError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return errf(http.StatusNotFound, engine.TypeNotFound, "not_found", kind+" "+name+" not found")
@@ -280,6 +292,8 @@ func adminError(kind, name string, err error) *engine.Error {
 		return errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_config", err.Error())
 	case errors.Is(err, ErrConflict):
 		return errf(http.StatusConflict, engine.TypeInvalidRequest, "config_conflict", err.Error())
+	case errors.As(err, &refused):
+		return errf(http.StatusConflict, engine.TypeInvalidRequest, refused.Code, refused.Message)
 	default:
 		return errf(http.StatusServiceUnavailable, engine.TypeUpstream, "store_error", err.Error())
 	}

@@ -16,6 +16,7 @@ type Memory struct {
 	buckets   map[bucketKey]*Bucket
 	stats     map[[2]string]Stats
 	cooldowns map[string]time.Time
+	probes    map[string]time.Time // probe lease end per target in cooldown
 	inflight  map[[2]string]inflightEntry
 }
 
@@ -39,6 +40,7 @@ func NewMemory() *Memory {
 		buckets:   map[bucketKey]*Bucket{},
 		stats:     map[[2]string]Stats{},
 		cooldowns: map[string]time.Time{},
+		probes:    map[string]time.Time{},
 		inflight:  map[[2]string]inflightEntry{},
 	}
 }
@@ -176,6 +178,7 @@ func (m *Memory) SetCooldown(_ context.Context, target string, until time.Time) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cooldowns[target] = until
+	delete(m.probes, target)
 	return nil
 }
 
@@ -183,7 +186,19 @@ func (m *Memory) ClearCooldown(_ context.Context, target string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.cooldowns, target)
+	delete(m.probes, target)
 	return nil
+}
+
+func (m *Memory) ClaimProbe(_ context.Context, target string, now, leaseUntil time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	until, ok := m.cooldowns[target]
+	if !ok || until.After(now) || m.probes[target].After(now) {
+		return false, nil
+	}
+	m.probes[target] = leaseUntil
+	return true, nil
 }
 
 func (m *Memory) Cooldowns(_ context.Context, now time.Time) (map[string]time.Time, error) {

@@ -85,12 +85,35 @@ type Metrics interface {
 }
 
 // Cooldowns holds targets set aside until a time.
+//
+// A cooldown that has ended is not forgotten at once: its record stays
+// readable for at least CooldownKeep past its end (the half-open phase),
+// until a probe of the target succeeds (ClearCooldown) or fails
+// (SetCooldown again). ClaimProbe arbitrates which single request, across
+// instances, makes that probe.
 type Cooldowns interface {
+	// SetCooldown writes (replaces) target's cooldown, dropping any probe
+	// lease on the previous one.
 	SetCooldown(ctx context.Context, target string, until time.Time) error
+	// ClearCooldown deletes target's cooldown and its probe lease.
 	ClearCooldown(ctx context.Context, target string) error
 	// Cooldowns returns targets whose cooldown has not passed at now.
+	// Passing an earlier time (now minus CooldownKeep) also returns those
+	// that ended since: the half-open ones.
 	Cooldowns(ctx context.Context, now time.Time) (map[string]time.Time, error)
+	// ClaimProbe takes the probe lease of target's ended cooldown until
+	// leaseUntil, atomically: true when target has a cooldown that ended
+	// at or before now and no lease on it is held past now. False, with
+	// no error, when the cooldown is still running, someone else holds
+	// the lease, or target has no cooldown. A holder that never reports
+	// (a crashed instance) blocks others only until its lease ends.
+	ClaimProbe(ctx context.Context, target string, now, leaseUntil time.Time) (bool, error)
 }
+
+// CooldownKeep is how long at least a store keeps an ended cooldown
+// readable (its half-open phase) unless it is cleared or set again. A
+// target whose ended cooldown is older than this counts as healthy.
+const CooldownKeep = time.Hour
 
 // InFlight counts requests in progress per target, per instance, so that a
 // crashed instance's counts expire on their own.

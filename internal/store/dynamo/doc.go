@@ -14,7 +14,9 @@
 //	         version (N, ADD 1 per put), updated_at (S, RFC 3339).
 //	state    TTL attribute expires_at (unix seconds).
 //	         pk "budget",   sk = budget key:        spent (N, integer micro-USD)
-//	         pk "cooldown", sk = target:            until_ms (N, unix ms)
+//	         pk "cooldown", sk = target:            until_ms (N, unix ms),
+//	                                                 probe_ms (N, probe lease end;
+//	                                                 kept store.CooldownKeep past until)
 //	         pk "inflight", sk = target "#" instance: count (N), target, instance,
 //	                                                 expires_ms (N, unix ms)
 //	metrics  TTL attribute expires_at (unix seconds).

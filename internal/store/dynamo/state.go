@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
 const (
@@ -19,16 +21,17 @@ const (
 	attrTarget    = "target"
 	attrInstance  = "instance"
 	attrExpiresMs = "expires_ms"
-	// cooldownGrace keeps a cooldown item a little past its end; readers
-	// filter on until_ms, so this only delays the cleanup.
-	cooldownGrace = time.Minute
+	attrProbeMs   = "probe_ms" // end of the probe lease on an ended cooldown
 )
 
-// SetCooldown writes (replaces) the target's cooldown.
+// SetCooldown writes (replaces) the target's cooldown. The whole item is
+// replaced, so a probe lease on the previous cooldown goes with it. The
+// item outlives its end by store.CooldownKeep (the half-open phase);
+// readers filter on until_ms.
 func (s *Store) SetCooldown(ctx context.Context, target string, until time.Time) error {
 	item := key(pkCooldown, target)
 	item[attrUntilMs] = &types.AttributeValueMemberN{Value: fmt.Sprint(until.UnixMilli())}
-	item[attrExpires] = &types.AttributeValueMemberN{Value: fmt.Sprint(ttlSeconds(until.Add(cooldownGrace)))}
+	item[attrExpires] = &types.AttributeValueMemberN{Value: fmt.Sprint(ttlSeconds(until.Add(store.CooldownKeep)))}
 	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.tables.State, Item: item}); err != nil {
 		return fmt.Errorf("dynamo: set cooldown of %s: %w", target, err)
 	}
@@ -61,6 +64,27 @@ func (s *Store) Cooldowns(ctx context.Context, now time.Time) (map[string]time.T
 		return nil, fmt.Errorf("dynamo: read cooldowns: %w", err)
 	}
 	return out, nil
+}
+
+// ClaimProbe is one conditional UpdateItem on the cooldown item: SET
+// probe_ms if the item exists, its until_ms is not after now and no lease
+// runs past now. DynamoDB evaluates the condition atomically per item, so
+// of any number of instances claiming at once exactly one gets true.
+func (s *Store) ClaimProbe(ctx context.Context, target string, now, leaseUntil time.Time) (bool, error) {
+	nowMs := expression.Value(now.UnixMilli())
+	probe := expression.Name(attrProbeMs)
+	cond := expression.AttributeExists(expression.Name(attrPK)).
+		And(expression.Name(attrUntilMs).LessThanEqual(nowMs)).
+		And(expression.AttributeNotExists(probe).Or(probe.LessThanEqual(nowMs)))
+	b := expression.NewBuilder().WithUpdate(expression.Set(probe, expression.Value(leaseUntil.UnixMilli()))).WithCondition(cond)
+	_, err := s.update(ctx, s.tables.State, key(pkCooldown, target), b, nil)
+	if _, failed := isConditionFailed(err); failed {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dynamo: claim the probe of %s: %w", target, err)
+	}
+	return true, nil
 }
 
 // SetInFlight SETs this instance's count and refreshes its expiry

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
 func testCooldowns(t *testing.T, newStore NewStore) {
@@ -58,6 +60,122 @@ func testCooldowns(t *testing.T, newStore NewStore) {
 			}
 		})
 	}
+}
+
+// testProbeLease: after a cooldown ends, exactly one claimant at a time
+// gets to probe the target; the lease ends on its own (a crashed holder),
+// and a renewed or cleared cooldown takes its lease with it.
+func testProbeLease(t *testing.T, newStore NewStore) {
+	t.Run("one holder at a time", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		ended := base.Add(time.Minute)
+		if err := s.SetCooldown(ctx, "a/m", ended); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetCooldown(ctx, "c/m", ended); err != nil {
+			t.Fatal(err)
+		}
+		lease := 30 * time.Second
+		steps := []struct {
+			name   string
+			target string
+			now    time.Time
+			do     func() error // before the claim
+			want   bool
+		}{
+			{"no cooldown", "b/m", ended, nil, false},
+			{"cooldown still running", "a/m", ended.Add(-time.Millisecond), nil, false},
+			{"ended: first claim", "a/m", ended, nil, true},
+			{"lease held", "a/m", ended.Add(lease - time.Millisecond), nil, false},
+			{"another target's lease is its own", "c/m", ended.Add(time.Second), nil, true},
+			{"lease ended: the next claim", "a/m", ended.Add(lease), nil, true},
+			{"renewed: running again", "a/m", ended.Add(lease + time.Second),
+				func() error { return s.SetCooldown(ctx, "a/m", ended.Add(2*lease)) }, false},
+			{"renewed cooldown ended: its lease is free", "a/m", ended.Add(2 * lease), nil, true},
+			{"cleared: nothing to probe", "a/m", ended.Add(3 * lease),
+				func() error { return s.ClearCooldown(ctx, "a/m") }, false},
+			{"set again after a clear", "a/m", ended.Add(4 * lease),
+				func() error { return s.SetCooldown(ctx, "a/m", ended.Add(4*lease)) }, true},
+		}
+		for _, st := range steps {
+			t.Run(st.name, func(t *testing.T) {
+				if st.do != nil {
+					if err := st.do(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := s.ClaimProbe(ctx, st.target, st.now, st.now.Add(lease))
+				if err != nil {
+					t.Fatalf("ClaimProbe: %v", err)
+				}
+				if got != st.want {
+					t.Errorf("ClaimProbe(%s) at +%v = %v, want %v", st.target, st.now.Sub(ended), got, st.want)
+				}
+			})
+		}
+	})
+
+	t.Run("ended cooldowns stay readable", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		until := base.Add(time.Minute)
+		if err := s.SetCooldown(ctx, "a/m", until); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimProbe(ctx, "a/m", until, until.Add(time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Cooldowns(ctx, until.Add(time.Second).Add(-store.CooldownKeep))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got["a/m"].Equal(until) {
+			t.Errorf("Cooldowns looking back CooldownKeep = %v, want a/m until %v", got, until)
+		}
+	})
+
+	t.Run("concurrent claims: exactly one wins", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		if err := s.SetCooldown(ctx, "a/m", base); err != nil {
+			t.Fatal(err)
+		}
+		const claimants = 32
+		var wg sync.WaitGroup
+		wins := make(chan bool, claimants)
+		errs := make(chan error, claimants)
+		for i := 0; i < claimants; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := s.ClaimProbe(ctx, "a/m", base.Add(time.Second), base.Add(time.Minute))
+				if err != nil {
+					errs <- err
+					return
+				}
+				wins <- ok
+			}()
+		}
+		wg.Wait()
+		close(wins)
+		close(errs)
+		for err := range errs {
+			t.Fatalf("ClaimProbe: %v", err)
+		}
+		n := 0
+		for ok := range wins {
+			if ok {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d of %d concurrent claims won, want exactly 1", n, claimants)
+		}
+	})
 }
 
 func testInFlight(t *testing.T, newStore NewStore) {

@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Metrics", func(t *testing.T) { testMetrics(t, newStore) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, newStore) })
 	t.Run("Cooldowns", func(t *testing.T) { testCooldowns(t, newStore) })
+	t.Run("ProbeLease", func(t *testing.T) { testProbeLease(t, newStore) })
 	t.Run("InFlight", func(t *testing.T) { testInFlight(t, newStore) })
 }
 
