@@ -259,6 +259,13 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 			return nil, &exceeded{budget: bud}
 		}
 		limit := toMicros(bud.LimitUSD)
+		if micros > limit {
+			// Larger than the whole budget: no counter state fits it, so
+			// it is refused without a store call, and so even when the
+			// store is down and on_store_error would allow.
+			b.release(ctx, res)
+			return nil, &exceeded{budget: bud}
+		}
 		pend := b.takePending(key)
 		fold, rest := foldable(micros, pend.micros)
 		b.putPending(key, pendingDelta{micros: rest, expires: expires, since: pend.since})

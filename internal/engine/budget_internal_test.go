@@ -141,3 +141,29 @@ func TestNegativeReservationIsRefused(t *testing.T) {
 		t.Errorf("spent %d, want 0: the refused reservation wrote nothing", spent)
 	}
 }
+
+// downStore is a store whose budget ledger cannot be reached.
+type downStore struct{ *store.Memory }
+
+func (downStore) Reserve(context.Context, string, int64, int64, time.Time) (int64, error) {
+	return 0, context.DeadlineExceeded
+}
+
+// TestReservationLargerThanTheBudget: a worst case above the whole limit
+// (a saturated one among them) is refused without asking the store, so a
+// store outage with on_store_error: allow does not let it through, while
+// a reservation that might fit is allowed as that setting says.
+func TestReservationLargerThanTheBudget(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	cfg := &config.Config{Budgets: []config.Budget{{Name: "daily", Scope: "global", LimitUSD: 0.001, Period: "day"}}}
+	b := newBudgets(cfg, downStore{store.NewMemory()}, slog.New(slog.DiscardHandler), func() time.Time { return now })
+	ctx := context.Background()
+	for _, micros := range []int64{1001, math.MaxInt64} {
+		if _, over := b.reserve(ctx, scope{}, micros, now); over == nil || over.storeErr != nil {
+			t.Errorf("reserve(%d) of a 1000 micro-USD budget with the store down: %+v, want refused as exceeded", micros, over)
+		}
+	}
+	if _, over := b.reserve(ctx, scope{}, 1000, now); over != nil {
+		t.Errorf("reserve(1000) with the store down: %+v, want allowed (on_store_error: allow)", over)
+	}
+}
