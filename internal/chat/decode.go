@@ -20,6 +20,9 @@ type FieldError struct {
 	Param string
 	// Msg says what is wrong; it names Param when Param is set.
 	Msg string
+	// Code is OpenAI's error code for the problem when it has one
+	// (integer_above_max_value); empty for a body that does not decode.
+	Code string
 }
 
 func (e *FieldError) Error() string { return e.Msg }
@@ -45,6 +48,9 @@ func Decode(body []byte) (*Request, error) {
 	var req Request
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, explain(body, err)
+	}
+	if fe := req.CheckLimits(); fe != nil {
+		return nil, fe
 	}
 	return &req, nil
 }

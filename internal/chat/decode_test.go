@@ -111,7 +111,7 @@ var (
 
 // TestDecodeNeverSpeaksGo replaces every value of a full request, one at a
 // time, with values of every JSON kind. Decode must then agree with
-// json.Unmarshal on whether the body decodes, and each refusal must be a
+// json.Unmarshal and CheckLimits on whether the body decodes, and each refusal must be a
 // *FieldError about the replaced value (or a value inside it) whose
 // message names it and holds no Go vocabulary.
 func TestDecodeNeverSpeaksGo(t *testing.T) {
@@ -129,7 +129,7 @@ func TestDecodeNeverSpeaksGo(t *testing.T) {
 				t.Fatal(err)
 			}
 			var plain Request
-			wantErr := json.Unmarshal(body, &plain) != nil
+			wantErr := json.Unmarshal(body, &plain) != nil || plain.CheckLimits() != nil
 			_, err = Decode(body)
 			if (err != nil) != wantErr {
 				t.Errorf("%s := %v: Decode error %v, json.Unmarshal failed: %v", p, rep, err, wantErr)

@@ -288,6 +288,8 @@ func (r *Request) Clone() *Request {
 
 // WithParams returns a copy of r with params merged in as if the caller had
 // sent them as top-level fields (a target's params win over the caller's).
+// A merged value out of its range (CheckLimits) is an error wrapping the
+// *FieldError.
 func (r *Request) WithParams(params map[string]any) (*Request, error) {
 	if len(params) == 0 {
 		return r, nil
@@ -314,6 +316,10 @@ func (r *Request) WithParams(params map[string]any) (*Request, error) {
 	var out Request
 	if err := json.Unmarshal(merged, &out); err != nil {
 		return nil, fmt.Errorf("params: %w", err)
+	}
+	// An inline router's params are the caller's numbers too.
+	if fe := out.CheckLimits(); fe != nil {
+		return nil, fmt.Errorf("params: %w", fe)
 	}
 	return &out, nil
 }

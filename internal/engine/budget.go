@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
@@ -55,31 +56,40 @@ func newBudgets(cfg *config.Config, st store.Store, log *slog.Logger, now func()
 }
 
 // takePending removes and returns key's pending correction.
-func (b *budgets) takePending(key string) int64 {
+func (b *budgets) takePending(key string) pendingDelta {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p := b.pending[key]
 	if p == nil {
-		return 0
+		return pendingDelta{}
 	}
 	delete(b.pending, key)
-	return p.micros
+	return *p
 }
 
 // addPending records a correction to fold into a later write.
 func (b *budgets) addPending(key string, delta int64, expires time.Time) {
-	if delta == 0 {
+	b.putPending(key, pendingDelta{micros: delta, expires: expires, since: b.now()})
+}
+
+// putPending merges d into key's pending correction, keeping the older
+// since, so a correction put back unfolded is still flushed on time.
+func (b *budgets) putPending(key string, d pendingDelta) {
+	if d.micros == 0 {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p := b.pending[key]
 	if p == nil {
-		p = &pendingDelta{since: b.now()}
+		p = &pendingDelta{since: d.since}
 		b.pending[key] = p
 	}
-	p.micros += delta
-	p.expires = expires
+	if d.since.Before(p.since) {
+		p.since = d.since
+	}
+	p.micros = addMicros(p.micros, d.micros)
+	p.expires = d.expires
 }
 
 // flush writes corrections older than settleAfter (all of them when force).
@@ -106,9 +116,9 @@ func (b *budgets) flush(ctx context.Context, force bool) {
 			// lost, and a correction counted twice could let a hard budget
 			// be passed. Dropping it only overstates spend.
 			b.log.Warn("budget settle failed; correction dropped", "counter", k, "delta_micros", p.micros, "err", err)
-			continue
 		}
-		b.add(k, p.micros)
+		// The last known spend already holds the correction: settle
+		// added it. Adding it again here counted every settlement twice.
 	}
 }
 
@@ -184,8 +194,34 @@ func periodOf(p string, t time.Time) (string, time.Time) {
 }
 
 // toMicros converts USD to integer micro-USD, rounding up so a reservation
-// never undercounts.
-func toMicros(usd float64) int64 { return int64(math.Ceil(usd * 1e6)) }
+// never undercounts, saturating rather than wrapping (pricing.Micros): a
+// cost too large for int64 once converted to a negative reservation.
+func toMicros(usd float64) int64 { return pricing.Micros(usd) }
+
+// addMicros is a+b clamped to the int64 range: spend figures add up
+// reservations, corrections and the caller-driven worst cases, and a sum
+// that wrapped would read as a refund.
+func addMicros(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
+}
+
+// foldable splits the pending correction fold into the part written with
+// a reservation of micros (>= 0) and the rest, which stays pending. The
+// ledger refuses a negative reservation, so a release larger than the
+// reservation is folded only down to zero.
+func foldable(micros, fold int64) (now, rest int64) {
+	if fold < 0 && micros < -fold {
+		return -micros, fold + micros
+	}
+	return fold, 0
+}
 
 // reservation is what one attempt holds against its budgets.
 type reservation struct {
@@ -215,14 +251,31 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 		if !ok {
 			continue
 		}
+		if micros < 0 {
+			// toMicros never returns one; refused here too so that no
+			// pending correction is folded into it and hides it.
+			b.log.Error("budget refused a negative reservation", "budget", bud.Name, "micros", micros)
+			b.release(ctx, res)
+			return nil, &exceeded{budget: bud}
+		}
 		limit := toMicros(bud.LimitUSD)
-		fold := b.takePending(key)
+		if micros > limit {
+			// Larger than the whole budget: no counter state fits it, so
+			// it is refused without a store call, and so even when the
+			// store is down and on_store_error would allow.
+			b.release(ctx, res)
+			return nil, &exceeded{budget: bud}
+		}
+		pend := b.takePending(key)
+		fold, rest := foldable(micros, pend.micros)
+		b.putPending(key, pendingDelta{micros: rest, expires: expires, since: pend.since})
 		rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
-		total, err := b.st.Reserve(rctx, key, micros+fold, limit, expires)
+		total, err := b.st.Reserve(rctx, key, addMicros(micros, fold), limit, expires)
 		cancel()
 		switch {
 		case errors.Is(err, store.ErrBudgetExceeded):
-			b.addPending(key, fold, expires) // refused, so not applied: keep it for later
+			// Refused, so not applied: keep it for later.
+			b.putPending(key, pendingDelta{micros: fold, expires: expires, since: pend.since})
 		case err != nil && fold != 0:
 			// The write may have been applied with its answer lost (a
 			// timeout). Folding the correction again could count it twice
@@ -232,7 +285,14 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 		}
 		switch {
 		case errors.Is(err, store.ErrBudgetExceeded):
-			b.note(key, total+fold)
+			b.note(key, addMicros(total, fold))
+			b.release(ctx, res)
+			return nil, &exceeded{budget: bud}
+		case errors.Is(err, store.ErrNegativeReservation):
+			// Unreachable (foldable keeps the sum at zero or more), and
+			// never allowed as a store outage would be: it is the bypass
+			// the ledger exists to stop.
+			b.log.Error("budget store refused a negative reservation", "budget", bud.Name, "micros", micros, "fold", fold)
 			b.release(ctx, res)
 			return nil, &exceeded{budget: bud}
 		case err != nil:
@@ -258,7 +318,7 @@ func (b *budgets) settle(ctx context.Context, res *reservation, actualMicros int
 		return
 	}
 	for _, it := range res.items {
-		delta := actualMicros - it.micros
+		delta := addMicros(actualMicros, -it.micros) // both >= 0: cannot saturate
 		b.add(it.key, delta)
 		if b.closed.Load() && delta != 0 {
 			// A retired engine (config reload) serves no more reservations
@@ -285,85 +345,8 @@ func (b *budgets) note(key string, total int64) {
 
 func (b *budgets) add(key string, delta int64) {
 	b.mu.Lock()
-	b.spent[key] += delta
+	b.spent[key] = addMicros(b.spent[key], delta)
 	b.mu.Unlock()
-}
-
-// remainingPct is 100 × (limit − spent) / limit for the named budget in
-// sc, from this instance's last known spend (read once from the store when
-// unknown). ok=false when no such budget covers sc.
-func (b *budgets) remainingPct(ctx context.Context, name string, sc scope, now time.Time) (float64, bool) {
-	for _, bud := range b.list {
-		if bud.Name != name {
-			continue
-		}
-		// A budget is named, so its state is readable from any request:
-		// only a per-user budget needs the request's user.
-		key, ok := ownCounter(bud, sc, now)
-		if !ok {
-			return 0, false
-		}
-		b.mu.Lock()
-		spent, known := b.spent[key]
-		b.mu.Unlock()
-		if !known {
-			s, err := b.st.Spent(ctx, key)
-			if err != nil {
-				return 0, false
-			}
-			b.note(key, s)
-			spent = s
-		}
-		limit := toMicros(bud.LimitUSD)
-		return math.Max(0, 100*float64(limit-spent)/float64(limit)), true
-	}
-	return 0, false
-}
-
-// wouldExceed reports the first budget covering sc that a reservation of
-// micros would take past its limit, as reserve would refuse it, without
-// reserving anything: for explain. Spend is read from the store (with the
-// unsettled corrections this instance holds), falling back to the last
-// known figure; a budget whose spend cannot be read is skipped.
-func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now time.Time) *exceeded {
-	for _, bud := range b.list {
-		key, _, ok := counterKey(bud, sc, now)
-		if !ok {
-			continue
-		}
-		spent, err := b.st.Spent(ctx, key)
-		b.mu.Lock()
-		if err != nil {
-			var known bool
-			if spent, known = b.spent[key]; !known {
-				b.mu.Unlock()
-				continue
-			}
-		}
-		if p := b.pending[key]; p != nil {
-			spent += p.micros
-		}
-		b.mu.Unlock()
-		if spent+micros > toMicros(bud.LimitUSD) {
-			return &exceeded{budget: bud}
-		}
-	}
-	return nil
-}
-
-// status reports each budget's spend for sc, for explain.
-func (b *budgets) status(ctx context.Context, sc scope, now time.Time) []BudgetStatus {
-	var out []BudgetStatus
-	for _, bud := range b.list {
-		key, _, ok := counterKey(bud, sc, now)
-		if !ok {
-			continue
-		}
-		pct, _ := b.remainingPct(ctx, bud.Name, sc, now)
-		out = append(out, BudgetStatus{Name: bud.Name, Counter: key, LimitUSD: bud.LimitUSD,
-			SpentUSD: bud.LimitUSD * (100 - pct) / 100, RemainingPct: pct, OnExceed: onExceed(bud)})
-	}
-	return out
 }
 
 func onExceed(b config.Budget) string {
@@ -371,16 +354,6 @@ func onExceed(b config.Budget) string {
 		return "reject"
 	}
 	return b.OnExceed
-}
-
-// BudgetStatus is one budget's state, as explain shows it.
-type BudgetStatus struct {
-	Name         string  `json:"name"`
-	Counter      string  `json:"counter"`
-	LimitUSD     float64 `json:"limit_usd"`
-	SpentUSD     float64 `json:"spent_usd"`
-	RemainingPct float64 `json:"remaining_pct"`
-	OnExceed     string  `json:"on_exceed"`
 }
 
 // cutReroute splits on_exceed "reroute:<router>".

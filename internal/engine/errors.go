@@ -62,8 +62,12 @@ func BadRequest(code, msg string) *Error {
 // place that maps attempt outcomes to HTTP statuses.
 //
 //   - a caller's fault relayed by the upstream keeps the upstream status and message;
-//   - a relayed rate limit (every candidate 429) is 429;
 //   - the deadline passing is 504;
+//   - a prompt too long for the last candidate (none left to try a larger
+//     window) is the upstream's 400 with code context_length_exceeded: it
+//     is the caller's request that must shrink, and a 502 would tell SDKs
+//     to send it again unchanged;
+//   - a relayed rate limit (every candidate 429) is 429;
 //   - anything else (every candidate failed upstream) is 502.
 func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 	var pe *provider.Error
@@ -82,6 +86,8 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 	case deadlineHit:
 		return &Error{Status: http.StatusGatewayTimeout, Type: TypeTimeout, Code: "deadline_exceeded",
 			Message: "the request deadline passed before any target answered", Attempts: attempts}
+	case pe != nil && pe.Class == provider.ClassContextLength:
+		return contextLength(pe, attempts)
 	case allRateLimited(attempts):
 		e := &Error{Status: http.StatusTooManyRequests, Type: TypeRateLimit, Code: "rate_limit_exceeded",
 			Message: "every target is rate limited; retry later", Attempts: attempts}
@@ -97,6 +103,27 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 		msg += "; last error: " + provider.Redact(last.Error())
 	}
 	return &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "all_targets_failed", Message: msg, Attempts: attempts}
+}
+
+// CodeContextLength is OpenAI's code for a prompt that does not fit the
+// model, which SDKs and agents test for to shorten the conversation.
+const CodeContextLength = "context_length_exceeded"
+
+// contextLength relays an upstream's context-length refusal: its status
+// when it is a 4xx (400 from every provider today), its message and param,
+// and OpenAI's code whatever the provider's own (Anthropic sends none,
+// Bedrock a ValidationException), so a caller tests one code.
+func contextLength(pe *provider.Error, attempts []Attempt) *Error {
+	status := pe.Status
+	if status < 400 || status > 499 {
+		status = http.StatusBadRequest
+	}
+	msg := provider.Redact(pe.Message)
+	if msg == "" {
+		msg = "the request does not fit the model's context window"
+	}
+	return &Error{Status: status, Type: TypeInvalidRequest, Code: CodeContextLength, Param: pe.Param,
+		Message: msg, Attempts: attempts}
 }
 
 func allRateLimited(attempts []Attempt) bool {

@@ -41,16 +41,20 @@ func (p Price) Cost(u *chat.Usage) float64 {
 	}
 	var cached, written int
 	if d := u.PromptTokensDetails; d != nil {
-		cached, written = d.CachedTokens, d.CacheWriteTokens
+		// A negative count (an upstream's nonsense) would refund spend.
+		cached, written = max(d.CachedTokens, 0), max(d.CacheWriteTokens, 0)
 	}
 	// An adapter that reported cache tokens outside PromptTokens would make
-	// this negative; the cache tokens are still charged below.
-	uncached := max(u.PromptTokens-cached-written, 0)
+	// this negative; the cache tokens are still charged below. Subtracting
+	// one at a time cannot wrap, each term being non-negative.
+	uncached := max(max(u.PromptTokens, 0)-cached, 0)
+	uncached = max(uncached-written, 0)
+	completion := max(u.CompletionTokens, 0)
 	// Summing before one division keeps the rounding to a single step.
 	total := float64(uncached)*p.InputPerMTok +
 		float64(cached)*orInput(p.CachedInputPerMTok, p.InputPerMTok) +
 		float64(written)*orInput(p.CacheWritePerMTok, p.InputPerMTok) +
-		float64(u.CompletionTokens)*p.OutputPerMTok
+		float64(completion)*p.OutputPerMTok
 	return total / perMTok
 }
 
@@ -121,7 +125,9 @@ func (p Price) OutputTokens(req *chat.Request) int {
 }
 
 // outputTokens is the caller's output limit, or unset when it gave none,
-// capped at the model's limit and multiplied by n.
+// capped at the model's limit and multiplied by n. The product saturates:
+// chat.CheckLimits bounds both factors at the door, and this stays right
+// for a request built some other way.
 func (p Price) outputTokens(req *chat.Request, unset int) int {
 	n := req.OutputLimit()
 	if n <= 0 {
@@ -131,7 +137,7 @@ func (p Price) outputTokens(req *chat.Request, unset int) int {
 		n = p.MaxOutputTokens
 	}
 	if req.N != nil && *req.N > 1 {
-		n *= *req.N
+		n = MulTokens(n, *req.N)
 	}
 	return n
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -88,7 +90,13 @@ func (m *Memory) Reserve(_ context.Context, key string, micros, limit int64, _ t
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur := m.budgets[key]
-	if cur+micros > limit {
+	if micros < 0 {
+		return cur, fmt.Errorf("memory: reserve %d on %s: %w", micros, key, ErrNegativeReservation)
+	}
+	// cur > limit-micros rather than cur+micros > limit: the sum could
+	// wrap; the difference wraps only for a limit below MinInt64+micros,
+	// which nothing fits.
+	if limit < math.MinInt64+micros || cur > limit-micros {
 		return cur, ErrBudgetExceeded
 	}
 	m.budgets[key] = cur + micros
@@ -98,8 +106,21 @@ func (m *Memory) Reserve(_ context.Context, key string, micros, limit int64, _ t
 func (m *Memory) Adjust(_ context.Context, key string, delta int64, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.budgets[key] += delta
+	m.budgets[key] = addSaturating(m.budgets[key], delta)
 	return nil
+}
+
+// addSaturating is a+b, clamped to the int64 range instead of wrapping:
+// a counter that wrapped would turn a huge spend into a huge refund.
+func addSaturating(a, b int64) int64 {
+	s := a + b
+	switch {
+	case b > 0 && s < a:
+		return math.MaxInt64
+	case b < 0 && s > a:
+		return math.MinInt64
+	}
+	return s
 }
 
 func (m *Memory) Spent(_ context.Context, key string) (int64, error) {

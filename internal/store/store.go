@@ -19,6 +19,12 @@ type Store interface {
 // the counter past its limit.
 var ErrBudgetExceeded = errors.New("budget exceeded")
 
+// ErrNegativeReservation is returned by Reserve for an amount below zero,
+// which it refuses whatever the counter: a "reservation" that lowers the
+// counter would pass every limit check and make room for other spend. A
+// release goes through Adjust.
+var ErrNegativeReservation = errors.New("negative budget reservation")
+
 // ErrNotFound is returned for a missing record.
 var ErrNotFound = errors.New("not found")
 
@@ -62,8 +68,9 @@ type Configs interface {
 type Budgets interface {
 	// Reserve adds micros to key if the total stays within limit, and
 	// returns the new total. ErrBudgetExceeded (with the current total) when
-	// it would not; the counter is then unchanged. expires sets the
-	// counter's TTL.
+	// it would not; the counter is then unchanged. micros below zero is
+	// refused with ErrNegativeReservation, the counter unchanged. expires
+	// sets the counter's TTL.
 	Reserve(ctx context.Context, key string, micros, limit int64, expires time.Time) (int64, error)
 	// Adjust adds delta (negative to release) unconditionally.
 	Adjust(ctx context.Context, key string, delta int64, expires time.Time) error

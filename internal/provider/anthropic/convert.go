@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -132,7 +133,9 @@ func defaultLimit(thinking json.RawMessage) json.RawMessage {
 		BudgetTokens int `json:"budget_tokens"`
 	}
 	if thinking != nil && json.Unmarshal(thinking, &t) == nil && t.BudgetTokens >= n {
-		n = t.BudgetTokens + defaultMaxTokens
+		// Saturating: a caller's budget near MaxInt must not wrap into a
+		// negative max_tokens. Anthropic refuses such a budget itself.
+		n = t.BudgetTokens + min(defaultMaxTokens, math.MaxInt-t.BudgetTokens)
 	}
 	b, _ := json.Marshal(n)
 	return b

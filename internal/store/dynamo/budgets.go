@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,7 +23,21 @@ const (
 // is absent or at most limit-micros. DynamoDB evaluates the condition and
 // the ADD atomically per item, so concurrent reservations from any number
 // of instances never take the counter past the limit.
+//
+// A negative micros is refused before any write (ErrNegativeReservation):
+// ADD of a negative amount would pass the condition and lower the counter.
 func (s *Store) Reserve(ctx context.Context, k string, micros, limit int64, expires time.Time) (int64, error) {
+	if micros < 0 {
+		return 0, fmt.Errorf("dynamo: reserve %d on %s: %w", micros, k, store.ErrNegativeReservation)
+	}
+	if limit < math.MinInt64+micros {
+		// limit-micros would wrap around to a huge room; nothing fits.
+		cur, err := s.Spent(ctx, k)
+		if err != nil {
+			return 0, fmt.Errorf("dynamo: reserve %d on %s: %w (and reading the total: %v)", micros, k, store.ErrBudgetExceeded, err)
+		}
+		return cur, fmt.Errorf("dynamo: reserve %d on %s (limit %d): %w", micros, k, limit, store.ErrBudgetExceeded)
+	}
 	spent := expression.Name(attrSpent)
 	room := limit - micros
 	cond := spent.LessThanEqual(expression.Value(room))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"sort"
 	"sync"
 	"testing"
@@ -226,6 +227,79 @@ func testBudgets(t *testing.T, newStore NewStore) {
 		}
 		if spent, err := s.Spent(ctx, "never-used"); err != nil || spent != 0 {
 			t.Errorf("Spent(never-used) = %d, %v; want 0, nil", spent, err)
+		}
+	})
+
+	t.Run("a reservation below zero is refused", func(t *testing.T) {
+		// A negative reservation would pass any limit check and lower the
+		// counter, making room for other spend past a hard limit.
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		const key = "monthly#2026-11"
+		if _, err := s.Reserve(ctx, key, 1000, 1000, expires); err != nil {
+			t.Fatalf("Reserve to the limit: %v", err)
+		}
+		for _, micros := range []int64{-1, -1000, math.MinInt64} {
+			if _, err := s.Reserve(ctx, key, micros, 1000, expires); !errors.Is(err, store.ErrNegativeReservation) {
+				t.Errorf("Reserve(%d) = %v, want ErrNegativeReservation", micros, err)
+			}
+		}
+		if _, err := s.Reserve(ctx, "fresh#2026-11", -5, 1000, expires); !errors.Is(err, store.ErrNegativeReservation) {
+			t.Errorf("Reserve(-5) on a new counter = %v, want ErrNegativeReservation", err)
+		}
+		if spent, err := s.Spent(ctx, key); err != nil || spent != 1000 {
+			t.Errorf("Spent = %d, %v after refused negative reservations; want 1000 (unchanged)", spent, err)
+		}
+		if _, err := s.Reserve(ctx, key, 1, 1000, expires); !errors.Is(err, store.ErrBudgetExceeded) {
+			t.Errorf("Reserve(1) on the full counter = %v, want ErrBudgetExceeded", err)
+		}
+		if spent, err := s.Spent(ctx, "fresh#2026-11"); err != nil || spent != 0 {
+			t.Errorf("Spent(fresh) = %d, %v; want 0", spent, err)
+		}
+	})
+
+	t.Run("amounts at the int64 bounds never wrap", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		const key = "monthly#2026-11"
+		steps := []struct {
+			name      string
+			op        string // reserve | adjust
+			micros    int64
+			limit     int64
+			wantTotal int64
+			wantErr   error
+		}{
+			{"the largest reservation does not fit a small limit", "reserve", math.MaxInt64, 1000, 0, store.ErrBudgetExceeded},
+			{"nor the smallest limit", "reserve", math.MaxInt64, math.MinInt64, 0, store.ErrBudgetExceeded},
+			{"some spend", "reserve", 500, 1000, 500, nil},
+			{"a huge reservation on top does not wrap into the limit", "reserve", math.MaxInt64 - 100, 1000, 500, store.ErrBudgetExceeded},
+			{"a huge settlement saturates", "adjust", math.MaxInt64, 0, math.MaxInt64, nil},
+			{"and stays saturated", "adjust", math.MaxInt64, 0, math.MaxInt64, nil},
+			{"nothing fits any more", "reserve", 0, math.MaxInt64 - 1, math.MaxInt64, store.ErrBudgetExceeded},
+		}
+		for _, st := range steps {
+			t.Run(st.name, func(t *testing.T) {
+				switch st.op {
+				case "reserve":
+					if _, err := s.Reserve(ctx, key, st.micros, st.limit, expires); !errors.Is(err, st.wantErr) || (st.wantErr == nil && err != nil) {
+						t.Fatalf("Reserve = %v, want %v", err, st.wantErr)
+					}
+				case "adjust":
+					if err := s.Adjust(ctx, key, st.micros, expires); err != nil {
+						t.Fatalf("Adjust: %v", err)
+					}
+				}
+				spent, err := s.Spent(ctx, key)
+				if err != nil {
+					t.Fatalf("Spent: %v", err)
+				}
+				if spent != st.wantTotal {
+					t.Errorf("Spent = %d, want %d", spent, st.wantTotal)
+				}
+			})
 		}
 	})
 
