@@ -30,6 +30,10 @@ type Herd struct {
 	// (default 50: 5 s, the engine's refreshEvery).
 	RefreshEvery int
 	Warmup       int // steps not measured, default 500
+	// Slow, when > 1, makes requests to the first target last that many
+	// times longer: a target that answers slowly piles up requests, and
+	// only a load-aware strategy evens the in-flight counts out.
+	Slow float64
 	// Local, when set, gives each instance its own recent view (see
 	// Scenario.Local).
 	Local func() Local
@@ -156,7 +160,11 @@ func (h Herd) Run(seed uint64) HerdResult {
 			in.own[key(t)]++
 			total[t]++
 			// Geometric hold with mean Hold steps, at least one.
-			hold := 1 + int(math.Floor(math.Log(1-world.Float64())/math.Log(1-1/float64(h.Hold))))
+			mean := float64(h.Hold)
+			if t == 0 && h.Slow > 1 {
+				mean *= h.Slow
+			}
+			hold := 1 + int(math.Floor(math.Log(1-world.Float64())/math.Log(1-1/mean)))
 			ends[step+hold] = append(ends[step+hold], flight{i, t, step})
 		}
 		if step < h.Warmup {

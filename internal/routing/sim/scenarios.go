@@ -79,6 +79,10 @@ func Herding() []Herd {
 		// every instance sees the store's counts at every step.
 		{Name: "random (reference)", Router: config.Router{Strategy: "random"}},
 		{Name: "least_loaded, fresh counts (reference)", Router: config.Router{Strategy: "least_loaded"}, RefreshEvery: 1},
+		// One target three times slower: in-flight counts even out only
+		// when the strategy steers by them.
+		{Name: "least_loaded, one slow target", Router: config.Router{Strategy: "least_loaded"}, Slow: 3},
+		{Name: "random, one slow target (reference)", Router: config.Router{Strategy: "random"}, Slow: 3},
 		{Name: "optimized-latency", Router: config.Router{Strategy: "optimized", Metric: "latency", Window: config.Duration(5 * 60e9)}, Local: Recent},
 	}
 }
