@@ -27,9 +27,11 @@ import (
 // in the simulation; the soft one 29%, 25% being the even split). An idle
 // target (nothing in flight) always beats a busy one.
 //
-// Without Rand (or with one target) the least loaded target is first,
-// ties broken round robin: the tied targets are taken in listed order from
-// a rotating offset. Without load figures: listed order.
+// When every target has the same load (all idle, most often), without
+// Rand, or with one target, the least loaded target is first, ties broken
+// round robin: the tied targets are taken in listed order from a rotating
+// offset, so idle targets take turns exactly. Without load figures:
+// listed order.
 type LeastLoaded struct {
 	next atomic.Uint64
 	// pending is the next request's random draw, made in advance by the
@@ -64,7 +66,7 @@ func (l *LeastLoaded) Order(in *Input, targets []TargetInfo, p *Plan) {
 		p.SetScore(n, i, float64(f), "requests in flight (fewest first)")
 	}
 	base := len(p.Order)
-	if in.Rand != nil && n > 1 {
+	if in.Rand != nil && n > 1 && !allEqual(keys) {
 		// Two distinct targets at random; the less loaded first, then
 		// the rest by load, ties in listed order.
 		x := l.draw(in)
@@ -132,4 +134,13 @@ func (l *LeastLoaded) beats(la, lb, u float64) bool {
 		return la < lb
 	}
 	return u*(la+lb+2) < lb+1
+}
+
+func allEqual(keys []float64) bool {
+	for _, k := range keys {
+		if k != keys[0] {
+			return false
+		}
+	}
+	return true
 }

@@ -84,8 +84,11 @@ func TestLeastLoadedTwoChoices(t *testing.T) {
 		load fakeLoad
 		want [4]float64 // expected share of first places
 	}{
-		// Equal loads: every pair is a coin toss, so an even split.
+		// Equal loads: round robin, so an even split.
 		{"equal", fakeLoad{"p/a": 10, "p/b": 10, "p/c": 10, "p/d": 10}, [4]float64{0.25, 0.25, 0.25, 0.25}},
+		// a and b idle, c and d busy: an idle target wins every pair it
+		// is in (5 of 6 pairs); a tie keeps the first drawn.
+		{"pairs", fakeLoad{"p/c": 20, "p/d": 20}, [4]float64{5.0 / 12, 5.0 / 12, 1.0 / 12, 1.0 / 12}},
 		// a idle: it wins every pair it is in (half of them).
 		{"one idle", fakeLoad{"p/b": 100, "p/c": 100, "p/d": 100}, [4]float64{0.5, 1.0 / 6, 1.0 / 6, 1.0 / 6}},
 		// All busy: a (10) beats a 30 with probability 31/42.
@@ -131,7 +134,7 @@ func TestLeastLoadedTwoChoices(t *testing.T) {
 func TestLeastLoadedPeek(t *testing.T) {
 	ts := models("a", "b", "c", "d")
 	l, _ := NewLeastLoaded(nil, ts)
-	load := fakeLoad{"p/a": 5, "p/b": 5, "p/c": 5, "p/d": 5}
+	load := fakeLoad{"p/a": 5, "p/b": 6, "p/c": 5, "p/d": 7}
 	rnd := seeded(9)
 	var firsts []int
 	for i := range 50 {
@@ -148,6 +151,6 @@ func TestLeastLoadedPeek(t *testing.T) {
 		seen[f] = true
 	}
 	if len(seen) != 4 {
-		t.Errorf("50 calls went first to %d of 4 equally loaded targets", len(seen))
+		t.Errorf("50 calls went first to %d of 4 targets with about equal loads", len(seen))
 	}
 }
