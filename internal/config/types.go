@@ -111,7 +111,8 @@ type Router struct {
 	Metric     string   `yaml:"metric,omitempty"`
 	Window     Duration `yaml:"window,omitempty"`
 	MinSamples int      `yaml:"min_samples,omitempty"`
-	// Explore is the share of traffic sent to under-sampled targets; nil
+	// Explore is the share of requests that try first the least-sampled
+	// target not ranked first (see routing.Optimized); nil
 	// takes the default, 0 turns exploring off.
 	Explore *float64 `yaml:"explore,omitempty"`
 	// cost

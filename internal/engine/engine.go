@@ -64,6 +64,7 @@ type Engine struct {
 	bareModel map[string][]string // model id -> providers listing it
 
 	state    *sharedState
+	local    localStats // this instance's own recent figures (observe.go)
 	budgets  *budgets
 	recorder *Recorder
 	seq      atomic.Uint64
@@ -137,6 +138,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	}
 	e.knownModels = knownModels(cfg, routers)
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
+	e.local = newLocalStats(e.state, deps.Now)
 	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
 	e.recorder = NewRecorder(deps.Store, deps.Logger)
 	return e, nil

@@ -306,6 +306,7 @@ func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOu
 		s.TokensIn, s.TokensOut = int64(out.usage.PromptTokens), int64(out.usage.CompletionTokens)
 	}
 	e.recorder.Record(s)
+	e.observe(s.Target, s.Time, att, out, costMicros)
 }
 
 // finish closes the request's span and logs the decision.

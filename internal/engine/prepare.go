@@ -79,7 +79,7 @@ func (e *Engine) input(ctx context.Context, ru *run) *routing.Input {
 		now: now, budgets: e.budgets, scope: ru.scope, inputTokens: -1}
 	return &routing.Input{
 		Request: ru.req.Chat, Vars: vars, Rand: e.rng(), Now: now,
-		Stats: e.state, Load: e.state, Costs: &costs{e: e, req: ru.req.Chat}, Caller: ru.req.Caller,
+		Stats: e.local.stats, Load: e.state, Costs: &costs{e: e, req: ru.req.Chat}, Caller: ru.req.Caller,
 	}
 }
 

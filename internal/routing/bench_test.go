@@ -3,6 +3,7 @@ package routing
 import (
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/condition"
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -58,6 +59,13 @@ func benchCases(t testing.TB) []benchCase {
 		"p/c": {Requests: 100, LatencyAvgMs: 600}, "p/d": {Requests: 3, LatencyAvgMs: 100},
 	}
 	rnd := seeded(1)
+	// What the engine hands optimized: the shared stats with this
+	// instance's own last requests blended in.
+	recent := NewRecent()
+	for i, k := range []string{"p/a", "p/b", "p/c"} {
+		recent.Observe(k, t0, Observation{OK: true, Latency: time.Duration(300+100*i) * time.Millisecond, TokensOut: 200, Gen: time.Second, CostUSD: 0.001})
+	}
+	blended := &Blended{Shared: stats, Local: recent, Now: func() time.Time { return t0 }}
 	return []benchCase{
 		{"fallback", mustBuild(t, &config.Router{Strategy: "fallback"}, ts), &Input{}, ts, false},
 		{"round_robin", mustBuild(t, &config.Router{Strategy: "round_robin"}, ts), &Input{}, ts, false},
@@ -66,8 +74,9 @@ func benchCases(t testing.TB) []benchCase {
 		{"percentage_sticky", mustBuild(t, &config.Router{Strategy: "percentage", Sticky: "user"}, ts), &Input{Vars: vars, Rand: rnd}, ts, false},
 		{"conditional_10_routes", mustBuild(t, cond, conditionalTargets(cond)), &Input{Vars: vars}, conditionalTargets(cond), true},
 		{"optimized", mustBuild(t, &config.Router{Strategy: "optimized"}, ts), &Input{Stats: stats, Rand: rnd}, ts, true},
+		{"optimized_blended", mustBuild(t, &config.Router{Strategy: "optimized"}, ts), &Input{Stats: blended, Rand: rnd}, ts, true},
 		{"latency", mustBuild(t, &config.Router{Strategy: "latency"}, ts), &Input{Stats: stats, Rand: rnd}, ts, true},
-		{"least_loaded", mustBuild(t, &config.Router{Strategy: "least_loaded"}, ts), &Input{Load: fakeLoad{"p/a": 3, "p/b": 1}}, ts, true},
+		{"least_loaded", mustBuild(t, &config.Router{Strategy: "least_loaded"}, ts), &Input{Load: fakeLoad{"p/a": 3, "p/b": 1}, Rand: rnd}, ts, true},
 		{"cost", mustBuild(t, &config.Router{Strategy: "cost", MaxCostUSD: 0.02}, ts), &Input{Costs: fakeCosts{"p/a": 0.03, "p/b": 0.01, "p/c": 0.002}}, ts, true},
 		{"geo", mustBuild(t, &config.Router{Strategy: "geo"}, geoTs), &Input{Caller: Location{Country: "FR"}}, geoTs, true},
 	}

@@ -6,4 +6,10 @@
 // snapshots in Input, and randomness and time are injected, so a decision is
 // a pure function of its input and tests are exact. Strategies must not
 // retry, call providers or record anything.
+//
+// Recent is the one piece of state here that is not a strategy's: the
+// engine feeds it each finished attempt, and Blended serves its figures,
+// blended with the shared rolled-up stats, as the StatsSource strategies
+// read. The sim package measures the adaptive strategies against
+// simulated upstreams.
 package routing

@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"math"
 	"testing"
 
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -67,5 +68,89 @@ routers:
 	}
 	if p.Scores[0] != 3 || p.Scores[1] != 1 || p.Scores[2] != 4 {
 		t.Errorf("scores %v, want the summed loads 3, 1, 4", p.Scores)
+	}
+}
+
+// TestLeastLoadedTwoChoices: with Rand, the first target is the less
+// loaded of two drawn at random — an idle one always, a busy one with
+// probability (other+1)/(both+2) — so
+// instances acting on the same stale counts do not all pick the same
+// target; the fallbacks follow in ascending load.
+func TestLeastLoadedTwoChoices(t *testing.T) {
+	const draws = 40_000
+	ts := models("a", "b", "c", "d")
+	tests := []struct {
+		name string
+		load fakeLoad
+		want [4]float64 // expected share of first places
+	}{
+		// Equal loads: round robin, so an even split.
+		{"equal", fakeLoad{"p/a": 10, "p/b": 10, "p/c": 10, "p/d": 10}, [4]float64{0.25, 0.25, 0.25, 0.25}},
+		// a and b idle, c and d busy: an idle target wins every pair it
+		// is in (5 of 6 pairs); a tie keeps the first drawn.
+		{"pairs", fakeLoad{"p/c": 20, "p/d": 20}, [4]float64{5.0 / 12, 5.0 / 12, 1.0 / 12, 1.0 / 12}},
+		// a idle: it wins every pair it is in (half of them).
+		{"one idle", fakeLoad{"p/b": 100, "p/c": 100, "p/d": 100}, [4]float64{0.5, 1.0 / 6, 1.0 / 6, 1.0 / 6}},
+		// All busy: a (10) beats a 30 with probability 31/42.
+		{"busy", fakeLoad{"p/a": 10, "p/b": 30, "p/c": 30, "p/d": 30},
+			[4]float64{0.5 * 31 / 42, (11.0/42)/6 + 1.0/6, (11.0/42)/6 + 1.0/6, (11.0/42)/6 + 1.0/6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, _ := NewLeastLoaded(nil, ts)
+			in := &Input{Load: tt.load, Rand: seeded(5)}
+			var got [4]float64
+			var p Plan
+			for range draws {
+				p.Reset()
+				l.Order(in, ts, &p)
+				got[p.Order[0]] += 1.0 / draws
+				for k := 2; k < len(p.Order); k++ {
+					if tt.load[ts[p.Order[k]].Key] < tt.load[ts[p.Order[k-1]].Key] {
+						t.Fatalf("fallbacks not in ascending load: %q", names(ts, &p))
+					}
+				}
+				if len(p.Order) != 4 {
+					t.Fatalf("order %q", names(ts, &p))
+				}
+			}
+			for i := range got {
+				if math.Abs(got[i]-tt.want[i]) > 0.01 {
+					t.Errorf("%s first in %.3f of requests, want %.3f", ts[i].Name, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+	t.Run("one target", func(t *testing.T) {
+		l, _ := NewLeastLoaded(nil, ts[:1])
+		if got := names(ts[:1], order(l, &Input{Load: fakeLoad{}, Rand: seeded(1)}, ts[:1])); got != "a" {
+			t.Errorf("order %q", got)
+		}
+	})
+}
+
+// TestLeastLoadedPeek: explain (Peek) shows the pick the next call gets,
+// and explaining does not take it.
+func TestLeastLoadedPeek(t *testing.T) {
+	ts := models("a", "b", "c", "d")
+	l, _ := NewLeastLoaded(nil, ts)
+	load := fakeLoad{"p/a": 5, "p/b": 6, "p/c": 5, "p/d": 7}
+	rnd := seeded(9)
+	var firsts []int
+	for i := range 50 {
+		peek := order(l, &Input{Load: load, Rand: rnd, Peek: true}, ts)
+		again := order(l, &Input{Load: load, Rand: rnd, Peek: true}, ts)
+		call := order(l, &Input{Load: load, Rand: rnd}, ts)
+		if names(ts, peek) != names(ts, again) || names(ts, peek) != names(ts, call) {
+			t.Fatalf("request %d: explain said %q then %q, the call got %q", i, names(ts, peek), names(ts, again), names(ts, call))
+		}
+		firsts = append(firsts, call.Order[0])
+	}
+	seen := map[int]bool{}
+	for _, f := range firsts {
+		seen[f] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("50 calls went first to %d of 4 targets with about equal loads", len(seen))
 	}
 }

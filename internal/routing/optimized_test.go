@@ -18,8 +18,9 @@ func mustOptimized(t testing.TB, r config.Router, ts []TargetInfo) *Optimized {
 	return o
 }
 
-// rankStats: a, b, c have enough samples; d is under-sampled but would be
-// best at everything, so any leak of its figures into the ranking shows.
+// rankStats: a, b, c have enough samples; d is under-sampled but best at
+// everything (except requests), so it is ranked by its figure, not put
+// last: five requests at 10 ms are evidence enough against 400 ms.
 var rankStats = fakeStats{
 	"p/a": {Requests: 100, SuccessRate: 0.99, LatencyAvgMs: 900, TTFTMs: 300, TokensPerSec: 50, CostUSD: 0.002},
 	"p/b": {Requests: 50, SuccessRate: 0.90, LatencyAvgMs: 400, TTFTMs: 500, TokensPerSec: 120, CostUSD: 0.001},
@@ -33,20 +34,22 @@ func TestOptimizedRanksByMetric(t *testing.T) {
 		metric string
 		want   string
 	}{
-		{"", "b c a d"}, // latency by default
-		{"latency", "b c a d"},
-		{"ttft", "c a b d"},
-		{"cost", "b a c d"},
-		{"success_rate", "a c b d"},
-		{"error_rate", "a c b d"},
-		{"throughput", "b c a d"},
-		{"tps", "b c a d"},
+		{"", "d b c a"}, // latency by default
+		{"latency", "d b c a"},
+		{"ttft", "d c a b"},
+		{"cost", "d b a c"},
+		// Success rates are smoothed by a prior worth two requests at
+		// 95%: d's 5 of 5 (0.986) ranks below a's 99 of 100 (0.989).
+		{"success_rate", "a d c b"},
+		{"error_rate", "a d c b"},
+		{"throughput", "d b c a"},
+		{"tps", "d b c a"},
 		{"requests", "c a b d"},
 	}
 	for _, tt := range tests {
 		t.Run("metric="+tt.metric, func(t *testing.T) {
 			o := mustOptimized(t, config.Router{Metric: tt.metric}, ts)
-			// No Rand: never explores.
+			// No Rand: no draw, no exploring; ranked by the figures.
 			p := order(o, &Input{Stats: rankStats}, ts)
 			if got := names(ts, p); got != tt.want {
 				t.Errorf("order %q, want %q", got, tt.want)
@@ -54,27 +57,39 @@ func TestOptimizedRanksByMetric(t *testing.T) {
 			if p.Why != o.whyRanked {
 				t.Errorf("Why = %q", p.Why)
 			}
-			if len(p.Scores) != 4 || p.Reasons[0] != o.reasonRanked || p.Reasons[3] != o.reasonUnder || p.Scores[3] != 5 {
+			want, _ := o.metric.value(rankStats["p/d"])
+			if len(p.Scores) != 4 || p.Reasons[0] != o.reasonRanked || p.Reasons[3] != o.reasonUnder || p.Scores[3] != want {
 				t.Errorf("scores %v reasons %q", p.Scores, p.Reasons)
 			}
 		})
 	}
 }
 
-func TestOptimizedUnderSampled(t *testing.T) {
-	ts := models("a", "b", "c", "d", "e")
+func TestOptimizedUnmeasuredFirstNoFigureLast(t *testing.T) {
+	ts := models("a", "b", "c", "d", "e", "f")
 	stats := fakeStats{
-		"p/a": {Requests: 3, LatencyAvgMs: 100},   // below min_samples
+		"p/a": {Requests: 3, LatencyAvgMs: 100},   // under-sampled: ranked by its figure
 		"p/b": {Requests: 40, LatencyAvgMs: 800},  // ranked
-		"p/c": {Requests: 40, LatencyAvgMs: 0},    // no latency figure
+		"p/c": {Requests: 40, LatencyAvgMs: 0},    // requests but no latency figure: last
 		"p/e": {Requests: 40, LatencyAvgMs: 700},  // ranked
-		"p/d": {Requests: 10, LatencyAvgMs: 1000}, // exactly min_samples: ranked
+		"p/d": {Requests: 10, LatencyAvgMs: 1000}, // ranked
+		// f: no stats at all: unmeasured, tried first
 	}
 	o := mustOptimized(t, config.Router{}, ts)
 	p := order(o, &Input{Stats: stats}, ts)
-	if got, want := names(ts, p), "e b d a c"; got != want {
-		t.Errorf("order %q, want %q (ranked best first, then under-sampled in listed order)", got, want)
+	if got, want := names(ts, p), "f a e b d c"; got != want {
+		t.Errorf("order %q, want %q (unmeasured, ranked best first, no figure)", got, want)
 	}
+	if p.Reasons[5] != o.reasonUnmeasured || p.Reasons[2] != o.reasonNoFigure || p.Scores[2] != 40 {
+		t.Errorf("reasons %q scores %v", p.Reasons, p.Scores)
+	}
+	t.Run("unmeasured keep listed order", func(t *testing.T) {
+		ts := models("a", "b", "c")
+		o := mustOptimized(t, config.Router{Explore: ptrF(0)}, ts)
+		if got := names(ts, order(o, &Input{Stats: fakeStats{"p/b": {Requests: 20, LatencyAvgMs: 5}}, Rand: seeded(1)}, ts)); got != "a c b" {
+			t.Errorf("order %q, want a c b", got)
+		}
+	})
 	t.Run("ties keep listed order", func(t *testing.T) {
 		tie := fakeStats{"p/a": {Requests: 20, LatencyAvgMs: 5}, "p/b": {Requests: 20, LatencyAvgMs: 5}, "p/c": {Requests: 20, LatencyAvgMs: 5}}
 		ts := models("a", "b", "c")
@@ -82,22 +97,57 @@ func TestOptimizedUnderSampled(t *testing.T) {
 			t.Errorf("order %q, want a b c", got)
 		}
 	})
-	t.Run("min_samples", func(t *testing.T) {
-		o := mustOptimized(t, config.Router{MinSamples: 1}, ts)
-		if got, want := names(ts, order(o, &Input{Stats: stats}, ts)), "a e b d c"; got != want {
-			t.Errorf("order %q, want %q", got, want)
-		}
-	})
+}
+
+// TestOptimizedThompson: each request goes first to a target with about
+// the probability that it is the best. Clearly worse targets get almost
+// nothing; targets the figures cannot tell apart share.
+func TestOptimizedThompson(t *testing.T) {
+	const draws = 20_000
+	ts := models("a", "b")
+	tests := []struct {
+		name   string
+		metric string
+		a, b   TargetStats
+		lo, hi float64 // bounds on a's share of first places
+	}{
+		{"twice as slow, well measured", "latency", TargetStats{Requests: 50, LatencyAvgMs: 800}, TargetStats{Requests: 50, LatencyAvgMs: 400}, 0, 0.001},
+		{"twice as slow, 3 requests each", "latency", TargetStats{Requests: 3, LatencyAvgMs: 800}, TargetStats{Requests: 3, LatencyAvgMs: 400}, 0.01, 0.10},
+		{"5% apart, well measured", "latency", TargetStats{Requests: 500, LatencyAvgMs: 420}, TargetStats{Requests: 500, LatencyAvgMs: 400}, 0.2, 0.5},
+		{"equal", "throughput", TargetStats{Requests: 80, TokensPerSec: 90}, TargetStats{Requests: 80, TokensPerSec: 90}, 0.47, 0.53},
+		{"success 75% vs 99%", "success_rate", TargetStats{Requests: 30, SuccessRate: 0.75}, TargetStats{Requests: 30, SuccessRate: 0.99}, 0, 0.02},
+		{"success, 2 requests each", "success_rate", TargetStats{Requests: 2, SuccessRate: 0.5}, TargetStats{Requests: 2, SuccessRate: 1}, 0.05, 0.35},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := mustOptimized(t, config.Router{Metric: tt.metric, Explore: ptrF(0)}, ts)
+			in := &Input{Stats: fakeStats{"p/a": tt.a, "p/b": tt.b}, Rand: seeded(3)}
+			first := 0
+			var p Plan
+			for range draws {
+				p.Reset()
+				o.Order(in, ts, &p)
+				if p.Order[0] == 0 {
+					first++
+				}
+			}
+			if got := float64(first) / draws; got < tt.lo || got > tt.hi {
+				t.Errorf("a first in %.4f of requests, want %v..%v", got, tt.lo, tt.hi)
+			}
+		})
+	}
 }
 
 func TestOptimizedExplores(t *testing.T) {
 	const draws = 100_000
 	ts := models("a", "b", "c", "d")
+	// b is far the best; c the least sampled of the others, and too slow
+	// to come first by a draw: c first means explored.
 	stats := fakeStats{
 		"p/a": {Requests: 50, LatencyAvgMs: 500},
 		"p/b": {Requests: 50, LatencyAvgMs: 300},
-		"p/c": {Requests: 4, LatencyAvgMs: 10},
-		"p/d": {Requests: 1, LatencyAvgMs: 10}, // least sampled
+		"p/c": {Requests: 20, LatencyAvgMs: 600},
+		"p/d": {Requests: 40, LatencyAvgMs: 550},
 	}
 	for _, explore := range []float64{-1, 0, 0.2, 1} { // -1: unset
 		want := explore
@@ -115,15 +165,15 @@ func TestOptimizedExplores(t *testing.T) {
 			for range draws {
 				p.Reset()
 				o.Order(in, ts, &p)
-				switch got := names(ts, &p); got {
-				case "d b a c":
+				switch ts[p.Order[0]].Name {
+				case "c":
 					explored++
-					if p.Why != o.whyExplore || p.Reasons[3] != o.reasonExplore {
-						t.Fatalf("explored without saying so: %q %q", p.Why, p.Reasons)
+					if p.Why != o.whyExplore || p.Reasons[2] != o.reasonExplore || p.Order[1] != 1 {
+						t.Fatalf("explored without saying so, or lost the best as first fallback: %q %q %v", p.Why, p.Reasons, p.Order)
 					}
-				case "b a c d":
+				case "b":
 				default:
-					t.Fatalf("order %q, want b a c d or d b a c", got)
+					t.Fatalf("order %q, want b or c first", names(ts, &p))
 				}
 			}
 			if got := float64(explored) / draws; math.Abs(got-want) > 0.005 {
@@ -131,21 +181,17 @@ func TestOptimizedExplores(t *testing.T) {
 			}
 		})
 	}
-	t.Run("nothing under-sampled: no exploring", func(t *testing.T) {
+	t.Run("one target: nothing to explore", func(t *testing.T) {
 		o := mustOptimized(t, config.Router{Explore: ptrF(1)}, ts)
-		full := fakeStats{"p/a": {Requests: 50, LatencyAvgMs: 5}, "p/b": {Requests: 50, LatencyAvgMs: 3}, "p/c": {Requests: 50, LatencyAvgMs: 4}, "p/d": {Requests: 50, LatencyAvgMs: 1}}
-		if got := names(ts, order(o, &Input{Stats: full, Rand: seeded(1)}, ts)); got != "d b c a" {
-			t.Errorf("order %q, want d b c a", got)
+		one := models("a")
+		if p := order(o, &Input{Stats: stats, Rand: seeded(1)}, one); names(one, p) != "a" || p.Why != o.whyRanked {
+			t.Errorf("order %q why %q", names(one, p), p.Why)
 		}
 	})
-	t.Run("all under-sampled: least-sampled explored, else listed", func(t *testing.T) {
+	t.Run("without Rand: never explores", func(t *testing.T) {
 		o := mustOptimized(t, config.Router{Explore: ptrF(1)}, ts)
-		few := fakeStats{"p/a": {Requests: 3}, "p/b": {Requests: 2}, "p/c": {Requests: 1}, "p/d": {Requests: 1}}
-		if got := names(ts, order(o, &Input{Stats: few, Rand: seeded(1)}, ts)); got != "c a b d" {
-			t.Errorf("order %q, want c a b d", got)
-		}
-		if got := names(ts, order(o, &Input{Stats: few}, ts)); got != "a b c d" {
-			t.Errorf("without Rand: order %q, want a b c d", got)
+		if got := names(ts, order(o, &Input{Stats: stats}, ts)); got != "b a d c" {
+			t.Errorf("order %q, want b a d c", got)
 		}
 	})
 }
@@ -224,8 +270,8 @@ func TestLatencyStrategy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := names(ts, order(s, &Input{Stats: rankStats}, ts)); got != "b c a d" {
-		t.Errorf("order %q, want b c a d", got)
+	if got := names(ts, order(s, &Input{Stats: rankStats}, ts)); got != "d b c a" {
+		t.Errorf("order %q, want d b c a", got)
 	}
 }
 
