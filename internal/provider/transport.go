@@ -118,3 +118,11 @@ func (n noRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
 	return nil, &Error{Class: ClassBadResponse, Status: resp.StatusCode,
 		Message: fmt.Sprintf("upstream answered %d %s; redirects are not followed", resp.StatusCode, http.StatusText(resp.StatusCode))}
 }
+
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// transport through the wrapper.
+func (n noRedirects) CloseIdleConnections() {
+	if c, ok := n.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
