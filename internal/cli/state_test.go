@@ -40,6 +40,9 @@ func stateEnv(t *testing.T) (endpoint string, tables dynamo.Tables) {
 		dynamo.EnvConfigTable:         tables.Config,
 		dynamo.EnvStateTable:          tables.State,
 		dynamo.EnvMetricsTable:        tables.Metrics,
+		// The stack pushed to (its ProviderKeysSecretArn output): its
+		// secret:switchyard/… and ssm:/switchyard/… references validate.
+		"SWITCHYARD_PROVIDER_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchyard/provider-keys-AbCdEf",
 	} {
 		t.Setenv(k, v)
 	}

@@ -6,7 +6,7 @@ import (
 )
 
 // provs are two providers most error cases route to.
-const provs = "providers: {p: {type: mock}, o: {type: openai, api_key: env:K}}\n"
+const provs = "providers: {p: {type: mock}, o: {type: openai, api_key: env:K_API_KEY}}\n"
 
 // router is provs plus one router r whose body is the argument.
 func router(body string) string { return provs + "routers:\n  r: " + body + "\n" }
@@ -23,7 +23,7 @@ func TestDecodeUnknownFields(t *testing.T) {
 			[]wantErr{{"server.max_body", "unknown field (known: allow_inline_routers, config_refresh, cooldown, inline, max_body_bytes, region, trust_geo_headers)"}}},
 		{"cooldown", "server: {cooldown: {failure: 3}}\n",
 			[]wantErr{{"server.cooldown.failure", "unknown field (known: duration, failures)"}}},
-		{"provider", "providers: {p: {type: mock, apikey: env:K}}\n",
+		{"provider", "providers: {p: {type: mock, apikey: env:K_API_KEY}}\n",
 			[]wantErr{{"providers.p.apikey", "unknown field (known: api_key, api_version, auth_header, base_url"}}},
 		{"model override", provs + "models: {p/x: {input: 1}}\n",
 			[]wantErr{{"models.p/x.input", "unknown field (known: cached_input_per_mtok, context_window, input_per_mtok, max_output_tokens, output_per_mtok)"}}},

@@ -55,3 +55,10 @@ func parseErrors(t *testing.T, doc string, want []wantErr) {
 	}
 	checkErrors(t, err, want)
 }
+
+// asStack validates as the gateway of a stack named "switchyard" does:
+// testdata/valid.yaml names secret:switchyard/… and ssm:/switchyard/….
+func asStack(t *testing.T) {
+	t.Helper()
+	t.Setenv(ProviderSecretVar, "arn:aws:secretsmanager:us-east-1:123456789012:secret:switchyard/provider-keys-AbCdEf")
+}

@@ -27,7 +27,7 @@ func wantValid() *Config {
 		},
 		Providers: map[string]Provider{
 			"openai":     {Type: "openai", APIKey: "env:OPENAI_API_KEY"},
-			"anthropic":  {Type: "anthropic", APIKey: "secret:prod/llm#anthropic", APIVersion: "2023-06-01"},
+			"anthropic":  {Type: "anthropic", APIKey: "secret:switchyard/llm#anthropic", APIVersion: "2023-06-01"},
 			"gemini":     {Type: "gemini", APIKey: "ssm:/switchyard/gemini"},
 			"bedrock-us": {Type: "bedrock", Region: "us-east-1", EndpointURL: "https://bedrock-runtime.us-east-1.amazonaws.com"},
 			"groq": {Type: "openai-compatible", BaseURL: "https://api.groq.com/openai/v1", APIKey: "env:GROQ_API_KEY",
@@ -104,6 +104,7 @@ func wantValid() *Config {
 }
 
 func TestParseValid(t *testing.T) {
+	asStack(t)
 	for _, file := range []string{"valid.yaml", "valid.json"} {
 		t.Run(file, func(t *testing.T) {
 			cfg, err := ParseFile(filepath.Join("testdata", file))
@@ -161,6 +162,7 @@ func TestParseFileMissing(t *testing.T) {
 // TestDocumentRoundTrip checks that config pull (Document) gives back a
 // document that decodes to the same config, inline routers included.
 func TestDocumentRoundTrip(t *testing.T) {
+	asStack(t)
 	for _, file := range []string{"valid.yaml", "roundtrip.yaml"} {
 		t.Run(file, func(t *testing.T) {
 			cfg, err := ParseFile(filepath.Join("testdata", file))
@@ -191,6 +193,7 @@ func TestDocumentRoundTrip(t *testing.T) {
 // the document: the router map itself, with the target's weight, name and
 // region beside strategy and targets.
 func TestDocumentInlineTarget(t *testing.T) {
+	asStack(t)
 	cfg, err := ParseFile(filepath.Join("testdata", "valid.yaml"))
 	if err != nil {
 		t.Fatalf("ParseFile: %v", err)
@@ -260,6 +263,7 @@ func TestErrorsFormat(t *testing.T) {
 // "250ms", inline router targets as router maps) parses back to the same
 // config.
 func TestMarshalYAML(t *testing.T) {
+	asStack(t)
 	cfg, err := ParseFile(filepath.Join("testdata", "valid.yaml"))
 	if err != nil {
 		t.Fatalf("ParseFile: %v", err)

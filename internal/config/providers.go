@@ -23,7 +23,9 @@ var httpProviderTypes = []string{"anthropic", "gemini", "openai", "openai-compat
 // lower-case host label (us-east-1, us-gov-west-1).
 var bedrockRegion = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
+// validateProvider checks one provider; pol is the operator's bound on
+// what its api_key and base_url may reach (DESIGN §9).
+func (c *Config) validateProvider(errs *Errors, pol UpstreamPolicy, path, name string, p Provider) {
 	if err := CheckName(name); err != nil {
 		errs.add(path, "%v", err)
 	}
@@ -37,6 +39,8 @@ func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
 	}
 	if p.APIKey != "" {
 		if err := checkSecretRef(p.APIKey); err != nil {
+			errs.add(path+".api_key", "%v", err)
+		} else if err := pol.CheckRef(p.APIKey); err != nil {
 			errs.add(path+".api_key", "%v", err)
 		}
 	}
@@ -66,6 +70,8 @@ func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
 			// The providers append the API path to base_url: a query
 			// would end up in front of it.
 			errs.add(path+".base_url", "must not carry a query string or fragment (the API path is appended to it)")
+		} else if err := pol.CheckURL(u); err != nil {
+			errs.add(path+".base_url", "%v", err)
 		}
 	}
 	if p.EndpointURL != "" {
@@ -73,6 +79,10 @@ func (c *Config) validateProvider(errs *Errors, path, name string, p Provider) {
 			errs.add(path+".endpoint_url", "applies to type bedrock only (use base_url)")
 		} else if u, err := url.Parse(p.EndpointURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs.add(path+".endpoint_url", "must be an http(s) URL, got %q", p.EndpointURL)
+		} else if err := pol.CheckURL(u); err != nil {
+			// Bedrock requests carry the role's SigV4 signature and session
+			// token: the same bounds as base_url apply.
+			errs.add(path+".endpoint_url", "%v", err)
 		}
 	}
 	if p.APIVersion != "" && p.Type != "anthropic" {

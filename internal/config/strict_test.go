@@ -18,7 +18,7 @@ func TestValidateProviderBuildable(t *testing.T) {
 			[]wantErr{{"providers.p.region", `must be an AWS region such as us-east-1, got "US East 1"`}}},
 		{"bedrock gov region", provider("{type: bedrock, region: us-gov-west-1}"), nil},
 		{"bedrock without region (the environment may give one)", provider("{type: bedrock}"), nil},
-		{"base_url with a query string", provider("{type: gemini, api_key: env:K, base_url: \"https://proxy.example/v1beta?key=abc\"}"),
+		{"base_url with a query string", provider("{type: gemini, api_key: env:K_API_KEY, base_url: \"https://proxy.example/v1beta?key=abc\"}"),
 			[]wantErr{{"providers.p.base_url", "must not carry a query string or fragment"}}},
 		{"base_url with a fragment", provider("{type: openai-compatible, base_url: \"https://x.example/v1#a\"}"),
 			[]wantErr{{"providers.p.base_url", "must not carry a query string or fragment"}}},
@@ -57,23 +57,23 @@ func TestValidateHeaders(t *testing.T) {
 			[]wantErr{{"providers.p.headers", "does not apply to type mock (the mock provider sends no requests)"}}},
 		{"headers on bedrock", provider("{type: bedrock, region: us-east-1, headers: {x-team: a}}"),
 			[]wantErr{{"providers.p.headers", "does not apply to type bedrock (the AWS SDK builds and signs bedrock requests)"}}},
-		{"plain headers on HTTP types", "providers: {a: {type: openai, api_key: env:K, headers: {OpenAI-Organization: org-1}}, " +
-			"b: {type: anthropic, api_key: env:K, headers: {anthropic-beta: x, anthropic-version: \"2023-06-01\"}}, " +
-			"c: {type: gemini, api_key: env:K, headers: {x-goog-user-project: p}}, " +
-			"d: {type: openai-compatible, base_url: \"http://x\", headers: {X-Team: ml, x-max-tokens: \"5\"}}}\n", nil},
-		{"Authorization", provider("{type: openai-compatible, base_url: \"http://x\", headers: {Authorization: \"Bearer sk-live\"}}"),
+		{"plain headers on HTTP types", "providers: {a: {type: openai, api_key: env:K_API_KEY, headers: {OpenAI-Organization: org-1}}, " +
+			"b: {type: anthropic, api_key: env:K_API_KEY, headers: {anthropic-beta: x, anthropic-version: \"2023-06-01\"}}, " +
+			"c: {type: gemini, api_key: env:K_API_KEY, headers: {x-goog-user-project: p}}, " +
+			"d: {type: openai-compatible, base_url: \"https://x\", headers: {X-Team: ml, x-max-tokens: \"5\"}}}\n", nil},
+		{"Authorization", provider("{type: openai-compatible, base_url: \"https://x\", headers: {Authorization: \"Bearer sk-live\"}}"),
 			[]wantErr{{"providers.p.headers.Authorization", useAPIKey + " (env:VAR, secret:<id>[#field] or ssm:<name>), with auth_header: <name>"}}},
-		{"authorization in lower case", provider("{type: openai, api_key: env:K, headers: {authorization: \"Bearer x\"}}"),
+		{"authorization in lower case", provider("{type: openai, api_key: env:K_API_KEY, headers: {authorization: \"Bearer x\"}}"),
 			[]wantErr{{"providers.p.headers.authorization", useAPIKey}}},
 		{"azure api-key", provider("{type: openai-compatible, base_url: \"https://r.openai.azure.com/openai/v1\", headers: {api-key: abc}}"),
 			[]wantErr{{"providers.p.headers.api-key", useAPIKey}}},
-		{"anthropic x-api-key", provider("{type: anthropic, api_key: env:K, headers: {x-api-key: sk-ant}}"),
+		{"anthropic x-api-key", provider("{type: anthropic, api_key: env:K_API_KEY, headers: {x-api-key: sk-ant}}"),
 			[]wantErr{{"providers.p.headers.x-api-key", useAPIKey}}},
-		{"gemini x-goog-api-key", provider("{type: gemini, api_key: env:K, headers: {X-Goog-Api-Key: AIza}}"),
+		{"gemini x-goog-api-key", provider("{type: gemini, api_key: env:K_API_KEY, headers: {X-Goog-Api-Key: AIza}}"),
 			[]wantErr{{"providers.p.headers.X-Goog-Api-Key", useAPIKey}}},
-		{"proxy-authorization", provider("{type: openai, api_key: env:K, headers: {Proxy-Authorization: \"Basic x\"}}"),
+		{"proxy-authorization", provider("{type: openai, api_key: env:K_API_KEY, headers: {Proxy-Authorization: \"Basic x\"}}"),
 			[]wantErr{{"providers.p.headers.Proxy-Authorization", useAPIKey}}},
-		{"other credential names", provider("{type: openai-compatible, base_url: \"http://x\", headers: " +
+		{"other credential names", provider("{type: openai-compatible, base_url: \"https://x\", headers: " +
 			"{Cookie: s=1, Ocp-Apim-Subscription-Key: k, X-Auth-Token: t, cf-aig-authorization: t, x-client-secret: s, Helicone-Auth: \"Bearer h\"}}"),
 			[]wantErr{
 				{"providers.p.headers.Cookie", useAPIKey},
@@ -83,11 +83,11 @@ func TestValidateHeaders(t *testing.T) {
 				{"providers.p.headers.cf-aig-authorization", useAPIKey},
 				{"providers.p.headers.x-client-secret", useAPIKey},
 			}},
-		{"anthropic gets no auth_header hint", provider("{type: anthropic, api_key: env:K, headers: {x-api-key: k}}"),
+		{"anthropic gets no auth_header hint", provider("{type: anthropic, api_key: env:K_API_KEY, headers: {x-api-key: k}}"),
 			[]wantErr{{"providers.p.headers.x-api-key", "or ssm:<name>)"}}},
-		{"invalid header name", provider("{type: openai, api_key: env:K, headers: {\"X Team\": a}}"),
+		{"invalid header name", provider("{type: openai, api_key: env:K_API_KEY, headers: {\"X Team\": a}}"),
 			[]wantErr{{"providers.p.headers.X Team", "is not a valid HTTP header name"}}},
-		{"header value with a line break", provider("{type: openai, api_key: env:K, headers: {X-Team: \"a\\r\\nX-Evil: 1\"}}"),
+		{"header value with a line break", provider("{type: openai, api_key: env:K_API_KEY, headers: {X-Team: \"a\\r\\nX-Evil: 1\"}}"),
 			[]wantErr{{"providers.p.headers.X-Team", "must not contain line breaks"}}},
 	})
 }
@@ -97,17 +97,17 @@ func TestValidateHeaders(t *testing.T) {
 func TestValidateAuthHeader(t *testing.T) {
 	runValidate(t, []validateCase{
 		{"azure with api_key and auth_header", provider("{type: openai-compatible, base_url: \"https://r.openai.azure.com/openai/v1\", " +
-			"api_key: \"secret:azure#key\", auth_header: api-key}"), nil},
-		{"on openai", provider("{type: openai, api_key: env:K, auth_header: Authorization}"), nil},
-		{"on anthropic", provider("{type: anthropic, api_key: env:K, auth_header: x-api-key}"),
+			"api_key: \"secret:#azure\", auth_header: api-key}"), nil},
+		{"on openai", provider("{type: openai, api_key: env:K_API_KEY, auth_header: Authorization}"), nil},
+		{"on anthropic", provider("{type: anthropic, api_key: env:K_API_KEY, auth_header: x-api-key}"),
 			[]wantErr{{"providers.p.auth_header", "applies to types openai and openai-compatible only"}}},
 		{"on bedrock", provider("{type: bedrock, auth_header: api-key}"),
 			[]wantErr{{"providers.p.auth_header", "applies to types openai and openai-compatible only"}}},
-		{"without api_key", provider("{type: openai-compatible, base_url: \"http://x\", auth_header: api-key}"),
+		{"without api_key", provider("{type: openai-compatible, base_url: \"https://x\", auth_header: api-key}"),
 			[]wantErr{{"providers.p.auth_header", "names the header that carries api_key, which is not set"}}},
-		{"invalid name", provider("{type: openai-compatible, base_url: \"http://x\", api_key: env:K, auth_header: \"api key\"}"),
+		{"invalid name", provider("{type: openai-compatible, base_url: \"https://x\", api_key: env:K_API_KEY, auth_header: \"api key\"}"),
 			[]wantErr{{"providers.p.auth_header", `"api key" is not a valid HTTP header name`}}},
-		{"the auth header again in headers", provider("{type: openai-compatible, base_url: \"http://x\", api_key: env:K, " +
+		{"the auth header again in headers", provider("{type: openai-compatible, base_url: \"https://x\", api_key: env:K_API_KEY, " +
 			"auth_header: X-Gateway-Pass, headers: {x-gateway-pass: literal}}"),
 			[]wantErr{{"providers.p.headers.x-gateway-pass", "carries a credential"}}},
 	})

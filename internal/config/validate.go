@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,8 +24,12 @@ const MaxRouterDepth = 8
 func (c *Config) Validate() error {
 	var errs Errors
 	c.validateServer(&errs)
+	// Read at each validation, so the process that stores or loads a
+	// config (admin PUT, config push, a Lambda's reload) applies its own
+	// operator settings.
+	pol := UpstreamPolicyFromEnv(os.Getenv)
 	for _, name := range sortedNames(c.Providers) {
-		c.validateProvider(&errs, namePath("providers", name), name, c.Providers[name])
+		c.validateProvider(&errs, pol, namePath("providers", name), name, c.Providers[name])
 	}
 	for _, key := range sortedNames(c.Models) {
 		c.validateModel(&errs, namePath("models", key), key, c.Models[key])

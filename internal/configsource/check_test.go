@@ -143,7 +143,7 @@ func TestWarnings(t *testing.T) {
 	const provs = `
 providers:
   m: {type: mock}
-  o: {type: openai, api_key: env:K}
+  o: {type: openai, api_key: env:K_API_KEY}
 `
 	const key = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 	tests := []struct {

@@ -35,11 +35,11 @@ func TestReloadKeepsUpstreamConnections(t *testing.T) {
 	}
 	up.Start()
 	t.Cleanup(up.Close)
-	t.Setenv("CONN_TEST_KEY", "sk-conn-test-key")
+	t.Setenv("CONN_TEST_API_KEY", "sk-conn-test-key")
 
 	yml := strings.ReplaceAll(`
 providers:
-  up: {type: openai-compatible, base_url: URL/v1, api_key: env:CONN_TEST_KEY}
+  up: {type: openai-compatible, base_url: URL/v1, api_key: env:CONN_TEST_API_KEY}
 routers:
   r: {strategy: fallback, targets: [{model: up/a}]}
 `, "URL", up.URL)

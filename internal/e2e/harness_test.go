@@ -68,9 +68,9 @@ func newGatewayWith(t *testing.T, extra string) *gateway {
 	t.Helper()
 	g := &gateway{t: t, openai: openaifake.New(t), anthropic: anthropicfake.New(t), gemini: geminifake.New(t), bedrock: bedrockfake.New(t)}
 	g.openai.APIKey = "sk-e2e-openai"
-	t.Setenv("E2E_OPENAI_KEY", g.openai.APIKey)
-	t.Setenv("E2E_ANTHROPIC_KEY", anthropicfake.APIKey)
-	t.Setenv("E2E_GEMINI_KEY", geminifake.APIKey)
+	t.Setenv("E2E_OPENAI_API_KEY", g.openai.APIKey)
+	t.Setenv("E2E_ANTHROPIC_API_KEY", anthropicfake.APIKey)
+	t.Setenv("E2E_GEMINI_API_KEY", geminifake.APIKey)
 	bedrockfake.SetAWSEnv(t) // fake AWS credentials and region, via t.Setenv
 
 	raw, err := os.ReadFile("testdata/gateway.yaml")

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"net/http"
+	"reflect"
 
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
@@ -82,7 +83,10 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 		if typ == "" {
 			typ = TypeInvalidRequest
 		}
-		return &Error{Status: status, Type: typ, Code: pe.Code, Param: pe.Param, Message: provider.Redact(pe.Message), Attempts: attempts}
+		// Every field the upstream wrote is redacted, not only the message:
+		// an echoed key may sit in param or code just as well.
+		return &Error{Status: status, Type: provider.Redact(typ), Code: provider.Redact(pe.Code), Param: provider.Redact(pe.Param),
+			Message: provider.Redact(pe.Message), Attempts: attempts}
 	case deadlineHit:
 		return &Error{Status: http.StatusGatewayTimeout, Type: TypeTimeout, Code: "deadline_exceeded",
 			Message: "the request deadline passed before any target answered", Attempts: attempts}
@@ -100,7 +104,14 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 	}
 	msg := "every candidate failed upstream"
 	if last != nil {
-		msg += "; last error: " + provider.Redact(last.Error())
+		// Named by its target: provider messages never carry the upstream
+		// URL or address (provider.NetworkError), so this is how the
+		// caller knows which one failed.
+		msg += "; last error"
+		if t := targetOf(last, attempts); t != "" {
+			msg += " (" + t + ")"
+		}
+		msg += ": " + provider.Redact(last.Error())
 	}
 	return &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "all_targets_failed", Message: msg, Attempts: attempts}
 }
@@ -122,8 +133,21 @@ func contextLength(pe *provider.Error, attempts []Attempt) *Error {
 	if msg == "" {
 		msg = "the request does not fit the model's context window"
 	}
-	return &Error{Status: status, Type: TypeInvalidRequest, Code: CodeContextLength, Param: pe.Param,
+	return &Error{Status: status, Type: TypeInvalidRequest, Code: CodeContextLength, Param: provider.Redact(pe.Param),
 		Message: msg, Attempts: attempts}
+}
+
+// targetOf is the target of the attempt that ended with err.
+func targetOf(err error, attempts []Attempt) string {
+	if !reflect.TypeOf(err).Comparable() {
+		return "" // == on it would panic
+	}
+	for i := len(attempts) - 1; i >= 0; i-- {
+		if attempts[i].Err == err {
+			return attempts[i].Target
+		}
+	}
+	return ""
 }
 
 func allRateLimited(attempts []Attempt) bool {

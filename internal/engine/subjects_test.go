@@ -64,10 +64,10 @@ routers:
 // model is counted under the catalog entry it resolves to, never under
 // the caller's spelling.
 func TestDirectModelsCountUnderTheirCatalogFamily(t *testing.T) {
-	t.Setenv("OA_TEST_KEY", "sk-oa-test-key-0000")
+	t.Setenv("OA_TEST_API_KEY", "sk-oa-test-key-0000")
 	const yml = `
 providers:
-  oa: {type: openai, api_key: env:OA_TEST_KEY}
+  oa: {type: openai, api_key: env:OA_TEST_API_KEY}
 `
 	clk := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	st := store.NewMemory()

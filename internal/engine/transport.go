@@ -3,31 +3,20 @@ package engine
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"strings"
-	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
-// NewHTTPClient returns the client every HTTP provider shares: connections
-// are kept alive and reused across requests and providers (a TLS handshake
-// costs more than the gateway's whole routing work), and no overall
-// timeout is set because streams may run for minutes — attempts are
-// bounded by their context instead.
+// NewHTTPClient returns the client every HTTP provider shares:
+// provider.NewHTTPClient (kept-alive connections, no redirects followed,
+// resolved addresses checked) under the operator's settings from the
+// environment (config.UpstreamPolicyFromEnv).
 func NewHTTPClient() *http.Client {
-	t := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          512,
-		MaxIdleConnsPerHost:   128,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		ResponseHeaderTimeout: 0, // first byte can take long for big prompts; the attempt context bounds it
-	}
-	return &http.Client{Transport: t}
+	return provider.NewHTTPClient(provider.TransportOptions{Policy: config.UpstreamPolicyFromEnv(os.Getenv)})
 }
 
 // EnvSecrets resolves env:VAR references only; the Lambda build wires a

@@ -10,7 +10,7 @@ import (
 // must not get it to the caller or the logs, whichever way its message
 // travels: a relayed 4xx, or the "last error" of a 502.
 func TestCredentialsNeverLeak(t *testing.T) {
-	const key = "sk-upstream-secret" // the harness's env:FAKE_UPSTREAM_KEY
+	const key = "sk-upstream-secret" // the harness's env:FAKE_UPSTREAM_API_KEY
 	echo := func(status int) fakeFault {
 		return fakeFault{Kind: faultStatus, Status: status,
 			Body: `{"error": {"message": "request with key ` + key + ` was refused", "type": "invalid_request_error", "code": null}}`}

@@ -39,7 +39,7 @@ type harness struct {
 
 const baseConfig = `
 providers:
-  up: {type: openai-compatible, base_url: FAKE, api_key: env:FAKE_UPSTREAM_KEY}
+  up: {type: openai-compatible, base_url: FAKE, api_key: env:FAKE_UPSTREAM_API_KEY}
 models:
   up/m1: {input_per_mtok: 1, output_per_mtok: 2}
   up/m2: {input_per_mtok: 1, output_per_mtok: 2}
@@ -70,7 +70,7 @@ routers:
 
 func newHarness(t *testing.T, extra string) *harness {
 	t.Helper()
-	t.Setenv("FAKE_UPSTREAM_KEY", "sk-upstream-secret")
+	t.Setenv("FAKE_UPSTREAM_API_KEY", "sk-upstream-secret")
 	h := &harness{t: t, fake: openaifake.New(t)}
 	h.fake.APIKey = "sk-upstream-secret"
 	yml := strings.Replace(baseConfig, "FAKE", h.fake.BaseURL(), 1) + extra

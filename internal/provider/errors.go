@@ -2,11 +2,16 @@ package provider
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -124,21 +129,70 @@ func ClassForStatus(status int) Class {
 }
 
 // NetworkError wraps a transport failure. A context error stays what it
-// is, so a caller's cancel is never mistaken for an upstream fault.
+// is, so a caller's cancel is never mistaken for an upstream fault. An
+// *Error in err's chain (the transport's refusal of a redirect or of an
+// address) is returned as it is.
+//
+// The message says what failed, never where: Go's transport errors quote
+// the upstream URL and address ("Post \"https://host/v1/...\": dial tcp
+// 10.0.0.5:443: ..."), and callers should see the target's name (the
+// engine adds it), not the operator's base_url.
 func NetworkError(ctx context.Context, err error) *Error {
 	if ctx.Err() == context.Canceled {
 		return &Error{Class: ClassCanceled, Message: "request canceled by the caller", Err: err}
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe
 	}
 	c := ClassNetwork
 	if ctx.Err() == context.DeadlineExceeded || isTimeout(err) {
 		c = ClassTimeout
 	}
-	return &Error{Class: c, Message: sanitize(err.Error()), Err: err}
+	return &Error{Class: c, Message: describeNetError(err), Err: err}
 }
 
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// describeNetError names a transport failure without its URL or address.
+func describeNetError(err error) string {
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var rec tls.RecordHeaderError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return "the upstream did not answer in time"
+	case errors.As(err, &dns):
+		if dns.IsNotFound {
+			return "cannot resolve the upstream host name (no such host)"
+		}
+		return "cannot resolve the upstream host name"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "cannot connect to the upstream: connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the upstream reset the connection"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the upstream closed the connection"
+	case errors.As(err, &cert):
+		return "TLS handshake with the upstream failed: its certificate is not trusted"
+	case errors.As(err, &rec):
+		return "TLS handshake with the upstream failed: it does not speak TLS"
+	}
+	// Anything else: the innermost message, stripped of the url.Error and
+	// net.OpError layers that carry the URL and addresses.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	msg := err.Error()
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		msg = oe.Op + ": " + oe.Err.Error()
+	}
+	return "upstream connection failed: " + sanitize(urlPattern.ReplaceAllString(msg, "[upstream]"))
 }
 
 // sanitize drops URL query strings from transport messages: Gemini-style
@@ -153,6 +207,9 @@ func sanitize(msg string) string {
 	}
 	return msg
 }
+
+// urlPattern finds URLs left in a transport message.
+var urlPattern = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"']*`)
 
 // ParseRetryAfter reads a Retry-After header (seconds or HTTP date), and the
 // retry-after-ms header some providers send. Zero when absent or invalid.

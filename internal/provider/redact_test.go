@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -49,5 +51,42 @@ func TestRedactLongestFirst(t *testing.T) {
 		if got := Redact("key sk-prefix-0123-longer-key"); got != "key [redacted]" {
 			t.Fatalf("Redact = %q", got)
 		}
+	}
+}
+
+// TestRedactEncodedForms: an upstream may echo the key URL-encoded (it
+// went into a query or form) or base64-encoded (Basic auth, a wrapped
+// token), alone or inside a longer value. Each form is redacted.
+func TestRedactEncodedForms(t *testing.T) {
+	secret := fmt.Sprintf("sk-enc/redact+key=%d-0123456789", redactRuns.Add(1))
+	RegisterSecret(secret)
+	b64 := base64.StdEncoding.EncodeToString
+	tests := []struct {
+		name, echoed string
+		prefix       int // characters of echoed that encode something else
+	}{
+		{"query-escaped", url.QueryEscape(secret), 0},
+		{"path-escaped", url.PathEscape(secret), 0},
+		{"lower-case escapes", strings.ToLower(url.QueryEscape(secret)), 0},
+		{"base64", b64([]byte(secret)), 0},
+		{"base64 url alphabet", base64.RawURLEncoding.EncodeToString([]byte(secret)), 0},
+		{"basic auth", b64([]byte("user:" + secret)), 7},
+		{"basic auth, other offset", b64([]byte("ab:" + secret)), 4},
+		{"basic auth, third offset", b64([]byte("username:" + secret)), 12},
+	}
+	const before, after = `{"error": "bad credential `, `"}`
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Redact(before + tt.echoed + after)
+			if !strings.Contains(got, "[redacted]") {
+				t.Fatalf("Redact = %q: nothing redacted", got)
+			}
+			// Left of the encoded key: at most the characters it shares
+			// with its neighbours (2 at each edge, and base64 padding).
+			left := len(got) - len(before) - len(after) - len("[redacted]") - tt.prefix
+			if left > 4 {
+				t.Errorf("Redact = %q leaves %d characters of the encoded key", got, left)
+			}
+		})
 	}
 }

@@ -56,7 +56,7 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 	}
 	hc := env.HTTPClient
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = provider.DefaultHTTPClient()
 	}
 	return &Client{
 		endpoint: base + "/v1/messages",

@@ -351,8 +351,8 @@ func TestNewDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := p.(*Client)
-	if c.endpoint != "https://api.anthropic.com/v1/messages" || c.version != "2023-06-01" || c.http != http.DefaultClient {
-		t.Errorf("defaults: endpoint %q version %q default client %v", c.endpoint, c.version, c.http == http.DefaultClient)
+	if c.endpoint != "https://api.anthropic.com/v1/messages" || c.version != "2023-06-01" || c.http != provider.DefaultHTTPClient() {
+		t.Errorf("defaults: endpoint %q version %q shared default client %v", c.endpoint, c.version, c.http == provider.DefaultHTTPClient())
 	}
 }
 

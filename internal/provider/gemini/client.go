@@ -42,7 +42,7 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 	}
 	hc := env.HTTPClient
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = provider.DefaultHTTPClient()
 	}
 	return &Client{
 		base:    base,

@@ -49,7 +49,7 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 	}
 	hc := env.HTTPClient
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = provider.DefaultHTTPClient()
 	}
 	h := http.Header{}
 	for k, v := range cfg.Headers {
