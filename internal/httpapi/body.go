@@ -2,11 +2,139 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/engine"
 )
+
+// requestBody is a request's body as the handlers see it. It notes whether
+// the body was read to its end (an answer sent before that closes the
+// connection: see guardedWriter), clears the body read deadline once it
+// has been, and holds the bytes reserved for the body in the server's
+// budget until the request ends.
+type requestBody struct {
+	rc       io.ReadCloser
+	ctl      *http.ResponseController
+	eof      bool
+	budget   *byteBudget
+	limit    int64 // the budget's size for this request
+	reserved int64
+}
+
+func (b *requestBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err == io.EOF && !b.eof {
+		b.eof = true
+		// The rest of the request is the answer's business: a read
+		// deadline left in place would fire on net/http's background
+		// read and cancel a long stream's context.
+		_ = b.ctl.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
+
+func (b *requestBody) Close() error { return b.rc.Close() }
+
+// reserve takes n more bytes from the budget for this request.
+func (b *requestBody) reserve(n int64) bool {
+	if !b.budget.take(n, b.limit) {
+		return false
+	}
+	b.reserved += n
+	return true
+}
+
+// release gives back what this request reserved.
+func (b *requestBody) release() {
+	b.budget.give(b.reserved)
+	b.reserved = 0
+}
+
+// unread reports whether the body may still hold bytes nobody read.
+func (b *requestBody) unread(r *http.Request) bool { return r.ContentLength != 0 && !b.eof }
+
+// readBody reads a request body of at most limit bytes into one buffer
+// sized from Content-Length (no growing copies when the length is known),
+// reserving its bytes in the server's body budget first: a body declared
+// too large is refused before a byte of it is read, one that does not fit
+// the budget gets 503 overloaded.
+func readBody(r *http.Request, limit int64) ([]byte, *engine.Error) {
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	b, ok := r.Body.(*requestBody)
+	if !ok { // a handler called without Server.ServeHTTP (never in production)
+		b = &requestBody{rc: r.Body, ctl: http.NewResponseController(nil), budget: &byteBudget{}, limit: limit + 1}
+		defer b.release()
+	}
+	if r.ContentLength >= 0 {
+		if !b.reserve(r.ContentLength) {
+			return nil, bodyOverload()
+		}
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(b, buf); err != nil {
+			return nil, unreadable(err)
+		}
+		// Note the end (net/http returns it with the last bytes, other
+		// bodies on the next read).
+		if !b.eof {
+			if n, err := b.Read(make([]byte, 1)); n > 0 {
+				return nil, tooLarge(limit)
+			} else if err != nil && err != io.EOF {
+				return nil, unreadable(err)
+			}
+		}
+		return buf, nil
+	}
+	// Unknown length (chunked): grow in steps, each reserved before use.
+	var buf []byte
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				return nil, tooLarge(limit)
+			}
+			grown := min(max(2*int64(cap(buf)), 32<<10), limit+1)
+			if !b.reserve(grown - int64(cap(buf))) {
+				return nil, bodyOverload()
+			}
+			buf = append(make([]byte, 0, grown), buf...)
+		}
+		n, err := b.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, unreadable(err)
+		}
+	}
+	if int64(len(buf)) > limit {
+		return nil, tooLarge(limit)
+	}
+	return buf, nil
+}
+
+func tooLarge(limit int64) *engine.Error {
+	return errf(http.StatusRequestEntityTooLarge, engine.TypeInvalidRequest, "request_too_large",
+		fmt.Sprintf("request body exceeds %d bytes", limit))
+}
+
+func bodyOverload() *engine.Error {
+	return overloaded("the gateway is holding as many request bodies as server.max_body_memory allows; retry shortly")
+}
+
+func unreadable(err error) *engine.Error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return errf(http.StatusRequestTimeout, engine.TypeInvalidRequest, "request_timeout",
+			"the request body did not arrive within server.timeouts.read_body")
+	}
+	return errf(http.StatusBadRequest, engine.TypeInvalidRequest, "unreadable_body", "cannot read request body: "+err.Error())
+}
 
 // decodeChat decodes a chat request body. A body the caller got wrong is
 // a 400 invalid_json whose message and param are chat.Decode's: that is

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -74,7 +73,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, perr := s.readChat(w, r, eng)
+	req, perr := s.readChat(r, eng)
 	if perr != nil {
 		writeError(w, perr)
 		return
@@ -185,6 +184,9 @@ var ErrInvalid = errors.New("invalid config")
 // made the stored config invalid with it: retry.
 var ErrConflict = errors.New("config changed concurrently; this change was undone, retry it")
 
+// maxAdminDoc caps an admin document's size.
+const maxAdminDoc = 1 << 20
+
 var adminKinds = map[string]string{
 	"routers": store.KindRouter, "providers": store.KindProvider, "budgets": store.KindBudget,
 	"keys": store.KindKey, "admin_keys": store.KindAdminKey, "models": store.KindModel,
@@ -246,9 +248,9 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, doc)
 	case http.MethodPut:
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-		if err != nil {
-			writeError(w, errf(http.StatusRequestEntityTooLarge, engine.TypeInvalidRequest, "request_too_large", "admin documents are limited to 1 MiB"))
+		body, berr := readBody(r, maxAdminDoc)
+		if berr != nil {
+			writeError(w, berr)
 			return
 		}
 		var doc any
