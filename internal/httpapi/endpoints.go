@@ -52,13 +52,20 @@ type modelEntry struct {
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	eng := s.src.Engine()
-	if _, ok := s.auth(w, r, eng); !ok {
+	id, ok := s.auth(w, r, eng)
+	if !ok {
 		return
 	}
+	sc := scopeOf(eng.Config(), id.key)
 	routers, models := eng.Models()
+	if !sc.models() {
+		models = nil
+	}
 	data := make([]modelEntry, 0, len(routers)+len(models))
 	for _, name := range routers {
-		data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard"})
+		if sc.router(name) {
+			data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard"})
+		}
 	}
 	for _, m := range models {
 		owner, _, _ := strings.Cut(m, "/")
@@ -110,9 +117,11 @@ type latencyView struct {
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	eng := s.src.Engine()
-	if _, ok := s.auth(w, r, eng); !ok {
+	id, ok := s.auth(w, r, eng)
+	if !ok {
 		return
 	}
+	sc := scopeOf(eng.Config(), id.key)
 	if s.opts.Store == nil {
 		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "metrics_unavailable", "this gateway has no metrics store"))
 		return
@@ -150,7 +159,11 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms},
 			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
 			FallbackRate: st.FallbackRate, Errors: st.Errors}
-		switch target, router, arm := store.ParseStatsSubject(st.Subject); {
+		target, router, arm := store.ParseStatsSubject(st.Subject)
+		if (router != "" && !sc.router(router)) || (router == "" && !sc.target(target)) {
+			continue
+		}
+		switch {
 		case arm != "":
 			if arms[router] == nil {
 				arms[router] = map[string]metricsView{}
