@@ -91,30 +91,42 @@ func readBody(r *http.Request, limit int64) ([]byte, *engine.Error) {
 		}
 		return buf, nil
 	}
-	// Unknown length (chunked): grow in steps, each reserved before use.
-	var buf []byte
+	// Unknown length (chunked): read into chunks, each reserved before it
+	// is allocated, then join them once (no doubling copies).
+	var chunks [][]byte
+	total, size := int64(0), int64(32<<10)
 	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
-				return nil, tooLarge(limit)
-			}
-			grown := min(max(2*int64(cap(buf)), 32<<10), limit+1)
-			if !b.reserve(grown - int64(cap(buf))) {
-				return nil, bodyOverload()
-			}
-			buf = append(make([]byte, 0, grown), buf...)
+		if total > limit {
+			return nil, tooLarge(limit)
 		}
-		n, err := b.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
+		n := min(size, limit+1-total)
+		if !b.reserve(n) {
+			return nil, bodyOverload()
+		}
+		c := make([]byte, n)
+		m, err := io.ReadFull(b, c)
+		chunks = append(chunks, c[:m])
+		total += int64(m)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			break
 		}
 		if err != nil {
 			return nil, unreadable(err)
 		}
+		size = min(2*size, 1<<20)
 	}
-	if int64(len(buf)) > limit {
+	if total > limit {
 		return nil, tooLarge(limit)
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
+	}
+	if !b.reserve(total) {
+		return nil, bodyOverload()
+	}
+	buf := make([]byte, 0, total)
+	for _, c := range chunks {
+		buf = append(buf, c...)
 	}
 	return buf, nil
 }

@@ -233,3 +233,38 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// TestChunkedBodies: a body without Content-Length is read in chunks
+// within the same caps: served when it fits max_body_bytes, 413 past it.
+func TestChunkedBodies(t *testing.T) {
+	h := newHarness(t, "server: {max_body_bytes: 100000}\n")
+	for _, tt := range []struct {
+		name       string
+		size       int
+		wantStatus int
+	}{{"small", 10, 200}, {"several chunks", 90000, 200}, {"too large", 200000, 413}} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := chatBody("router/fb", false)
+			b["messages"] = []any{map[string]any{"role": "user", "content": strings.Repeat("z", tt.size)}}
+			raw, _ := json.Marshal(b)
+			// A reader of unknown length: the client sends it chunked.
+			req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/v1/chat/completions", io.MultiReader(strings.NewReader(string(raw))))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tt.wantStatus, body)
+			}
+			if tt.wantStatus == 200 && len(h.fake.RawRequests()) > 0 {
+				last := h.fake.RawRequests()[len(h.fake.RawRequests())-1]
+				if !strings.Contains(string(last), strings.Repeat("z", tt.size)) {
+					t.Error("the upstream did not get the whole message")
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,57 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// deadlineRecorder is a ResponseWriter whose connection takes write
+// deadlines, as net/http's does, and records them.
+type deadlineRecorder struct {
+	*httptest.ResponseRecorder
+	deadlines []time.Time
+}
+
+func (d *deadlineRecorder) SetWriteDeadline(t time.Time) error {
+	d.deadlines = append(d.deadlines, t)
+	return nil
+}
+
+// TestEachWriteGetsItsOwnDeadline: the write timeout bounds each write and
+// flush, not the response: a stream that keeps moving is never cut, while
+// a caller that stops reading fails the next write.
+func TestEachWriteGetsItsOwnDeadline(t *testing.T) {
+	rec := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r := httptest.NewRequest(http.MethodGet, "/v1/models", nil)
+	const write = 40 * time.Second
+	gw := &guardedWriter{ResponseWriter: rec, ctl: http.NewResponseController(rec), write: write, r: r,
+		body: &requestBody{rc: http.NoBody}}
+	ctl := http.NewResponseController(gw) // as sseWriter flushes
+	before := time.Now()
+	steps := []func(){
+		func() { gw.WriteHeader(http.StatusOK) },
+		func() { _, _ = gw.Write([]byte("data: 1\n\n")) },
+		func() { _ = ctl.Flush() },
+		func() { _, _ = gw.Write([]byte("data: 2\n\n")) },
+		func() { _ = ctl.Flush() },
+	}
+	for i, step := range steps {
+		step()
+		if len(rec.deadlines) != i+1 {
+			t.Fatalf("after step %d: %d deadlines set, want %d", i, len(rec.deadlines), i+1)
+		}
+		d := rec.deadlines[i]
+		if d.Before(before.Add(write)) || (i > 0 && d.Before(rec.deadlines[i-1])) {
+			t.Errorf("step %d: deadline %v is not %v after the write", i, d.Sub(before), write)
+		}
+	}
+	if got := rec.Body.String(); got != "data: 1\n\ndata: 2\n\n" || !rec.Flushed {
+		t.Errorf("body %q, flushed %v", got, rec.Flushed)
+	}
+	if c := rec.Header().Get("Connection"); strings.EqualFold(c, "close") {
+		t.Error("a request without a body closes its connection")
+	}
+}
