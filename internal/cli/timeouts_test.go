@@ -65,3 +65,38 @@ func TestServeTimeoutsCloseStalledConnections(t *testing.T) {
 		})
 	}
 }
+
+// TestServeBodyTimeoutDoesNotCutSlowAnswers: read_body bounds the body,
+// not the answer: a streamed answer whose upstream takes longer than
+// read_body (the mock's latency) completes. A deadline left on the
+// connection after the body would have cancelled the request when it fired.
+func TestServeBodyTimeoutDoesNotCutSlowAnswers(t *testing.T) {
+	serveEnv(t)
+	cfg := `
+providers:
+  slow: {type: mock, latency: 400ms, models: [small]}
+routers:
+  slow: {strategy: fallback, targets: [{model: slow/small}]}
+server:
+  timeouts: {read_body: 50ms, write: 50ms}
+`
+	g := startGateway(t, "serve", "--config", writeConfig(t, cfg), "--addr", "127.0.0.1:0")
+	addr := g.waitListening(t)
+	for _, stream := range []string{"false", "true"} {
+		body := `{"model":"router/slow","stream":` + stream + `,"messages":[{"role":"user","content":"hi"}]}`
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/chat/completions", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream=%s: status %d: %s", stream, resp.StatusCode, got)
+		}
+		if stream == "true" && !strings.Contains(string(got), "data: [DONE]") {
+			t.Errorf("stream cut: %s", got)
+		}
+	}
+}

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/engine"
@@ -14,12 +14,12 @@ import (
 
 // requestBody is a request's body as the handlers see it. It notes whether
 // the body was read to its end (an answer sent before that closes the
-// connection: see guardedWriter), clears the body read deadline once it
-// has been, and holds the bytes reserved for the body in the server's
-// budget until the request ends.
+// connection: see guardedWriter) and holds the bytes reserved for the body
+// in the server's budget until the request ends. (The body read deadline
+// needs no clearing: net/http clears it when the body ends, as it starts
+// watching the connection for the caller hanging up.)
 type requestBody struct {
 	rc       io.ReadCloser
-	ctl      *http.ResponseController
 	eof      bool
 	budget   *byteBudget
 	limit    int64 // the budget's size for this request
@@ -28,12 +28,8 @@ type requestBody struct {
 
 func (b *requestBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	if err == io.EOF && !b.eof {
+	if err == io.EOF {
 		b.eof = true
-		// The rest of the request is the answer's business: a read
-		// deadline left in place would fire on net/http's background
-		// read and cancel a long stream's context.
-		_ = b.ctl.SetReadDeadline(time.Time{})
 	}
 	return n, err
 }
@@ -69,7 +65,7 @@ func readBody(r *http.Request, limit int64) ([]byte, *engine.Error) {
 	}
 	b, ok := r.Body.(*requestBody)
 	if !ok { // a handler called without Server.ServeHTTP (never in production)
-		b = &requestBody{rc: r.Body, ctl: http.NewResponseController(nil), budget: &byteBudget{}, limit: limit + 1}
+		b = &requestBody{rc: r.Body, budget: &byteBudget{}, limit: math.MaxInt64}
 		defer b.release()
 	}
 	if r.ContentLength >= 0 {
@@ -96,10 +92,18 @@ func readBody(r *http.Request, limit int64) ([]byte, *engine.Error) {
 	var chunks [][]byte
 	total, size := int64(0), int64(32<<10)
 	for {
-		if total > limit {
-			return nil, tooLarge(limit)
+		n := min(size, limit-total)
+		if n == 0 {
+			// At the cap: one more byte is too many.
+			var probe [1]byte
+			switch m, err := io.ReadFull(b, probe[:]); {
+			case m > 0:
+				return nil, tooLarge(limit)
+			case err != io.EOF:
+				return nil, unreadable(err)
+			}
+			break
 		}
-		n := min(size, limit+1-total)
 		if !b.reserve(n) {
 			return nil, bodyOverload()
 		}
@@ -115,15 +119,12 @@ func readBody(r *http.Request, limit int64) ([]byte, *engine.Error) {
 		}
 		size = min(2*size, 1<<20)
 	}
-	if total > limit {
-		return nil, tooLarge(limit)
-	}
 	if len(chunks) == 1 {
 		return chunks[0], nil
 	}
-	if !b.reserve(total) {
-		return nil, bodyOverload()
-	}
+	// The join briefly doubles the body; the budget counts it once (the
+	// chunks are garbage after it), so a body of max_body_bytes always fits
+	// a budget of max_body_bytes.
 	buf := make([]byte, 0, total)
 	for _, c := range chunks {
 		buf = append(buf, c...)

@@ -16,14 +16,14 @@ import (
 // the request through a writer that sets a deadline on each write.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodConnect {
-		writeError(w, errf(http.StatusMethodNotAllowed, engine.TypeInvalidRequest, "method_not_allowed", "CONNECT is not supported"))
+		refuse(w, r, errf(http.StatusMethodNotAllowed, engine.TypeInvalidRequest, "method_not_allowed", "CONNECT is not supported"))
 		return
 	}
 	// The ServeMux would answer a non-canonical path ("//v1/models",
 	// "/v1/../v1/models") with a plain-text 307 to the cleaned one; a
 	// gateway behind path-based rules should not serve one path as another.
 	if p := r.URL.EscapedPath(); p != canonicalPath(p) {
-		writeError(w, errf(http.StatusNotFound, engine.TypeNotFound, "unknown_endpoint",
+		refuse(w, r, errf(http.StatusNotFound, engine.TypeNotFound, "unknown_endpoint",
 			fmt.Sprintf("no such endpoint: %s %s (paths must be canonical: %s)", r.Method, p, canonicalPath(p))))
 		return
 	}
@@ -47,13 +47,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.inFlight.Add(-1)
 
 	ctl := http.NewResponseController(w)
-	body := &requestBody{rc: r.Body, ctl: ctl, budget: &s.bodies, limit: lim.bodyMemory}
+	body := &requestBody{rc: r.Body, budget: &s.bodies, limit: lim.bodyMemory}
 	defer body.release()
 	if r.ContentLength != 0 {
 		// The whole body must arrive within read_body: a body that
 		// trickles or never ends holds a connection, a goroutine and an
-		// in-flight slot. (Requests without a body get no deadline:
-		// net/http's background read would cancel them when it fired.)
+		// in-flight slot. net/http lifts the deadline when the body ends.
 		_ = ctl.SetReadDeadline(time.Now().Add(lim.readBody))
 	}
 	gw := &guardedWriter{ResponseWriter: w, ctl: ctl, write: lim.write, r: r, body: body}
@@ -76,14 +75,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // reset.
 const unreadLinger = 500 * time.Millisecond
 
-// refuse answers a request whose body will not be read.
+// refuse answers a request before its body is read (and before
+// ServeHTTP's writer would see to it).
 func refuse(w http.ResponseWriter, r *http.Request, e *engine.Error) {
-	if r.ContentLength != 0 {
-		// Else net/http reads up to 256 KB of the body before sending the
-		// answer: a slow body would hold a refused request open.
-		w.Header().Set("Connection", "close")
+	if r.ContentLength == 0 {
+		writeError(w, e)
+		return
 	}
+	// Else net/http reads up to 256 KB of the body before sending the
+	// answer: a slow body would hold a refused request open.
+	w.Header().Set("Connection", "close")
 	writeError(w, e)
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(unreadLinger))
 }
 
 // canonicalPath is the path net/http's ServeMux would redirect p to.

@@ -55,3 +55,36 @@ func TestEachWriteGetsItsOwnDeadline(t *testing.T) {
 		t.Error("a request without a body closes its connection")
 	}
 }
+
+// TestBodyBudgetHeldUntilTheRequestEnds: a body's bytes count against
+// max_body_memory from before they are read until release, read with a
+// Content-Length or chunked; a chunked body of the largest allowed size
+// fits a budget of that size.
+func TestBodyBudgetHeldUntilTheRequestEnds(t *testing.T) {
+	const size = 100 << 10 // several chunks when chunked
+	for _, tc := range []struct {
+		name   string
+		length int64
+	}{{"content-length", size}, {"chunked", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(strings.Repeat("a", size)))
+			r.ContentLength = tc.length
+			body := &requestBody{rc: r.Body, budget: &byteBudget{}, limit: size}
+			r.Body = body
+			got, err := readBody(r, size)
+			if err != nil || len(got) != size {
+				t.Fatalf("readBody = %d bytes, %v", len(got), err)
+			}
+			if body.unread(r) {
+				t.Error("a body read to its end counts as unread")
+			}
+			if used := body.budget.inUse(); used != size {
+				t.Errorf("budget holds %d bytes while the request runs, want %d", used, size)
+			}
+			body.release()
+			if used := body.budget.inUse(); used != 0 {
+				t.Errorf("budget holds %d bytes after the request, want 0", used)
+			}
+		})
+	}
+}

@@ -53,10 +53,8 @@ func limitsOf(s config.Server) limits {
 // HTTPServer is the local server for h with the timeouts of s that only
 // take effect at start (read_header, idle). The per-request ones (the body
 // deadline and the per-write deadline) are set by Server on each request,
-// from the config in force then: a whole-request ReadTimeout or
-// WriteTimeout would cut long streams, and net/http cancels a request's
-// context when its ReadTimeout expires while the response is still being
-// written.
+// from the config in force then, and count from the end of the headers; a
+// whole-response WriteTimeout would cut long streams.
 func HTTPServer(h http.Handler, s config.Server) *http.Server {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: s.Timeouts.ReadHeader.D(), IdleTimeout: s.Timeouts.Idle.D()}
 	if srv.ReadHeaderTimeout <= 0 {
