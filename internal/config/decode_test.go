@@ -20,7 +20,7 @@ func TestDecodeUnknownFields(t *testing.T) {
 		{"top level", provs + "bogus: 1\n",
 			[]wantErr{{"bogus", "unknown field (known: admin_keys, budgets, keys, models, providers, routers, server)"}}},
 		{"server", "server: {max_body: 1}\n",
-			[]wantErr{{"server.max_body", "unknown field (known: allow_inline_routers, config_refresh, cooldown, inline, max_body_bytes, region, trust_geo_headers)"}}},
+			[]wantErr{{"server.max_body", "unknown field (known: allow_inline_routers, config_refresh, cooldown, inline, max_body_bytes, max_body_memory, max_in_flight, region, timeouts, trust_geo_headers)"}}},
 		{"cooldown", "server: {cooldown: {failure: 3}}\n",
 			[]wantErr{{"server.cooldown.failure", "unknown field (known: duration, failures)"}}},
 		{"provider", "providers: {p: {type: mock, apikey: env:K_API_KEY}}\n",

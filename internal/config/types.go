@@ -31,6 +31,44 @@ type Server struct {
 	AllowInlineRouters *bool `yaml:"allow_inline_routers,omitempty"`
 	// Inline bounds routers in request bodies (limits.go).
 	Inline InlineLimits `yaml:"inline,omitempty"`
+
+	// MaxInFlight bounds the requests served at once (/healthz aside);
+	// over it a request gets 503 overloaded. Default 256.
+	MaxInFlight int `yaml:"max_in_flight,omitempty"`
+	// MaxBodyMemory bounds the bytes of request bodies held in memory at
+	// once; a body that does not fit gets 503 overloaded. Default the
+	// larger of 128 MiB and max_body_bytes.
+	MaxBodyMemory int64 `yaml:"max_body_memory,omitempty"`
+	// Timeouts bound slow and idle connections of the local server.
+	Timeouts Timeouts `yaml:"timeouts,omitempty"`
+}
+
+// DefaultMaxBodyBytes is the request body cap when max_body_bytes is unset.
+const DefaultMaxBodyBytes = 10 << 20
+
+// BodyLimit is the request body cap in force: max_body_bytes or its default.
+func (s Server) BodyLimit() int64 {
+	if s.MaxBodyBytes > 0 {
+		return s.MaxBodyBytes
+	}
+	return DefaultMaxBodyBytes
+}
+
+// Timeouts bound how long a connection may stall (docs/security.md). Zero
+// takes the default. ReadHeader and Idle are read when the server starts;
+// ReadBody and Write per request.
+type Timeouts struct {
+	// ReadHeader bounds reading a request's headers; default 10s.
+	ReadHeader Duration `yaml:"read_header,omitempty"`
+	// ReadBody bounds reading a request's body, from the end of its
+	// headers; default 60s.
+	ReadBody Duration `yaml:"read_body,omitempty"`
+	// Write bounds each write of a response (each streamed chunk), not the
+	// whole response; default 60s.
+	Write Duration `yaml:"write,omitempty"`
+	// Idle bounds how long a keep-alive connection waits for its next
+	// request; default 60s.
+	Idle Duration `yaml:"idle,omitempty"`
 }
 
 // Cooldown configures when a failing target is set aside.

@@ -58,6 +58,24 @@ func (c *Config) validateServer(errs *Errors) {
 		errs.add("server.max_body_bytes", "must be >= 0")
 	}
 	s.Inline.validate(errs, "server.inline")
+	if s.MaxInFlight < 0 {
+		errs.add("server.max_in_flight", "must be >= 0")
+	}
+	switch {
+	case s.MaxBodyMemory < 0:
+		errs.add("server.max_body_memory", "must be >= 0")
+	case s.MaxBodyMemory > 0 && s.MaxBodyMemory < s.BodyLimit():
+		// A body of the largest allowed size could never be read.
+		errs.add("server.max_body_memory", "must be >= max_body_bytes (%d)", s.BodyLimit())
+	}
+	for _, t := range []struct {
+		name string
+		d    Duration
+	}{{"read_header", s.Timeouts.ReadHeader}, {"read_body", s.Timeouts.ReadBody}, {"write", s.Timeouts.Write}, {"idle", s.Timeouts.Idle}} {
+		if t.d < 0 {
+			errs.add("server.timeouts."+t.name, "must be >= 0")
+		}
+	}
 }
 
 func (c *Config) validateModel(errs *Errors, path, key string, m Model) {

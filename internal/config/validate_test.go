@@ -27,6 +27,13 @@ func TestValidateServer(t *testing.T) {
 	runValidate(t, []validateCase{
 		{"negative max_body_bytes", "server: {max_body_bytes: -1}\n", []wantErr{{"server.max_body_bytes", "must be >= 0"}}},
 		{"zero max_body_bytes takes the default", "server: {max_body_bytes: 0, cooldown: {failures: -1}}\n", nil},
+		{"negative max_in_flight", "server: {max_in_flight: -1}\n", []wantErr{{"server.max_in_flight", "must be >= 0"}}},
+		{"body memory below the default body cap", "server: {max_body_memory: 1000}\n",
+			[]wantErr{{"server.max_body_memory", "must be >= max_body_bytes (10485760)"}}},
+		{"body memory below max_body_bytes", "server: {max_body_bytes: 5000, max_body_memory: 4999}\n",
+			[]wantErr{{"server.max_body_memory", "must be >= max_body_bytes (5000)"}}},
+		{"negative timeout", "server: {timeouts: {read_body: -1s}}\n", []wantErr{{"server.timeouts.read_body", "must not be negative"}}},
+		{"server limits", "server: {max_in_flight: 8, max_body_bytes: 5000, max_body_memory: 5000, timeouts: {read_header: 1s, read_body: 2s, write: 3s, idle: 4s}}\n", nil},
 	})
 }
 

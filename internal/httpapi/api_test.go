@@ -267,15 +267,17 @@ admin_keys:
 	t.Run("no keys: loopback only", func(t *testing.T) {
 		open := buildHandler(t, "providers: {m: {type: mock}}\nrouters: {a: {strategy: fallback, targets: [{model: m/x}]}}\n")
 		raw, _ := json.Marshal(chatBody("router/a", false))
-		remote := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(string(raw)))
+		remote := httptest.NewRequest("POST", "http://127.0.0.1:8080/v1/chat/completions", strings.NewReader(string(raw)))
 		remote.RemoteAddr = "203.0.113.7:40000"
+		remote.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		open.ServeHTTP(rec, remote)
 		if rec.Code != 401 {
 			t.Errorf("remote caller without keys: %d", rec.Code)
 		}
-		local := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(string(raw)))
+		local := httptest.NewRequest("POST", "http://127.0.0.1:8080/v1/chat/completions", strings.NewReader(string(raw)))
 		local.RemoteAddr = "127.0.0.1:40000"
+		local.Header.Set("Content-Type", "application/json")
 		rec = httptest.NewRecorder()
 		open.ServeHTTP(rec, local)
 		if rec.Code != 200 {

@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strconv"
@@ -12,27 +10,19 @@ import (
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // DefaultMaxBody is the request body cap when server.max_body_bytes is unset.
-const DefaultMaxBody = 10 << 20
+const DefaultMaxBody = config.DefaultMaxBodyBytes
 
 // readChat reads and checks a chat request body.
-func (s *Server) readChat(w http.ResponseWriter, r *http.Request, eng *engine.Engine) (*chat.Request, *engine.Error) {
-	limit := eng.Config().Server.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBody
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errf(http.StatusRequestEntityTooLarge, engine.TypeInvalidRequest, "request_too_large",
-				fmt.Sprintf("request body exceeds %d bytes", limit))
-		}
-		return nil, errf(http.StatusBadRequest, engine.TypeInvalidRequest, "unreadable_body", "cannot read request body: "+err.Error())
+func (s *Server) readChat(r *http.Request, eng *engine.Engine) (*chat.Request, *engine.Error) {
+	body, berr := readBody(r, eng.Config().Server.BodyLimit())
+	if berr != nil {
+		return nil, berr
 	}
 	req, perr := decodeChat(body)
 	if perr != nil {
@@ -68,7 +58,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	rid := requestID(r)
 	w.Header().Set("x-request-id", rid)
-	req, perr := s.readChat(w, r, eng)
+	req, perr := s.readChat(r, eng)
 	if perr != nil {
 		writeError(w, perr)
 		s.logRequest(r, rid, nil, perr.Status, start, perr)

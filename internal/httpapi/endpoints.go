@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -53,13 +52,20 @@ type modelEntry struct {
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	eng := s.src.Engine()
-	if _, ok := s.auth(w, r, eng); !ok {
+	id, ok := s.auth(w, r, eng)
+	if !ok {
 		return
 	}
+	sc := scopeOf(eng.Config(), id.key)
 	routers, models := eng.Models()
+	if !sc.models() {
+		models = nil
+	}
 	data := make([]modelEntry, 0, len(routers)+len(models))
 	for _, name := range routers {
-		data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard"})
+		if sc.router(name) {
+			data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard"})
+		}
 	}
 	for _, m := range models {
 		owner, _, _ := strings.Cut(m, "/")
@@ -74,7 +80,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, perr := s.readChat(w, r, eng)
+	req, perr := s.readChat(r, eng)
 	if perr != nil {
 		writeError(w, perr)
 		return
@@ -111,9 +117,11 @@ type latencyView struct {
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	eng := s.src.Engine()
-	if _, ok := s.auth(w, r, eng); !ok {
+	id, ok := s.auth(w, r, eng)
+	if !ok {
 		return
 	}
+	sc := scopeOf(eng.Config(), id.key)
 	if s.opts.Store == nil {
 		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "metrics_unavailable", "this gateway has no metrics store"))
 		return
@@ -151,7 +159,11 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms},
 			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
 			FallbackRate: st.FallbackRate, Errors: st.Errors}
-		switch target, router, arm := store.ParseStatsSubject(st.Subject); {
+		target, router, arm := store.ParseStatsSubject(st.Subject)
+		if (router != "" && !sc.router(router)) || (router == "" && !sc.target(target)) {
+			continue
+		}
+		switch {
 		case arm != "":
 			if arms[router] == nil {
 				arms[router] = map[string]metricsView{}
@@ -194,6 +206,9 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string { return e.Message }
+
+// maxAdminDoc caps an admin document's size.
+const maxAdminDoc = 1 << 20
 
 var adminKinds = map[string]string{
 	"routers": store.KindRouter, "providers": store.KindProvider, "budgets": store.KindBudget,
@@ -256,9 +271,9 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, doc)
 	case http.MethodPut:
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-		if err != nil {
-			writeError(w, errf(http.StatusRequestEntityTooLarge, engine.TypeInvalidRequest, "request_too_large", "admin documents are limited to 1 MiB"))
+		body, berr := readBody(r, maxAdminDoc)
+		if berr != nil {
+			writeError(w, berr)
 			return
 		}
 		var doc any

@@ -88,7 +88,7 @@ func TestHeadIsServedAsGet(t *testing.T) {
 	h := newHarness(t, "")
 	admin := httpapi.New(h.src, httpapi.Options{Logger: slog.New(slog.DiscardHandler), Admin: stubAdmin{}, Store: h.store})
 	for _, p := range []string{"/healthz", "/v1/models", "/v1/metrics", "/v1/admin/routers", "/v1/admin/routers/fb"} {
-		req := httptest.NewRequest(http.MethodHead, p, nil)
+		req := httptest.NewRequest(http.MethodHead, "http://localhost:8080"+p, nil)
 		req.RemoteAddr = "127.0.0.1:1234"
 		rec := httptest.NewRecorder()
 		admin.ServeHTTP(rec, req)

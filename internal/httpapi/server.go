@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/engine"
@@ -44,6 +45,10 @@ type Server struct {
 	src  EngineSource
 	opts Options
 	mux  *http.ServeMux
+	// inFlight counts requests being served (server.max_in_flight).
+	inFlight atomic.Int64
+	// bodies is the memory held by request bodies (server.max_body_memory).
+	bodies byteBudget
 }
 
 // New builds the handler.
@@ -116,10 +121,6 @@ func methodNotAllowed(allow []string) http.HandlerFunc {
 		writeError(w, errf(http.StatusMethodNotAllowed, engine.TypeInvalidRequest, "method_not_allowed",
 			fmt.Sprintf("%s is not supported on %s; use %s", r.Method, r.URL.Path, list)))
 	}
-}
-
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {

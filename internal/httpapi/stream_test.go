@@ -141,6 +141,7 @@ func TestStreamForwardsChunksAsTheyArrive(t *testing.T) {
 	h.fake.Script("m1", openaifake.Fault{Kind: openaifake.Pause, After: 3, Release: release})
 	raw, _ := json.Marshal(chatBody("router/fb", true))
 	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/v1/chat/completions", strings.NewReader(string(raw)))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +203,7 @@ func TestClientDisconnectCancelsUpstream(t *testing.T) {
 			defer cancel()
 			raw, _ := json.Marshal(chatBody("router/patient", true))
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, h.srv.URL+"/v1/chat/completions", strings.NewReader(string(raw)))
+			req.Header.Set("Content-Type", "application/json")
 			gotFirst := make(chan struct{})
 			done := make(chan struct{})
 			go func() {

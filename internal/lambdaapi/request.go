@@ -34,8 +34,10 @@ func RequestContext(ctx context.Context) (events.APIGatewayProxyRequestContext, 
 //   - headers come from multiValueHeaders when present (repeated headers
 //     survive), else from headers; Host falls back to the API's domain;
 //   - a base64 body (binary media types) is decoded;
-//   - RemoteAddr is "<sourceIp>:0": handlers that trust loopback callers
-//     (the local server without keys) must see a Lambda caller as remote;
+//   - RemoteAddr is "<sourceIp>:0". That is no loopback guarantee: a console
+//     test event or a direct invoke can claim 127.0.0.1. A handler that
+//     trusts loopback callers must not trust a Lambda request's address;
+//     it can tell one by RequestContext (httpapi refuses keyless configs so);
 //   - X-Request-Id is API Gateway's request id unless the caller sent one.
 //
 // The request context carries ev.RequestContext (see RequestContext).

@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// deadlineRecorder is a ResponseWriter whose connection takes write
+// deadlines, as net/http's does, and records them.
+type deadlineRecorder struct {
+	*httptest.ResponseRecorder
+	deadlines []time.Time
+}
+
+func (d *deadlineRecorder) SetWriteDeadline(t time.Time) error {
+	d.deadlines = append(d.deadlines, t)
+	return nil
+}
+
+// TestEachWriteGetsItsOwnDeadline: the write timeout bounds each write and
+// flush, not the response: a stream that keeps moving is never cut, while
+// a caller that stops reading fails the next write.
+func TestEachWriteGetsItsOwnDeadline(t *testing.T) {
+	rec := &deadlineRecorder{ResponseRecorder: httptest.NewRecorder()}
+	r := httptest.NewRequest(http.MethodGet, "/v1/models", nil)
+	const write = 40 * time.Second
+	gw := &guardedWriter{ResponseWriter: rec, ctl: http.NewResponseController(rec), write: write, r: r,
+		body: &requestBody{rc: http.NoBody}}
+	ctl := http.NewResponseController(gw) // as sseWriter flushes
+	before := time.Now()
+	steps := []func(){
+		func() { gw.WriteHeader(http.StatusOK) },
+		func() { _, _ = gw.Write([]byte("data: 1\n\n")) },
+		func() { _ = ctl.Flush() },
+		func() { _, _ = gw.Write([]byte("data: 2\n\n")) },
+		func() { _ = ctl.Flush() },
+	}
+	for i, step := range steps {
+		step()
+		if len(rec.deadlines) != i+1 {
+			t.Fatalf("after step %d: %d deadlines set, want %d", i, len(rec.deadlines), i+1)
+		}
+		d := rec.deadlines[i]
+		if d.Before(before.Add(write)) || (i > 0 && d.Before(rec.deadlines[i-1])) {
+			t.Errorf("step %d: deadline %v is not %v after the write", i, d.Sub(before), write)
+		}
+	}
+	if got := rec.Body.String(); got != "data: 1\n\ndata: 2\n\n" || !rec.Flushed {
+		t.Errorf("body %q, flushed %v", got, rec.Flushed)
+	}
+	if c := rec.Header().Get("Connection"); strings.EqualFold(c, "close") {
+		t.Error("a request without a body closes its connection")
+	}
+}
+
+// TestBodyBudgetHeldUntilTheRequestEnds: a body's bytes count against
+// max_body_memory from before they are read until release, read with a
+// Content-Length or chunked; a chunked body of the largest allowed size
+// fits a budget of that size.
+func TestBodyBudgetHeldUntilTheRequestEnds(t *testing.T) {
+	const size = 100 << 10 // several chunks when chunked
+	for _, tc := range []struct {
+		name   string
+		length int64
+	}{{"content-length", size}, {"chunked", -1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", strings.NewReader(strings.Repeat("a", size)))
+			r.ContentLength = tc.length
+			body := &requestBody{rc: r.Body, budget: &byteBudget{}, limit: size}
+			r.Body = body
+			got, err := readBody(r, size)
+			if err != nil || len(got) != size {
+				t.Fatalf("readBody = %d bytes, %v", len(got), err)
+			}
+			if body.unread(r) {
+				t.Error("a body read to its end counts as unread")
+			}
+			if used := body.budget.inUse(); used != size {
+				t.Errorf("budget holds %d bytes while the request runs, want %d", used, size)
+			}
+			body.release()
+			if used := body.budget.inUse(); used != 0 {
+				t.Errorf("budget holds %d bytes after the request, want 0", used)
+			}
+		})
+	}
+}
