@@ -103,10 +103,13 @@ type metricsView struct {
 	Errors       map[string]int64 `json:"errors,omitempty"`
 }
 
+// latencyView is in milliseconds with microsecond resolution; the
+// percentiles are within store.LatencyRelativeError (about 2%).
 type latencyView struct {
 	Avg float64 `json:"avg"`
 	P50 float64 `json:"p50"`
 	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +143,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "metrics_unavailable", "cannot read metrics: "+err.Error()))
 		return
 	}
-	targets, routers := map[string]metricsView{}, map[string]metricsView{}
+	targets, routers, providers := map[string]metricsView{}, map[string]metricsView{}, map[string]metricsView{}
 	arms := map[string]map[string]metricsView{} // router → arm → figures
 	var updated string
 	for _, st := range stats {
@@ -148,10 +151,14 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		v := metricsView{Requests: st.Requests, SuccessRate: st.SuccessRate,
-			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms},
+			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms, P99: st.LatencyP99Ms},
 			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
 			FallbackRate: st.FallbackRate, Errors: st.Errors}
-		switch target, router, arm := store.ParseStatsSubject(st.Subject); {
+		target, router, arm := store.ParseStatsSubject(st.Subject)
+		provider, isProvider := store.ParseProviderSubject(st.Subject)
+		switch {
+		case isProvider:
+			providers[provider] = v
 		case arm != "":
 			if arms[router] == nil {
 				arms[router] = map[string]metricsView{}
@@ -166,7 +173,8 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			updated = u
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"window": window, "updated_at": updated, "targets": targets, "routers": routers, "arms": arms})
+	writeJSON(w, http.StatusOK, map[string]any{"window": window, "updated_at": updated, "targets": targets,
+		"providers": providers, "routers": routers, "arms": arms})
 }
 
 // Admin applies config changes: validated against the whole config, then
