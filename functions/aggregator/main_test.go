@@ -33,17 +33,20 @@ func TestHandlerRollsUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Two targets and one router, four windows each.
-		if sum.Subjects != 3 || sum.Stats != 12 || !sum.At.Equal(now) {
+		// Two targets, their two providers and one router, four windows each.
+		if sum.Subjects != 5 || sum.Stats != 20 || !sum.At.Equal(now) {
 			t.Fatalf("run %d: %+v", run, sum)
 		}
 		stats, _ := mem.LoadStats(context.Background())
-		if len(stats) != 12 {
+		if len(stats) != 20 {
 			t.Fatalf("run %d: %d stats stored", run, len(stats))
 		}
 		for _, s := range stats {
 			if s.Subject == "router/fb" && s.Window == "5m" && (s.Requests != 1 || s.Fallbacks != 1) {
 				t.Fatalf("router stats %+v", s)
+			}
+			if s.Subject == store.ProviderStatsSubject("openai") && s.Window == "5m" && (s.Requests != 1 || s.SuccessRate != 0) {
+				t.Fatalf("provider stats %+v", s)
 			}
 		}
 	}

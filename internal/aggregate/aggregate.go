@@ -68,7 +68,7 @@ func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
 			continue
 		}
 		target, router, arm := store.SplitSubject(b.Subject)
-		owners := []*subjectAcc{get(target, false)}
+		owners := []*subjectAcc{get(target, false), get(store.ProviderStatsSubject(store.TargetProvider(target)), false)}
 		if router != "" {
 			owners = append(owners, get(store.RouterStatsSubject(router), true))
 		}
@@ -106,12 +106,12 @@ func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
 type acc struct {
 	attempts, successes int64
 	finals, served      int64
-	latencySum          float64
-	hist                []int64
-	ttftSum             float64
+	latencyUs           int64
+	hist                map[int]int64
+	ttftUs              int64
 	ttftCount           int64
 	tokensOut           int64
-	genMs               float64
+	genUs               int64
 	costMicros          int64
 	fallbacks           int64
 	errors              map[string]int64
@@ -122,17 +122,17 @@ func (a *acc) add(b store.Bucket) {
 	a.successes += b.Successes
 	a.finals += b.Finals
 	a.served += b.Served
-	a.latencySum += b.LatencySum
-	if len(a.hist) < len(b.Hist) {
-		a.hist = append(a.hist, make([]int64, len(b.Hist)-len(a.hist))...)
-	}
+	a.latencyUs += b.LatencyUs
 	for i, n := range b.Hist {
+		if a.hist == nil {
+			a.hist = map[int]int64{}
+		}
 		a.hist[i] += n
 	}
-	a.ttftSum += b.TTFTSum
+	a.ttftUs += b.TTFTUs
 	a.ttftCount += b.TTFTCount
 	a.tokensOut += b.TokensOut
-	a.genMs += b.GenMs
+	a.genUs += b.GenUs
 	a.costMicros += b.CostMicros
 	a.fallbacks += b.Fallbacks
 	for class, n := range b.Errors {
@@ -150,15 +150,17 @@ func (a *acc) stats(router bool) store.Stats {
 	if router {
 		requests, successes = a.finals, a.served
 	}
+	q := store.LatencyQuantilesMs(a.hist, 0.50, 0.95, 0.99)
 	return store.Stats{
 		Requests:     requests,
 		Successes:    successes,
 		SuccessRate:  ratio(float64(successes), float64(requests)),
-		LatencyAvgMs: ratio(a.latencySum, float64(a.attempts)),
-		LatencyP50Ms: Quantile(a.hist, 0.50),
-		LatencyP95Ms: Quantile(a.hist, 0.95),
-		TTFTMs:       ratio(a.ttftSum, float64(a.ttftCount)),
-		TokensPerSec: ratio(float64(a.tokensOut), a.genMs/1000),
+		LatencyAvgMs: ratio(float64(a.latencyUs)/1000, float64(a.attempts)),
+		LatencyP50Ms: q[0],
+		LatencyP95Ms: q[1],
+		LatencyP99Ms: q[2],
+		TTFTMs:       ratio(float64(a.ttftUs)/1000, float64(a.ttftCount)),
+		TokensPerSec: ratio(float64(a.tokensOut), float64(a.genUs)/1e6),
 		CostUSD:      float64(a.costMicros) / 1e6,
 		Fallbacks:    a.fallbacks,
 		FallbackRate: ratio(float64(a.fallbacks), float64(a.finals)),
@@ -173,35 +175,9 @@ func ratio(num, den float64) float64 {
 	return num / den
 }
 
-// Quantile estimates the q-quantile (0..1) of a store.LatencyBoundsMs
-// histogram by linear interpolation within the bucket that holds rank q·n;
-// see doc.go. It returns 0 for an empty histogram.
-func Quantile(hist []int64, q float64) float64 {
-	var total int64
-	for _, n := range hist {
-		total += n
-	}
-	if total == 0 {
-		return 0
-	}
-	bounds := store.LatencyBoundsMs
-	rank := q * float64(total)
-	var cum int64
-	for i, n := range hist {
-		if n == 0 {
-			continue
-		}
-		if float64(cum+n) >= rank {
-			if i >= len(bounds) { // open-ended overflow bucket
-				return bounds[len(bounds)-1]
-			}
-			lower := 0.0
-			if i > 0 {
-				lower = bounds[i-1]
-			}
-			return lower + (bounds[i]-lower)*(rank-float64(cum))/float64(n)
-		}
-		cum += n
-	}
-	return bounds[len(bounds)-1] // unreachable for q <= 1
+// Quantile is the nearest-rank q-quantile (0..1) of a latency histogram
+// in milliseconds, within store.LatencyRelativeError of the exact one; 0
+// for an empty histogram.
+func Quantile(hist map[int]int64, q float64) float64 {
+	return store.LatencyQuantilesMs(hist, q)[0]
 }

@@ -109,38 +109,6 @@ func (f *failingMetrics) PutStats(ctx context.Context, s []store.Stats) error {
 	return f.Metrics.PutStats(ctx, s)
 }
 
-func TestQuantile(t *testing.T) {
-	hist := func(pairs ...int) []int64 { // index, count, index, count...
-		h := make([]int64, len(store.LatencyBoundsMs)+1)
-		for i := 0; i < len(pairs); i += 2 {
-			h[pairs[i]] = int64(pairs[i+1])
-		}
-		return h
-	}
-	cases := []struct {
-		name string
-		hist []int64
-		q    float64
-		want float64
-	}{
-		{"empty", hist(), 0.5, 0},
-		{"first bucket starts at 0", hist(0, 4), 0.5, 2.5},
-		{"interpolates within a bucket", hist(6, 4), 0.25, 81.25},
-		{"rank on a bucket edge is its upper bound", hist(4, 1, 6, 1), 0.5, 50},
-		{"skips empty buckets", hist(2, 1, 20, 1), 0.95, 15000 + 5000*0.9},
-		{"q 0 is the lowest bucket's lower bound", hist(3, 2, 9, 2), 0, 20},
-		{"q 1 is the highest bucket's upper bound", hist(3, 2, 9, 2), 1, 300},
-		{"overflow bucket reports its lower bound", hist(0, 1, 25, 9), 0.95, 300000},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := aggregate.Quantile(c.hist, c.q); !approxEqual(got, c.want) {
-				t.Errorf("Quantile(q=%v) = %v, want %v", c.q, got, c.want)
-			}
-		})
-	}
-}
-
 // sortedLikeStore orders stats as LoadStats does (subject, then window name).
 func sortedLikeStore(in []store.Stats) []store.Stats {
 	out := append([]store.Stats(nil), in...)
@@ -249,18 +217,22 @@ func TestRollupArms(t *testing.T) {
 	serverError := map[string]int64{"server_error": 1}
 	want := []store.Stats{
 		{Subject: "arm/ab/control", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 100,
-			LatencyP50Ms: 87.5, LatencyP95Ms: 98.75, TokensPerSec: 1000, CostUSD: 0.001},
+			LatencyP50Ms: sk(100), LatencyP95Ms: sk(100), TokensPerSec: 1000, CostUSD: 0.001},
 		{Subject: "arm/ab/treatment", Window: "5m", Requests: 2, Successes: 2, SuccessRate: 1, LatencyAvgMs: 340.0 / 3,
-			LatencyP50Ms: 87.5, LatencyP95Ms: 192.5, TokensPerSec: 2000.0 / 3, CostUSD: 0.003,
+			LatencyP50Ms: sk(100), LatencyP95Ms: sk(200), TokensPerSec: 2000.0 / 3, CostUSD: 0.003,
 			Fallbacks: 1, FallbackRate: 0.5, Errors: serverError},
-		{Subject: "router/ab", Window: "5m", Requests: 3, Successes: 3, SuccessRate: 1, LatencyAvgMs: 110,
-			LatencyP50Ms: 87.5, LatencyP95Ms: 190, TokensPerSec: 750, CostUSD: 0.004,
+		// A provider sums its targets, counting attempts as a target does.
+		{Subject: "provider|up", Window: "5m", Requests: 4, Successes: 3, SuccessRate: 0.75, LatencyAvgMs: 110,
+			LatencyP50Ms: sk(100), LatencyP95Ms: sk(200), TokensPerSec: 750, CostUSD: 0.004,
 			Fallbacks: 1, FallbackRate: 1.0 / 3, Errors: serverError},
-		{Subject: "up/bad", Window: "5m", Requests: 1, LatencyAvgMs: 40, LatencyP50Ms: 42.5, LatencyP95Ms: 49.25, Errors: serverError},
+		{Subject: "router/ab", Window: "5m", Requests: 3, Successes: 3, SuccessRate: 1, LatencyAvgMs: 110,
+			LatencyP50Ms: sk(100), LatencyP95Ms: sk(200), TokensPerSec: 750, CostUSD: 0.004,
+			Fallbacks: 1, FallbackRate: 1.0 / 3, Errors: serverError},
+		{Subject: "up/bad", Window: "5m", Requests: 1, LatencyAvgMs: 40, LatencyP50Ms: sk(40), LatencyP95Ms: sk(40), Errors: serverError},
 		{Subject: "up/m1", Window: "5m", Requests: 2, Successes: 2, SuccessRate: 1, LatencyAvgMs: 100,
-			LatencyP50Ms: 87.5, LatencyP95Ms: 98.75, TokensPerSec: 1000, CostUSD: 0.002, Fallbacks: 1, FallbackRate: 0.5},
+			LatencyP50Ms: sk(100), LatencyP95Ms: sk(100), TokensPerSec: 1000, CostUSD: 0.002, Fallbacks: 1, FallbackRate: 0.5},
 		{Subject: "up/m2", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 200,
-			LatencyP50Ms: 175, LatencyP95Ms: 197.5, TokensPerSec: 500, CostUSD: 0.002},
+			LatencyP50Ms: sk(200), LatencyP95Ms: sk(200), TokensPerSec: 500, CostUSD: 0.002},
 	}
 	compareStats(t, got, want, now)
 }

@@ -1,7 +1,8 @@
 // Package aggregate rolls per-minute metric buckets up into the stats the
-// routing strategies and GET /v1/metrics read (DESIGN §6): per target and
-// per router, for the windows 5m, 15m, 1h and 24h. functions/aggregator
-// calls Run once a minute.
+// routing strategies and GET /v1/metrics read (DESIGN §6, §9): per target,
+// provider, router and arm, for the windows 5m, 15m, 1h and 24h.
+// functions/aggregator calls Run once a minute under Lambda; a long-running
+// server runs a Loop, so strategies adapt with no call to /v1/metrics.
 //
 // # Subjects
 //
@@ -16,7 +17,8 @@
 // the same way over the buckets with that router and arm: the figures an
 // A/B experiment is read from. A request keeps its assigned arm when it
 // falls back to another arm's target, so an arm's fallbacks are requests
-// its own target did not serve. Latency, TTFT, tokens/s and errors are per attempt for
+// its own target did not serve. A provider's stats ("provider|<name>") sum
+// its targets' and count like a target's: attempts. Latency, TTFT, tokens/s and errors are per attempt for
 // both, as the buckets hold no end-to-end request latency. fallback_rate is
 // fallbacks over requests that ended (for a target: the share of the
 // requests it ended that had fallen back to it).
@@ -24,12 +26,13 @@
 // # Figures
 //
 //	success_rate   successes / requests
-//	latency_avg_ms latency sum / attempts
-//	latency_p50/95 from the merged histogram: find the bucket holding the
-//	               rank q·n and interpolate linearly between its bounds
-//	               (0 below the first), i.e. assume latencies spread evenly
-//	               within a bucket; the open-ended last bucket reports its
-//	               lower bound (300 s)
+//	latency_avg_ms latency sum (µs) / attempts, in ms
+//	latency_p50/95/99
+//	               nearest rank from the merged log-scale histogram
+//	               (store.LatencyIndex, ratio 1.04): the value of the
+//	               bucket holding the sample of rank ceil(q·n), within
+//	               store.LatencyRelativeError (1.96%) of that sample
+//	               (latencies from 1 µs to 71 min)
 //	ttft_ms        TTFT sum / attempts that reported a TTFT
 //	tokens_per_sec output tokens / (latency of successful attempts in s)
 //	cost_usd       total cost in the window

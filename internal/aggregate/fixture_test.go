@@ -2,6 +2,7 @@ package aggregate_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,63 +45,87 @@ var fixture = []store.Sample{
 	{Target: "openai/gpt-4o", Router: "fb", Time: at("2026-11-25T12:01:05Z"), Success: true, Final: true, LatencyMs: 9999},
 }
 
+// sk is the value the latency histogram reads a latency back as (within
+// store.LatencyRelativeError of it): percentiles are nearest-rank samples
+// read through it.
+func sk(ms float64) float64 { return store.LatencyValueUs(store.LatencyIndex(store.MsToUs(ms))) / 1000 }
+
 // expected is what Run must produce for fixture at now, worked out by hand
-// (doc.go gives the formulas). Histogram buckets used: 10 ms → (5,10],
-// 40 → (35,50], 100 → (75,100], 200 → (150,200], 300 → (200,300],
-// 400 → (300,500], 1000 → (750,1000], 2000 → (1500,2000].
-var expected = []store.Stats{
+// (doc.go gives the formulas; p50/p95 are the samples of rank ceil(q·n)).
+// Every provider here has one target, so its figures are its target's
+// (TestRollupArms sums a provider's three targets).
+var expected = withProviders(targetsAndRouters)
+
+var targetsAndRouters = []store.Stats{
 	{Subject: "anthropic/claude", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 400,
-		LatencyP50Ms: 400, LatencyP95Ms: 490, TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
+		LatencyP50Ms: sk(400), LatencyP95Ms: sk(400), TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
 	{Subject: "anthropic/claude", Window: "15m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 400,
-		LatencyP50Ms: 400, LatencyP95Ms: 490, TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
+		LatencyP50Ms: sk(400), LatencyP95Ms: sk(400), TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
 	{Subject: "anthropic/claude", Window: "1h", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 400,
-		LatencyP50Ms: 400, LatencyP95Ms: 490, TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
+		LatencyP50Ms: sk(400), LatencyP95Ms: sk(400), TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
 	{Subject: "anthropic/claude", Window: "24h", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 400,
-		LatencyP50Ms: 400, LatencyP95Ms: 490, TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
+		LatencyP50Ms: sk(400), LatencyP95Ms: sk(400), TTFTMs: 100, TokensPerSec: 500, CostUSD: 0.003, Fallbacks: 1, FallbackRate: 1},
 
 	{Subject: "demo/echo", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 10,
-		LatencyP50Ms: 7.5, LatencyP95Ms: 9.75, TokensPerSec: 1000},
+		LatencyP50Ms: sk(10), LatencyP95Ms: sk(10), TokensPerSec: 1000},
 	{Subject: "demo/echo", Window: "15m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 10,
-		LatencyP50Ms: 7.5, LatencyP95Ms: 9.75, TokensPerSec: 1000},
+		LatencyP50Ms: sk(10), LatencyP95Ms: sk(10), TokensPerSec: 1000},
 	{Subject: "demo/echo", Window: "1h", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 10,
-		LatencyP50Ms: 7.5, LatencyP95Ms: 9.75, TokensPerSec: 1000},
+		LatencyP50Ms: sk(10), LatencyP95Ms: sk(10), TokensPerSec: 1000},
 	{Subject: "demo/echo", Window: "24h", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 10,
-		LatencyP50Ms: 7.5, LatencyP95Ms: 9.75, TokensPerSec: 1000},
+		LatencyP50Ms: sk(10), LatencyP95Ms: sk(10), TokensPerSec: 1000},
 
 	// Idle for most of the day: zeros, not stale figures, in the short windows.
 	{Subject: "groq/llama", Window: "5m"},
 	{Subject: "groq/llama", Window: "15m"},
 	{Subject: "groq/llama", Window: "1h"},
 	{Subject: "groq/llama", Window: "24h", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 2000,
-		LatencyP50Ms: 1750, LatencyP95Ms: 1975},
+		LatencyP50Ms: sk(2000), LatencyP95Ms: sk(2000)},
 
 	// A target counts attempts.
 	{Subject: "openai/gpt-4o", Window: "5m", Requests: 2, Successes: 1, SuccessRate: 0.5, LatencyAvgMs: 70,
-		LatencyP50Ms: 50, LatencyP95Ms: 97.5, TTFTMs: 50, TokensPerSec: 500, CostUSD: 0.001,
+		LatencyP50Ms: sk(40), LatencyP95Ms: sk(100), TTFTMs: 50, TokensPerSec: 500, CostUSD: 0.001,
 		Errors: map[string]int64{"server_error": 1}},
 	{Subject: "openai/gpt-4o", Window: "15m", Requests: 3, Successes: 2, SuccessRate: 2.0 / 3, LatencyAvgMs: 340.0 / 3,
-		LatencyP50Ms: 87.5, LatencyP95Ms: 192.5, TTFTMs: 50, TokensPerSec: 500, CostUSD: 0.003,
+		LatencyP50Ms: sk(100), LatencyP95Ms: sk(200), TTFTMs: 50, TokensPerSec: 500, CostUSD: 0.003,
 		Errors: map[string]int64{"server_error": 1}},
 	{Subject: "openai/gpt-4o", Window: "1h", Requests: 4, Successes: 2, SuccessRate: 0.5, LatencyAvgMs: 335,
-		LatencyP50Ms: 100, LatencyP95Ms: 950, TTFTMs: 50, TokensPerSec: 500, CostUSD: 0.003,
+		LatencyP50Ms: sk(100), LatencyP95Ms: sk(1000), TTFTMs: 50, TokensPerSec: 500, CostUSD: 0.003,
 		Errors: map[string]int64{"server_error": 1, "rate_limit": 1}},
 	{Subject: "openai/gpt-4o", Window: "24h", Requests: 5, Successes: 3, SuccessRate: 0.6, LatencyAvgMs: 328,
-		LatencyP50Ms: 175, LatencyP95Ms: 937.5, TTFTMs: 50, TokensPerSec: 250, CostUSD: 0.003,
+		LatencyP50Ms: sk(200), LatencyP95Ms: sk(1000), TTFTMs: 50, TokensPerSec: 250, CostUSD: 0.003,
 		Errors: map[string]int64{"server_error": 1, "rate_limit": 1}},
 
 	// A router counts requests that ended through it; latency is per attempt.
 	{Subject: "router/fb", Window: "5m", Requests: 2, Successes: 2, SuccessRate: 1, LatencyAvgMs: 180,
-		LatencyP50Ms: 87.5, LatencyP95Ms: 470, TTFTMs: 75, TokensPerSec: 500, CostUSD: 0.004,
+		LatencyP50Ms: sk(100), LatencyP95Ms: sk(400), TTFTMs: 75, TokensPerSec: 500, CostUSD: 0.004,
 		Fallbacks: 1, FallbackRate: 0.5, Errors: map[string]int64{"server_error": 1}},
 	{Subject: "router/fb", Window: "15m", Requests: 3, Successes: 3, SuccessRate: 1, LatencyAvgMs: 185,
-		LatencyP50Ms: 100, LatencyP95Ms: 460, TTFTMs: 75, TokensPerSec: 500, CostUSD: 0.006,
+		LatencyP50Ms: sk(100), LatencyP95Ms: sk(400), TTFTMs: 75, TokensPerSec: 500, CostUSD: 0.006,
 		Fallbacks: 1, FallbackRate: 1.0 / 3, Errors: map[string]int64{"server_error": 1}},
 	{Subject: "router/fb", Window: "1h", Requests: 4, Successes: 3, SuccessRate: 0.75, LatencyAvgMs: 348,
-		LatencyP50Ms: 175, LatencyP95Ms: 937.5, TTFTMs: 75, TokensPerSec: 500, CostUSD: 0.006,
+		LatencyP50Ms: sk(200), LatencyP95Ms: sk(1000), TTFTMs: 75, TokensPerSec: 500, CostUSD: 0.006,
 		Fallbacks: 1, FallbackRate: 0.25, Errors: map[string]int64{"server_error": 1, "rate_limit": 1}},
 	{Subject: "router/fb", Window: "24h", Requests: 5, Successes: 4, SuccessRate: 0.8, LatencyAvgMs: 340,
-		LatencyP50Ms: 200, LatencyP95Ms: 925, TTFTMs: 75, TokensPerSec: 350, CostUSD: 0.006,
+		LatencyP50Ms: sk(200), LatencyP95Ms: sk(1000), TTFTMs: 75, TokensPerSec: 350, CostUSD: 0.006,
 		Fallbacks: 1, FallbackRate: 0.2, Errors: map[string]int64{"server_error": 1, "rate_limit": 1}},
+}
+
+// withProviders adds, after the targets, each target's figures under its
+// provider's subject (one target per provider), in Rollup's order.
+func withProviders(in []store.Stats) []store.Stats {
+	var targets, providers, rest []store.Stats
+	for _, st := range in {
+		if strings.HasPrefix(st.Subject, "router/") || strings.HasPrefix(st.Subject, "arm/") {
+			rest = append(rest, st)
+			continue
+		}
+		targets = append(targets, st)
+		p := st
+		p.Subject = store.ProviderStatsSubject(store.TargetProvider(st.Subject))
+		providers = append(providers, p)
+	}
+	return append(append(targets, providers...), rest...)
 }
 
 func load(t *testing.T, m store.Metrics) {

@@ -218,6 +218,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 		}
 	}()
+	// Stats roll up on their own, whatever the store: strategies adapt
+	// with no call to /v1/metrics (DESIGN §9).
+	every := rollupEveryMemory
+	if dynamoConfigured() {
+		every = rollupEveryDynamo
+	}
+	ticks, stopTicks := rollupTicks(ctx, every)
+	defer stopTicks()
+	loop := &aggregate.Loop{Metrics: st, Fresh: every / 2, Log: log,
+		Flush:  func(ctx context.Context) error { return src.Engine().Flush(ctx, false) },
+		Rolled: func(ctx context.Context) error { return src.Engine().RefreshSharedState(ctx) }}
+	go loop.Run(ctx, ticks)
 	routers, _ := src.Engine().Models()
 	log.Info("switchyard listening", "addr", ln.Addr().String(), "routers", routers)
 	fmt.Fprintf(stderr, "switchyard listening on http://%s (routers: %v)\n", ln.Addr(), routers)
@@ -226,6 +238,27 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	src.Engine().Close()
 	return nil
+}
+
+// How often the long-running server rolls metric buckets up. In memory a
+// run is cheap; on DynamoDB it reads 24 h of buckets, the Lambda
+// aggregator's cadence is enough, and Loop.Fresh lets instances skip a
+// run another one has just made.
+const (
+	rollupEveryMemory = 5 * time.Second
+	rollupEveryDynamo = time.Minute
+)
+
+// rollupTicksKey carries a test's tick channel in the context given to
+// Main, in place of the roll-up ticker.
+type rollupTicksKey struct{}
+
+func rollupTicks(ctx context.Context, every time.Duration) (<-chan time.Time, func()) {
+	if ch, ok := ctx.Value(rollupTicksKey{}).(<-chan time.Time); ok {
+		return ch, func() {}
+	}
+	t := time.NewTicker(every)
+	return t.C, t.Stop
 }
 
 func configCmd(ctx context.Context, args []string, stdout io.Writer) error {

@@ -25,6 +25,7 @@ type attemptOut struct {
 	brokeAfterCommit bool
 	usage            *chat.Usage
 	ttft             time.Duration
+	elapsed          time.Duration // the attempt's latency, full resolution (Attempt.Ms is whole ms)
 	upstreamID       string
 	err              error
 }
@@ -236,7 +237,8 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 		// The attempt's own timeout, not the caller's: a timeout failure.
 		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
 	}
-	att := Attempt{Target: c.Key, Status: http.StatusOK, Ms: e.deps.Now().Sub(start).Milliseconds(), Retry: isRetry,
+	out.elapsed = e.deps.Now().Sub(start)
+	att := Attempt{Target: c.Key, Status: http.StatusOK, Ms: out.elapsed.Milliseconds(), Retry: isRetry,
 		UpstreamRequestID: out.upstreamID, Err: out.err}
 	if out.err != nil {
 		att.Class = provider.ClassOf(out.err)
@@ -297,7 +299,7 @@ func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOu
 		arm = ""
 	}
 	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
-		Final: final, LatencyMs: float64(att.Ms), TTFTMs: float64(out.ttft.Microseconds()) / 1000,
+		Final: final, LatencyMs: float64(out.elapsed.Microseconds()) / 1000, TTFTMs: float64(out.ttft.Microseconds()) / 1000,
 		CostMicros: costMicros, Fallback: fallback}
 	if !s.Success {
 		s.ErrorClass = string(att.Class)

@@ -14,15 +14,15 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
-// clocked is a provider whose answers take a set time on a fake clock,
+// clockedUpstream is a provider whose answers take a set time on a fake clock,
 // per model, and fail when the model is listed in failing.
-type clocked struct {
+type clockedUpstream struct {
 	now     *atomic.Int64
 	latency map[string]time.Duration
 	failing map[string]bool
 }
 
-func (c *clocked) Complete(_ context.Context, call *provider.Call) (*chat.Response, error) {
+func (c *clockedUpstream) Complete(_ context.Context, call *provider.Call) (*chat.Response, error) {
 	c.now.Add(int64(c.latency[call.Model]))
 	if c.failing[call.Model] {
 		return nil, &provider.Error{Class: provider.ClassServer, Status: 503, Message: "overloaded"}
@@ -32,7 +32,7 @@ func (c *clocked) Complete(_ context.Context, call *provider.Call) (*chat.Respon
 		Usage:   &chat.Usage{PromptTokens: 10, CompletionTokens: 20, TotalTokens: 30}}, nil
 }
 
-func (c *clocked) Stream(context.Context, *provider.Call) (provider.Stream, error) {
+func (c *clockedUpstream) Stream(context.Context, *provider.Call) (provider.Stream, error) {
 	return nil, &provider.Error{Class: provider.ClassUnsupported, Message: "no streams"}
 }
 
@@ -60,7 +60,7 @@ routers:
 	}
 	var now atomic.Int64
 	now.Store(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	up := &clocked{now: &now, failing: map[string]bool{},
+	up := &clockedUpstream{now: &now, failing: map[string]bool{},
 		latency: map[string]time.Duration{"slow": 800 * time.Millisecond, "fast": 400 * time.Millisecond, "good": 300 * time.Millisecond, "flaky": 300 * time.Millisecond}}
 	e, err := engine.New(cfg, engine.Deps{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), Seed: 11,
 		Now: func() time.Time { return time.Unix(0, now.Load()) }, Providers: map[string]provider.Provider{"p": up}})

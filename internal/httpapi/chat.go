@@ -129,7 +129,7 @@ func (s *Server) logRequest(r *http.Request, rid string, res *engine.Result, sta
 		"latency_ms", s.opts.Now().Sub(start).Milliseconds()}
 	if res != nil {
 		attrs = append(attrs, "router", res.Router, "target", res.Target, "attempts", len(res.Attempts),
-			"fallback", res.Fallback, "cost_usd", res.CostUSD, "trace_id", res.TraceID)
+			"fallback", res.Fallback, "cost_usd", roundUSD(res.CostUSD), "trace_id", res.TraceID)
 		if res.Arm != "" {
 			attrs = append(attrs, "arm", res.Arm)
 		}
@@ -153,5 +153,10 @@ func (s *Server) logRequest(r *http.Request, rid string, res *engine.Result, sta
 // below any token price) and with no trailing zeros, so 5.3e-6 is
 // "0.0000053", not "0.000005300000000000001".
 func formatUSD(v float64) string {
-	return strconv.FormatFloat(math.Round(v*1e12)/1e12, 'f', -1, 64)
+	return strconv.FormatFloat(roundUSD(v), 'f', -1, 64)
 }
+
+// roundUSD rounds a cost to 1e-12 USD, so the log line's cost_usd reads
+// 0.0000053, not 5.300000000000001e-06: the nearest float64 to a decimal
+// with 12 places prints as that decimal.
+func roundUSD(v float64) float64 { return math.Round(v*1e12) / 1e12 }

@@ -109,10 +109,13 @@ type metricsView struct {
 	Errors       map[string]int64 `json:"errors,omitempty"`
 }
 
+// latencyView is in milliseconds with microsecond resolution; the
+// percentiles are within store.LatencyRelativeError (about 2%).
 type latencyView struct {
 	Avg float64 `json:"avg"`
 	P50 float64 `json:"p50"`
 	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
 }
 
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +151,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errf(http.StatusServiceUnavailable, engine.TypeUpstream, "metrics_unavailable", "cannot read metrics: "+err.Error()))
 		return
 	}
-	targets, routers := map[string]metricsView{}, map[string]metricsView{}
+	targets, routers, providers := map[string]metricsView{}, map[string]metricsView{}, map[string]metricsView{}
 	arms := map[string]map[string]metricsView{} // router → arm → figures
 	var updated string
 	for _, st := range stats {
@@ -156,11 +159,21 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		v := metricsView{Requests: st.Requests, SuccessRate: st.SuccessRate,
-			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms},
+			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms, P99: st.LatencyP99Ms},
 			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
 			FallbackRate: st.FallbackRate, Errors: st.Errors}
 		target, router, arm := store.ParseStatsSubject(st.Subject)
-		if (router != "" && !sc.router(router)) || (router == "" && !sc.target(target)) {
+		provider, isProvider := store.ParseProviderSubject(st.Subject)
+		switch {
+		case isProvider:
+			// A provider's figures sum every router's traffic on it: shown
+			// only to callers that may see every target.
+			if !sc.models() {
+				continue
+			}
+			providers[provider] = v
+			continue
+		case (router != "" && !sc.router(router)) || (router == "" && !sc.target(target)):
 			continue
 		}
 		switch {
@@ -178,7 +191,8 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			updated = u
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"window": window, "updated_at": updated, "targets": targets, "routers": routers, "arms": arms})
+	writeJSON(w, http.StatusOK, map[string]any{"window": window, "updated_at": updated, "targets": targets,
+		"providers": providers, "routers": routers, "arms": arms})
 }
 
 // Admin applies config changes: validated against the whole config, then

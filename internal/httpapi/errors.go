@@ -16,13 +16,17 @@ type errorBody struct {
 type errorFields struct {
 	Message  string           `json:"message"`
 	Type     string           `json:"type"`
-	Code     string           `json:"code"`
+	Code     *string          `json:"code"` // null when there is none, as OpenAI sends it
 	Param    *string          `json:"param"`
 	Attempts []engine.Attempt `json:"attempts,omitempty"`
 }
 
 func fields(e *engine.Error) errorFields {
-	f := errorFields{Message: e.Message, Type: e.Type, Code: e.Code, Attempts: e.Attempts}
+	f := errorFields{Message: e.Message, Type: e.Type, Attempts: e.Attempts}
+	if e.Code != "" {
+		c := e.Code
+		f.Code = &c
+	}
 	if e.Param != "" {
 		p := e.Param
 		f.Param = &p

@@ -293,8 +293,8 @@ func TestLambdaDeployment(t *testing.T) {
 		}
 		var sum struct{ Stats, Subjects int }
 		raw := agg.invoke(t, readEvent(t, "schedule.json"))
-		if err := json.Unmarshal(raw, &sum); err != nil || sum.Subjects != 3 || sum.Stats != 12 {
-			t.Fatalf("aggregator answered %s (%v); want 3 subjects x 4 windows", raw, err)
+		if err := json.Unmarshal(raw, &sum); err != nil || sum.Subjects != 4 || sum.Stats != 16 {
+			t.Fatalf("aggregator answered %s (%v); want 4 subjects (2 targets, their provider, the router) x 4 windows", raw, err)
 		}
 		stats, err := d.Store.LoadStats(ctx)
 		if err != nil {
@@ -328,9 +328,15 @@ func TestLambdaDeployment(t *testing.T) {
 				Requests  int64
 				Fallbacks int64
 			}
+			Providers map[string]struct {
+				Requests  int64
+				Fallbacks int64
+			}
 		}
+		// The provider counts attempts: 3 on gpt-4o-mini, 1 fallback to gpt-4o.
 		if err := json.Unmarshal([]byte(s.Body), &m); err != nil || s.StatusCode != 200 || m.Window != "15m" ||
-			m.Routers["default"].Requests != 3 || m.Routers["default"].Fallbacks != 1 {
+			m.Routers["default"].Requests != 3 || m.Routers["default"].Fallbacks != 1 ||
+			m.Providers["fake"].Requests != 4 || m.Providers["fake"].Fallbacks != 1 {
 			t.Errorf("metrics %d %s (%v)", s.StatusCode, s.Body, err)
 		}
 	})

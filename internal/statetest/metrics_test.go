@@ -12,6 +12,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/aggregate"
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/testenv"
 )
 
@@ -76,8 +77,8 @@ func TestMetricsEndToEnd(t *testing.T) {
 	st := newStore(t, testenv.Dynalite(t))
 	push(t, st, metricsYAML)
 	clk := newClock()
-	// Nine quick answers and one slow one: p50 lies in the 35–50 ms
-	// histogram bucket, p95 in the 750–1000 ms one.
+	// Nine quick answers and one slow one: p50 is 40 ms and p95 900 ms,
+	// each within the histogram's 1.96%.
 	good := &timed{clk: clk, latencies: []time.Duration{
 		40 * time.Millisecond, 40 * time.Millisecond, 40 * time.Millisecond, 40 * time.Millisecond, 900 * time.Millisecond,
 		40 * time.Millisecond, 40 * time.Millisecond, 40 * time.Millisecond, 40 * time.Millisecond, 40 * time.Millisecond,
@@ -118,8 +119,8 @@ func TestMetricsEndToEnd(t *testing.T) {
 			{"window", m.Window == "5m", m.Window},
 			{"good/m requests and success", okT.Requests == 10 && okT.SuccessRate == 1, okT},
 			{"good/m latency avg", near(okT.Latency.Avg, (9*40+900)/10.0), okT.Latency},
-			{"good/m p50 from the histogram", okT.Latency.P50 > 35 && okT.Latency.P50 <= 50, okT.Latency},
-			{"good/m p95 from the histogram", okT.Latency.P95 > 750 && okT.Latency.P95 <= 1000, okT.Latency},
+			{"good/m p50 from the histogram", math.Abs(okT.Latency.P50-40) <= 40*store.LatencyRelativeError, okT.Latency},
+			{"good/m p95 from the histogram", math.Abs(okT.Latency.P95-900) <= 900*store.LatencyRelativeError, okT.Latency},
 			{"good/m tokens per second", near(okT.TokensPerSec, 200/1.26), okT.TokensPerSec},
 			{"good/m cost", near(okT.CostUSD, 10*costPerRequest), okT.CostUSD},
 			{"bad/m failures by class", badT.Requests == 10 && badT.SuccessRate == 0 && badT.Errors["server_error"] == 10, badT},

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"sort"
 	"sync"
@@ -151,13 +152,8 @@ func (m *Memory) Buckets(_ context.Context, from, to time.Time) ([]Bucket, error
 	for k, b := range m.buckets {
 		if k.minute >= from.Unix() && k.minute < to.Unix() {
 			c := *b
-			c.Hist = append([]int64(nil), b.Hist...)
-			if b.Errors != nil {
-				c.Errors = make(map[string]int64, len(b.Errors))
-				for ek, ev := range b.Errors {
-					c.Errors[ek] = ev
-				}
-			}
+			c.Hist = maps.Clone(b.Hist)
+			c.Errors = maps.Clone(b.Errors)
 			out = append(out, c)
 		}
 	}

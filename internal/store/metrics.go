@@ -1,23 +1,9 @@
 package store
 
 import (
-	"sort"
 	"strings"
 	"time"
 )
-
-// LatencyBoundsMs are the upper bounds of the latency histogram buckets,
-// log-spaced so p50/p95 are within ~25% anywhere from 5 ms to 5 minutes. A
-// final implicit bucket holds everything slower.
-var LatencyBoundsMs = []float64{
-	5, 10, 20, 35, 50, 75, 100, 150, 200, 300, 500, 750,
-	1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 300000,
-}
-
-// LatencyBucket returns the histogram bucket index of ms.
-func LatencyBucket(ms float64) int {
-	return sort.SearchFloat64s(LatencyBoundsMs, ms)
-}
 
 // Sample is one attempt on one target, as metrics count it. The last
 // attempt of a request is Final and carries the request-level facts
@@ -39,6 +25,8 @@ type Sample struct {
 	Final bool
 	// ErrorClass is the provider.Class of a failure, empty on success.
 	ErrorClass string
+	// LatencyMs and TTFTMs are milliseconds with microsecond resolution
+	// (buckets keep whole microseconds): a 0.3 ms upstream is 0.3, not 0.
 	LatencyMs  float64
 	TTFTMs     float64 // streams only; 0 otherwise
 	TokensIn   int64
@@ -59,24 +47,27 @@ type Bucket struct {
 	Finals     int64            // requests that ended on this target
 	Served     int64            // requests this target served
 	Errors     map[string]int64 // by error class
-	LatencySum float64          // ms, over all requests
-	TTFTSum    float64          // ms
+	LatencyUs  int64            // latency sum over all attempts, µs
+	TTFTUs     int64            // TTFT sum, µs
 	TTFTCount  int64
 	TokensIn   int64
 	TokensOut  int64
 	CostMicros int64
 	Fallbacks  int64
-	// Hist counts requests per LatencyBoundsMs bucket (len = bounds + 1).
-	Hist []int64
-	// GenMs sums latency of successful requests, for tokens/s.
-	GenMs float64
+	// Hist counts attempts per LatencyIndex bucket; only non-empty
+	// buckets are present (see latency.go).
+	Hist map[int]int64
+	// GenUs sums latency of successful attempts (µs), for tokens/s.
+	GenUs int64
 }
 
 // Stats are a subject's figures over a window, as the aggregator rolls them
-// up. Subject is a target ("openai/gpt-4o"), a router ("router/fb") or a
-// router's arm ("arm/ab/treatment"). For a target, requests count attempts
-// on it; for a router or an arm, requests that ended (served or failed)
-// through it.
+// up. Subject is a target ("openai/gpt-4o"), a router ("router/fb"), a
+// router's arm ("arm/ab/treatment") or a provider ("provider|openai"). For
+// a target or a provider, requests count attempts on it; for a router or an
+// arm, requests that ended (served or failed) through it. Latencies are
+// milliseconds with microsecond resolution; percentiles are within
+// LatencyRelativeError of the exact ones.
 type Stats struct {
 	Subject      string           `json:"subject"`
 	Window       string           `json:"window"` // "5m", "15m", "1h", "24h"
@@ -86,6 +77,7 @@ type Stats struct {
 	LatencyAvgMs float64          `json:"latency_avg_ms"`
 	LatencyP50Ms float64          `json:"latency_p50_ms"`
 	LatencyP95Ms float64          `json:"latency_p95_ms"`
+	LatencyP99Ms float64          `json:"latency_p99_ms"`
 	TTFTMs       float64          `json:"ttft_ms"`
 	TokensPerSec float64          `json:"tokens_per_sec"`
 	CostUSD      float64          `json:"cost_usd"`
@@ -112,7 +104,25 @@ func (s Sample) Subject() string {
 const (
 	routerStatsPrefix = "router/"
 	armStatsPrefix    = "arm/"
+	// providerStatsPrefix holds a '|', which provider names cannot, so a
+	// provider's subject is never a target key ("<provider>/<model>").
+	providerStatsPrefix = "provider|"
 )
+
+// ProviderStatsSubject is the stats subject of a provider.
+func ProviderStatsSubject(provider string) string { return providerStatsPrefix + provider }
+
+// ParseProviderSubject returns the provider a stats subject is about, if
+// it is a provider's.
+func ParseProviderSubject(subject string) (string, bool) {
+	return strings.CutPrefix(subject, providerStatsPrefix)
+}
+
+// TargetProvider is the provider of a target key ("openai/gpt-4o" → "openai").
+func TargetProvider(target string) string {
+	p, _, _ := strings.Cut(target, "/")
+	return p
+}
 
 // RouterStatsSubject is the stats subject of a router.
 func RouterStatsSubject(router string) string { return routerStatsPrefix + router }
@@ -149,18 +159,19 @@ func (b *Bucket) Apply(s Sample) {
 			b.Served++
 		}
 	}
+	us := MsToUs(s.LatencyMs)
 	if s.Success {
 		b.Successes++
-		b.GenMs += s.LatencyMs
+		b.GenUs += us
 	} else if s.ErrorClass != "" {
 		if b.Errors == nil {
 			b.Errors = map[string]int64{}
 		}
 		b.Errors[s.ErrorClass]++
 	}
-	b.LatencySum += s.LatencyMs
+	b.LatencyUs += us
 	if s.TTFTMs > 0 {
-		b.TTFTSum += s.TTFTMs
+		b.TTFTUs += MsToUs(s.TTFTMs)
 		b.TTFTCount++
 	}
 	b.TokensIn += s.TokensIn
@@ -169,10 +180,8 @@ func (b *Bucket) Apply(s Sample) {
 	if s.Fallback {
 		b.Fallbacks++
 	}
-	if len(b.Hist) != len(LatencyBoundsMs)+1 {
-		h := make([]int64, len(LatencyBoundsMs)+1)
-		copy(h, b.Hist)
-		b.Hist = h
+	if b.Hist == nil {
+		b.Hist = map[int]int64{}
 	}
-	b.Hist[LatencyBucket(s.LatencyMs)]++
+	b.Hist[LatencyIndex(us)]++
 }

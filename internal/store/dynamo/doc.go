@@ -22,8 +22,12 @@
 //	metrics  TTL attribute expires_at (unix seconds).
 //	         pk "m#" subject ("<target>|<router>"), sk = minute (S,
 //	             "2006-01-02T15:04:05Z"): one bucket, counters req ok fin srv
-//	             lat ttft ttft_n tin tout cost fb gen, histogram h00..h25,
-//	             errors e_<class>; TTL 48 h after the minute.
+//	             lat_us ttft_us ttft_n tin tout cost fb gen_us (latencies in
+//	             integer µs), histogram lh<i> (attempts in
+//	             store.LatencyIndex bucket i, only the non-empty ones: at
+//	             most 568), errors e_<class>; TTL 48 h after the minute.
+//	             Buckets written before microseconds (lat ttft gen in float
+//	             ms, h00..h25 over fixed bounds) are still read.
 //	         pk "meta", sk "subjects": subjects (SS), every bucket subject
 //	             ever written.
 //	         pk "stats", sk = subject "#" window: the store.Stats JSON fields

@@ -40,17 +40,33 @@ const (
 	attrOK       = "ok"
 	attrFinals   = "fin"
 	attrServed   = "srv"
-	attrLatency  = "lat"
-	attrTTFT     = "ttft"
+	attrLatency  = "lat_us" // µs sums (integers)
+	attrTTFT     = "ttft_us"
 	attrTTFTN    = "ttft_n"
 	attrTokIn    = "tin"
 	attrTokOut   = "tout"
 	attrCost     = "cost"
 	attrFallback = "fb"
-	attrGenMs    = "gen"
-	histPrefix   = "h"  // h00 .. h25, index into LatencyBoundsMs (+1 overflow)
+	attrGenUs    = "gen_us"
+	histPrefix   = "lh" // lh<i>: attempts in store.LatencyIndex bucket i, only non-empty ones
 	errPrefix    = "e_" // e_<class>
 )
+
+// Attributes of buckets written before latencies were kept in
+// microseconds; decodeBucket still reads them (buckets live 48 h).
+const (
+	legacyLatencyMs = "lat" // float ms sums
+	legacyTTFTMs    = "ttft"
+	legacyGenMs     = "gen"
+	legacyHist      = "h" // h00..h25 over legacyBoundsMs (+1 overflow)
+)
+
+// legacyBoundsMs are the old histogram's bucket bounds. A legacy bucket's
+// count is read as its midpoint (the overflow bucket as its lower bound).
+var legacyBoundsMs = []float64{
+	5, 10, 20, 35, 50, 75, 100, 150, 200, 300, 500, 750,
+	1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 300000,
+}
 
 // AddSample is one UpdateItem that ADDs every non-zero field of the
 // sample's bucket (plus, once per subject per process, the subject
@@ -71,22 +87,17 @@ func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
 			upd = upd.Add(expression.Name(name), expression.Value(v))
 		}
 	}
-	addFloat := func(name string, v float64) {
-		if v != 0 {
-			upd = upd.Add(expression.Name(name), expression.Value(v))
-		}
-	}
 	addInt(attrOK, d.Successes)
 	addInt(attrFinals, d.Finals)
 	addInt(attrServed, d.Served)
-	addFloat(attrLatency, d.LatencySum)
-	addFloat(attrTTFT, d.TTFTSum)
+	addInt(attrLatency, d.LatencyUs)
+	addInt(attrTTFT, d.TTFTUs)
 	addInt(attrTTFTN, d.TTFTCount)
 	addInt(attrTokIn, d.TokensIn)
 	addInt(attrTokOut, d.TokensOut)
 	addInt(attrCost, d.CostMicros)
 	addInt(attrFallback, d.Fallbacks)
-	addFloat(attrGenMs, d.GenMs)
+	addInt(attrGenUs, d.GenUs)
 	for i, n := range d.Hist {
 		addInt(histAttr(i), n)
 	}
@@ -102,7 +113,7 @@ func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
 	return nil
 }
 
-func histAttr(i int) string { return fmt.Sprintf("%s%02d", histPrefix, i) }
+func histAttr(i int) string { return histPrefix + strconv.Itoa(i) }
 
 // register adds subject to the subjects item unless this process did so
 // within registerRefresh. Registering before writing the bucket means a
@@ -229,23 +240,29 @@ func decodeBucket(subject string, item map[string]types.AttributeValue) (store.B
 	if err != nil {
 		return store.Bucket{}, fmt.Errorf("sort key: %w", err)
 	}
-	b := store.Bucket{Subject: subject, Minute: minute.UTC(), Hist: make([]int64, len(store.LatencyBoundsMs)+1)}
+	b := store.Bucket{Subject: subject, Minute: minute.UTC(), Hist: map[int]int64{}}
 	ints := map[string]*int64{
 		attrReq: &b.Requests, attrOK: &b.Successes, attrFinals: &b.Finals, attrServed: &b.Served,
 		attrTTFTN: &b.TTFTCount, attrTokIn: &b.TokensIn, attrTokOut: &b.TokensOut,
 		attrCost: &b.CostMicros, attrFallback: &b.Fallbacks,
+		attrLatency: &b.LatencyUs, attrTTFT: &b.TTFTUs, attrGenUs: &b.GenUs,
 	}
-	floats := map[string]*float64{attrLatency: &b.LatencySum, attrTTFT: &b.TTFTSum, attrGenMs: &b.GenMs}
+	// A bucket written across the upgrade has both shapes: add them.
+	legacyMs := map[string]*int64{legacyLatencyMs: &b.LatencyUs, legacyTTFTMs: &b.TTFTUs, legacyGenMs: &b.GenUs}
 	for name := range item {
 		switch {
 		case ints[name] != nil:
-			if *ints[name], err = int64Attr(item, name); err != nil {
+			n, err := int64Attr(item, name)
+			if err != nil {
 				return b, err
 			}
-		case floats[name] != nil:
-			if *floats[name], err = float64Attr(item, name); err != nil {
+			*ints[name] += n
+		case legacyMs[name] != nil:
+			ms, err := float64Attr(item, name)
+			if err != nil {
 				return b, err
 			}
+			*legacyMs[name] += store.MsToUs(ms)
 		case strings.HasPrefix(name, errPrefix):
 			n, err := int64Attr(item, name)
 			if err != nil {
@@ -255,15 +272,39 @@ func decodeBucket(subject string, item map[string]types.AttributeValue) (store.B
 				b.Errors = map[string]int64{}
 			}
 			b.Errors[strings.TrimPrefix(name, errPrefix)] = n
-		case len(name) == 3 && strings.HasPrefix(name, histPrefix):
-			i, err := strconv.Atoi(name[1:])
-			if err != nil || i < 0 || i >= len(b.Hist) {
+		case strings.HasPrefix(name, histPrefix):
+			i, err := strconv.Atoi(name[len(histPrefix):])
+			if err != nil || i < 0 || i > store.MaxLatencyIndex {
 				continue // not a histogram attribute of this layout
 			}
-			if b.Hist[i], err = int64Attr(item, name); err != nil {
+			n, err := int64Attr(item, name)
+			if err != nil {
 				return b, err
 			}
+			b.Hist[i] += n
+		case len(name) == 3 && strings.HasPrefix(name, legacyHist):
+			i, err := strconv.Atoi(name[1:])
+			if err != nil || i < 0 || i > len(legacyBoundsMs) {
+				continue
+			}
+			n, err := int64Attr(item, name)
+			if err != nil {
+				return b, err
+			}
+			b.Hist[store.LatencyIndex(store.MsToUs(legacyMidMs(i)))] += n
 		}
 	}
 	return b, nil
+}
+
+// legacyMidMs is the latency a legacy histogram bucket is read as.
+func legacyMidMs(i int) float64 {
+	if i >= len(legacyBoundsMs) {
+		return legacyBoundsMs[len(legacyBoundsMs)-1]
+	}
+	lower := 0.0
+	if i > 0 {
+		lower = legacyBoundsMs[i-1]
+	}
+	return (lower + legacyBoundsMs[i]) / 2
 }

@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"math"
 	"reflect"
 	"sync"
 	"testing"
@@ -59,6 +58,28 @@ func testMetrics(t *testing.T, newStore NewStore) {
 				}
 				compareBucket(t, b, *w)
 			})
+		}
+	})
+
+	t.Run("latency keeps microseconds", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		add(t, s, store.Sample{Target: "fast/m", Router: "r", Time: base, Success: true, Final: true, LatencyMs: 0.3, TTFTMs: 0.125})
+		add(t, s, store.Sample{Target: "fast/m", Router: "r", Time: base, Success: true, Final: true, LatencyMs: 0.3})
+		add(t, s, store.Sample{Target: "fast/m", Router: "r", Time: base, Success: true, Final: true, LatencyMs: 2000.001})
+		got, err := s.Buckets(ctx, base, base.Add(time.Minute))
+		if err != nil || len(got) != 1 {
+			t.Fatalf("Buckets = %v, %v; want one bucket", got, err)
+		}
+		b := got[0]
+		if b.LatencyUs != 2000601 || b.GenUs != 2000601 || b.TTFTUs != 125 {
+			t.Errorf("latency/gen/ttft sums = %d/%d/%d µs, want 2000601/2000601/125 (a 0.3 ms attempt is 300 µs, not 0)",
+				b.LatencyUs, b.GenUs, b.TTFTUs)
+		}
+		want := map[int]int64{store.LatencyIndex(300): 2, store.LatencyIndex(2000001): 1}
+		if !reflect.DeepEqual(b.Hist, want) {
+			t.Errorf("histogram = %v, want %v (sparse, by microsecond index)", b.Hist, want)
 		}
 	})
 
@@ -207,7 +228,7 @@ func mixedSamples(n int, at time.Time) []store.Sample {
 			Time:       at.Add(time.Duration(i) * time.Second % (40 * time.Second)),
 			Success:    i%3 != 0,
 			Final:      i%3 != 2,
-			LatencyMs:  float64(3 + i*i*250),
+			LatencyMs:  float64(3+i*i*250) + float64(i%7)*0.137, // sub-ms parts must survive
 			TokensIn:   int64(100 + i),
 			TokensOut:  int64(10 * i),
 			CostMicros: int64(1000 + 17*i),
@@ -218,7 +239,7 @@ func mixedSamples(n int, at time.Time) []store.Sample {
 			smp.TokensOut = 0
 		}
 		if i%4 == 1 {
-			smp.TTFTMs = float64(50 + i)
+			smp.TTFTMs = float64(50+i) + 0.25
 		}
 		out[i] = smp
 	}
@@ -258,23 +279,13 @@ func compareBucket(t *testing.T, got, want store.Bucket) {
 		{"tokens out", got.TokensOut, want.TokensOut},
 		{"cost micros", got.CostMicros, want.CostMicros},
 		{"fallbacks", got.Fallbacks, want.Fallbacks},
+		{"latency µs", got.LatencyUs, want.LatencyUs},
+		{"ttft µs", got.TTFTUs, want.TTFTUs},
+		{"gen µs", got.GenUs, want.GenUs},
 	}
 	for _, f := range ints {
 		if f.got != f.want {
 			t.Errorf("%s = %d, want %d", f.name, f.got, f.want)
-		}
-	}
-	floats := []struct {
-		name      string
-		got, want float64
-	}{
-		{"latency sum", got.LatencySum, want.LatencySum},
-		{"ttft sum", got.TTFTSum, want.TTFTSum},
-		{"gen ms", got.GenMs, want.GenMs},
-	}
-	for _, f := range floats {
-		if math.Abs(f.got-f.want) > 1e-9*math.Max(1, math.Abs(f.want)) {
-			t.Errorf("%s = %v, want %v", f.name, f.got, f.want)
 		}
 	}
 	if !reflect.DeepEqual(got.Hist, want.Hist) {
