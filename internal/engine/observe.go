@@ -36,8 +36,11 @@ func (e *Engine) observe(target string, at time.Time, att Attempt, out attemptOu
 			return
 		}
 	}
-	latency := time.Duration(att.Ms) * time.Millisecond
-	o := routing.Observation{OK: out.err == nil || out.committed, Latency: latency, TTFT: out.ttft,
+	latency := out.elapsed // full resolution: a sub-millisecond upstream is not 0
+	if latency == 0 {
+		latency = time.Duration(att.Ms) * time.Millisecond
+	}
+	o := routing.Observation{OK: out.err == nil || (out.committed && !out.brokeAfterCommit), Latency: latency, TTFT: out.ttft,
 		CostUSD: float64(costMicros) / 1e6}
 	if out.usage != nil {
 		o.TokensOut = int64(out.usage.CompletionTokens)
