@@ -31,9 +31,9 @@ func TestInlineLimitsEffective(t *testing.T) {
 		in   InlineLimits
 		want InlineLimits
 	}{
-		{"defaults", InlineLimits{}, InlineLimits{MaxTargets: 64, MaxBytes: 32768, MaxAttempts: 10, MaxTimeout: Duration(300 * time.Second)}},
-		{"lowered, zero retries kept", InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxRetries: &zero, MaxTimeout: Duration(time.Second)},
-			InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxTimeout: Duration(time.Second)}},
+		{"defaults", InlineLimits{}, InlineLimits{MaxTargets: 64, MaxBytes: 32768, MaxAttempts: 10, MaxTimeout: Duration(300 * time.Second), MaxNames: 64}},
+		{"lowered, zero retries kept", InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxRetries: &zero, MaxTimeout: Duration(time.Second), MaxNames: 2},
+			InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxTimeout: Duration(time.Second), MaxNames: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

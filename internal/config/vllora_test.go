@@ -56,7 +56,7 @@ func TestDecodeRouterVLLoraFixtures(t *testing.T) {
 		{"fallback.json", &Router{Strategy: "fallback", Targets: []Target{
 			{Model: "openai/gpt-4o-mini"}, {Model: "deepseek/deepseek-chat"},
 		}}, nil},
-		{"optimized.json", &Router{Strategy: "optimized", Metric: "ttft", Targets: []Target{
+		{"optimized.json", &Router{Name: "fastest", Strategy: "optimized", Metric: "ttft", Targets: []Target{
 			{Model: "gpt-3.5-turbo"}, {Model: "gpt-4o-mini"},
 		}}, []wantErr{
 			// Targets name provider/model; a bare model is only routed as
@@ -64,14 +64,14 @@ func TestDecodeRouterVLLoraFixtures(t *testing.T) {
 			{"router.targets[0].model", `"gpt-3.5-turbo" must be provider/model`},
 			{"router.targets[1].model", `"gpt-4o-mini" must be provider/model`},
 		}},
-		{"latency.json", &Router{Strategy: "latency", Targets: []Target{
+		{"latency.json", &Router{Name: "fastest_latency", Strategy: "latency", Targets: []Target{
 			{Model: "openai/gpt-4o-mini"}, {Model: "deepseek/deepseek-chat"}, {Model: "gemini/gemini-2.0-flash-exp"},
 		}}, nil},
 		{"params.json", &Router{Strategy: "fallback", Targets: []Target{
 			{Model: "openai/gpt-4o-mini", Params: map[string]any{"temperature": 0.9, "max_tokens": 500.0}},
 			{Model: "deepseek/deepseek-chat", Params: map[string]any{"frequency_penalty": 1.0}},
 		}}, nil},
-		{"percentage.json", &Router{Strategy: "percentage", Targets: []Target{
+		{"percentage.json", &Router{Name: "dynamic", Strategy: "percentage", Targets: []Target{
 			{Model: "openai/gpt-4o-mini", Weight: 0.5, Params: map[string]any{"frequency_penalty": 1.0}},
 			{Model: "openai/gpt-4o-mini", Weight: 0.5, Params: map[string]any{"frequency_penalty": 2.0}},
 		}}, nil},
