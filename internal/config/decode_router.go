@@ -65,7 +65,9 @@ func (d *decoder) router(path string, in any, out reflect.Value) {
 			name = s
 		}
 	}
+	key := "strategy"
 	if t, ok := m["type"]; ok {
+		key = "type"
 		if _, both := m["strategy"]; both {
 			d.errs.add(join(path, "type"), "give strategy or type, not both")
 		} else {
@@ -79,7 +81,7 @@ func (d *decoder) router(path string, in any, out reflect.Value) {
 	if hasPcts && strategy == "" {
 		strategy = "percentage" // as set below
 	}
-	d.vllora(path, m, strategy)
+	d.vllora(path, m, strategy, key)
 	parentWeighted := d.weighted
 	d.weighted = ReadsWeights(strategy)
 	defer func() { d.weighted = parentWeighted }()

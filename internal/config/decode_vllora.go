@@ -43,14 +43,29 @@ var vlloraSortMetrics = map[string]struct{ vllora, switchyard string }{
 	"requests":   {"min", "max"},
 }
 
+// RefusedStrategies are strategies vLLora documents that Switchyard does
+// not run, with the reason: a plain "unknown strategy" would read as a
+// typo.
+var RefusedStrategies = map[string]string{
+	"script": "vLLora's script strategy runs JavaScript sent by the caller; Switchyard runs no caller code (use conditional, cost or optimized)",
+}
+
 // vllora rewrites the vLLora-only fields of router map m (a copy the
-// caller owns) into Switchyard's, for a router of the given strategy.
-func (d *decoder) vllora(path string, m map[string]any, strategy string) {
+// caller owns) into Switchyard's, for a router of the given strategy
+// (spelled under key, "strategy" or "type").
+func (d *decoder) vllora(path string, m map[string]any, strategy, key string) {
+	if why, ok := RefusedStrategies[strategy]; ok {
+		d.errs.add(join(path, key), "%q is not supported: %s", strategy, why)
+		delete(m, "script") // reported once, not also as an unknown field
+		return
+	}
 	window := d.metricsDuration(path, m, strategy)
 	if strategy != "conditional" {
 		return
 	}
+	from := "" // where routes and interceptors were written
 	if rt, ok := m["routing"]; ok {
+		from = "routing."
 		delete(m, "routing")
 		if rm, ok := rt.(map[string]any); ok {
 			for _, k := range sortedKeys(rm) {
@@ -68,7 +83,7 @@ func (d *decoder) vllora(path string, m map[string]any, strategy string) {
 		if v, ok := m[k]; ok {
 			delete(m, k)
 			if list, isList := v.([]any); !isList || len(list) > 0 {
-				d.errs.add(join(path, k), "vLLora interceptors (guardrails, rate limiters) are not supported: Switchyard runs none")
+				d.errs.add(join(path, from+k), "vLLora interceptors (guardrails, rate limiters) are not supported: Switchyard runs none")
 			}
 		}
 	}
@@ -80,7 +95,7 @@ func (d *decoder) vllora(path string, m map[string]any, strategy string) {
 	for i, r := range routes {
 		out[i] = r
 		if rm, ok := r.(map[string]any); ok {
-			out[i] = d.vlloraRoute(index(join(path, "routes"), i), copyMap(rm), window)
+			out[i] = d.vlloraRoute(index(join(path, from+"routes"), i), copyMap(rm), window)
 		}
 	}
 	m["routes"] = out
@@ -152,8 +167,13 @@ func (d *decoder) vlloraCondition(path string, c any) any {
 	if len(m) == 1 {
 		for k, op := range map[string]string{"all": "$and", "any": "$or"} {
 			list, ok := m[k].([]any)
-			if !ok {
+			switch {
+			case !ok:
 				continue
+			case len(list) == 0 && k == "all":
+				return map[string]any{} // vLLora: true; {} matches every request
+			case len(list) == 0:
+				return map[string]any{"$not": map[string]any{}} // vLLora: false
 			}
 			out := make([]any, len(list))
 			for i, e := range list {

@@ -35,13 +35,6 @@ var builders = map[string]builder{
 	"geo":          only("geo", build(NewGeo)),
 }
 
-// refusedStrategies are strategies vLLora documents that Switchyard does
-// not run, with the reason (a plain "unknown strategy" would read as a
-// typo).
-var refusedStrategies = map[string]string{
-	"script": "vLLora's script strategy runs JavaScript sent by the caller; Switchyard runs no caller code (use conditional, cost or optimized)",
-}
-
 // metricAliases are metric names of vLLora's earlier MetricSelector
 // (requests_duration, llm_usage) that name one of optimized's figures;
 // refusedMetrics are the ones with no per-target figure to rank by.
@@ -135,7 +128,7 @@ func Strategies() []string {
 }
 
 func buildStrategy(r *config.Router, targets []TargetInfo) (Strategy, error) {
-	if why, ok := refusedStrategies[r.Strategy]; ok {
+	if why, ok := config.RefusedStrategies[r.Strategy]; ok {
 		return nil, fmt.Errorf("strategy: %q is not supported: %s", r.Strategy, why)
 	}
 	b, ok := builders[r.Strategy]
