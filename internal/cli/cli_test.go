@@ -65,8 +65,8 @@ func TestValidateErrors(t *testing.T) {
 		}},
 		// A strategy rejects the router when it is compiled (internal/routing):
 		// the line still names the router and the field.
-		{"percentage with a zero weight", "testdata/strategy.yaml", [][2]string{
-			{"routers.ab", "targets[1].weight: must be > 0"},
+		{"percentage with every weight 0", "testdata/strategy.yaml", [][2]string{
+			{"routers.ab", "targets: every target has weight 0 (drained); at least one needs a weight > 0"},
 		}},
 		{"strategy errors in several routers", "testdata/strategies.yaml", [][2]string{
 			{"routers.fastest", `unknown strategy "quickest"`},

@@ -78,8 +78,10 @@ type decoder struct {
 	// only inline routers from request bodies use it.
 	flatTargets bool
 	// weighted is set while the targets of a router whose strategy reads
-	// weights are decoded (see checkWeight).
+	// weights are decoded (see drains).
 	weighted bool
+	// depth is how many routers deep the decoder is (0 outside any).
+	depth int
 }
 
 var (

@@ -103,10 +103,14 @@ func empty(v reflect.Value) bool {
 
 func encodeTarget(t *Target) any {
 	if t.Inline == nil {
-		return encodeStruct(reflect.ValueOf(t).Elem())
+		m := encodeStruct(reflect.ValueOf(t).Elem())
+		if t.Drained {
+			m["weight"] = 0.0 // omitempty dropped it
+		}
+		return m
 	}
 	m := encodeStruct(reflect.ValueOf(t.Inline).Elem())
-	if t.Weight != 0 {
+	if t.Weight != 0 || t.Drained {
 		m["weight"] = t.Weight
 	}
 	if t.Name != "" {

@@ -48,13 +48,26 @@ func (w *inlineWalk) router(path string, doc any, depth int) {
 	}
 	w.list(join(path, "targets"), m["targets"], depth)
 	w.list(join(path, "default"), m["default"], depth)
-	if routes, ok := m["routes"].([]any); ok {
-		for i, rt := range routes {
-			if rm, ok := rt.(map[string]any); ok {
-				rp := index(join(path, "routes"), i)
-				w.list(rp+".targets", rm["targets"], depth)
-				w.when(rp+".when", rm["when"])
-			}
+	w.routes(join(path, "routes"), m["routes"], depth)
+	if rm, ok := m["routing"].(map[string]any); ok {
+		// vLLora's conditional router keeps its routes under routing.
+		w.routes(join(path, "routing.routes"), rm["routes"], depth)
+	}
+}
+
+// routes measures a conditional router's routes, in Switchyard's shape
+// (when) or vLLora's (conditions).
+func (w *inlineWalk) routes(path string, v any, depth int) {
+	routes, ok := v.([]any)
+	if !ok {
+		return
+	}
+	for i, rt := range routes {
+		if rm, ok := rt.(map[string]any); ok {
+			rp := index(path, i)
+			w.list(rp+".targets", rm["targets"], depth)
+			w.when(rp+".when", rm["when"])
+			w.when(rp+".conditions", rm["conditions"])
 		}
 	}
 }
@@ -67,7 +80,13 @@ func (w *inlineWalk) list(path string, v any, depth int) {
 	}
 	items, ok := v.([]any)
 	if !ok {
-		items = []any{v}
+		if pool, isPool := v.(map[string]any); isPool && pool["$any"] != nil {
+			// vLLora's $any pool: its models become a nested router's.
+			v, depth = pool["$any"], depth+1
+		}
+		if items, ok = v.([]any); !ok {
+			items = []any{v}
+		}
 	}
 	w.size.Targets += len(items)
 	for i, t := range items {
@@ -77,7 +96,12 @@ func (w *inlineWalk) list(path string, v any, depth int) {
 		}
 		_, hasStrategy := tm["strategy"]
 		_, hasType := tm["type"]
-		if (hasStrategy || hasType) && len(*w.errs) == 0 {
+		switch rm, nested := tm["router"].(map[string]any); {
+		case len(*w.errs) > 0:
+		case nested:
+			// vLLora's nested router target: {"model": "router/x", "router": {...}}.
+			w.router(index(path, i)+".router", rm, depth+1)
+		case hasStrategy || hasType:
 			w.router(index(path, i), tm, depth+1)
 		}
 	}

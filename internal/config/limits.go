@@ -43,6 +43,10 @@ type InlineLimits struct {
 	MaxRetries *int `yaml:"max_retries,omitempty"`
 	// MaxTimeout caps the router's timeout. Default 300s.
 	MaxTimeout Duration `yaml:"max_timeout,omitempty"`
+	// MaxNames is how many distinct inline router names a gateway
+	// instance keeps metrics for (inline:<name>, arms included); routers
+	// with further names count under plain inline. Default 64.
+	MaxNames int `yaml:"max_names,omitempty"`
 }
 
 // Effective returns l with defaults filled in.
@@ -63,6 +67,9 @@ func (l InlineLimits) Effective() InlineLimits {
 	if l.MaxTimeout <= 0 {
 		l.MaxTimeout = Duration(DefaultInlineMaxTimeout)
 	}
+	if l.MaxNames <= 0 {
+		l.MaxNames = DefaultInlineMaxNames
+	}
 	return l
 }
 
@@ -80,6 +87,9 @@ func (l InlineLimits) validate(errs *Errors, path string) {
 	}
 	if l.MaxRetries != nil && (*l.MaxRetries < 0 || *l.MaxRetries > 10) {
 		errs.add(path+".max_retries", "must be between 0 and 10")
+	}
+	if l.MaxNames < 0 || l.MaxNames > MaxInlineNames {
+		errs.add(path+".max_names", "must be between 1 and %d (0 takes the default, %d)", MaxInlineNames, DefaultInlineMaxNames)
 	}
 	if l.MaxTimeout < 0 || (l.MaxTimeout != 0 && l.MaxTimeout.D() <= MinAttemptTime) {
 		errs.add(path+".max_timeout", "must be longer than %v (0 takes the default, %v)", MinAttemptTime, DefaultInlineMaxTimeout)

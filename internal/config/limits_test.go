@@ -13,13 +13,15 @@ import (
 func TestServerInlineLimits(t *testing.T) {
 	const base = "providers: {m: {type: mock}}\nserver:\n  inline: "
 	runValidate(t, []validateCase{
-		{"lowered", base + "{max_targets: 4, max_bytes: 1024, max_attempts: 3, max_retries: 0, max_timeout: 30s}", nil},
+		{"lowered", base + "{max_targets: 4, max_bytes: 1024, max_attempts: 3, max_retries: 0, max_timeout: 30s, max_names: 8}", nil},
 		{"targets above the ceiling", base + "{max_targets: 65}", []wantErr{{"server.inline.max_targets", "between 1 and 64"}}},
 		{"bytes above the ceiling", base + "{max_bytes: 40000}", []wantErr{{"server.inline.max_bytes", "between 1 and 32768"}}},
 		{"negative targets", base + "{max_targets: -1}", []wantErr{{"server.inline.max_targets", "between 1 and 64"}}},
 		{"attempts", base + "{max_attempts: 51}", []wantErr{{"server.inline.max_attempts", "between 1 and 50"}}},
 		{"retries", base + "{max_retries: 11}", []wantErr{{"server.inline.max_retries", "between 0 and 10"}}},
 		{"timeout", base + "{max_timeout: 10ms}", []wantErr{{"server.inline.max_timeout", "longer than 50ms"}}},
+		{"names", base + "{max_names: 1025}", []wantErr{{"server.inline.max_names", "between 1 and 1024"}}},
+		{"negative names", base + "{max_names: -1}", []wantErr{{"server.inline.max_names", "between 1 and 1024"}}},
 		{"unknown field", base + "{max_target: 3}", []wantErr{{"server.inline.max_target", "unknown field"}}},
 	})
 }
@@ -31,9 +33,9 @@ func TestInlineLimitsEffective(t *testing.T) {
 		in   InlineLimits
 		want InlineLimits
 	}{
-		{"defaults", InlineLimits{}, InlineLimits{MaxTargets: 64, MaxBytes: 32768, MaxAttempts: 10, MaxTimeout: Duration(300 * time.Second)}},
-		{"lowered, zero retries kept", InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxRetries: &zero, MaxTimeout: Duration(time.Second)},
-			InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxTimeout: Duration(time.Second)}},
+		{"defaults", InlineLimits{}, InlineLimits{MaxTargets: 64, MaxBytes: 32768, MaxAttempts: 10, MaxTimeout: Duration(300 * time.Second), MaxNames: 64}},
+		{"lowered, zero retries kept", InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxRetries: &zero, MaxTimeout: Duration(time.Second), MaxNames: 2},
+			InlineLimits{MaxTargets: 3, MaxBytes: 100, MaxAttempts: 2, MaxTimeout: Duration(time.Second), MaxNames: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

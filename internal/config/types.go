@@ -127,6 +127,10 @@ type Model struct {
 
 // Router is a named (or inline) routing policy.
 type Router struct {
+	// Name is the name an inline router carries (vLLora's "name"), which
+	// gives it metrics of its own (subject "inline:<name>"). Configured
+	// routers are named by their key in routers, so it is not read there.
+	Name     string   `yaml:"-"`
 	Strategy string   `yaml:"strategy,omitempty"`
 	Targets  []Target `yaml:"targets,omitempty"`
 
@@ -165,8 +169,13 @@ type Target struct {
 	Inline *Router        `yaml:"-"`
 	Params map[string]any `yaml:"params,omitempty"`
 	Weight float64        `yaml:"weight,omitempty"`
-	Region string         `yaml:"region,omitempty"`
-	Name   string         `yaml:"name,omitempty"`
+	// Drained is set for a target of a weighted or percentage router whose
+	// weight is written as 0: it gets no traffic, neither first nor as a
+	// fallback, and explain lists it as drained. Weight alone cannot say
+	// so: 0 is also "unset", which weighted takes as 1.
+	Drained bool   `yaml:"-"`
+	Region  string `yaml:"region,omitempty"`
+	Name    string `yaml:"name,omitempty"`
 }
 
 // Route is one branch of a conditional router.
@@ -211,6 +220,10 @@ type Key struct {
 // MarshalYAML writes an inline router target as the router map itself.
 func (t Target) MarshalYAML() (any, error) {
 	if t.Inline == nil {
+		if t.Drained {
+			// omitempty would drop weight 0, undraining the target.
+			return encodeTarget(&t), nil
+		}
 		type plain Target
 		return plain(t), nil
 	}
@@ -222,7 +235,7 @@ func (t Target) MarshalYAML() (any, error) {
 	if err := yaml.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	if t.Weight != 0 {
+	if t.Weight != 0 || t.Drained {
 		m["weight"] = t.Weight
 	}
 	if t.Name != "" {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // bodyRouter reads a request body fixture and returns its inline router, as
@@ -40,6 +41,8 @@ providers:
   openai: {type: openai, api_key: env:OPENAI_API_KEY}
   deepseek: {type: openai-compatible, base_url: "https://api.deepseek.com/v1", api_key: env:DEEPSEEK_API_KEY}
   gemini: {type: gemini, api_key: env:GEMINI_API_KEY}
+  anthropic: {type: anthropic, api_key: env:ANTHROPIC_API_KEY}
+  meta: {type: mock}
 `
 
 func TestDecodeRouterVLLoraFixtures(t *testing.T) {
@@ -56,7 +59,7 @@ func TestDecodeRouterVLLoraFixtures(t *testing.T) {
 		{"fallback.json", &Router{Strategy: "fallback", Targets: []Target{
 			{Model: "openai/gpt-4o-mini"}, {Model: "deepseek/deepseek-chat"},
 		}}, nil},
-		{"optimized.json", &Router{Strategy: "optimized", Metric: "ttft", Targets: []Target{
+		{"optimized.json", &Router{Name: "fastest", Strategy: "optimized", Metric: "ttft", Targets: []Target{
 			{Model: "gpt-3.5-turbo"}, {Model: "gpt-4o-mini"},
 		}}, []wantErr{
 			// Targets name provider/model; a bare model is only routed as
@@ -64,16 +67,46 @@ func TestDecodeRouterVLLoraFixtures(t *testing.T) {
 			{"router.targets[0].model", `"gpt-3.5-turbo" must be provider/model`},
 			{"router.targets[1].model", `"gpt-4o-mini" must be provider/model`},
 		}},
-		{"latency.json", &Router{Strategy: "latency", Targets: []Target{
+		{"latency.json", &Router{Name: "fastest_latency", Strategy: "latency", Targets: []Target{
 			{Model: "openai/gpt-4o-mini"}, {Model: "deepseek/deepseek-chat"}, {Model: "gemini/gemini-2.0-flash-exp"},
 		}}, nil},
 		{"params.json", &Router{Strategy: "fallback", Targets: []Target{
 			{Model: "openai/gpt-4o-mini", Params: map[string]any{"temperature": 0.9, "max_tokens": 500.0}},
 			{Model: "deepseek/deepseek-chat", Params: map[string]any{"frequency_penalty": 1.0}},
 		}}, nil},
-		{"percentage.json", &Router{Strategy: "percentage", Targets: []Target{
+		{"percentage.json", &Router{Name: "dynamic", Strategy: "percentage", Targets: []Target{
 			{Model: "openai/gpt-4o-mini", Weight: 0.5, Params: map[string]any{"frequency_penalty": 1.0}},
 			{Model: "openai/gpt-4o-mini", Weight: 0.5, Params: map[string]any{"frequency_penalty": 2.0}},
+		}}, nil},
+		// A percentage of 0 drains its arm (a_b_testing is vLLora's alias).
+		{"percentage_drained.json", &Router{Name: "dynamic", Strategy: "a_b_testing", Targets: []Target{
+			{Model: "openai/gpt-4.1-nano", Weight: 1, Params: map[string]any{"frequence_penality": 1.0}},
+			{Model: "openai/gpt-4.1-nano", Weight: 0, Drained: true, Params: map[string]any{"frequence_penality": 2.0}},
+		}}, nil},
+		{"random.json", &Router{Name: "dynamic", Strategy: "random", Targets: []Target{
+			{Model: "openai/gpt-4o-mini"}, {Model: "deepseek/deepseek-chat"},
+		}}, nil},
+		// metrics_duration Total is the longest window kept, 24h.
+		{"metrics_duration.json", &Router{Name: "test_router", Strategy: "optimized", Metric: "latency",
+			Window: Duration(24 * time.Hour), Targets: []Target{{Model: "openai/gpt-4"}}}, nil},
+		// Conditions: a map of variable to {op: value} (ops without '$'),
+		// all: [] (always); a single model as a route's targets.
+		{"conditional_metadata.json", &Router{Name: "conditional_test", Strategy: "conditional", Routes: []Route{
+			{Name: "meta_route", When: map[string]any{"metadata.region": map[string]any{"$eq": "EU"}},
+				Targets: []Target{{Model: "meta/model"}}},
+			{Name: "basic_user", When: map[string]any{}, Targets: []Target{{Model: "anthropic/claude-4-opus"}}},
+		}}, nil},
+		// The routing envelope, any: [...], $any pools sorted by a metric
+		// (an optimized router) and by price (a cost router).
+		{"conditional_routing_key.json", &Router{Name: "conditional_test", Strategy: "conditional", Routes: []Route{
+			{Name: "free_or_eu", When: map[string]any{"$or": []any{
+				map[string]any{"metadata.user.tier": map[string]any{"$eq": "free"}},
+				map[string]any{"metadata.region": map[string]any{"$in": []any{"EU", "UK"}}},
+			}}, Targets: []Target{{Inline: &Router{Strategy: "optimized", Metric: "ttft", Targets: []Target{
+				{Model: "anthropic/claude-4-opus"}, {Model: "openai/gpt-4o"}}}}}},
+			{Name: "cheap", When: map[string]any{"metadata.user.tier": map[string]any{"$ne": "premium"}},
+				Targets: []Target{{Inline: &Router{Strategy: "cost", Targets: []Target{
+					{Model: "openai/gpt-4o-mini"}, {Model: "anthropic/claude-3-haiku"}}}}}},
 		}}, nil},
 	}
 	for _, tt := range tests {
@@ -108,6 +141,38 @@ func TestDecodeRouterErrors(t *testing.T) {
 			{"router.model_a", "unknown field"},
 			{"router.model_b", "unknown field"},
 		}},
+		// vLLora's documented routers that Switchyard refuses, each with
+		// its reason (docs/strategies.md).
+		{"script.json", string(bodyRouter(t, "script.json")), []wantErr{
+			{"router.type", `"script" is not supported: vLLora's script strategy runs JavaScript`},
+		}},
+		{"nested.json", string(bodyRouter(t, "nested.json")), []wantErr{
+			{"router.targets[0].router.type", `"script" is not supported`},
+		}},
+		{"conditional_example.json", string(bodyRouter(t, "conditional_example.json")), []wantErr{
+			{"router.routing.pre_request", "vLLora interceptors (guardrails, rate limiters) are not supported"},
+			{"router.routing.post_request", "vLLora interceptors (guardrails, rate limiters) are not supported"},
+			{"router.routing.routes[0].conditions.all[2].pre_request.daily_user_request_limit.result", "vLLora interceptor results (pre_request.*) are not supported"},
+			{"router.routing.routes[0].conditions.all[3].metrics.provider.error_rate", "vLLora's metrics.* conditions are not supported"},
+			{"router.routing.routes[2].conditions.pre_request.daily_user_request_limit.result", "vLLora interceptor results (pre_request.*) are not supported"},
+			{"router.routing.routes[2].message_mapper", "vLLora's message_mapper (answer or rewrite in place of a model) is not supported"},
+		}},
+		{"conditional_tiers.json", string(bodyRouter(t, "conditional_tiers.json")), []wantErr{
+			{"router.routes[0].conditions.all[0].extra.user.tiers", "vLLora's extra.* variables are not supported"},
+			{"router.routes[0].conditions.all[1].extra.variables.request_priority", "vLLora's extra.* variables are not supported"},
+			{"router.routes[1].conditions.extra.user.tiers", "vLLora's extra.* variables are not supported"},
+		}},
+		{"route_toxic.json", string(bodyRouter(t, "route_toxic.json")), []wantErr{
+			{"router.routes[0].conditions.all[0].pre_request.toxic.passed", "vLLora interceptor results (pre_request.*) are not supported"},
+		}},
+		{"metrics_duration spelt otherwise", `{"type": "optimized", "metric": "ttft", "metrics_duration": "last_hour", "targets": ["openai/gpt-4o"]}`,
+			[]wantErr{{"router.metrics_duration", `must be Total, LastHour or Last15Minutes, not the string "last_hour"`}}},
+		{"metrics_duration and window", `{"type": "optimized", "window": "1h", "metrics_duration": "LastHour", "targets": ["openai/gpt-4o"]}`,
+			[]wantErr{{"router.metrics_duration", "give window or metrics_duration, not both"}}},
+		{"$any sorted by requests, vLLora's way (fewest first)", `{"type": "conditional", "routes": [{"name": "r", "conditions": {}, "targets": {"$any": ["openai/gpt-4o"], "sort_by": "requests"}}]}`,
+			[]wantErr{{"router.routes[0].targets.sort_order", "sorting by requests min first is not supported: Switchyard's optimized strategy ranks it max first"}}},
+		{"$any filter", `{"type": "conditional", "routes": [{"name": "r", "conditions": {}, "targets": {"$any": ["openai/gpt-4o"], "filter": {"error_rate": {"lt": 0.1}}}}]}`,
+			[]wantErr{{"router.routes[0].targets.filter", "filtering a pool by metric thresholds is not supported"}}},
 		{"not JSON", `{"type": "fallback",`, []wantErr{{"router", "must be a JSON object"}}},
 		{"a list", `[{"model": "openai/gpt-4o"}]`, []wantErr{{"router", "must be a map, not a list"}}},
 		{"a string", `"router/fast"`, []wantErr{{"router", `must be a map, not the string "router/fast"`}}},

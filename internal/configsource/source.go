@@ -345,10 +345,16 @@ var _ httpapi.EngineSource = (*Source)(nil)
 
 // shareClient gives every engine this source builds the same HTTP client,
 // so a reload keeps the pooled upstream connections (and does not leave the
-// old engine's idle ones open until they time out).
+// old engine's idle ones open until they time out), and the same kept
+// inline router names.
 func shareClient(deps engine.Deps) engine.Deps {
 	if deps.HTTPClient == nil {
 		deps.HTTPClient = engine.NewHTTPClient()
+	}
+	if deps.InlineNames == nil {
+		// One set of kept inline router names across reloads, or every
+		// config change would admit server.inline.max_names more.
+		deps.InlineNames = &engine.InlineNames{}
 	}
 	return deps
 }

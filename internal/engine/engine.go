@@ -48,6 +48,10 @@ type Deps struct {
 	InstanceID string
 	// Providers, when set, replaces building providers from config (tests).
 	Providers map[string]provider.Provider
+	// InlineNames are the inline router names given metrics of their own
+	// (server.inline.max_names); shared by the engines of a process so a
+	// config reload does not admit a fresh set. Default: the engine's own.
+	InlineNames *InlineNames
 	// AWSAPIOptions instrument AWS SDK clients (X-Ray).
 	AWSAPIOptions []func(*middleware.Stack) error
 }
@@ -69,6 +73,8 @@ type Engine struct {
 	recorder *Recorder
 	seq      atomic.Uint64
 	inline   inlineCache // compiled inline routers, by their JSON
+	// inlineNames decides named inline routers' metric subjects.
+	inlineNames *InlineNames
 	// loadUsers caches usesLoad per named router (*routing.Router → bool).
 	loadUsers sync.Map
 	// knownModels are the provider/model keys the config names: router
@@ -105,6 +111,9 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	if deps.Seed == 0 {
 		deps.Seed = rand.Uint64()
 	}
+	if deps.InlineNames == nil {
+		deps.InlineNames = &InlineNames{}
+	}
 	if deps.InstanceID == "" {
 		deps.InstanceID = fmt.Sprintf("i-%x", rand.Uint64())
 	}
@@ -112,7 +121,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, deps: deps, routers: routers, providers: map[string]provider.Provider{},
+	e := &Engine{cfg: cfg, deps: deps, routers: routers, providers: map[string]provider.Provider{}, inlineNames: deps.InlineNames,
 		catalog: pricing.Default().WithOverrides(cfg.Models), bareModel: map[string][]string{}}
 	var errs config.Errors
 	for name, pc := range cfg.Providers {

@@ -21,10 +21,20 @@ type Plan struct {
 	Budgets    []BudgetStatus    `json:"budgets,omitempty"`
 	Cooldowns  map[string]string `json:"cooldowns,omitempty"`
 	Policy     map[string]any    `json:"policy"`
+	// Metrics is where the request's metrics would be counted: for an
+	// inline router with a name, inline:<name> (or why not).
+	Metrics *PlanMetrics `json:"metrics,omitempty"`
 	// BudgetOutcome is set when a budget would stop the first attempt:
 	// the request is rejected, or rerouted (Candidates are then the
 	// reroute router's).
 	BudgetOutcome *BudgetOutcome `json:"budget_outcome,omitempty"`
+}
+
+// PlanMetrics is the metrics router and arm of a request.
+type PlanMetrics struct {
+	Router string `json:"router"`
+	Arm    string `json:"arm,omitempty"`
+	Note   string `json:"note,omitempty"`
 }
 
 // BudgetOutcome is what an exhausted budget does to the request.
@@ -58,6 +68,8 @@ type PlanDecision struct {
 	Why      string         `json:"why,omitempty"`
 	Order    []string       `json:"order"`
 	Scores   []ScoredTarget `json:"scores,omitempty"`
+	// Drained are targets with weight 0: they get no traffic.
+	Drained []string `json:"drained,omitempty"`
 }
 
 // ScoredTarget is a target's score and the reason for it.
@@ -105,6 +117,11 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 		for _, i := range d.Order {
 			pd.Order = append(pd.Order, d.Targets[i].Name)
 		}
+		for _, t := range d.Targets {
+			if t.Drained {
+				pd.Drained = append(pd.Drained, t.Name)
+			}
+		}
 		for i, s := range d.Scores {
 			if i < len(d.Targets) && (s != 0 || (i < len(d.Reasons) && d.Reasons[i] != "")) {
 				st := ScoredTarget{Target: d.Targets[i].Name, Score: s}
@@ -117,6 +134,10 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 		p.Decisions = append(p.Decisions, pd)
 	}
 	p.Route = assignedRoute(ex.Candidates, ex.Decisions)
+	if len(ex.Candidates) > 0 {
+		sub := e.metricSubject(route, ex.Candidates[0].Arm, true)
+		p.Metrics = &PlanMetrics{Router: sub.router, Arm: sub.arm, Note: sub.note}
+	}
 	p.Budgets = e.budgets.status(ctx, sc, now)
 	for k, until := range e.state.coolingDown(now) {
 		if !until.After(now) {

@@ -292,13 +292,8 @@ func budgetError(over *exceeded, attempts []Attempt) *Error {
 }
 
 func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, costMicros int64) {
-	arm := c.Arm
-	if ru.route.Name == "inline" {
-		// An inline router's arm names are the caller's: kept out of
-		// metrics, whose dimensions must stay bounded by the config.
-		arm = ""
-	}
-	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: ru.route.Name, Arm: arm, Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
+	sub := e.metricSubject(ru.route, c.Arm, false)
+	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm, Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
 		Final: final, LatencyMs: float64(out.elapsed.Microseconds()) / 1000, TTFTMs: float64(out.ttft.Microseconds()) / 1000,
 		CostMicros: costMicros, Fallback: fallback}
 	if !s.Success {
@@ -333,6 +328,18 @@ func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Ti
 // cancels it, told apart from the caller's cancellation and the request's
 // deadline.
 var errAttemptTimeout = errors.New("attempt timed out")
+
+// metricSubject is the router and arm a sample of route is counted under:
+// the route's own, but for an inline router the name it carries, within
+// the bounds InlineNames keeps (metric dimensions must stay bounded, and
+// an inline router's names are the caller's). peek (explain) decides
+// without admitting a new name.
+func (e *Engine) metricSubject(route *Route, arm string, peek bool) metricSubject {
+	if route.Name != InlineRouter {
+		return metricSubject{router: route.Name, arm: arm}
+	}
+	return e.inlineNames.subject(route.InlineName, arm, e.cfg.Server.Inline.Effective().MaxNames, peek, e.deps.Logger)
+}
 
 // metricTarget is the target a sample is counted under. A model the config
 // names is counted as itself; another model a caller names directly is

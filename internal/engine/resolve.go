@@ -25,6 +25,9 @@ type Route struct {
 	Name   string
 	Router *routing.Router
 	Policy Policy
+	// InlineName is the name an inline router carries (empty when none):
+	// its metrics count under inline:<name> (see InlineNames).
+	InlineName string
 }
 
 // Resolve picks the router for req: an inline router in the body, a
@@ -155,7 +158,7 @@ func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *E
 	if err := e.allowedInside(key, r); err != nil {
 		return nil, err
 	}
-	route := &Route{Name: "inline", Router: r, Policy: inlinePolicy(PolicyFor(rc), lim)}
+	route := &Route{Name: InlineRouter, Router: r, Policy: inlinePolicy(PolicyFor(rc), lim), InlineName: rc.Name}
 	e.inline.put(cacheKey, route, e.inlineCost(size, r))
 	return route, nil
 }

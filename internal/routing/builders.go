@@ -25,7 +25,7 @@ var builders = map[string]builder{
 
 	"conditional": build(NewConditional), // checks its own fields: it takes routes, not targets
 
-	"optimized": only("optimized", build(NewOptimized), "metric", "window", "min_samples", "explore"),
+	"optimized": only("optimized", vlloraMetric(build(NewOptimized)), "metric", "window", "min_samples", "explore"),
 	"latency":   only("latency", build(NewLatency), "metric", "window", "min_samples", "explore"),
 
 	"round_robin":  only("round_robin", build(NewRoundRobin)),
@@ -33,6 +33,34 @@ var builders = map[string]builder{
 	"least_loaded": only("least_loaded", build(NewLeastLoaded)),
 	"cost":         only("cost", build(NewCost), "max_cost_usd"),
 	"geo":          only("geo", build(NewGeo)),
+}
+
+// metricAliases are metric names of vLLora's earlier MetricSelector
+// (requests_duration, llm_usage) that name one of optimized's figures;
+// refusedMetrics are the ones with no per-target figure to rank by.
+var (
+	metricAliases  = map[string]string{"requests_duration": "latency", "llm_usage": "cost"}
+	refusedMetrics = map[string]string{
+		"input_tokens":  "token counts per target are not kept as a rolling figure",
+		"output_tokens": "token counts per target are not kept as a rolling figure",
+		"total_tokens":  "token counts per target are not kept as a rolling figure",
+	}
+)
+
+// vlloraMetric maps vLLora's metric spellings onto optimized's before b
+// builds the router (on a copy: the config is shared).
+func vlloraMetric(b builder) builder {
+	return func(r *config.Router, targets []TargetInfo) (Strategy, error) {
+		if why, ok := refusedMetrics[r.Metric]; ok {
+			return nil, fmt.Errorf("metric: %q is not supported: %s", r.Metric, why)
+		}
+		if m, ok := metricAliases[r.Metric]; ok {
+			c := *r
+			c.Metric = m
+			r = &c
+		}
+		return b(r, targets)
+	}
 }
 
 // build adapts a typed constructor to a builder, so that a failed
@@ -100,6 +128,9 @@ func Strategies() []string {
 }
 
 func buildStrategy(r *config.Router, targets []TargetInfo) (Strategy, error) {
+	if why, ok := config.RefusedStrategies[r.Strategy]; ok {
+		return nil, fmt.Errorf("strategy: %q is not supported: %s", r.Strategy, why)
+	}
 	b, ok := builders[r.Strategy]
 	if !ok {
 		return nil, fmt.Errorf("unknown strategy %q (supported: %v)", r.Strategy, Strategies())

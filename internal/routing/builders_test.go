@@ -87,7 +87,7 @@ func TestCompileErrorsNameTheRouter(t *testing.T) {
 		},
 	}
 	for name, want := range map[string]string{
-		"ab":     "routers.ab.targets[1].weight: must be > 0 (got 0)",
+		"ab":     "routers.ab.targets[1].weight: must be > 0, or 0 to drain the target (got 0)",
 		"geo":    `routers.geo.targets[1]: its provider's region "on-prem"`,
 		"nested": `routers.nested.targets[0].metric: must be one of`,
 	} {

@@ -38,19 +38,39 @@ type Percentage struct {
 var _ Strategy = (*Percentage)(nil)
 
 // NewPercentage validates a percentage router: every target needs a weight
-// > 0, and sticky, when set, is user, metadata.<key> or header.<name>.
+// > 0 or is drained (weight written as 0, no traffic), at least one is
+// not drained, and sticky, when set, is user, metadata.<key> or
+// header.<name>.
 func NewPercentage(r *config.Router, targets []TargetInfo) (*Percentage, error) {
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("targets: a percentage router needs at least one target")
 	}
 	weights := make([]float64, len(targets))
 	for i, t := range targets {
-		if !(t.Weight > 0) || math.IsInf(t.Weight, 0) {
-			return nil, fmt.Errorf("targets[%d].weight: must be > 0 (got %v)", i, t.Weight)
+		switch {
+		case t.Drained:
+			// weights[i] stays 0: never drawn, never hashed to.
+		case !(t.Weight > 0) || math.IsInf(t.Weight, 0):
+			return nil, fmt.Errorf("targets[%d].weight: must be > 0, or 0 to drain the target (got %v)", i, t.Weight)
+		default:
+			weights[i] = t.Weight
 		}
-		weights[i] = t.Weight
+	}
+	if err := notAllDrained(targets); err != nil {
+		return nil, err
 	}
 	return newPercentage(r, targets, weights)
+}
+
+// notAllDrained refuses a router whose every target is drained: it could
+// send a request nowhere.
+func notAllDrained(targets []TargetInfo) error {
+	for _, t := range targets {
+		if !t.Drained {
+			return nil
+		}
+	}
+	return fmt.Errorf("targets: every target has weight 0 (drained); at least one needs a weight > 0")
 }
 
 // NewRandom is vLLora's random strategy: a percentage split with equal
@@ -126,15 +146,16 @@ func (s *Percentage) Order(in *Input, targets []TargetInfo, p *Plan) {
 		p.Why = "no targets"
 		return
 	}
-	arm, why := 0, "no randomness given: first target"
+	arm, why := s.first(n), "no randomness given: first target"
 	if h, ok := s.stickyHash(in); ok {
 		arm, why = s.rendezvous(h, n), s.whySticky
 	} else if in != nil && in.Rand != nil {
 		arm, why = s.draw(in.Rand.Float64(), n), s.whyRandom
 	}
 	p.Order = append(p.Order, arm)
-	for i := range targets {
-		if i != arm {
+	for i := range targets[:n] {
+		// A drained arm (weight 0) gets no traffic, not even as a fallback.
+		if i != arm && s.weights[i] > 0 {
 			p.Order = append(p.Order, i)
 		}
 	}
@@ -142,16 +163,32 @@ func (s *Percentage) Order(in *Input, targets []TargetInfo, p *Plan) {
 	p.Why = why
 }
 
-// draw maps f in [0,1) to an arm with probability weight/total.
+// first is the first arm that is not drained.
+func (s *Percentage) first(n int) int {
+	for i, w := range s.weights[:n] {
+		if w > 0 {
+			return i
+		}
+	}
+	return 0
+}
+
+// draw maps f in [0,1) to an arm with probability weight/total; a drained
+// arm (weight 0) is never drawn.
 func (s *Percentage) draw(f float64, n int) int {
 	r := f * s.total
+	last := s.first(n)
 	for i, w := range s.weights[:n] {
+		if w <= 0 {
+			continue
+		}
 		if r < w {
 			return i
 		}
 		r -= w
+		last = i
 	}
-	return n - 1 // rounding left r just above the last weight
+	return last // rounding left r just above the last weight
 }
 
 // rendezvous is weighted highest-random-weight hashing: each arm scores
@@ -159,8 +196,11 @@ func (s *Percentage) draw(f float64, n int) int {
 // highest score wins. An arm wins with probability w/total, and changing one
 // weight only moves users to or from that arm.
 func (s *Percentage) rendezvous(h uint64, n int) int {
-	best, bestScore := 0, math.Inf(-1)
+	best, bestScore := s.first(n), math.Inf(-1)
 	for i, w := range s.weights[:n] {
+		if w <= 0 {
+			continue // drained
+		}
 		u := (float64(mix64(h^s.seeds[i])>>11) + 0.5) * 0x1p-53 // in (0,1)
 		score := -w / math.Log(u)
 		if score > bestScore {

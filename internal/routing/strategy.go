@@ -23,7 +23,10 @@ type TargetInfo struct {
 	Key    string
 	Name   string // the target's name (arm label); defaults to Key
 	Weight float64
-	Region string // the target's or its provider's region
+	// Drained is a target whose weight is written as 0 on a weighted or
+	// percentage router: it gets no traffic, first or as a fallback.
+	Drained bool
+	Region  string // the target's or its provider's region
 	// Leaf is true for a model target.
 	Leaf bool
 	// Leaves are the model keys under a router target (for least_loaded,

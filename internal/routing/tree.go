@@ -170,7 +170,7 @@ func joinPath(path, msg string) string {
 }
 
 func (c *Compiler) target(parent string, i int, t config.Target, depth int, path string) (Child, TargetInfo, error) {
-	info := TargetInfo{Name: t.Name, Weight: t.Weight, Region: t.Region}
+	info := TargetInfo{Name: t.Name, Weight: t.Weight, Drained: t.Drained, Region: t.Region}
 	child := Child{Params: t.Params}
 	switch {
 	case t.Inline != nil:

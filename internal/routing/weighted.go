@@ -16,7 +16,9 @@ import (
 // give a a b a c a a). The pick is tried first; the others follow in listed
 // order as fallbacks.
 //
-// An unset weight counts as 1. The state is per gateway instance.
+// An unset weight counts as 1; a weight written as 0 drains the target:
+// it is never picked and not listed as a fallback either. The state is
+// per gateway instance.
 type Weighted struct {
 	mu      sync.Mutex
 	weights []float64
@@ -26,14 +28,20 @@ type Weighted struct {
 
 var _ Strategy = (*Weighted)(nil)
 
-// NewWeighted validates a weighted router: every weight, when set, > 0.
+// NewWeighted validates a weighted router: every weight, when set, > 0,
+// or 0 to drain the target; at least one target not drained.
 func NewWeighted(_ *config.Router, targets []TargetInfo) (*Weighted, error) {
 	if len(targets) == 0 {
 		return nil, fmt.Errorf("targets: a weighted router needs at least one target")
 	}
+	if err := notAllDrained(targets); err != nil {
+		return nil, err
+	}
 	w := &Weighted{weights: make([]float64, len(targets)), current: make([]float64, len(targets))}
 	for i, t := range targets {
 		switch {
+		case t.Drained:
+			// weight 0: never picked
 		case t.Weight == 0:
 			w.weights[i] = 1
 		case !(t.Weight > 0) || math.IsInf(t.Weight, 0):
@@ -61,8 +69,8 @@ func (w *Weighted) Order(in *Input, targets []TargetInfo, p *Plan) {
 		pick = 0
 	}
 	p.Order = append(p.Order, pick)
-	for i := range targets {
-		if i != pick {
+	for i := range targets[:n] {
+		if i != pick && w.weights[i] > 0 { // a drained target gets nothing
 			p.Order = append(p.Order, i)
 		}
 	}
@@ -74,11 +82,14 @@ func (w *Weighted) Order(in *Input, targets []TargetInfo, p *Plan) {
 func (w *Weighted) pick(peek bool) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	best := 0
+	best := -1
 	for i, wt := range w.weights {
-		if w.current[i]+wt > w.current[best]+w.weights[best] {
+		if wt > 0 && (best < 0 || w.current[i]+wt > w.current[best]+w.weights[best]) {
 			best = i
 		}
+	}
+	if best < 0 {
+		return 0 // every target drained: NewWeighted refuses that
 	}
 	if !peek {
 		for i, wt := range w.weights {
