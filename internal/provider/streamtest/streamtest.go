@@ -27,7 +27,9 @@ func Drain(t testing.TB, s provider.Stream) ([]*chat.Chunk, error) {
 		if _, err := json.Marshal(c); err != nil {
 			t.Fatalf("chunk %d does not encode: %v", len(chunks), err)
 		}
-		chunks = append(chunks, c)
+		// Current may be reused by the next Next (the OpenAI stream's is).
+		cp := *c
+		chunks = append(chunks, &cp)
 	}
 	if s.Next() {
 		t.Errorf("Next returned true after the stream ended")
