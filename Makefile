@@ -39,11 +39,12 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## fuzz: each fuzz target for FUZZTIME (e.g. make fuzz FUZZTIME=2m FUZZFLAGS=-parallel=1).
-## `make test` already runs every checked-in corpus (testdata/fuzz/); a
-## failing input the fuzzer finds is written there: keep it as a seed.
+## fuzz: each fuzz target for FUZZTIME, one after the other (make fuzz FUZZTIME=2m). `make test`
+## already runs every checked-in corpus (testdata/fuzz/); a failing input the fuzzer finds is
+## written there: keep it as a seed. The default -fuzzminimizetime (60s) would let one big new
+## input stall a short run; FUZZFLAGS="-parallel=1 -fuzzminimizetime=10s" on a shared machine.
 FUZZTIME  ?= 20s
-FUZZFLAGS ?=
+FUZZFLAGS ?= -fuzzminimizetime=10s
 FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 
 fuzz:
