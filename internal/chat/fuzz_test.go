@@ -91,11 +91,16 @@ func sameValues(t *testing.T, a, b *Request) {
 		"max_tokens": {a.MaxTokens, b.MaxTokens}, "max_completion_tokens": {a.MaxCompletionTokens, b.MaxCompletionTokens},
 		"n": {a.N, b.N}, "seed": {a.Seed, b.Seed}, "temperature": {a.Temperature, b.Temperature}, "top_p": {a.TopP, b.TopP},
 		"stream_options": {a.StreamOptions, b.StreamOptions}, "tool_choice": {a.ToolChoice, b.ToolChoice},
-		"parallel_tool_calls": {a.ParallelToolCalls, b.ParallelToolCalls}, "metadata": {a.Metadata, b.Metadata},
+		"parallel_tool_calls": {a.ParallelToolCalls, b.ParallelToolCalls},
 	} {
 		if !reflect.DeepEqual(p[0], p[1]) {
 			t.Errorf("%s changed on a round trip: %v -> %v", name, deref(p[0]), deref(p[1]))
 		}
+	}
+	// An empty metadata object is left out of the encoding (omitempty),
+	// which means the same: no metadata.
+	if len(a.Metadata) != len(b.Metadata) || (len(a.Metadata) > 0 && !reflect.DeepEqual(a.Metadata, b.Metadata)) {
+		t.Errorf("metadata %v became %v", a.Metadata, b.Metadata)
 	}
 	if len(a.Stop) != len(b.Stop) || (len(a.Stop) > 0 && !reflect.DeepEqual(a.Stop, b.Stop)) {
 		t.Errorf("stop %q became %q", a.Stop, b.Stop)
