@@ -132,7 +132,8 @@ func FuzzStream(f *testing.F) {
 // is one finish_reason and then at most one usage chunk (found by
 // FuzzStream: a second messageStop sent a second finish_reason, text
 // after messageStop continued a finished choice, metadata before
-// messageStop or twice put a usage chunk before the end).
+// messageStop or twice put a usage chunk before the end, metadata without
+// usage sent a chunk with neither choices nor usage).
 func TestStreamEventOrder(t *testing.T) {
 	const (
 		start = `{"event": "messageStart", "payload": {"role": "assistant"}}` + "\n"
@@ -145,6 +146,7 @@ func TestStreamEventOrder(t *testing.T) {
 		{"text after messageStop", start + text + stop + text + meta},
 		{"metadata before messageStop", start + text + meta + stop},
 		{"metadata twice", start + text + stop + meta + meta},
+		{"metadata without usage first", start + text + stop + `{"event": "metadata", "payload": {}}` + "\n" + meta},
 	}
 	c := transportClient(t)
 	for _, tt := range tests {

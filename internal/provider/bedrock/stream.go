@@ -174,14 +174,15 @@ func (s *stream) convert(ev types.ConverseStreamOutput) *chat.Chunk {
 		s.sawStop = true
 		return s.chunk(chat.Delta{}, chat.Ptr(finishReason(e.Value.StopReason)))
 	case *types.ConverseStreamOutputMemberMetadata:
-		if !s.includeUsage || s.usageSent {
-			return nil
+		u := usage(e.Value.Usage)
+		if !s.includeUsage || s.usageSent || u == nil {
+			return nil // a usage chunk without usage would be an empty chunk
 		}
 		if !s.sawStop {
-			s.earlyUsage = usage(e.Value.Usage)
+			s.earlyUsage = u
 			return nil
 		}
-		return s.usageChunk(usage(e.Value.Usage))
+		return s.usageChunk(u)
 	}
 	return nil
 }
