@@ -9,7 +9,7 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 export SWITCHYARD_DYNALITE := $(DYNALITE)
 export SWITCHYARD_RIE := $(RIE)
 
-.PHONY: run test test-short build lint bench tools clean
+.PHONY: run test test-short build lint bench fuzz tools clean
 
 run:
 	$(GO) run ./functions/gateway serve --config examples/local.yaml
@@ -38,6 +38,26 @@ build:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+## fuzz: each fuzz target for FUZZTIME, one after the other (make fuzz FUZZTIME=2m). `make test`
+## already runs every checked-in corpus (testdata/fuzz/); a failing input the fuzzer finds is
+## written there: keep it as a seed. The default -fuzzminimizetime (60s) would let one big new
+## input stall a short run; FUZZFLAGS="-parallel=1 -fuzzminimizetime=10s" on a shared machine.
+FUZZTIME  ?= 20s
+FUZZFLAGS ?= -fuzzminimizetime=10s
+FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
+
+fuzz:
+	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/chat/
+	$(FUZZ) -fuzz '^FuzzCompileEval$$' ./internal/condition/
+	$(FUZZ) -fuzz '^FuzzParse$$' ./internal/config/
+	$(FUZZ) -fuzz '^FuzzDecoder$$' ./internal/sse/
+	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzTopLevel$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/anthropic/
+	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/gemini/
+	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/
+	$(FUZZ) -fuzz '^FuzzRequest$$' ./internal/lambdaapi/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

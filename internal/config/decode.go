@@ -107,7 +107,14 @@ func (d *decoder) value(path string, in any, out reflect.Value) {
 		d.router(path, in, out)
 		return
 	case t == anyType:
-		out.Set(reflect.ValueOf(normalize(in)))
+		v := normalize(in)
+		if !finite(v) {
+			// YAML's .nan and .inf have no JSON form: params holding one
+			// could never be sent upstream, nor the config pulled.
+			d.errs.add(path, "must not hold .nan or .inf")
+			return
+		}
+		out.Set(reflect.ValueOf(v))
 		return
 	}
 	switch t.Kind() {
@@ -181,6 +188,12 @@ func (d *decoder) value(path string, in any, out reflect.Value) {
 		f, ok := number(in)
 		if !ok {
 			d.errs.add(path, "must be a number, not %s", kindOf(in))
+			return
+		}
+		// YAML's .nan and .inf: a NaN price makes every cost NaN, which no
+		// budget limit ever catches, and neither has a JSON form.
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			d.errs.add(path, "must be a finite number, not %s", kindOf(in))
 			return
 		}
 		out.SetFloat(f)
@@ -332,6 +345,28 @@ func normalize(in any) any {
 		return exactNumber(v)
 	}
 	return in
+}
+
+// finite reports whether v, a normalized document, holds no NaN or
+// infinity.
+func finite(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return !math.IsNaN(x) && !math.IsInf(x, 0)
+	case map[string]any:
+		for _, e := range x {
+			if !finite(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if !finite(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // exactNumber is n as a float64 when that is exact, else n itself: an

@@ -33,3 +33,31 @@ func TestLargeIntegersKeepTheirDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestNonFiniteNumbersRefused: YAML's .nan and .inf are refused where a
+// config holds a number (a NaN price made every cost NaN, which no budget
+// limit catches) and inside params and conditions, which must have a JSON
+// form (params go upstream as JSON; config pull writes JSON). Found by
+// FuzzParse: such configs validated, then Document could not be encoded.
+func TestNonFiniteNumbersRefused(t *testing.T) {
+	const base = "providers: {p: {type: mock}}\nmodels: {p/m: {input_per_mtok: 1, output_per_mtok: 2}}\n"
+	const fallback = "routers: {r: {strategy: fallback, targets: [p/m]}}\n"
+	tests := []struct {
+		name, doc string
+		want      []wantErr
+	}{
+		{"NaN price", "providers: {p: {type: mock}}\nmodels: {p/m: {input_per_mtok: .nan, output_per_mtok: 2}}\n" + fallback,
+			[]wantErr{{"models.p/m.input_per_mtok", "must be a finite number, not the number NaN"}}},
+		{"infinite weight", base + "routers: {r: {strategy: weighted, targets: [{model: p/m, weight: .inf}, {model: p/m, weight: 1}]}}\n",
+			[]wantErr{{"routers.r.targets[0].weight", "must be a finite number, not the number +Inf"}}},
+		{"negative infinite budget", base + fallback + "budgets: [{name: b, scope: global, limit_usd: -.inf, period: day}]\n",
+			[]wantErr{{"budgets[0].limit_usd", "must be a finite number, not the number -Inf"}}},
+		{"NaN in params", base + "routers: {r: {strategy: fallback, targets: [{model: p/m, params: {temperature: .nan}}]}}\n",
+			[]wantErr{{"routers.r.targets[0].params.temperature", "must not hold .nan or .inf"}}},
+		{"infinity in a condition", base + "routers:\n  r:\n    strategy: conditional\n    routes: [{name: a, when: {\"metadata.x\": {\"$in\": [1, .inf]}}, targets: [p/m]}]\n    default: {model: p/m}\n",
+			[]wantErr{{"routers.r.routes[0].when", "must not hold .nan or .inf"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { parseErrors(t, tt.doc, tt.want) })
+	}
+}

@@ -48,6 +48,7 @@ type stream struct {
 	// OpenAI numbers tool calls 0, 1, ... while Anthropic numbers all
 	// blocks, text and thinking included.
 	toolIndex  map[int]int
+	sentRole   bool // the assistant role went out, on the first chunk
 	stopReason string
 	usage      usage
 
@@ -140,7 +141,9 @@ func (s *stream) handle(ev sse.Event) error {
 			}
 			s.usage = m.Usage
 		}
-		s.emit(chat.Delta{Role: "assistant", Content: chat.Ptr("")}, nil)
+		if !s.sentRole { // a repeated message_start must not restart the message
+			s.emit(chat.Delta{Content: chat.Ptr("")}, nil)
+		}
 	case "content_block_start":
 		s.blockStart(data.Index, data.ContentBlock)
 	case "content_block_delta":
@@ -229,7 +232,12 @@ func (s *stream) finish() {
 	}
 }
 
+// emit queues a one-choice chunk; the first chunk of a stream carries the
+// assistant role even if the upstream skipped message_start.
 func (s *stream) emit(d chat.Delta, finish *string) {
+	if !s.sentRole {
+		d.Role, s.sentRole = "assistant", true
+	}
 	c := s.chunk()
 	c.Choices = []chat.ChunkChoice{{Index: 0, Delta: d, FinishReason: finish}}
 	s.pending = append(s.pending, c)

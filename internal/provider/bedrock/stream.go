@@ -51,6 +51,11 @@ type stream struct {
 	sawStop  bool
 	tools    map[int32]int // contentBlockIndex -> tool call ordinal
 
+	// earlyUsage is a metadata event's usage that came before messageStop,
+	// held so the usage chunk still comes last; usageSent makes it once.
+	earlyUsage *chat.Usage
+	usageSent  bool
+
 	closeOnce sync.Once
 }
 
@@ -69,6 +74,10 @@ func (s *stream) Next() bool {
 		select {
 		case ev, ok := <-s.events.Events():
 			if !ok {
+				if c := s.heldUsage(); c != nil {
+					s.cur = c
+					return true
+				}
 				s.finish()
 				return false
 			}
@@ -120,8 +129,13 @@ func (s *stream) fail(err *provider.Error) {
 }
 
 // convert maps one event to a chunk, or nil for events a caller would not
-// see (block stops, reasoning, metadata without include_usage).
+// see (block stops, reasoning, metadata without include_usage). After
+// messageStop only metadata counts: an OpenAI client must not see a
+// finished choice go on.
 func (s *stream) convert(ev types.ConverseStreamOutput) *chat.Chunk {
+	if _, meta := ev.(*types.ConverseStreamOutputMemberMetadata); s.sawStop && !meta {
+		return nil
+	}
 	switch e := ev.(type) {
 	case *types.ConverseStreamOutputMemberMessageStart:
 		if s.sentRole {
@@ -160,15 +174,34 @@ func (s *stream) convert(ev types.ConverseStreamOutput) *chat.Chunk {
 		s.sawStop = true
 		return s.chunk(chat.Delta{}, chat.Ptr(finishReason(e.Value.StopReason)))
 	case *types.ConverseStreamOutputMemberMetadata:
-		if !s.includeUsage {
+		u := usage(e.Value.Usage)
+		if !s.includeUsage || s.usageSent || u == nil {
+			return nil // a usage chunk without usage would be an empty chunk
+		}
+		if !s.sawStop {
+			s.earlyUsage = u
 			return nil
 		}
-		c := s.base()
-		c.Choices = []chat.ChunkChoice{} // OpenAI sends "choices": [] on the usage chunk
-		c.Usage = usage(e.Value.Usage)
-		return c
+		return s.usageChunk(u)
 	}
 	return nil
+}
+
+// heldUsage is the usage chunk of a metadata event that came before
+// messageStop, due once the event stream ended cleanly after messageStop.
+func (s *stream) heldUsage() *chat.Chunk {
+	if s.earlyUsage == nil || s.usageSent || !s.sawStop || s.events.Err() != nil {
+		return nil
+	}
+	return s.usageChunk(s.earlyUsage)
+}
+
+func (s *stream) usageChunk(u *chat.Usage) *chat.Chunk {
+	s.usageSent = true
+	c := s.base()
+	c.Choices = []chat.ChunkChoice{} // OpenAI sends "choices": [] on the usage chunk
+	c.Usage = u
+	return c
 }
 
 // chunk builds a one-choice chunk; the first chunk of a stream always

@@ -162,6 +162,9 @@ func (s *stream) handle(data []byte) {
 		s.usage = u
 	}
 	if len(g.Candidates) == 0 && g.PromptFeedback != nil && g.PromptFeedback.BlockReason != "" {
+		if st, ok := s.choices[0]; ok && st.finished {
+			return
+		}
 		st := s.state(0)
 		refusal := blockedRefusal(g.PromptFeedback)
 		s.emit(0, chat.Delta{Refusal: &refusal}, nil)
@@ -170,6 +173,11 @@ func (s *stream) handle(data []byte) {
 		return
 	}
 	for _, c := range g.Candidates {
+		if st, ok := s.choices[c.Index]; ok && st.finished {
+			// Gemini says nothing after a candidate's finishReason; should
+			// it, an OpenAI client must not see the choice go on.
+			continue
+		}
 		st := s.state(c.Index)
 		text, calls, err := candidateOutput(c.Content, st.calls)
 		if err != nil {
