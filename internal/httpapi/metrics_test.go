@@ -128,11 +128,11 @@ func TestErrorCodeNull(t *testing.T) {
 // cost as a decimal: 19 input + 10 output tokens at $0.1/$0.3 per Mtok is
 // 0.0000049, where the float arithmetic gives 4.9000000000000005e-06.
 func TestLoggedCostHasNoFloatNoise(t *testing.T) {
-	t.Setenv("FAKE_UPSTREAM_KEY", "sk-upstream")
+	t.Setenv("FAKE_UPSTREAM_API_KEY", "sk-upstream")
 	fake := openaifake.New(t)
 	cfg, err := config.Parse([]byte(`
 providers:
-  up: {type: openai-compatible, base_url: ` + fake.BaseURL() + `, api_key: env:FAKE_UPSTREAM_KEY}
+  up: {type: openai-compatible, base_url: ` + fake.BaseURL() + `, api_key: env:FAKE_UPSTREAM_API_KEY}
 models:
   up/m1: {input_per_mtok: 0.1, output_per_mtok: 0.3}
 `))

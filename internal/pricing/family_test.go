@@ -198,6 +198,9 @@ var unpricedRepoModels = map[string]string{
 	"claude-nonexistent-1": "a not-found error fixture",
 	"gemini-9-ultra":       "a not-found error fixture",
 	"gpt-3.5-turbo":        "a legacy model in a vLLora import fixture; not in the catalog",
+	"gpt-4":                "a legacy model in vLLora's own routing examples (testdata/vllora, kept verbatim)",
+	"claude-3-opus":        "a retired model in vLLora's own routing examples (testdata/vllora, kept verbatim)",
+	"claude-4-opus":        "an id spelled as vLLora's examples spell it (testdata/vllora, kept verbatim); Anthropic's is claude-opus-4",
 	// docs/pricing.md's examples of what the lookup refuses.
 	"claude-opus-4-9":            "docs example of an unlisted newer version",
 	"gemini-3-pro-image-preview": "docs example of an unlisted tier",
