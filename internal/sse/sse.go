@@ -3,8 +3,20 @@ package sse
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 )
+
+// MaxEventBytes bounds one event (its lines and its joined data): an
+// upstream that never sends a newline, or never ends an event, must not
+// grow the gateway's memory without limit. 64 MiB holds the largest
+// legitimate event (a base64 image in a Gemini or Bedrock chunk) with room
+// to spare.
+const MaxEventBytes = 64 << 20
+
+// ErrEventTooLarge ends a stream whose event passes MaxEventBytes.
+var ErrEventTooLarge = errors.New("sse: event too large")
 
 // Event is one dispatched event: the event type (empty for the default
 // "message") and its data lines joined with "\n".
@@ -17,11 +29,13 @@ type Event struct {
 // Decoder reads events from a stream as they arrive. Data is only valid
 // until the next call of Next.
 type Decoder struct {
-	r     *bufio.Reader
-	cur   Event
-	data  bytes.Buffer
-	err   error
-	ended bool
+	// maxEvent overrides MaxEventBytes (tests); 0 takes it.
+	maxEvent int
+	r        *bufio.Reader
+	cur      Event
+	data     bytes.Buffer
+	err      error
+	ended    bool
 }
 
 // NewDecoder reads SSE from r.
@@ -47,9 +61,14 @@ func (d *Decoder) Next() bool {
 		if err == bufio.ErrBufferFull {
 			// A line longer than the buffer: collect it whole.
 			full := append([]byte(nil), line...)
-			for err == bufio.ErrBufferFull {
+			for err == bufio.ErrBufferFull && len(full)+d.data.Len() <= d.limit() {
 				line, err = d.r.ReadSlice('\n')
 				full = append(full, line...)
+			}
+			if len(full)+d.data.Len() > d.limit() {
+				d.ended = true
+				d.err = fmt.Errorf("%w: over %d bytes", ErrEventTooLarge, d.limit())
+				return false
 			}
 			line = full
 		}
@@ -80,6 +99,11 @@ func (d *Decoder) Next() bool {
 		}
 		switch string(field) {
 		case "data":
+			if d.data.Len()+len(value) >= d.limit() {
+				d.ended = true
+				d.err = fmt.Errorf("%w: over %d bytes", ErrEventTooLarge, d.limit())
+				return false
+			}
 			if hasData {
 				d.data.WriteByte('\n')
 			}
@@ -91,6 +115,13 @@ func (d *Decoder) Next() bool {
 			d.cur.ID = string(value)
 		}
 	}
+}
+
+func (d *Decoder) limit() int {
+	if d.maxEvent > 0 {
+		return d.maxEvent
+	}
+	return MaxEventBytes
 }
 
 // Buffered is how many bytes have arrived but not been read yet.
