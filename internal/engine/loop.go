@@ -49,8 +49,11 @@ func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 
 // serve runs the attempt loop of DESIGN §5 over the request's candidates:
 //
-//   - candidates are tried in plan order; max_attempts bounds retries and
-//     fallbacks together;
+//   - candidates are tried in plan order, those cooling down skipped
+//     (counted as skips) and half-open ones deferred; max_attempts bounds
+//     retries and fallbacks together;
+//   - a request served by any target but the plan's first is a fallback,
+//     and counts for the arm of the plan's first;
 //   - the Policy decides after each failure: retry the same target after
 //     a backoff (rate limits), move to the next, or fail at once;
 //   - no attempt starts with less than minAttemptTime before the
@@ -335,8 +338,8 @@ func (ru *run) metricArm() string {
 // were never attempted. A cooling-down target after the one that served
 // is not a skip: the request would not have tried it anyway.
 func (e *Engine) recordSkips(ru *run, res *Result) {
-	if len(ru.plan) == 0 {
-		return
+	if ru.reach == 0 {
+		return // the plan's first was reached: nothing was passed over (the common case, no allocation)
 	}
 	tried := make(map[string]bool, len(res.Attempts))
 	for _, a := range res.Attempts {
