@@ -50,14 +50,14 @@ func windowEnd(now time.Time) time.Time {
 func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
 	end := windowEnd(now)
 	type subjectAcc struct {
-		router bool
-		byWin  []acc
+		kind  subjectKind
+		byWin []acc
 	}
 	subjects := map[string]*subjectAcc{}
-	get := func(subject string, router bool) *subjectAcc {
+	get := func(subject string, kind subjectKind) *subjectAcc {
 		sa := subjects[subject]
 		if sa == nil {
-			sa = &subjectAcc{router: router, byWin: make([]acc, len(Windows))}
+			sa = &subjectAcc{kind: kind, byWin: make([]acc, len(Windows))}
 			subjects[subject] = sa
 		}
 		return sa
@@ -68,12 +68,12 @@ func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
 			continue
 		}
 		target, router, arm := store.SplitSubject(b.Subject)
-		owners := []*subjectAcc{get(target, false), get(store.ProviderStatsSubject(store.TargetProvider(target)), false)}
+		owners := []*subjectAcc{get(target, attempts), get(store.ProviderStatsSubject(store.TargetProvider(target)), attempts)}
 		if router != "" {
-			owners = append(owners, get(store.RouterStatsSubject(router), true))
+			owners = append(owners, get(store.RouterStatsSubject(router), requests))
 		}
 		if arm != "" {
-			owners = append(owners, get(store.ArmStatsSubject(router, arm), true))
+			owners = append(owners, get(store.ArmStatsSubject(router, arm), armRequests))
 		}
 		for i, w := range Windows {
 			if age > w.Length {
@@ -94,13 +94,22 @@ func Rollup(buckets []store.Bucket, now time.Time) []store.Stats {
 	for _, name := range names {
 		sa := subjects[name]
 		for i, w := range Windows {
-			st := sa.byWin[i].stats(sa.router)
+			st := sa.byWin[i].stats(sa.kind)
 			st.Subject, st.Window, st.UpdatedAt = name, w.Name, now
 			out = append(out, st)
 		}
 	}
 	return out
 }
+
+// subjectKind says how a subject counts (doc.go, "Subjects").
+type subjectKind int
+
+const (
+	attempts    subjectKind = iota // a target or a provider: attempts on it
+	requests                       // a router: requests, served by any target
+	armRequests                    // an arm: requests, served by its own target
+)
 
 // acc sums buckets for one subject and window.
 type acc struct {
@@ -114,6 +123,7 @@ type acc struct {
 	genUs               int64
 	costMicros          int64
 	fallbacks           int64
+	skips               int64
 	errors              map[string]int64
 }
 
@@ -135,6 +145,7 @@ func (a *acc) add(b store.Bucket) {
 	a.genUs += b.GenUs
 	a.costMicros += b.CostMicros
 	a.fallbacks += b.Fallbacks
+	a.skips += b.Skips
 	for class, n := range b.Errors {
 		if a.errors == nil {
 			a.errors = map[string]int64{}
@@ -143,18 +154,24 @@ func (a *acc) add(b store.Bucket) {
 	}
 }
 
-// stats turns the sums into figures; router selects request-level counts
-// (see doc.go, "Subjects").
-func (a *acc) stats(router bool) store.Stats {
-	requests, successes := a.attempts, a.successes
-	if router {
-		requests, successes = a.finals, a.served
+// stats turns the sums into figures counted as kind says (see doc.go,
+// "Subjects").
+func (a *acc) stats(kind subjectKind) store.Stats {
+	reqs, successes := a.attempts, a.successes
+	switch kind {
+	case requests:
+		reqs, successes = a.finals, a.served
+	case armRequests:
+		// A fallback is served by another target than the arm's own:
+		// counted in Fallbacks, never as the arm's success, or an arm
+		// whose model always fails would read 100% (issue 11).
+		reqs, successes = a.finals, max(0, a.served-a.fallbacks)
 	}
 	q := store.LatencyQuantilesMs(a.hist, 0.50, 0.95, 0.99)
 	return store.Stats{
-		Requests:     requests,
+		Requests:     reqs,
 		Successes:    successes,
-		SuccessRate:  ratio(float64(successes), float64(requests)),
+		SuccessRate:  ratio(float64(successes), float64(reqs)),
 		LatencyAvgMs: ratio(float64(a.latencyUs)/1000, float64(a.attempts)),
 		LatencyP50Ms: q[0],
 		LatencyP95Ms: q[1],
@@ -164,6 +181,7 @@ func (a *acc) stats(router bool) store.Stats {
 		CostUSD:      float64(a.costMicros) / 1e6,
 		Fallbacks:    a.fallbacks,
 		FallbackRate: ratio(float64(a.fallbacks), float64(a.finals)),
+		Skips:        a.skips,
 		Errors:       a.errors,
 	}
 }

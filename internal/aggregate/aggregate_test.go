@@ -148,6 +148,7 @@ func compareStats(t *testing.T, got, want []store.Stats, updated time.Time) {
 				{"requests", g.Requests, w.Requests},
 				{"successes", g.Successes, w.Successes},
 				{"fallbacks", g.Fallbacks, w.Fallbacks},
+				{"skips", g.Skips, w.Skips},
 			}
 			for _, f := range ints {
 				if f.got != f.want {
@@ -187,7 +188,10 @@ func approxEqual(a, b float64) bool {
 // TestRollupArms: a percentage router's arms get request-level stats of
 // their own ("arm/<router>/<arm>"), the figures an A/B test is read from.
 // The treatment request that fell back to the control arm's target still
-// counts for treatment (its assigned arm) and shows as its fallback.
+// counts for treatment (its assigned arm) and shows as its fallback, not
+// as a success of treatment: its success rate is what its own target
+// served. Cooldown skips count apart from attempts, for the skipped target
+// and the arm.
 func TestRollupArms(t *testing.T) {
 	at := func(sec int) time.Time { return time.Date(2026, 11, 25, 12, 0, sec, 0, time.UTC) }
 	m := store.NewMemory()
@@ -199,6 +203,7 @@ func TestRollupArms(t *testing.T) {
 			LatencyMs: 100, TokensOut: 100, CostMicros: 1000},
 		{Target: "up/m2", Router: "ab", Arm: "treatment", Time: at(4), Success: true, Final: true,
 			LatencyMs: 200, TokensOut: 100, CostMicros: 2000},
+		{Target: "up/bad", Router: "ab", Arm: "treatment", Time: at(5), Skipped: true},
 	} {
 		if err := m.AddSample(context.Background(), smp); err != nil {
 			t.Fatal(err)
@@ -218,17 +223,18 @@ func TestRollupArms(t *testing.T) {
 	want := []store.Stats{
 		{Subject: "arm/ab/control", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 100,
 			LatencyP50Ms: sk(100), LatencyP95Ms: sk(100), TokensPerSec: 1000, CostUSD: 0.001},
-		{Subject: "arm/ab/treatment", Window: "5m", Requests: 2, Successes: 2, SuccessRate: 1, LatencyAvgMs: 340.0 / 3,
+		{Subject: "arm/ab/treatment", Window: "5m", Requests: 2, Successes: 1, SuccessRate: 0.5, LatencyAvgMs: 340.0 / 3,
 			LatencyP50Ms: sk(100), LatencyP95Ms: sk(200), TokensPerSec: 2000.0 / 3, CostUSD: 0.003,
-			Fallbacks: 1, FallbackRate: 0.5, Errors: serverError},
+			Fallbacks: 1, FallbackRate: 0.5, Skips: 1, Errors: serverError},
 		// A provider sums its targets, counting attempts as a target does.
 		{Subject: "provider|up", Window: "5m", Requests: 4, Successes: 3, SuccessRate: 0.75, LatencyAvgMs: 110,
 			LatencyP50Ms: sk(100), LatencyP95Ms: sk(200), TokensPerSec: 750, CostUSD: 0.004,
-			Fallbacks: 1, FallbackRate: 1.0 / 3, Errors: serverError},
+			Fallbacks: 1, FallbackRate: 1.0 / 3, Skips: 1, Errors: serverError},
 		{Subject: "router/ab", Window: "5m", Requests: 3, Successes: 3, SuccessRate: 1, LatencyAvgMs: 110,
 			LatencyP50Ms: sk(100), LatencyP95Ms: sk(200), TokensPerSec: 750, CostUSD: 0.004,
-			Fallbacks: 1, FallbackRate: 1.0 / 3, Errors: serverError},
-		{Subject: "up/bad", Window: "5m", Requests: 1, LatencyAvgMs: 40, LatencyP50Ms: sk(40), LatencyP95Ms: sk(40), Errors: serverError},
+			Fallbacks: 1, FallbackRate: 1.0 / 3, Skips: 1, Errors: serverError},
+		{Subject: "up/bad", Window: "5m", Requests: 1, LatencyAvgMs: 40, LatencyP50Ms: sk(40), LatencyP95Ms: sk(40),
+			Skips: 1, Errors: serverError},
 		{Subject: "up/m1", Window: "5m", Requests: 2, Successes: 2, SuccessRate: 1, LatencyAvgMs: 100,
 			LatencyP50Ms: sk(100), LatencyP95Ms: sk(100), TokensPerSec: 1000, CostUSD: 0.002, Fallbacks: 1, FallbackRate: 0.5},
 		{Subject: "up/m2", Window: "5m", Requests: 1, Successes: 1, SuccessRate: 1, LatencyAvgMs: 200,

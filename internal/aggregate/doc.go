@@ -15,13 +15,20 @@
 // requests that ended through it (Bucket.Finals), successes those served
 // (Bucket.Served). An arm's stats ("arm/<router>/<arm>") count requests
 // the same way over the buckets with that router and arm: the figures an
-// A/B experiment is read from. A request keeps its assigned arm when it
-// falls back to another arm's target, so an arm's fallbacks are requests
-// its own target did not serve. A provider's stats ("provider|<name>") sum
-// its targets' and count like a target's: attempts. Latency, TTFT, tokens/s and errors are per attempt for
-// both, as the buckets hold no end-to-end request latency. fallback_rate is
-// fallbacks over requests that ended (for a target: the share of the
-// requests it ended that had fallen back to it).
+// A/B experiment is read from. A request keeps its assigned arm (the arm
+// of its plan's first candidate) when it falls back to another arm's
+// target or its own target is skipped for cooldown, and then counts for
+// its arm as a fallback, not a success: an arm's successes are the
+// requests its own target served, its fallbacks those another target
+// served, and the rest failed (success_rate + fallback_rate + failed
+// share = 1). A provider's stats ("provider|<name>") sum its targets'
+// and count like a target's: attempts. Latency, TTFT, tokens/s and errors
+// are per attempt for all, as the buckets hold no end-to-end request
+// latency. fallback_rate is fallbacks over requests that ended (for a
+// target: the share of the requests it ended that had fallen back to it).
+// skips are cooldown skips (store.Sample.Skipped), not attempts: for a
+// target, the requests that passed it over while it cooled down; for a
+// router, provider or arm, the sum over its targets.
 //
 // # Figures
 //

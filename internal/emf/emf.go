@@ -28,6 +28,9 @@ const (
 	MetricCost          = "CostUSD"
 	MetricTokensIn      = "TokensIn"
 	MetricTokensOut     = "TokensOut"
+	// MetricSkips counts cooldown skips (store.Sample.Skipped): a line of
+	// its own, never an attempt.
+	MetricSkips = "CooldownSkips"
 )
 
 // Dimensions. Every metric is published without dimensions and by
@@ -91,6 +94,11 @@ func Line(smp store.Sample) ([]byte, error) {
 		MetricRequests: b(smp.Final), MetricServed: b(smp.Final && smp.Success), MetricFailed: b(smp.Final && !smp.Success),
 		MetricFallbacks: b(smp.Final && smp.Fallback), MetricLatency: smp.LatencyMs,
 		MetricCost: float64(smp.CostMicros) / 1e6, MetricTokensIn: smp.TokensIn, MetricTokensOut: smp.TokensOut,
+	}
+	if smp.Skipped {
+		// Not an attempt: counted as one it would read as a failed one.
+		defs = []metricDef{{MetricSkips, "Count"}}
+		doc = map[string]any{DimProvider: provider, "Target": smp.Target, DimRouter: smp.Router, MetricSkips: 1}
 	}
 	if smp.ErrorClass != "" {
 		doc["ErrorClass"] = smp.ErrorClass

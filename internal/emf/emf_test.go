@@ -41,6 +41,12 @@ func TestAddSamplePrintsAndStores(t *testing.T) {
 			"LatencyMs": 300, "CostUSD": 0.000075, "TokensIn": 10, "TokensOut": 5},
 		props: map[string]string{"Provider": "openai", "Router": "ab", "Arm": "treatment"},
 		dims:  `[[],["Provider"],["Router","Arm"]]`,
+	}, {
+		name:   "cooldown skip: counted as a skip, not an attempt",
+		sample: store.Sample{Target: "openai/gpt-4o", Router: "ab", Arm: "treatment", Time: at, Skipped: true},
+		want:   map[string]float64{"CooldownSkips": 1},
+		props:  map[string]string{"Provider": "openai", "Router": "ab", "Arm": "treatment"},
+		dims:   `[[],["Provider"],["Router","Arm"]]`,
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -240,6 +240,15 @@ type exceeded struct {
 	// storeErr is set when the store failed and the budget's
 	// on_store_error is reject.
 	storeErr error
+	// worst is the refused reservation (the attempt's worst-case cost)
+	// and limit the budget's, in micro-USD; spent is the counter's
+	// figure when known (spentKnown), so the refusal can say what was
+	// left. Set whenever the refusal is a limit's, not the store's.
+	worst, limit, spent int64
+	spentKnown          bool
+	// target is the candidate whose worst case was refused; set by the
+	// caller, which knows it.
+	target string
 }
 
 // reserve holds micros against every budget covering sc. On refusal,
@@ -264,7 +273,7 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 			// it is refused without a store call, and so even when the
 			// store is down and on_store_error would allow.
 			b.release(ctx, res)
-			return nil, &exceeded{budget: bud}
+			return nil, &exceeded{budget: bud, worst: micros, limit: limit}
 		}
 		pend := b.takePending(key)
 		fold, rest := foldable(micros, pend.micros)
@@ -287,7 +296,7 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 		case errors.Is(err, store.ErrBudgetExceeded):
 			b.note(key, addMicros(total, fold))
 			b.release(ctx, res)
-			return nil, &exceeded{budget: bud}
+			return nil, &exceeded{budget: bud, worst: micros, limit: limit, spent: addMicros(total, fold), spentKnown: true}
 		case errors.Is(err, store.ErrNegativeReservation):
 			// Unreachable (foldable keeps the sum at zero or more), and
 			// never allowed as a store outage would be: it is the bypass

@@ -82,8 +82,8 @@ func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now t
 			spent = addMicros(spent, p.micros)
 		}
 		b.mu.Unlock()
-		if micros < 0 || addMicros(spent, micros) > toMicros(bud.LimitUSD) {
-			return &exceeded{budget: bud}
+		if limit := toMicros(bud.LimitUSD); micros < 0 || addMicros(spent, micros) > limit {
+			return &exceeded{budget: bud, worst: micros, limit: limit, spent: spent, spentKnown: true}
 		}
 	}
 	return nil

@@ -34,6 +34,11 @@ type Error struct {
 	Attempts []Attempt
 	// RetryAfter is relayed to the caller on 429s.
 	RetryAfter int // seconds
+	// NoRetry marks an answer that the same request cannot get past by
+	// being sent again (a budget_exceeded 429): the HTTP layer sends
+	// x-should-retry: false, which the OpenAI and Anthropic SDKs obey
+	// instead of retrying 429s on their own.
+	NoRetry bool
 }
 
 func (e *Error) Error() string { return e.Message }

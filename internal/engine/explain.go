@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -182,7 +181,7 @@ func annotateDecision(span trace.Span, ru *run) {
 	span.Annotate("strategy", ru.route.Router.Kind)
 	// The arm or route the request was assigned, at whatever depth it was
 	// chosen (an A/B router nested under a fallback), as the header says.
-	if route := assignedRoute(ru.candidates, ru.decisions); route != "" {
+	if route := assignedRoute(ru.plan, ru.decisions); route != "" {
 		span.Annotate("route", route)
 	}
 	order := make([]string, len(ru.candidates))
@@ -212,7 +211,9 @@ func (e *Engine) explainBudgets(ctx context.Context, ru *run, ex *routing.Expans
 	if over == nil {
 		return ex
 	}
-	why := fmt.Sprintf("budget %s cannot cover this request's worst-case cost on %s ($%.6f)", over.budget.Name, over.target, float64(over.micros)/1e6)
+	// The loop's own wording (budgeterror.go), so explain and the 429
+	// agree on what did not fit.
+	why := over.why()
 	if act, target, _ := cutReroute(onExceed(over.budget)); act == "reroute" {
 		if r, ok := e.routers[target]; ok {
 			p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reroute", Router: target,
@@ -231,20 +232,13 @@ func (e *Engine) explainBudgets(ctx context.Context, ru *run, ex *routing.Expans
 		}
 	}
 	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: http.StatusTooManyRequests,
-		Code: "budget_exceeded", Why: why + "; the request is refused"}
+		Code: "budget_exceeded", Why: why + "; the request is refused; " + maxTokensHint(ru.req.Chat)}
 	return ex
-}
-
-// overBudget is the budget the first attempt of an expansion would exceed.
-type overBudget struct {
-	*exceeded
-	target string
-	micros int64
 }
 
 // firstOverBudget checks the first attempt of ex (the first healthy
 // candidate, as the loop orders them) against the budgets of ru's scope.
-func (e *Engine) firstOverBudget(ctx context.Context, ru *run, ex *routing.Expansion, now time.Time) *overBudget {
+func (e *Engine) firstOverBudget(ctx context.Context, ru *run, ex *routing.Expansion, now time.Time) *exceeded {
 	healthy := e.orderByHealth(ex.Candidates)
 	if len(healthy) == 0 {
 		return nil
@@ -259,7 +253,8 @@ func (e *Engine) firstOverBudget(ctx context.Context, ru *run, ex *routing.Expan
 		worst = toMicros(price.WorstCase(call.Request))
 	}
 	if over := e.budgets.wouldExceed(ctx, ru.scope, worst, now); over != nil {
-		return &overBudget{exceeded: over, target: c.Key, micros: worst}
+		over.target = c.Key
+		return over
 	}
 	return nil
 }

@@ -49,8 +49,11 @@ func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 
 // serve runs the attempt loop of DESIGN §5 over the request's candidates:
 //
-//   - candidates are tried in plan order; max_attempts bounds retries and
-//     fallbacks together;
+//   - candidates are tried in plan order, those cooling down skipped
+//     (counted as skips) and half-open ones deferred; max_attempts bounds
+//     retries and fallbacks together;
+//   - a request served by any target but the plan's first is a fallback,
+//     and counts for the arm of the plan's first;
 //   - the Policy decides after each failure: retry the same target after
 //     a backoff (rate limits), move to the next, or fail at once;
 //   - no attempt starts with less than minAttemptTime before the
@@ -74,7 +77,9 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 
 	spanCtx, span := e.deps.Tracer.Start(ctx, "routing")
 	defer func() { span.End(nil) }()
-	res := &Result{Router: ru.route.Name, TraceID: r.TraceID}
+	// The request's arm is its plan's first candidate's, whoever serves
+	// it, and is reported on a failure too.
+	res := &Result{Router: ru.route.Name, Arm: ru.first().Arm, TraceID: r.TraceID}
 	ru.res = res
 	if span.TraceID() != "" {
 		res.TraceID = span.TraceID()
@@ -87,11 +92,12 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 	for ci := 0; ci < len(ru.candidates); ci++ {
 		e.admitProbe(ctx, ru, ci) // a half-open target goes first only for its probe
 		c := ru.candidates[ci]
+		ru.reach = max(ru.reach, ru.planIndex(c.Key))
 		call, cerr := e.call(ru, c)
 		if cerr != nil {
 			last = cerr
 			res.Attempts = append(res.Attempts, Attempt{Target: c.Key, Status: 400, Class: provider.ClassInvalidRequest, Err: cerr})
-			break
+			return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
 		}
 		for retry := 0; ; retry++ {
 			if len(res.Attempts) >= pol.MaxAttempts {
@@ -110,14 +116,16 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 			}
 			hold, over := e.budgets.reserve(ctx, ru.scope, worst, now)
 			if over != nil {
+				over.target = c.Key
 				if next, ok := e.reroute(ctx, ru, over); ok {
 					ru.candidates = append(ru.candidates[:ci+1:ci+1], next...)
+					res.Reroute = RerouteBudget
+					span.Annotate("reroute", RerouteBudget)
 					break
 				}
-				return e.finish(ctx, ru, res, start, budgetError(over, res.Attempts), span)
+				return e.finish(ctx, ru, res, start, budgetError(over, call.Request, res.Attempts), span)
 			}
 
-			ru.ci = ci
 			out, att := e.runAttempt(spanCtx, ru, c, call, pol, deadline, retry > 0, attempt)
 			res.Attempts = append(res.Attempts, att)
 			if out.err == nil || out.committed {
@@ -134,8 +142,8 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 					cost = float64(worst) / 1e6
 				}
 				e.budgets.settle(ctx, hold, micros)
-				res.Target, res.Arm, res.CostUSD = c.Key, c.Arm, cost
-				res.Fallback = ci > 0
+				res.Target, res.CostUSD = c.Key, cost
+				res.Fallback = c.Key != ru.first().Key
 				res.UpstreamRequestID = out.upstreamID
 				e.state.recordOutcome(ctx, c.Key, out.err)
 				e.sample(ru, c, att, out, true, res.Fallback, micros)
@@ -165,6 +173,9 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 			break // next candidate
 		}
 	}
+	// Every candidate was tried: the cooling-down ones left out were
+	// passed over, whatever their place in the plan.
+	ru.reach = len(ru.plan)
 	if ctx.Err() == context.DeadlineExceeded {
 		deadlineHit = true
 	}
@@ -279,23 +290,28 @@ func (e *Engine) reroute(ctx context.Context, ru *run, over *exceeded) ([]routin
 	ru.scope.router = target
 	ex := routing.Expand(r, e.input(ctx, ru), true)
 	ru.decisions = append(ru.decisions, ex.Decisions...)
-	return e.orderByHealth(ex.Candidates), len(ex.Candidates) > 0
+	if len(ex.Candidates) == 0 {
+		return nil, false
+	}
+	// The reroute router's plan replaces the rest of this one: its
+	// targets are skipped for cooldown as the first router's are, and
+	// the targets of the first after the refused one are not skipped.
+	at := ru.planIndex(over.target) + 1
+	ru.plan = append(ru.plan[:at:at], ex.Candidates...)
+	return e.orderByHealth(ex.Candidates), true
 }
 
-func budgetError(over *exceeded, attempts []Attempt) *Error {
-	if over.storeErr != nil {
-		return &Error{Status: http.StatusServiceUnavailable, Type: TypeUpstream, Code: "budget_unavailable",
-			Message: "budget " + over.budget.Name + " cannot be checked right now and is set to reject on store errors", Attempts: attempts}
-	}
-	return &Error{Status: http.StatusTooManyRequests, Type: TypeRateLimit, Code: "budget_exceeded",
-		Message: "budget " + over.budget.Name + " is exhausted for this " + over.budget.Period, Attempts: attempts}
-}
+// RerouteBudget is Result.Reroute for a budget's on_exceed reroute.
+const RerouteBudget = "budget"
 
 func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, costMicros int64) {
-	sub := e.metricSubject(ru.route, c.Arm, false)
+	sub := e.metricSubject(ru.route, ru.first().Arm, false)
 	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm, Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
 		Final: final, LatencyMs: float64(out.elapsed.Microseconds()) / 1000, TTFTMs: float64(out.ttft.Microseconds()) / 1000,
-		CostMicros: costMicros, Fallback: fallback}
+		CostMicros: costMicros}
+	// A fallback is a request another target served: one whose stream
+	// broke after commit failed, and counts as that.
+	s.Fallback = fallback && s.Success
 	if !s.Success {
 		s.ErrorClass = string(att.Class)
 	}
@@ -306,11 +322,40 @@ func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOu
 	e.observe(s.Target, s.Time, att, out, costMicros)
 }
 
+// recordSkips counts, once per request, each target the request passed
+// over because it was cooling down or half-open under another request's
+// probe: those before the furthest plan position the loop reached that
+// were never attempted. A cooling-down target after the one that served
+// is not a skip: the request would not have tried it anyway.
+func (e *Engine) recordSkips(ru *run, res *Result) {
+	if ru.reach == 0 {
+		return // the plan's first was reached: nothing was passed over (the common case, no allocation)
+	}
+	tried := make(map[string]bool, len(res.Attempts))
+	for _, a := range res.Attempts {
+		tried[a.Target] = true
+	}
+	now := e.deps.Now()
+	for _, c := range ru.plan[:min(ru.reach, len(ru.plan))] {
+		if tried[c.Key] {
+			continue
+		}
+		tried[c.Key] = true // a target the reroute plan repeats is one skip
+		// The arm the request's samples count for is its plan's first
+		// candidate's, whichever target served (metricSubject bounds an
+		// inline router's names).
+		sub := e.metricSubject(ru.route, ru.first().Arm, false)
+		e.recorder.Record(store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm,
+			Time: now, Skipped: true})
+	}
+}
+
 // finish closes the request's span and logs the decision.
 func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Time, err *Error, span interface {
 	Annotate(string, any)
 }) (*Result, *Error) {
 	res.Decisions = ru.decisions
+	e.recordSkips(ru, res)
 	span.Annotate("attempts", len(res.Attempts))
 	span.Annotate("fallback", res.Fallback)
 	if res.Target != "" {

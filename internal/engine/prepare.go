@@ -28,7 +28,13 @@ type Result struct {
 	Target   string // provider/model that served
 	Arm      string // percentage arm / conditional route, if any
 	Attempts []Attempt
+	// Fallback is true when a target other than the plan's first
+	// candidate served: a later one, or another because the first was
+	// cooling down (or half-open under another request's probe).
 	Fallback bool
+	// Reroute says why the request left its router: "budget" when a
+	// budget's on_exceed rerouted it; empty otherwise.
+	Reroute  string
 	CostUSD  float64
 	Response *chat.Response // non-streamed only
 	// UpstreamRequestID is the serving provider's request id.
@@ -39,8 +45,18 @@ type Result struct {
 
 // run is the state of one request through the loop.
 type run struct {
-	req        *Request
-	route      *Route
+	req   *Request
+	route *Route
+	// plan is the candidates in the routers' order, before cooldowns
+	// dropped or deferred any (a budget reroute replaces its tail). Its
+	// first is the request's own target: serving from any other is a
+	// fallback, and its arm is the request's arm.
+	plan []routing.Candidate
+	// reach is the furthest plan position the loop got to: a target
+	// before it that was not attempted was skipped for cooldown.
+	reach int
+	// candidates are the targets in try order: plan without those
+	// cooling down, half-open ones deferred (admitProbe).
 	candidates []routing.Candidate
 	decisions  []routing.Decision
 	scope      scope
@@ -50,7 +66,6 @@ type run struct {
 	// deferred holds half-open targets this request may not probe,
 	// moved to the back of candidates (admitProbe).
 	deferred map[string]bool
-	ci       int // index of the candidate being tried
 	// stopAttemptTimer stops the current attempt's timeout; a stream
 	// calls it when it commits. Nil when the attempt has none.
 	stopAttemptTimer func() bool
@@ -95,6 +110,7 @@ func (e *Engine) expand(ctx context.Context, ru *run, r *routing.Router, record 
 		}
 		return &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "no_route", Message: why}
 	}
+	ru.plan = ex.Candidates
 	ru.candidates = e.orderByHealth(ex.Candidates)
 	ru.trackLoad = e.usesLoad(r)
 	return nil
@@ -106,6 +122,20 @@ func routeNames(r *routing.Router) string {
 		names[i] = t.Name
 	}
 	return strings.Join(names, ", ")
+}
+
+// first is the plan's first candidate: the request's own target.
+func (ru *run) first() routing.Candidate { return ru.plan[0] }
+
+// planIndex is c's position in the plan (its first, as Expand tries a
+// target once), -1 if it is not there.
+func (ru *run) planIndex(key string) int {
+	for i, p := range ru.plan {
+		if p.Key == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // orderByHealth drops targets in cooldown, unless every candidate is

@@ -134,8 +134,8 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 // commitResult is what the headers of a committed stream say: the target
 // serving it and the attempts so far (this one included).
 func commitResult(ru *run, c routing.Candidate, upstreamID string) *Result {
-	res := &Result{Router: ru.route.Name, Target: c.Key, Arm: c.Arm, TraceID: ru.res.TraceID, Fallback: ru.ci > 0,
-		UpstreamRequestID: upstreamID}
+	res := &Result{Router: ru.route.Name, Target: c.Key, Arm: ru.first().Arm, TraceID: ru.res.TraceID,
+		Fallback: c.Key != ru.first().Key, Reroute: ru.res.Reroute, UpstreamRequestID: upstreamID}
 	res.Attempts = make([]Attempt, len(ru.res.Attempts)+1)
 	copy(res.Attempts, ru.res.Attempts)
 	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK, UpstreamRequestID: upstreamID}

@@ -117,6 +117,9 @@ func setRoutingHeaders(h http.Header, res *engine.Result, attempts []engine.Atte
 	if res.Arm != "" {
 		h.Set("x-switchyard-arm", res.Arm)
 	}
+	if res.Reroute != "" {
+		h.Set("x-switchyard-reroute", res.Reroute)
+	}
 	if res.UpstreamRequestID != "" {
 		h.Set("x-upstream-request-id", res.UpstreamRequestID)
 	}
@@ -132,6 +135,9 @@ func (s *Server) logRequest(r *http.Request, rid string, res *engine.Result, sta
 			"fallback", res.Fallback, "cost_usd", roundUSD(res.CostUSD), "trace_id", res.TraceID)
 		if res.Arm != "" {
 			attrs = append(attrs, "arm", res.Arm)
+		}
+		if res.Reroute != "" {
+			attrs = append(attrs, "reroute", res.Reroute)
 		}
 		if len(res.Attempts) > 1 || err != nil {
 			var tried []string

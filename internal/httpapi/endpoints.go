@@ -98,15 +98,17 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 
 // metricsView is one subject's figures in GET /v1/metrics.
 type metricsView struct {
-	Requests     int64            `json:"requests"`
-	SuccessRate  float64          `json:"success_rate"`
-	Latency      latencyView      `json:"latency_ms"`
-	TTFTMs       float64          `json:"ttft_ms"`
-	TokensPerSec float64          `json:"tokens_per_sec"`
-	CostUSD      float64          `json:"cost_usd"`
-	Fallbacks    int64            `json:"fallbacks"`
-	FallbackRate float64          `json:"fallback_rate"`
-	Errors       map[string]int64 `json:"errors,omitempty"`
+	Requests     int64       `json:"requests"`
+	SuccessRate  float64     `json:"success_rate"`
+	Latency      latencyView `json:"latency_ms"`
+	TTFTMs       float64     `json:"ttft_ms"`
+	TokensPerSec float64     `json:"tokens_per_sec"`
+	CostUSD      float64     `json:"cost_usd"`
+	Fallbacks    int64       `json:"fallbacks"`
+	FallbackRate float64     `json:"fallback_rate"`
+	// Skips are cooldown skips, not attempts (store.Stats.Skips).
+	Skips  int64            `json:"skips"`
+	Errors map[string]int64 `json:"errors,omitempty"`
 }
 
 // latencyView is in milliseconds with microsecond resolution; the
@@ -161,7 +163,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		v := metricsView{Requests: st.Requests, SuccessRate: st.SuccessRate,
 			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms, P99: st.LatencyP99Ms},
 			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
-			FallbackRate: st.FallbackRate, Errors: st.Errors}
+			FallbackRate: st.FallbackRate, Skips: st.Skips, Errors: st.Errors}
 		target, router, arm := store.ParseStatsSubject(st.Subject)
 		provider, isProvider := store.ParseProviderSubject(st.Subject)
 		switch {

@@ -41,6 +41,11 @@ func writeError(w http.ResponseWriter, e *engine.Error) {
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
+	if e.NoRetry {
+		// The OpenAI and Anthropic SDKs retry 429s unless told not to;
+		// sending the same request again cannot succeed.
+		h.Set("x-should-retry", "false")
+	}
 	// The last upstream's request id, as on a success; every attempt's
 	// is in the body.
 	for i := len(e.Attempts) - 1; i >= 0; i-- {

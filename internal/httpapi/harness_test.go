@@ -70,10 +70,17 @@ routers:
 
 func newHarness(t *testing.T, extra string) *harness {
 	t.Helper()
+	return newHarnessConfig(t, baseConfig+extra)
+}
+
+// newHarnessConfig is newHarness on a whole config of its own, whose
+// provider base_url FAKE becomes the fake's.
+func newHarnessConfig(t *testing.T, yml string) *harness {
+	t.Helper()
 	t.Setenv("FAKE_UPSTREAM_API_KEY", "sk-upstream-secret")
 	h := &harness{t: t, fake: openaifake.New(t)}
 	h.fake.APIKey = "sk-upstream-secret"
-	yml := strings.Replace(baseConfig, "FAKE", h.fake.BaseURL(), 1) + extra
+	yml = strings.Replace(yml, "FAKE", h.fake.BaseURL(), 1)
 	cfg, err := config.Parse([]byte(yml))
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -63,14 +63,14 @@ func TestBudgetScopes(t *testing.T) {
 	}
 
 	servedA, refusal := untilRefused(t, tokenA, 20)
-	if !strings.Contains(refusal.message(), "budget team-a ") {
+	if !strings.Contains(refusal.message(), "budget team-a:") {
 		t.Errorf("team-a refused with %q, want its key budget named", refusal.message())
 	}
 	servedB, refusal := untilRefused(t, tokenB, 20)
 	if servedB == 0 {
 		t.Error("team-b was refused at once: team-a's key budget stopped another key")
 	}
-	if !strings.Contains(refusal.message(), "budget everyone ") {
+	if !strings.Contains(refusal.message(), "budget everyone:") {
 		t.Errorf("team-b refused with %q, want the global budget named", refusal.message())
 	}
 	if n, _ := untilRefused(t, tokenA, 1); n != 0 {

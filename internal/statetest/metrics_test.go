@@ -151,7 +151,8 @@ routers:
 // own in GET /v1/metrics ("arms"), counted by the arm each request was
 // assigned (the x-switchyard-arm header the caller saw). The treatment
 // arm's target always fails, so each treatment request falls back to the
-// control target and shows as a treatment fallback, not a control request.
+// control target and shows as a treatment fallback, not a control request
+// and not a success of treatment's own target.
 func TestArmMetricsEndToEnd(t *testing.T) {
 	st := newStore(t, testenv.Dynalite(t))
 	push(t, st, armsYAML)
@@ -202,7 +203,7 @@ func TestArmMetricsEndToEnd(t *testing.T) {
 		{"control: its requests, all served, no fallbacks",
 			control.Requests == seen["control"] && control.SuccessRate == 1 && control.Fallbacks == 0, control},
 		{"treatment: its requests, served by falling back",
-			treatment.Requests == seen["treatment"] && treatment.SuccessRate == 1 && treatment.Fallbacks == seen["treatment"] &&
+			treatment.Requests == seen["treatment"] && treatment.SuccessRate == 0 && treatment.Fallbacks == seen["treatment"] &&
 				treatment.FallbackRate == 1 && treatment.Errors["server_error"] == seen["treatment"], treatment},
 		{"router ab: every request", m.Routers["ab"].Requests == n, m.Routers["ab"]},
 		{"target good/m: every request's last attempt", m.Targets["good/m"].Requests == n, m.Targets["good/m"]},

@@ -32,7 +32,14 @@ type Sample struct {
 	TokensIn   int64
 	TokensOut  int64
 	CostMicros int64
-	Fallback   bool // Final only: a later candidate served
+	// Fallback (Final only): a target other than the plan's first
+	// candidate served the request.
+	Fallback bool
+	// Skipped marks a cooldown skip, not an attempt: the request passed
+	// over Target because it was cooling down (or half-open with another
+	// request probing it). Only Target, Router, Arm and Time are set; it
+	// counts in Bucket.Skips and nowhere else.
+	Skipped bool
 }
 
 // Bucket is one subject's counters for one minute. The subject is
@@ -54,6 +61,9 @@ type Bucket struct {
 	TokensOut  int64
 	CostMicros int64
 	Fallbacks  int64
+	// Skips counts requests that passed this target over because it was
+	// cooling down (Sample.Skipped); they are not attempts.
+	Skips int64
 	// Hist counts attempts per LatencyIndex bucket; only non-empty
 	// buckets are present (see latency.go).
 	Hist map[int]int64
@@ -65,26 +75,33 @@ type Bucket struct {
 // up. Subject is a target ("openai/gpt-4o"), a router ("router/fb"), a
 // router's arm ("arm/ab/treatment") or a provider ("provider|openai"). For
 // a target or a provider, requests count attempts on it; for a router or an
-// arm, requests that ended (served or failed) through it. Latencies are
+// arm, requests that ended (served or failed) through it. A router's
+// successes are the requests it served; an arm's only those its own
+// target (the plan's first candidate) served, a fallback's being counted
+// in Fallbacks instead (package aggregate, "Subjects"). Latencies are
 // milliseconds with microsecond resolution; percentiles are within
 // LatencyRelativeError of the exact ones.
 type Stats struct {
-	Subject      string           `json:"subject"`
-	Window       string           `json:"window"` // "5m", "15m", "1h", "24h"
-	Requests     int64            `json:"requests"`
-	Successes    int64            `json:"successes"`
-	SuccessRate  float64          `json:"success_rate"`
-	LatencyAvgMs float64          `json:"latency_avg_ms"`
-	LatencyP50Ms float64          `json:"latency_p50_ms"`
-	LatencyP95Ms float64          `json:"latency_p95_ms"`
-	LatencyP99Ms float64          `json:"latency_p99_ms"`
-	TTFTMs       float64          `json:"ttft_ms"`
-	TokensPerSec float64          `json:"tokens_per_sec"`
-	CostUSD      float64          `json:"cost_usd"`
-	Fallbacks    int64            `json:"fallbacks"`
-	FallbackRate float64          `json:"fallback_rate"`
-	Errors       map[string]int64 `json:"errors,omitempty"`
-	UpdatedAt    time.Time        `json:"updated_at"`
+	Subject      string  `json:"subject"`
+	Window       string  `json:"window"` // "5m", "15m", "1h", "24h"
+	Requests     int64   `json:"requests"`
+	Successes    int64   `json:"successes"`
+	SuccessRate  float64 `json:"success_rate"`
+	LatencyAvgMs float64 `json:"latency_avg_ms"`
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	LatencyP95Ms float64 `json:"latency_p95_ms"`
+	LatencyP99Ms float64 `json:"latency_p99_ms"`
+	TTFTMs       float64 `json:"ttft_ms"`
+	TokensPerSec float64 `json:"tokens_per_sec"`
+	CostUSD      float64 `json:"cost_usd"`
+	Fallbacks    int64   `json:"fallbacks"`
+	FallbackRate float64 `json:"fallback_rate"`
+	// Skips are cooldown skips: for a target, requests that passed it
+	// over while it cooled down; for a router or an arm, the skips in
+	// its requests.
+	Skips     int64            `json:"skips"`
+	Errors    map[string]int64 `json:"errors,omitempty"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 // Subject is the bucket subject a sample counts towards:
@@ -152,6 +169,11 @@ func SplitSubject(subject string) (target, router, arm string) {
 
 // Apply adds s to b (which must be for one of s's subjects and its minute).
 func (b *Bucket) Apply(s Sample) {
+	if s.Skipped {
+		// Not an attempt: no request, latency or outcome to count.
+		b.Skips++
+		return
+	}
 	b.Requests++
 	if s.Final {
 		b.Finals++

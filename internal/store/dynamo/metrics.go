@@ -47,6 +47,7 @@ const (
 	attrTokOut   = "tout"
 	attrCost     = "cost"
 	attrFallback = "fb"
+	attrSkips    = "skp"
 	attrGenUs    = "gen_us"
 	histPrefix   = "lh" // lh<i>: attempts in store.LatencyIndex bucket i, only non-empty ones
 	errPrefix    = "e_" // e_<class>
@@ -97,6 +98,7 @@ func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
 	addInt(attrTokOut, d.TokensOut)
 	addInt(attrCost, d.CostMicros)
 	addInt(attrFallback, d.Fallbacks)
+	addInt(attrSkips, d.Skips)
 	addInt(attrGenUs, d.GenUs)
 	for i, n := range d.Hist {
 		addInt(histAttr(i), n)
@@ -244,7 +246,7 @@ func decodeBucket(subject string, item map[string]types.AttributeValue) (store.B
 	ints := map[string]*int64{
 		attrReq: &b.Requests, attrOK: &b.Successes, attrFinals: &b.Finals, attrServed: &b.Served,
 		attrTTFTN: &b.TTFTCount, attrTokIn: &b.TokensIn, attrTokOut: &b.TokensOut,
-		attrCost: &b.CostMicros, attrFallback: &b.Fallbacks,
+		attrCost: &b.CostMicros, attrFallback: &b.Fallbacks, attrSkips: &b.Skips,
 		attrLatency: &b.LatencyUs, attrTTFT: &b.TTFTUs, attrGenUs: &b.GenUs,
 	}
 	// A bucket written across the upgrade has both shapes: add them.

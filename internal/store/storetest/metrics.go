@@ -83,6 +83,23 @@ func testMetrics(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	t.Run("cooldown skips count apart from attempts", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		for i := 0; i < 3; i++ {
+			add(t, s, store.Sample{Target: "bad/m", Router: "ab", Arm: "treat", Time: base.Add(time.Duration(i) * time.Second), Skipped: true})
+		}
+		add(t, s, store.Sample{Target: "bad/m", Router: "ab", Arm: "treat", Time: base, LatencyMs: 5, ErrorClass: "server_error"})
+		got, err := s.Buckets(ctx, base, base.Add(time.Minute))
+		if err != nil || len(got) != 1 {
+			t.Fatalf("Buckets = %v, %v; want one bucket", got, err)
+		}
+		want := store.Bucket{Subject: "bad/m|ab|treat", Minute: base, Requests: 1, Skips: 3, LatencyUs: 5000,
+			Errors: map[string]int64{"server_error": 1}, Hist: map[int]int64{store.LatencyIndex(5000): 1}}
+		compareBucket(t, got[0], want)
+	})
+
 	t.Run("subjects", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
@@ -164,7 +181,7 @@ func testStats(t *testing.T, newStore NewStore) {
 	a5 := store.Stats{
 		Subject: "openai/gpt-4o", Window: "5m", Requests: 120, Successes: 117, SuccessRate: 0.975,
 		LatencyAvgMs: 812.5, LatencyP50Ms: 640, LatencyP95Ms: 2210.25, TTFTMs: 301.5, TokensPerSec: 88.125,
-		CostUSD: 1.234567, Fallbacks: 4, FallbackRate: 4.0 / 120,
+		CostUSD: 1.234567, Fallbacks: 4, FallbackRate: 4.0 / 120, Skips: 7,
 		Errors: map[string]int64{"rate_limit": 2, "server_error": 1}, UpdatedAt: base,
 	}
 	a1h := store.Stats{Subject: "openai/gpt-4o", Window: "1h", Requests: 1, Successes: 1, SuccessRate: 1, UpdatedAt: base}
@@ -216,8 +233,8 @@ func testStats(t *testing.T, newStore NewStore) {
 }
 
 // mixedSamples returns n samples in one minute covering success, every
-// failure shape, final and intermediate attempts, streams, fallbacks and
-// the whole latency range.
+// failure shape, final and intermediate attempts, streams, fallbacks,
+// cooldown skips and the whole latency range.
 func mixedSamples(n int, at time.Time) []store.Sample {
 	classes := []string{"rate_limit", "server_error", "timeout", ""}
 	out := make([]store.Sample, n)
@@ -240,6 +257,10 @@ func mixedSamples(n int, at time.Time) []store.Sample {
 		}
 		if i%4 == 1 {
 			smp.TTFTMs = float64(50+i) + 0.25
+		}
+		if i%9 == 4 {
+			// A cooldown skip carries nothing but who was skipped.
+			smp = store.Sample{Target: smp.Target, Router: smp.Router, Time: smp.Time, Skipped: true}
 		}
 		out[i] = smp
 	}
@@ -279,6 +300,7 @@ func compareBucket(t *testing.T, got, want store.Bucket) {
 		{"tokens out", got.TokensOut, want.TokensOut},
 		{"cost micros", got.CostMicros, want.CostMicros},
 		{"fallbacks", got.Fallbacks, want.Fallbacks},
+		{"skips", got.Skips, want.Skips},
 		{"latency µs", got.LatencyUs, want.LatencyUs},
 		{"ttft µs", got.TTFTUs, want.TTFTUs},
 		{"gen µs", got.GenUs, want.GenUs},
