@@ -288,7 +288,7 @@ func (c *Config) validateBudgets(errs *Errors) {
 		if b.OnStoreError != "" && b.OnStoreError != "allow" && b.OnStoreError != "reject" {
 			errs.add(p+".on_store_error", "must be allow or reject")
 		}
-		if b.LeaseUSD < 0 || b.LeaseUSD > b.LimitUSD || math.IsNaN(b.LeaseUSD) {
+		if b.LeaseUSD < 0 || (b.LimitUSD > 0 && b.LeaseUSD > b.LimitUSD) || math.IsNaN(b.LeaseUSD) {
 			errs.add(p+".lease_usd", "must be between 0 (no leases) and limit_usd")
 		}
 	}

@@ -140,7 +140,10 @@ func (m *Memory) ReturnLease(_ context.Context, l Lease) error {
 		return fmt.Errorf("memory: return lease %s of %s: %w", l.Holder, l.Counter, ErrNotFound)
 	}
 	delete(m.leases[l.Counter], l.Holder)
-	used := max(cur.Used, l.Used)
+	used := l.Used
+	if used == Reclaim {
+		used = cur.Used
+	}
 	m.budgets[l.Counter] = addSaturating(m.budgets[l.Counter], -addSaturating(cur.Granted, -used))
 	return nil
 }

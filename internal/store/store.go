@@ -107,6 +107,9 @@ type Lease struct {
 	CounterExpires time.Time
 }
 
+// Reclaim as a Lease's Used asks ReturnLease to use the recorded Used.
+const Reclaim = -1
+
 // Leases lends budget headroom in chunks (docs/scale-budgets.md).
 type Leases interface {
 	// TakeLease adds l.Granted to l.Counter if the total stays within
@@ -120,11 +123,13 @@ type Leases interface {
 	// returned, changes nothing and is not an error.
 	ReportLease(ctx context.Context, l Lease) error
 	// ReturnLease closes the lease: its record goes and the counter gets
-	// back Granted − used, where used is the larger of l.Used and the
-	// recorded Used (a holder knows its spend best; a reclaimer passes 0
-	// and trusts the last report). ErrNotFound when the lease is not open
-	// (returned or reclaimed already): the counter is then unchanged, so
-	// returning twice, or racing a reclaimer, gives the headroom back once.
+	// back Granted − used. used is l.Used when the holder returns it (it
+	// knows its spend exactly; its reports may be a high-water mark above
+	// it), or the recorded Used when l.Used is Reclaim (another instance
+	// reclaiming a dead holder's lease trusts its last report).
+	// ErrNotFound when the lease is not open (returned or reclaimed
+	// already): the counter is then unchanged, so returning twice, or
+	// racing a reclaimer, gives the headroom back once.
 	ReturnLease(ctx context.Context, l Lease) error
 	// OpenLeases lists counter's open leases as last recorded.
 	OpenLeases(ctx context.Context, counter string) ([]Lease, error)

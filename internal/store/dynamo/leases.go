@@ -98,7 +98,10 @@ func (s *Store) ReturnLease(ctx context.Context, l store.Lease) error {
 	if err != nil {
 		return fmt.Errorf("dynamo: return lease %s of %s: %w", l.Holder, l.Counter, err)
 	}
-	used := max(rec.Used, l.Used)
+	used := l.Used
+	if used == store.Reclaim {
+		used = rec.Used
+	}
 	if back := rec.Granted - used; back != 0 {
 		if err := s.Adjust(ctx, l.Counter, -back, rec.CounterExpires); err != nil {
 			return fmt.Errorf("dynamo: return lease %s of %s (%d µUSD stay counted): %w", l.Holder, l.Counter, back, err)

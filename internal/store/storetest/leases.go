@@ -105,8 +105,9 @@ func testLeases(t *testing.T, newStore NewStore) {
 			reported, passed int64
 			wantSpent        int64
 		}{
-			{"the holder's figure when larger", 600, 200, 250, 250},
-			{"the report when larger (a reclaimer passes 0)", 600, 200, 0, 200},
+			{"the holder's figure above its report", 600, 200, 250, 250},
+			{"the holder's figure below its report (a high-water mark)", 600, 400, 250, 250},
+			{"a reclaimer's: the report", 600, 200, store.Reclaim, 200},
 			{"nothing used", 600, 0, 0, 0},
 			{"overdrawn: the counter rises", 600, 0, 700, 700},
 		}
@@ -157,7 +158,7 @@ func testLeases(t *testing.T, newStore NewStore) {
 		var wg sync.WaitGroup
 		okReturns := make(chan string, 2*n)
 		for i := 0; i < n; i++ {
-			for _, used := range []int64{30, 0} { // the holder, a reclaimer
+			for _, used := range []int64{30, store.Reclaim} { // the holder, a reclaimer
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
