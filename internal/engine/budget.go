@@ -341,7 +341,8 @@ func (b *budgets) storeFailed(bud config.Budget, micros int64, err error) *excee
 	if bud.StoreErrorAction() == "reject" {
 		// The default for a hard budget: a request served uncounted is
 		// spend the cap never sees, and under DynamoDB throttling that is
-		// every request.
+		// every request. Logged like allow's, for the store-error alarm.
+		b.log.Warn("budget store unavailable; refusing request", "budget", bud.Name, "micros", micros, "err", err)
 		return &exceeded{budget: bud, storeErr: err}
 	}
 	// allow (the default of a reroute budget): a ledger outage must not
