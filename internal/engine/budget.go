@@ -281,7 +281,8 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 		}
 		var it *reserved
 		var over *exceeded
-		if chunk := toMicros(bud.LeaseUSD); chunk > 0 {
+		if chunk := toMicros(bud.LeaseUSD); chunk > 0 && !b.closed.Load() {
+			// (A retired engine takes no lease: no flush would return it.)
 			it, over = b.reserveLeased(ctx, bud, key, expires, micros, limit, chunk)
 		} else {
 			it, over = b.reserveCounter(ctx, bud, key, expires, micros, limit)

@@ -174,6 +174,16 @@ func (b *budgets) fromLease(ctx context.Context, key string, expires time.Time, 
 	return it, nil
 }
 
+// leaseFits reports whether micros fits this instance's lease on key, as
+// fromLease would find it (for explain: the counter counts the whole
+// lease as spent).
+func (b *budgets) leaseFits(key string, micros int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l := b.current[key]
+	return l != nil && !l.retired && b.now().Before(l.useUntil) && micros >= 0 && l.Granted-l.used() >= micros
+}
+
 // nextMark is a report of mark on l; b.mu held.
 func (b *budgets) nextMark(l *lease, mark int64) store.Lease {
 	l.seq++
