@@ -87,6 +87,10 @@ func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambd
 		Tracer:        tr.tracer,
 		Logger:        log,
 		AWSAPIOptions: tr.apiOptions,
+		// The container may be frozen for good after any response: each
+		// request writes its own budget settlement before its response
+		// ends, or reservation − cost would stay counted as spend.
+		SettleEachRequest: true,
 	}
 	// The request's trace segment spans the config load, the response and
 	// the metrics flush.
@@ -114,9 +118,10 @@ func (g *lambdaGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	api.ServeHTTP(w, r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), flushTimeout)
 	defer cancel()
-	// Queued metric samples, and budget corrections old enough to write
-	// (newer ones ride on this instance's next reservation; one held back
-	// by a frozen or recycled instance only overstates spend).
+	// Queued metric samples, and budget leases whose term is over. Budget
+	// settlements need no flush: each request wrote its own before its
+	// response ended (SettleEachRequest), without waiting for the other
+	// invocations this process may be serving.
 	if err := before.Flush(ctx, false); err != nil {
 		g.log.Warn("metrics flush incomplete", "err", err)
 	}

@@ -1,6 +1,10 @@
 package config
 
-import "gopkg.in/yaml.v3"
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
 
 // Config is the whole document.
 type Config struct {
@@ -201,9 +205,28 @@ type Budget struct {
 	Period   string  `yaml:"period,omitempty"`
 	OnExceed string  `yaml:"on_exceed,omitempty"`
 	// OnStoreError: what to do when the budget store cannot be reached:
-	// "allow" (default: an outage of the ledger must not take the gateway
-	// down with it) or "reject" (hard caps).
+	// "reject" (503 budget_unavailable) or "allow" (serve uncounted, log
+	// the spend). Empty means reject for a hard budget (on_exceed reject:
+	// a request served uncounted is spend the cap never sees) and allow
+	// for a reroute budget (a soft one). See StoreErrorAction.
 	OnStoreError string `yaml:"on_store_error,omitempty"`
+	// LeaseUSD, when > 0, lets each instance lease headroom from the
+	// counter in chunks of this size and reserve against its chunk in
+	// memory, so a busy budget costs one counter write per chunk instead
+	// of one per request (docs/scale-budgets.md). 0 (default): every
+	// reservation is a counter write.
+	LeaseUSD float64 `yaml:"lease_usd,omitempty"`
+}
+
+// StoreErrorAction is the effective on_store_error: "allow" or "reject".
+func (b Budget) StoreErrorAction() string {
+	if b.OnStoreError != "" {
+		return b.OnStoreError
+	}
+	if act, _, _ := strings.Cut(b.OnExceed, ":"); act == "reroute" {
+		return "allow"
+	}
+	return "reject"
 }
 
 // Key is a caller's API key, stored as the sha256 of the bearer token.

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -286,6 +287,9 @@ func (c *Config) validateBudgets(errs *Errors) {
 		}
 		if b.OnStoreError != "" && b.OnStoreError != "allow" && b.OnStoreError != "reject" {
 			errs.add(p+".on_store_error", "must be allow or reject")
+		}
+		if b.LeaseUSD < 0 || (b.LimitUSD > 0 && b.LeaseUSD > b.LimitUSD) || math.IsNaN(b.LeaseUSD) {
+			errs.add(p+".lease_usd", "must be between 0 (no leases) and limit_usd")
 		}
 	}
 }

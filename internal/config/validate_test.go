@@ -357,6 +357,10 @@ func TestValidateBudgets(t *testing.T) {
 			[]wantErr{{"budgets[0].on_exceed", `unknown router "cheap"`}}},
 		{"unknown on_store_error", budget("{name: b, scope: global, " + ok + ", on_store_error: ignore}"),
 			[]wantErr{{"budgets[0].on_store_error", "must be allow or reject"}}},
+		{"negative lease", budget("{name: b, scope: global, " + ok + ", lease_usd: -1}"),
+			[]wantErr{{"budgets[0].lease_usd", "must be between 0 (no leases) and limit_usd"}}},
+		{"lease above the limit", budget("{name: b, scope: global, limit_usd: 5, period: day, lease_usd: 6}"),
+			[]wantErr{{"budgets[0].lease_usd", "must be between 0 (no leases) and limit_usd"}}},
 		{"everything wrong", budget("{on_exceed: later, on_store_error: x}"),
 			[]wantErr{
 				{"budgets[0].name", "is required"},

@@ -34,10 +34,17 @@ type budgets struct {
 	log  *slog.Logger
 	now  func() time.Time
 
+	// settleEach makes every settlement a write of its own (Lambda: a
+	// container may be frozen for good after any response, and a
+	// correction waiting to be folded would stay phantom spend).
+	settleEach bool
+
 	mu      sync.Mutex
 	spent   map[string]int64 // last known spend per counter key, for conditions
 	pending map[string]*pendingDelta
 	closed  atomic.Bool // set when the engine is retired
+
+	leasing // budgetlease.go
 }
 
 // pendingDelta is an unsettled correction of one counter.
@@ -52,7 +59,8 @@ type pendingDelta struct {
 const settleAfter = 5 * time.Second
 
 func newBudgets(cfg *config.Config, st store.Store, log *slog.Logger, now func() time.Time) *budgets {
-	return &budgets{list: cfg.Budgets, st: st, log: log, now: now, spent: map[string]int64{}, pending: map[string]*pendingDelta{}}
+	return &budgets{list: cfg.Budgets, st: st, log: log, now: now, spent: map[string]int64{}, pending: map[string]*pendingDelta{},
+		leasing: newLeasing()}
 }
 
 // takePending removes and returns key's pending correction.
@@ -92,8 +100,10 @@ func (b *budgets) putPending(key string, d pendingDelta) {
 	p.expires = d.expires
 }
 
-// flush writes corrections older than settleAfter (all of them when force).
+// flush writes corrections older than settleAfter (all of them when
+// force), and returns leases whose term is over (all of them when force).
 func (b *budgets) flush(ctx context.Context, force bool) {
+	defer b.flushLeases(ctx, force)
 	now := b.now()
 	b.mu.Lock()
 	var due []string
@@ -232,6 +242,9 @@ type reserved struct {
 	key     string
 	micros  int64
 	expires time.Time
+	// lease is set when micros is held against this instance's lease
+	// rather than on the counter.
+	lease *lease
 }
 
 // exceeded describes a budget that refused a reservation.
@@ -275,71 +288,116 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 			b.release(ctx, res)
 			return nil, &exceeded{budget: bud, worst: micros, limit: limit}
 		}
-		pend := b.takePending(key)
-		fold, rest := foldable(micros, pend.micros)
-		b.putPending(key, pendingDelta{micros: rest, expires: expires, since: pend.since})
-		rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
-		total, err := b.st.Reserve(rctx, key, addMicros(micros, fold), limit, expires)
-		cancel()
-		switch {
-		case errors.Is(err, store.ErrBudgetExceeded):
-			// Refused, so not applied: keep it for later.
-			b.putPending(key, pendingDelta{micros: fold, expires: expires, since: pend.since})
-		case err != nil && fold != 0:
-			// The write may have been applied with its answer lost (a
-			// timeout). Folding the correction again could count it twice
-			// and, as corrections release spend, let a hard budget be
-			// passed; dropping it can only overstate spend.
-			b.log.Warn("budget correction dropped after a failed reservation", "counter", key, "delta_micros", fold, "err", err)
+		var it *reserved
+		var over *exceeded
+		if chunk := toMicros(bud.LeaseUSD); chunk > 0 && !b.closed.Load() {
+			// (A retired engine takes no lease: no flush would return it.)
+			it, over = b.reserveLeased(ctx, bud, key, expires, micros, limit, chunk)
+		} else {
+			it, over = b.reserveCounter(ctx, bud, key, expires, micros, limit)
 		}
-		switch {
-		case errors.Is(err, store.ErrBudgetExceeded):
-			b.note(key, addMicros(total, fold))
+		if over != nil {
 			b.release(ctx, res)
-			return nil, &exceeded{budget: bud, worst: micros, limit: limit, spent: addMicros(total, fold), spentKnown: true}
-		case errors.Is(err, store.ErrNegativeReservation):
-			// Unreachable (foldable keeps the sum at zero or more), and
-			// never allowed as a store outage would be: it is the bypass
-			// the ledger exists to stop.
-			b.log.Error("budget store refused a negative reservation", "budget", bud.Name, "micros", micros, "fold", fold)
-			b.release(ctx, res)
-			return nil, &exceeded{budget: bud}
-		case err != nil:
-			if bud.OnStoreError == "reject" {
-				b.release(ctx, res)
-				return nil, &exceeded{budget: bud, storeErr: err}
-			}
-			// Default allow: a ledger outage must not take the gateway down
-			// with it; the spend is logged so it can be reconciled.
-			b.log.Warn("budget store unavailable; allowing request", "budget", bud.Name, "micros", micros, "err", err)
-			continue
+			return nil, over
 		}
-		b.note(key, total)
-		res.items = append(res.items, reserved{key: key, micros: micros, expires: expires})
+		if it != nil {
+			res.items = append(res.items, *it)
+		}
 	}
 	return res, nil
 }
 
-// settle replaces the reserved amounts with the real cost: the correction
-// waits to be folded into the counter's next reservation (or flush).
+// reserveCounter holds micros on the counter itself: one conditional ADD,
+// with the counter's pending correction folded in. nil, nil when the store
+// failed and the budget allows that (the request goes uncounted).
+func (b *budgets) reserveCounter(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit int64) (*reserved, *exceeded) {
+	pend := b.takePending(key)
+	fold, rest := foldable(micros, pend.micros)
+	b.putPending(key, pendingDelta{micros: rest, expires: expires, since: pend.since})
+	rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+	total, err := b.st.Reserve(rctx, key, addMicros(micros, fold), limit, expires)
+	cancel()
+	switch {
+	case errors.Is(err, store.ErrBudgetExceeded):
+		// Refused, so not applied: keep it for later.
+		b.putPending(key, pendingDelta{micros: fold, expires: expires, since: pend.since})
+	case err != nil && fold != 0:
+		// The write may have been applied with its answer lost (a
+		// timeout). Folding the correction again could count it twice
+		// and, as corrections release spend, let a hard budget be
+		// passed; dropping it can only overstate spend.
+		b.log.Warn("budget correction dropped after a failed reservation", "counter", key, "delta_micros", fold, "err", err)
+	}
+	switch {
+	case errors.Is(err, store.ErrBudgetExceeded):
+		b.note(key, addMicros(total, fold))
+		return nil, &exceeded{budget: bud, worst: micros, limit: limit, spent: addMicros(total, fold), spentKnown: true}
+	case errors.Is(err, store.ErrNegativeReservation):
+		// Unreachable (foldable keeps the sum at zero or more), and
+		// never allowed as a store outage would be: it is the bypass
+		// the ledger exists to stop.
+		b.log.Error("budget store refused a negative reservation", "budget", bud.Name, "micros", micros, "fold", fold)
+		return nil, &exceeded{budget: bud}
+	case err != nil:
+		return nil, b.storeFailed(bud, micros, err)
+	}
+	b.note(key, total)
+	return &reserved{key: key, micros: micros, expires: expires}, nil
+}
+
+// storeFailed applies the budget's on_store_error to a store failure:
+// nil when the request may go ahead uncounted.
+func (b *budgets) storeFailed(bud config.Budget, micros int64, err error) *exceeded {
+	if bud.StoreErrorAction() == "reject" {
+		// The default for a hard budget: a request served uncounted is
+		// spend the cap never sees, and under DynamoDB throttling that is
+		// every request. Logged like allow's, for the store-error alarm.
+		b.log.Warn("budget store unavailable; refusing request", "budget", bud.Name, "micros", micros, "err", err)
+		return &exceeded{budget: bud, storeErr: err}
+	}
+	// allow (the default of a reroute budget): a ledger outage must not
+	// take the gateway down with it; the spend is logged so it can be
+	// reconciled.
+	b.log.Warn("budget store unavailable; allowing request", "budget", bud.Name, "micros", micros, "err", err)
+	return nil
+}
+
+// settle replaces the reserved amounts with the real cost. A correction
+// on the counter waits to be folded into its next reservation (or
+// flush), except where no later write may come: on a retired engine, and
+// when every request settles on its own (Lambda, settleEach). One held
+// against a lease stays in memory (budgetlease.go).
 func (b *budgets) settle(ctx context.Context, res *reservation, actualMicros int64) {
 	if res == nil {
 		return
 	}
 	for _, it := range res.items {
-		delta := addMicros(actualMicros, -it.micros) // both >= 0: cannot saturate
-		b.add(it.key, delta)
-		if b.closed.Load() && delta != 0 {
-			// A retired engine (config reload) serves no more reservations
-			// to fold into: a request finishing on it writes its own.
-			wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
-			if err := b.st.Adjust(wctx, it.key, delta, it.expires); err != nil {
-				b.log.Warn("budget settle failed", "counter", it.key, "delta_micros", delta, "err", err)
-			}
-			cancel()
+		if it.lease != nil && b.settleLeased(ctx, it, actualMicros) {
 			continue
 		}
-		b.addPending(it.key, delta, it.expires)
+		delta := addMicros(actualMicros, -it.micros) // both >= 0: cannot saturate
+		b.add(it.key, delta)
+		b.correct(ctx, it.key, delta, it.expires)
+	}
+}
+
+// correct writes delta to the counter now, or leaves it pending.
+func (b *budgets) correct(ctx context.Context, key string, delta int64, expires time.Time) {
+	if delta == 0 {
+		return
+	}
+	if !b.closed.Load() && !b.settleEach {
+		b.addPending(key, delta, expires)
+		return
+	}
+	// A retired engine (config reload) serves no more reservations to
+	// fold into, and a Lambda container may be frozen for good once the
+	// response ends: the request writes its own correction, now.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
+	defer cancel()
+	if err := b.st.Adjust(wctx, key, delta, expires); err != nil {
+		// Not retried (see flush): dropping only overstates spend.
+		b.log.Warn("budget settle failed", "counter", key, "delta_micros", delta, "err", err)
 	}
 }
 

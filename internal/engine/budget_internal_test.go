@@ -95,7 +95,7 @@ func (r *reserveLog) Reserve(ctx context.Context, key string, micros, limit int6
 func TestFoldedReleaseNeverReservesBelowZero(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	st := &reserveLog{Memory: store.NewMemory()}
-	cfg := &config.Config{Budgets: []config.Budget{{Name: "daily", Scope: "global", LimitUSD: 0.001, Period: "day"}}}
+	cfg := &config.Config{Budgets: []config.Budget{{Name: "daily", Scope: "global", LimitUSD: 0.001, Period: "day", OnStoreError: "allow"}}}
 	b := newBudgets(cfg, st, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	ctx := context.Background()
 	const key = "daily#2026-11-25"
@@ -130,7 +130,7 @@ func TestFoldedReleaseNeverReservesBelowZero(t *testing.T) {
 func TestNegativeReservationIsRefused(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	st := store.NewMemory()
-	cfg := &config.Config{Budgets: []config.Budget{{Name: "daily", Scope: "global", LimitUSD: 0.001, Period: "day"}}}
+	cfg := &config.Config{Budgets: []config.Budget{{Name: "daily", Scope: "global", LimitUSD: 0.001, Period: "day", OnStoreError: "allow"}}}
 	b := newBudgets(cfg, st, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	ctx := context.Background()
 	b.addPending("daily#2026-11-25", 500, now.Add(time.Hour)) // fits with the -1
@@ -155,7 +155,7 @@ func (downStore) Reserve(context.Context, string, int64, int64, time.Time) (int6
 // a reservation that might fit is allowed as that setting says.
 func TestReservationLargerThanTheBudget(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	cfg := &config.Config{Budgets: []config.Budget{{Name: "daily", Scope: "global", LimitUSD: 0.001, Period: "day"}}}
+	cfg := &config.Config{Budgets: []config.Budget{{Name: "daily", Scope: "global", LimitUSD: 0.001, Period: "day", OnStoreError: "allow"}}}
 	b := newBudgets(cfg, downStore{store.NewMemory()}, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	ctx := context.Background()
 	for _, micros := range []int64{1001, math.MaxInt64} {

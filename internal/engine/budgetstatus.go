@@ -66,7 +66,7 @@ func remaining(spent, limit int64) float64 {
 func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now time.Time) *exceeded {
 	for _, bud := range b.list {
 		key, _, ok := counterKey(bud, sc, now)
-		if !ok {
+		if !ok || b.leaseFits(key, micros) {
 			continue
 		}
 		spent, err := b.st.Spent(ctx, key)

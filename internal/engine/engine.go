@@ -54,6 +54,12 @@ type Deps struct {
 	InlineNames *InlineNames
 	// AWSAPIOptions instrument AWS SDK clients (X-Ray).
 	AWSAPIOptions []func(*middleware.Stack) error
+	// SettleEachRequest makes each request write its own budget
+	// settlement before it returns, instead of folding it into a later
+	// reservation: for Lambda, where the container may be frozen or
+	// reaped after any response and a correction left for later would
+	// stay phantom spend. One more store write per budgeted request.
+	SettleEachRequest bool
 }
 
 // Engine serves requests for one config version. It is immutable once
@@ -149,6 +155,8 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
 	e.local = newLocalStats(e.state, deps.Now)
 	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
+	e.budgets.settleEach = deps.SettleEachRequest
+	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
 	e.recorder = NewRecorder(deps.Store, deps.Logger)
 	return e, nil
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/testenv"
 )
 
-// outageYAML has a router without a budget and two with one each: the
-// default on_store_error (allow) and reject. Timeouts are long so that
-// only the gateway's own bounds on store calls can end a stalled request.
+// outageYAML has a router without a budget and two with one each:
+// on_store_error allow and reject (the default of a hard budget).
+// Timeouts are long so that only the gateway's own bounds on store calls
+// can end a stalled request.
 const outageYAML = `
 providers:
   m: {type: mock, reply: "ok"}
@@ -25,7 +26,7 @@ routers:
   lenient: {strategy: fallback, targets: [{model: m/a}], timeout: 1h}
   strict: {strategy: fallback, targets: [{model: m/a}], timeout: 1h}
 budgets:
-  - {name: lenient, scope: "router:lenient", limit_usd: 100, period: day}
+  - {name: lenient, scope: "router:lenient", limit_usd: 100, period: day, on_store_error: allow}
   - {name: strict, scope: "router:strict", limit_usd: 100, period: day, on_store_error: reject}
 `
 
@@ -98,8 +99,8 @@ func (s *stalling) InFlightCounts(ctx context.Context, now time.Time) (map[strin
 // serving when DynamoDB goes away — its port closed, the emulator killed,
 // or every call stalling. The cached config serves; metric samples are
 // dropped and counted, never failing a request; a budget's on_store_error
-// decides between serving (allow, the default) and 503
-// budget_unavailable (reject); no request hangs.
+// decides between serving (allow) and 503 budget_unavailable (reject); no
+// request hangs.
 func TestServingThroughAnOutage(t *testing.T) {
 	outages := []struct {
 		name string

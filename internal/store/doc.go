@@ -1,5 +1,5 @@
 // Package store is the gateway's shared state contract (DESIGN §6): config
-// records, budget counters, per-minute metric buckets and rolled-up stats,
+// records, budget counters and their leases, per-minute metric buckets and rolled-up stats,
 // cooldowns and in-flight counts. Memory is the in-process implementation
 // used locally and in tests; package store/dynamo implements the same
 // contract on DynamoDB so that many Lambda instances act as one gateway.

@@ -16,6 +16,7 @@ type Memory struct {
 	mu        sync.Mutex
 	records   map[[2]string]Record
 	budgets   map[string]int64
+	leases    map[string]map[string]Lease // counter -> holder -> lease
 	buckets   map[bucketKey]*Bucket
 	stats     map[[2]string]Stats
 	cooldowns map[string]time.Time
@@ -40,6 +41,7 @@ func NewMemory() *Memory {
 	return &Memory{
 		records:   map[[2]string]Record{},
 		budgets:   map[string]int64{},
+		leases:    map[string]map[string]Lease{},
 		buckets:   map[bucketKey]*Bucket{},
 		stats:     map[[2]string]Stats{},
 		cooldowns: map[string]time.Time{},
@@ -102,6 +104,59 @@ func (m *Memory) Reserve(_ context.Context, key string, micros, limit int64, _ t
 	}
 	m.budgets[key] = cur + micros
 	return cur + micros, nil
+}
+
+func (m *Memory) TakeLease(ctx context.Context, l Lease, limit int64) (int64, error) {
+	total, err := m.Reserve(ctx, l.Counter, l.Granted, limit, l.CounterExpires)
+	if err != nil {
+		return total, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.leases[l.Counter] == nil {
+		m.leases[l.Counter] = map[string]Lease{}
+	}
+	m.leases[l.Counter][l.Holder] = l
+	return total, nil
+}
+
+func (m *Memory) ReportLease(_ context.Context, l Lease) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.leases[l.Counter][l.Holder]
+	if !ok || l.Seq <= cur.Seq {
+		return nil
+	}
+	cur.Used, cur.Seq = l.Used, l.Seq
+	m.leases[l.Counter][l.Holder] = cur
+	return nil
+}
+
+func (m *Memory) ReturnLease(_ context.Context, l Lease) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.leases[l.Counter][l.Holder]
+	if !ok {
+		return fmt.Errorf("memory: return lease %s of %s: %w", l.Holder, l.Counter, ErrNotFound)
+	}
+	delete(m.leases[l.Counter], l.Holder)
+	used := l.Used
+	if used == Reclaim {
+		used = cur.Used
+	}
+	m.budgets[l.Counter] = addSaturating(m.budgets[l.Counter], -addSaturating(cur.Granted, -used))
+	return nil
+}
+
+func (m *Memory) OpenLeases(_ context.Context, counter string) ([]Lease, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Lease, 0, len(m.leases[counter]))
+	for _, l := range m.leases[counter] {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Holder < out[j].Holder })
+	return out, nil
 }
 
 func (m *Memory) Adjust(_ context.Context, key string, delta int64, _ time.Time) error {

@@ -76,6 +76,63 @@ type Budgets interface {
 	Adjust(ctx context.Context, key string, delta int64, expires time.Time) error
 	// Spent returns key's total, 0 when absent.
 	Spent(ctx context.Context, key string) (int64, error)
+	Leases
+}
+
+// Lease is headroom one holder took from a budget counter: Granted was
+// added to the counter when the lease was taken, so it counts as spent
+// until returned, when Granted − Used comes back. The holder spends it in
+// memory (no store write per request) and reports Used from time to time,
+// so that if it dies its lease can be reclaimed by another instance with
+// its spend still counted.
+type Lease struct {
+	// Counter is the budget counter key ("monthly#2026-11").
+	Counter string
+	// Holder names the lease, unique per counter (instance id and a
+	// sequence number).
+	Holder string
+	// Granted is the headroom taken, in micro-USD.
+	Granted int64
+	// Used is the holder's spend against the lease, reservations in
+	// flight included, in micro-USD; it may pass Granted.
+	Used int64
+	// Seq orders reports: a report with a Seq not above the recorded one
+	// is stale and ignored.
+	Seq int64
+	// Expires is when the holder has stopped spending the lease for
+	// good (its last reservation settled): from then on anyone may
+	// reclaim it.
+	Expires time.Time
+	// CounterExpires is the counter's TTL, set again by writes to it.
+	CounterExpires time.Time
+}
+
+// Reclaim as a Lease's Used asks ReturnLease to use the recorded Used.
+const Reclaim = -1
+
+// Leases lends budget headroom in chunks (docs/scale-budgets.md).
+type Leases interface {
+	// TakeLease adds l.Granted to l.Counter if the total stays within
+	// limit, exactly as Reserve does, and records the lease (l.Used and
+	// l.Seq as given). ErrBudgetExceeded (with the current total) when it
+	// does not fit: nothing is written. ErrNegativeReservation for
+	// Granted < 0.
+	TakeLease(ctx context.Context, l Lease, limit int64) (int64, error)
+	// ReportLease records l.Used and l.Seq on an open lease if l.Seq is
+	// above the recorded Seq; a stale report, or one for a lease already
+	// returned, changes nothing and is not an error.
+	ReportLease(ctx context.Context, l Lease) error
+	// ReturnLease closes the lease: its record goes and the counter gets
+	// back Granted − used. used is l.Used when the holder returns it (it
+	// knows its spend exactly; its reports may be a high-water mark above
+	// it), or the recorded Used when l.Used is Reclaim (another instance
+	// reclaiming a dead holder's lease trusts its last report).
+	// ErrNotFound when the lease is not open (returned or reclaimed
+	// already): the counter is then unchanged, so returning twice, or
+	// racing a reclaimer, gives the headroom back once.
+	ReturnLease(ctx context.Context, l Lease) error
+	// OpenLeases lists counter's open leases as last recorded.
+	OpenLeases(ctx context.Context, counter string) ([]Lease, error)
 }
 
 // Metrics holds per-minute buckets and the aggregator's rolled-up stats.

@@ -6,6 +6,7 @@ import (
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -20,9 +21,13 @@ import (
 // It counts operations as the application issues them (each paginator
 // page is one), not HTTP attempts: SDK retries of one call count once.
 // The zero value is ready to use and safe for concurrent use.
+//
+// It also counts writes per item (KeyWrites): DynamoDB serves about 1,000
+// writes a second to one item, so the hottest item bounds a deployment.
 type CallCounter struct {
 	mu    sync.Mutex
 	calls map[string]int64
+	items map[string]int64 // "pk/sk" -> writes
 }
 
 // Options is a dynamodb.Options function that installs the counter as an
@@ -33,19 +38,57 @@ func (c *CallCounter) Options(o *dynamodb.Options) {
 		// the operation name, run first.
 		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("SwitchyardCallCounter",
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-				c.add(awsmiddleware.GetOperationName(ctx))
+				c.add(awsmiddleware.GetOperationName(ctx), writtenItem(in.Parameters))
 				return next.HandleInitialize(ctx, in)
 			}), middleware.After)
 	})
 }
 
-func (c *CallCounter) add(op string) {
+func (c *CallCounter) add(op, item string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.calls == nil {
 		c.calls = map[string]int64{}
+		c.items = map[string]int64{}
 	}
 	c.calls[op]++
+	if item != "" {
+		c.items[item]++
+	}
+}
+
+// writtenItem is "pk/sk" of the item a single-item write targets, "" for
+// any other operation.
+func writtenItem(params any) string {
+	var k map[string]types.AttributeValue
+	switch in := params.(type) {
+	case *dynamodb.UpdateItemInput:
+		k = in.Key
+	case *dynamodb.PutItemInput:
+		k = in.Item
+	case *dynamodb.DeleteItemInput:
+		k = in.Key
+	default:
+		return ""
+	}
+	pk, _ := k[attrPK].(*types.AttributeValueMemberS)
+	sk, _ := k[attrSK].(*types.AttributeValueMemberS)
+	if pk == nil || sk == nil {
+		return ""
+	}
+	return pk.Value + "/" + sk.Value
+}
+
+// KeyWrites returns the writes (UpdateItem, PutItem, DeleteItem) per item,
+// keyed "pk/sk" ("budget/monthly#2026-11").
+func (c *CallCounter) KeyWrites() map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int64, len(c.items))
+	for k, v := range c.items {
+		out[k] = v
+	}
+	return out
 }
 
 // Count returns the number of calls of one operation ("UpdateItem").
@@ -82,4 +125,5 @@ func (c *CallCounter) Reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls = nil
+	c.items = nil
 }

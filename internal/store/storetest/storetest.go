@@ -24,6 +24,7 @@ var base = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 func Run(t *testing.T, newStore NewStore) {
 	t.Run("Records", func(t *testing.T) { testRecords(t, newStore) })
 	t.Run("Budgets", func(t *testing.T) { testBudgets(t, newStore) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, newStore) })
 	t.Run("Metrics", func(t *testing.T) { testMetrics(t, newStore) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, newStore) })
 	t.Run("Cooldowns", func(t *testing.T) { testCooldowns(t, newStore) })

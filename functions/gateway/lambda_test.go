@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
+	"github.com/switchyard-llm/switchyard/internal/trace"
+)
+
+// TestLambdaSettlesEachRequest: the Lambda gateway's engines write each
+// request's budget settlement before the request returns
+// (engine.Deps.SettleEachRequest; engine TestLambdaContainerLifecycle
+// proves what that does). A container may be frozen or reaped after any
+// response: a settlement left to be folded into a later reservation
+// would stay phantom spend, reservation − cost, for good.
+func TestLambdaSettlesEachRequest(t *testing.T) {
+	t.Setenv(dynamo.EnvConfigTable, "c")
+	t.Setenv(dynamo.EnvStateTable, "s")
+	t.Setenv(dynamo.EnvMetricsTable, "m")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	g, err := newLambdaGateway(context.Background(), slog.New(slog.DiscardHandler), tracing{tracer: trace.Noop{}, handler: func(h http.Handler) http.Handler { return h }})
+	if err != nil {
+		t.Fatalf("newLambdaGateway: %v", err)
+	}
+	if !g.deps.SettleEachRequest {
+		t.Error("the Lambda gateway folds budget settlements into later reservations; a frozen container leaves them as phantom spend")
+	}
+}
