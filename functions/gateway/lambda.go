@@ -19,6 +19,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/lambdaapi"
 	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
+	"github.com/switchyard-llm/switchyard/internal/tracestore"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 )
@@ -64,6 +65,9 @@ type lambdaGateway struct {
 	st      *dynamo.Store
 	deps    engine.Deps
 	adapter *lambdaapi.Adapter
+	// traces are this container's recent routing decisions: GET
+	// /v1/traces answers for requests this container served.
+	traces *tracestore.Store
 
 	mu  sync.Mutex // serialises the first config load
 	src *configsource.Source
@@ -87,6 +91,12 @@ func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambd
 		Tracer:        tr.tracer,
 		Logger:        log,
 		AWSAPIOptions: tr.apiOptions,
+	}
+	if g.traces, err = tracestore.FromEnv(os.Getenv); err != nil {
+		return nil, err
+	}
+	if g.traces != nil {
+		g.deps.Traces = g.traces
 	}
 	// The request's trace segment spans the config load, the response and
 	// the metrics flush.
@@ -143,7 +153,7 @@ func (g *lambdaGateway) load(ctx context.Context) (*configsource.Source, http.Ha
 		return nil, nil, err
 	}
 	g.src = src
-	g.api = httpapi.New(src, httpapi.Options{Logger: g.log, Store: g.st, Admin: src})
+	g.api = httpapi.New(src, httpapi.Options{Logger: g.log, Store: g.st, Admin: src, Traces: g.traces})
 	return g.src, g.api, nil
 }
 

@@ -50,6 +50,13 @@ type Deps struct {
 	Providers map[string]provider.Provider
 	// AWSAPIOptions instrument AWS SDK clients (X-Ray).
 	AWSAPIOptions []func(*middleware.Stack) error
+	// Traces keeps each routed request's record when it ends (the store
+	// behind GET /v1/traces); nil keeps none. It outlives engines: a
+	// config reload keeps the recent traces.
+	Traces TraceSink
+	// Metrics counts every attempt, request and cooldown in process (the
+	// Prometheus exposition); nil counts nothing. Outlives engines too.
+	Metrics MetricSink
 }
 
 // Engine serves requests for one config version. It is immutable once
@@ -141,6 +148,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.local = newLocalStats(e.state, deps.Now)
 	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
 	e.recorder = NewRecorder(deps.Store, deps.Logger)
+	e.wireMetrics()
 	return e, nil
 }
 
