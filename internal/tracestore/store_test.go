@@ -191,3 +191,31 @@ func TestSmallRecordIsKeptWhole(t *testing.T) {
 		t.Fatalf("small record changed: %+v (size %d, measured %d)", got, got.Size(), measure(got))
 	}
 }
+
+// TestConcurrentAddAndRead: requests ending on many goroutines while an
+// admin lists and looks up traces (run with -race).
+func TestConcurrentAddAndRead(t *testing.T) {
+	s := New(64)
+	done := make(chan struct{})
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			defer func() { done <- struct{}{} }()
+			for i := 0; i < 500; i++ {
+				s.Add(rec(fmt.Sprintf("t%d-%d", g, i), "r", "p/m", 200))
+			}
+		}(g)
+	}
+	for i := 0; i < 200; i++ {
+		for _, r := range s.List(Filter{Router: "r"}, 10) {
+			if _, ok := s.Get(r.TraceID); !ok && s.Len() < s.Cap() {
+				t.Errorf("listed %s but cannot get it before the store filled", r.TraceID)
+			}
+		}
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+	if s.Len() != 64 || len(s.List(Filter{}, 1000)) != 64 {
+		t.Fatalf("Len %d", s.Len())
+	}
+}
