@@ -19,9 +19,9 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/lambdaapi"
 	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
-	"github.com/switchyard-llm/switchyard/internal/tracestore"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 	"github.com/switchyard-llm/switchyard/internal/trace/xray"
+	"github.com/switchyard-llm/switchyard/internal/tracestore"
 )
 
 // flushTimeout bounds the metric writes after a response; DynamoDB answers
