@@ -21,6 +21,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 	"github.com/switchyard-llm/switchyard/internal/trace/xray"
+	"github.com/switchyard-llm/switchyard/internal/tracestore"
 )
 
 // flushTimeout bounds the metric writes after a response; DynamoDB answers
@@ -64,6 +65,9 @@ type lambdaGateway struct {
 	st      *dynamo.Store
 	deps    engine.Deps
 	adapter *lambdaapi.Adapter
+	// traces are this container's recent routing decisions: GET
+	// /v1/traces answers for requests this container served.
+	traces *tracestore.Store
 
 	mu  sync.Mutex // serialises the first config load
 	src *configsource.Source
@@ -91,6 +95,12 @@ func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambd
 		// request writes its own budget settlement before its response
 		// ends, or reservation − cost would stay counted as spend.
 		SettleEachRequest: true,
+	}
+	if g.traces, err = tracestore.FromEnv(os.Getenv); err != nil {
+		return nil, err
+	}
+	if g.traces != nil {
+		g.deps.Traces = g.traces
 	}
 	// The request's trace segment spans the config load, the response and
 	// the metrics flush.
@@ -148,7 +158,7 @@ func (g *lambdaGateway) load(ctx context.Context) (*configsource.Source, http.Ha
 		return nil, nil, err
 	}
 	g.src = src
-	g.api = httpapi.New(src, httpapi.Options{Logger: g.log, Store: g.st, Admin: src})
+	g.api = httpapi.New(src, httpapi.Options{Logger: g.log, Store: g.st, Admin: src, Traces: g.traces})
 	return g.src, g.api, nil
 }
 

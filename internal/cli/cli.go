@@ -147,10 +147,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	// default credential chain on first use, as under Lambda.
 	deps := engine.Deps{Logger: log, Secrets: secrets.New(secrets.Options{
 		DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")})}
+	traces, metrics, err := observability(&deps)
+	if err != nil {
+		return err
+	}
 
 	var st store.Store
 	var src *configsource.Source
-	var err error
 	if dynamoConfigured() {
 		ds, derr := dynamo.NewFromEnv(ctx)
 		if derr != nil {
@@ -187,7 +190,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if len(cfg.Keys) == 0 && len(cfg.AdminKeys) == 0 {
 		log.Warn("no keys configured: serving unauthenticated callers on loopback only")
 	}
-	h := httpapi.New(src, httpapi.Options{Logger: log, Store: st, Admin: src,
+	h := httpapi.New(src, httpapi.Options{Logger: log, Store: st, Admin: src, Traces: traces, Metrics: metrics,
 		AggregateOnRead: func(ctx context.Context) error { _, err := aggregate.Run(ctx, st, time.Now()); return err }})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -60,6 +60,13 @@ type Deps struct {
 	// reaped after any response and a correction left for later would
 	// stay phantom spend. One more store write per budgeted request.
 	SettleEachRequest bool
+	// Traces keeps each routed request's record when it ends (the store
+	// behind GET /v1/traces); nil keeps none. It outlives engines: a
+	// config reload keeps the recent traces.
+	Traces TraceSink
+	// Metrics counts every attempt, request and cooldown in process (the
+	// Prometheus exposition); nil counts nothing. Outlives engines too.
+	Metrics MetricSink
 }
 
 // Engine serves requests for one config version. It is immutable once
@@ -158,6 +165,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.budgets.settleEach = deps.SettleEachRequest
 	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
 	e.recorder = NewRecorder(deps.Store, deps.Logger)
+	e.wireMetrics()
 	return e, nil
 }
 

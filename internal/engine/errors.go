@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
@@ -21,6 +22,10 @@ type Attempt struct {
 	// sent one: what its support desk asks for.
 	UpstreamRequestID string `json:"upstream_request_id,omitempty"`
 	Err               error  `json:"-"`
+	// Start is when the attempt began and HeldMicros the worst-case cost
+	// held against the budgets for it: for the trace record.
+	Start      time.Time `json:"-"`
+	HeldMicros int64     `json:"-"`
 }
 
 // Error is a request the gateway could not serve, with what the caller

@@ -127,6 +127,7 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 			}
 
 			out, att := e.runAttempt(spanCtx, ru, c, call, pol, deadline, retry > 0, attempt)
+			att.HeldMicros = worst
 			res.Attempts = append(res.Attempts, att)
 			if out.err == nil || out.committed {
 				cost, micros := 0.0, int64(0)
@@ -250,7 +251,7 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 	}
 	out.elapsed = e.deps.Now().Sub(start)
 	att := Attempt{Target: c.Key, Status: http.StatusOK, Ms: out.elapsed.Milliseconds(), Retry: isRetry,
-		UpstreamRequestID: out.upstreamID, Err: out.err}
+		UpstreamRequestID: out.upstreamID, Err: out.err, Start: start}
 	if out.err != nil {
 		att.Class = provider.ClassOf(out.err)
 		var pe *provider.Error
@@ -356,6 +357,7 @@ func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Ti
 }) (*Result, *Error) {
 	res.Decisions = ru.decisions
 	e.recordSkips(ru, res)
+	e.recordEnd(ru, res, start, err)
 	span.Annotate("attempts", len(res.Attempts))
 	span.Annotate("fallback", res.Fallback)
 	if res.Target != "" {

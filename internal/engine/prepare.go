@@ -63,6 +63,8 @@ type run struct {
 	rerouted   bool
 	trackLoad  bool
 	res        *Result // the result so far
+	// cooling are the plan's targets left out because they cool down.
+	cooling []string
 	// deferred holds half-open targets this request may not probe,
 	// moved to the back of candidates (admitProbe).
 	deferred map[string]bool
@@ -112,6 +114,9 @@ func (e *Engine) expand(ctx context.Context, ru *run, r *routing.Router, record 
 	}
 	ru.plan = ex.Candidates
 	ru.candidates = e.orderByHealth(ex.Candidates)
+	if len(ru.candidates) < len(ex.Candidates) {
+		ru.cooling = leftOut(ex.Candidates, ru.candidates)
+	}
 	ru.trackLoad = e.usesLoad(r)
 	return nil
 }
@@ -210,4 +215,19 @@ func timeout(ctx context.Context, p Policy) time.Duration {
 		}
 	}
 	return t
+}
+
+// leftOut lists the keys of all that kept does not hold (kept is a
+// subsequence of all): the targets a cooldown set aside.
+func leftOut(all, kept []routing.Candidate) []string {
+	out := make([]string, 0, len(all)-len(kept))
+	j := 0
+	for _, c := range all {
+		if j < len(kept) && kept[j].Key == c.Key {
+			j++
+			continue
+		}
+		out = append(out, c.Key)
+	}
+	return out
 }

@@ -29,6 +29,9 @@ type Recorder struct {
 	inflight int           // samples taken from buf and being written
 	drained  chan struct{} // closed when buf and inflight are both empty; made by Flush
 
+	// tee also gets every sample, in process (Deps.Metrics); nil: none.
+	tee func(store.Sample)
+
 	// Written, Dropped and Failed count samples: written to the store,
 	// dropped because the buffer was full, and lost because the store
 	// failed.
@@ -54,6 +57,9 @@ func NewRecorder(st store.Metrics, log *slog.Logger) *Recorder {
 
 // Record buffers s. It never blocks.
 func (r *Recorder) Record(s store.Sample) {
+	if r.tee != nil {
+		r.tee(s)
+	}
 	r.mu.Lock()
 	if len(r.buf) >= recorderQueue {
 		r.mu.Unlock()

@@ -35,6 +35,9 @@ type sharedState struct {
 	log    *slog.Logger
 	thresh int
 	cool   time.Duration
+	// onCool is told of each target this instance puts in cooldown
+	// (Deps.Metrics); nil: nobody.
+	onCool func(target string)
 
 	cooldowns snapshot[map[string]time.Time]
 	stats     snapshot[map[string]store.Stats] // key subject#window
@@ -226,6 +229,9 @@ func (s *sharedState) recordOutcome(ctx context.Context, target string, err erro
 			s.log.Warn("cooldown write failed", "target", target, "err", err)
 		}
 		s.remember(target, until)
+		if s.onCool != nil {
+			s.onCool(target)
+		}
 	}
 }
 

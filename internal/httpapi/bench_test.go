@@ -18,7 +18,9 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/configsource"
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
+	"github.com/switchyard-llm/switchyard/internal/prom"
 	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/tracestore"
 
 	_ "github.com/switchyard-llm/switchyard/internal/provider/openai"
 )
@@ -54,13 +56,17 @@ func benchGateway(b *testing.B, log *slog.Logger) http.Handler {
 	}
 	fake := benchfake.New(benchfake.Options{})
 	st := store.NewMemory()
-	deps := engine.Deps{Store: st, Logger: log, HTTPClient: &http.Client{Transport: benchfake.Transport{Handler: fake}}}
+	// The trace store and the Prometheus registry are wired as `switchyard
+	// serve` wires them: their cost is part of every request's.
+	traces, metrics := tracestore.New(0), prom.New()
+	deps := engine.Deps{Store: st, Logger: log, HTTPClient: &http.Client{Transport: benchfake.Transport{Handler: fake}},
+		Traces: traces, Metrics: metrics}
 	src, err := configsource.FromConfig(cfg, deps)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(src.Engine().Close)
-	return httpapi.New(src, httpapi.Options{Logger: log, Store: st})
+	return httpapi.New(src, httpapi.Options{Logger: log, Store: st, Traces: traces, Metrics: metrics})
 }
 
 var benchURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080", Path: "/v1/chat/completions"}

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/prom"
 	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/tracestore"
 )
 
 // EngineSource returns the engine for the current config. A config reload
@@ -38,6 +40,12 @@ type Options struct {
 	Region string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Traces serves GET /v1/traces (the store engine.Deps.Traces fills);
+	// nil answers 503.
+	Traces *tracestore.Store
+	// Metrics serves GET /metrics (the registry engine.Deps.Metrics
+	// feeds); nil answers 503.
+	Metrics *prom.Registry
 }
 
 // Server is the HTTP handler.
@@ -76,6 +84,9 @@ func New(src EngineSource, opts Options) *Server {
 		{"/v1/metrics", []string{http.MethodGet}, s.metrics},
 		{"/v1/admin/{kind}/{name}", []string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.admin},
 		{"/v1/admin/{kind}", []string{http.MethodGet}, s.adminList},
+		{"/v1/traces", []string{http.MethodGet}, s.traces},
+		{"/v1/traces/{trace_id}", []string{http.MethodGet}, s.trace},
+		{"/metrics", []string{http.MethodGet}, s.prometheus},
 	} {
 		s.route(rt.path, rt.methods, rt.h)
 	}
