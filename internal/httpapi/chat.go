@@ -21,10 +21,7 @@ const DefaultMaxBody = 10 << 20
 
 // readChat reads and checks a chat request body.
 func (s *Server) readChat(w http.ResponseWriter, r *http.Request, eng *engine.Engine) (*chat.Request, *engine.Error) {
-	limit := eng.Config().Server.MaxBodyBytes
-	if limit <= 0 {
-		limit = DefaultMaxBody
-	}
+	limit := s.bodyLimit(eng)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -57,6 +54,19 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request, eng *engine.En
 		}
 	}
 	return req, nil
+}
+
+// bodyLimit is the request body cap: server.max_body_bytes (default
+// DefaultMaxBody), lowered to Options.MaxBody when the platform allows less.
+func (s *Server) bodyLimit(eng *engine.Engine) int64 {
+	limit := eng.Config().Server.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	if s.opts.MaxBody > 0 && s.opts.MaxBody < limit {
+		limit = s.opts.MaxBody
+	}
+	return limit
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {

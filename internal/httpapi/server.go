@@ -37,6 +37,10 @@ type Options struct {
 	Region string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// MaxBody, if > 0, caps request bodies below server.max_body_bytes: a
+	// limit of the platform (Lambda's invoke payload), which a config
+	// cannot raise. The lower of the two applies and a 413 names it.
+	MaxBody int64
 }
 
 // Server is the HTTP handler.
