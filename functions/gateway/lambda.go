@@ -87,6 +87,8 @@ type gatewayOptions struct {
 	EMF io.Writer
 	// Wrap, if set, wraps the store the engine writes state through.
 	Wrap func(store.Store) store.Store
+	// Now is the engine's clock; default time.Now.
+	Now func() time.Time
 }
 
 func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gatewayOptions) *lambdaGateway {
@@ -106,6 +108,7 @@ func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gateway
 		// config in DynamoDB works in every region.
 		Secrets: secrets.New(secrets.Options{APIOptions: tr.apiOptions,
 			DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")}),
+		Now:           opts.Now,
 		Tracer:        tr.tracer,
 		Logger:        log,
 		AWSAPIOptions: tr.apiOptions,
