@@ -42,7 +42,7 @@ type rig struct {
 	logs     *testenv.SyncBuffer
 }
 
-func newRig(t *testing.T, opts gatewayOptions) *rig {
+func newRig(t testing.TB, opts gatewayOptions) *rig {
 	// The engine's clock stands still: in-flight counts are then written
 	// on a target's first request and by the flushes, never on a timer.
 	if opts.Now == nil {
@@ -95,7 +95,7 @@ type invocation struct {
 	body *bufio.Reader
 }
 
-func (r *rig) start(t *testing.T, ctx context.Context, ev events.APIGatewayProxyRequest) *invocation {
+func (r *rig) start(t testing.TB, ctx context.Context, ev events.APIGatewayProxyRequest) *invocation {
 	t.Helper()
 	resp, err := r.g.adapter.Serve(ctx, ev)
 	if err != nil {
@@ -112,7 +112,7 @@ func (inv *invocation) rest() (string, error) {
 }
 
 // firstData reads up to the first SSE data line with content.
-func (inv *invocation) firstData(t *testing.T) string {
+func (inv *invocation) firstData(t testing.TB) string {
 	t.Helper()
 	for {
 		line, err := inv.body.ReadString('\n')
@@ -125,7 +125,7 @@ func (inv *invocation) firstData(t *testing.T) string {
 	}
 }
 
-func (r *rig) inFlight(t *testing.T) int64 {
+func (r *rig) inFlight(t testing.TB) int64 {
 	t.Helper()
 	counts, err := r.store.InFlightCounts(context.Background(), time.Now())
 	if err != nil {
