@@ -5,6 +5,7 @@
 #   make invoke EVENT=events/chat.json             run an event through the real bootstrap under
 #                                                  the Lambda Runtime Interface Emulator (no Docker)
 #   make sam-invoke EVENT=events/chat.json         the same through `sam local invoke` (Docker)
+#   make smoke URL=https://… KEY=sk-…              check streaming on a deployed stack (cmd/smoke)
 
 GO           ?= go
 RIE          ?= $(CURDIR)/.tools/bin/aws-lambda-rie
@@ -13,7 +14,7 @@ LAMBDA_FLAGS ?= -tags lambda.norpc -trimpath -ldflags='-s -w'
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual
 
-.PHONY: build-GatewayFunction build-AggregatorFunction lambda-build deploy invoke sam-invoke
+.PHONY: build-GatewayFunction build-AggregatorFunction lambda-build deploy invoke sam-invoke smoke
 
 build-GatewayFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/gateway
@@ -34,26 +35,22 @@ deploy:
 	sam deploy --config-env $(REGION)
 
 # invoke: the function is chosen from the event (schedule events go to the
-# aggregator); FUNCTION=gateway|aggregator overrides. The process gets this
-# shell's environment: SWITCHYARD_*_TABLE, AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION...
+# aggregator); FUNCTION=gateway|aggregator overrides. scripts/local-invoke.sh
+# starts the DynamoDB emulator, creates the tables and pushes
+# examples/local.yaml (plus the key the events send) first, so a fresh
+# clone needs nothing else; with SWITCHYARD_CONFIG_TABLE set in the shell
+# it uses the shell's tables and AWS settings instead.
 FUNCTION ?= $(if $(findstring schedule,$(notdir $(EVENT))),aggregator,gateway)
-RIE_PORT ?= 9000
-RIE_API_PORT ?= 9001
 
-invoke: $(RIE)
+invoke: $(RIE) $(DYNALITE)
 	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/chat.json [FUNCTION=gateway|aggregator]"; exit 2; }
-	@mkdir -p bin/local/$(FUNCTION)
-	$(GO) build -tags lambda.norpc -o bin/local/$(FUNCTION)/bootstrap ./functions/$(FUNCTION)
-	@set -e; \
-	$(RIE) --runtime-interface-emulator-address 127.0.0.1:$(RIE_PORT) --runtime-api-address 127.0.0.1:$(RIE_API_PORT) \
-		$(CURDIR)/bin/local/$(FUNCTION)/bootstrap >bin/local/$(FUNCTION)/rie.log 2>&1 & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null' EXIT; \
-	for i in $$(seq 100); do curl -s -o /dev/null http://127.0.0.1:$(RIE_PORT)/ && break; sleep 0.1; done; \
-	curl -sS -X POST --data-binary @$(EVENT) http://127.0.0.1:$(RIE_PORT)/2015-03-31/functions/function/invocations \
-		| sed 's/\x00\x00\x00\x00\x00\x00\x00\x00/\n--- body ---\n/'; \
-	echo; echo "--- log: bin/local/$(FUNCTION)/rie.log"
+	@GO=$(GO) RIE=$(RIE) DYNALITE=$(DYNALITE) scripts/local-invoke.sh rie $(EVENT) $(FUNCTION)
 
-sam-invoke:
-	@test -n "$(EVENT)" || { echo "usage: make sam-invoke EVENT=events/chat.json"; exit 2; }
-	sam build
-	sam local invoke $(if $(findstring aggregator,$(FUNCTION)),AggregatorFunction,GatewayFunction) -e $(EVENT)
+sam-invoke: $(DYNALITE)
+	@test -n "$(EVENT)" || { echo "usage: make sam-invoke EVENT=events/chat.json [FUNCTION=gateway|aggregator]"; exit 2; }
+	@GO=$(GO) DYNALITE=$(DYNALITE) scripts/local-invoke.sh sam $(EVENT) $(FUNCTION)
+
+## smoke: check a deployed stack from outside: streaming (TTFB, chunk gaps), a hang-up, /healthz.
+smoke:
+	@test -n "$(URL)" -a -n "$(KEY)" || { echo "usage: make smoke URL=https://<api>.execute-api.<region>.amazonaws.com/<stage> KEY=sk-..."; exit 2; }
+	$(GO) run ./cmd/smoke -url "$(URL)" -key "$(KEY)" $(if $(MODEL),-model "$(MODEL)")

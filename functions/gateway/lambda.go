@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
 	"github.com/switchyard-llm/switchyard/internal/lambdaapi"
 	"github.com/switchyard-llm/switchyard/internal/secrets"
+	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 	"github.com/switchyard-llm/switchyard/internal/trace/xray"
@@ -32,13 +34,19 @@ const flushTimeout = 2 * time.Second
 // Everything that costs no network is built here, once per container;
 // config is read from DynamoDB on the first invocation (and cached by
 // configsource), secrets on a provider's first use.
+//
+// On Lambda Managed Instances Lambda sets AWS_LAMBDA_MAX_CONCURRENCY and
+// aws-lambda-go (v1.50+, its PR #600) runs that many invocations at once
+// in this process: everything below is shared by them (docs/capacity.md).
 func runLambda() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	g, err := newLambdaGateway(context.Background(), log, newTracing(log))
+	tr := newTracing(log)
+	st, err := dynamo.NewFromEnv(context.Background(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.apiOptions...) })
 	if err != nil {
 		log.Error("gateway init failed", "err", err)
 		os.Exit(1)
 	}
+	g := newLambdaGateway(log, tr, st, gatewayOptions{})
 	lambda.Start(g.adapter.Serve)
 }
 
@@ -59,35 +67,52 @@ func newTracing(log *slog.Logger) tracing {
 	return tracing{tracer: tr, handler: tr.Handler, apiOptions: tr.AWSAPIOptions()}
 }
 
-// lambdaGateway is the per-container state of the gateway function.
+// lambdaGateway is the per-container state of the gateway function. Under
+// Lambda Managed Instances one container serves several invocations at
+// once: every field is either set before the first one or guarded.
 type lambdaGateway struct {
 	log     *slog.Logger
-	st      *dynamo.Store
+	st      store.Store
 	deps    engine.Deps
 	adapter *lambdaapi.Adapter
 	// traces are this container's recent routing decisions: GET
 	// /v1/traces answers for requests this container served.
 	traces *tracestore.Store
+	flushes flusher
 
 	mu  sync.Mutex // serialises the first config load
 	src *configsource.Source
 	api http.Handler
 }
 
-func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambdaGateway, error) {
-	st, err := dynamo.NewFromEnv(ctx, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.apiOptions...) })
-	if err != nil {
-		return nil, err
+// gatewayOptions are what tests change; the zero value is production.
+type gatewayOptions struct {
+	// EMF is where metric lines go; default os.Stdout (CloudWatch).
+	EMF io.Writer
+	// Wrap, if set, wraps the store the engine writes state through.
+	Wrap func(store.Store) store.Store
+	// Now is the engine's clock; default time.Now.
+	Now func() time.Time
+}
+
+func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gatewayOptions) *lambdaGateway {
+	if opts.EMF == nil {
+		opts.EMF = os.Stdout
+	}
+	state := st
+	if opts.Wrap != nil {
+		state = opts.Wrap(st)
 	}
 	g := &lambdaGateway{log: log, st: st}
 	g.deps = engine.Deps{
 		// Samples go to DynamoDB for routing and to CloudWatch (EMF on
 		// stdout) for the alarms and dashboard.
-		Store: emf.Wrap(st, os.Stdout),
+		Store: emf.Wrap(state, opts.EMF),
 		// secret:#<field> reads the stack's own provider secret, so one
 		// config in DynamoDB works in every region.
 		Secrets: secrets.New(secrets.Options{APIOptions: tr.apiOptions,
 			DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")}),
+		Now:           opts.Now,
 		Tracer:        tr.tracer,
 		Logger:        log,
 		AWSAPIOptions: tr.apiOptions,
@@ -96,16 +121,20 @@ func newLambdaGateway(ctx context.Context, log *slog.Logger, tr tracing) (*lambd
 		// ends, or reservation − cost would stay counted as spend.
 		SettleEachRequest: true,
 	}
-	if g.traces, err = tracestore.FromEnv(os.Getenv); err != nil {
-		return nil, err
+	traces, err := tracestore.FromEnv(os.Getenv)
+	if err != nil {
+		// A bad SWITCHYARD_TRACES must not take the gateway down: keep the default store.
+		log.Warn("SWITCHYARD_TRACES ignored", "err", err)
+		traces, _ = tracestore.FromEnv(func(string) string { return "" })
 	}
+	g.traces = traces
 	if g.traces != nil {
 		g.deps.Traces = g.traces
 	}
 	// The request's trace segment spans the config load, the response and
 	// the metrics flush.
 	g.adapter = &lambdaapi.Adapter{Handler: tr.handler(http.HandlerFunc(g.serveHTTP)), Logger: log}
-	return g, nil
+	return g
 }
 
 // serveHTTP serves one request, then writes its metrics before the body
@@ -125,23 +154,11 @@ func (g *lambdaGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	before := src.Engine()
+	markSampled(w, r)
 	api.ServeHTTP(w, r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), flushTimeout)
 	defer cancel()
-	// Queued metric samples, and budget leases whose term is over. Budget
-	// settlements need no flush: each request wrote its own before its
-	// response ended (SettleEachRequest), without waiting for the other
-	// invocations this process may be serving.
-	if err := before.Flush(ctx, false); err != nil {
-		g.log.Warn("metrics flush incomplete", "err", err)
-	}
-	// In-flight counts cannot wait for a later flush: a frozen container
-	// would leave its finished requests counted as in flight.
-	before.PublishInFlight(ctx)
-	// A reload during the request swaps engines; the new one may hold samples too.
-	if after := src.Engine(); after != before {
-		_ = after.Flush(ctx, false)
-	}
+	g.flushes.flush(ctx, g.log, before, src.Engine())
 }
 
 // load reads the config on first use. A failure is not cached: the next
@@ -158,7 +175,10 @@ func (g *lambdaGateway) load(ctx context.Context) (*configsource.Source, http.Ha
 		return nil, nil, err
 	}
 	g.src = src
-	g.api = httpapi.New(src, httpapi.Options{Logger: g.log, Store: g.st, Admin: src, Traces: g.traces})
+	// MaxBody: Lambda refuses an invocation whose event exceeds its
+	// request payload quota, which API Gateway reports as its own error;
+	// a body the function can still see answers 413 with the real limit.
+	g.api = httpapi.New(src, httpapi.Options{Logger: g.log, Store: g.st, Admin: src, Traces: g.traces, MaxBody: lambdaapi.MaxBody})
 	return g.src, g.api, nil
 }
 

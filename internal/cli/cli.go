@@ -128,6 +128,20 @@ func envOr(name, def string) string {
 	return def
 }
 
+// loopbackAddr reports whether a listen address binds loopback only:
+// localhost or a loopback IP. An empty host (":8080") binds every interface.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // dynamoConfigured reports whether the three table variables are set.
 func dynamoConfigured() bool {
 	return os.Getenv("SWITCHYARD_CONFIG_TABLE") != "" && os.Getenv("SWITCHYARD_STATE_TABLE") != "" &&
@@ -188,6 +202,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	cfg := src.Engine().Config()
 	if len(cfg.Keys) == 0 && len(cfg.AdminKeys) == 0 {
+		// Keyless serving is for one developer's machine. Listening beyond
+		// loopback (a container's 0.0.0.0) would offer the API to anyone
+		// who can reach the port and forge a Host header.
+		if !loopbackAddr(*addr) {
+			return fmt.Errorf("no keys configured: refusing to listen on %s; configure keys (docs/config.md) to serve beyond this machine, or listen on 127.0.0.1", *addr)
+		}
 		log.Warn("no keys configured: serving unauthenticated callers on loopback only")
 	}
 	h := httpapi.New(src, httpapi.Options{Logger: log, Store: st, Admin: src, Traces: traces, Metrics: metrics,

@@ -20,7 +20,7 @@ const DefaultMaxBody = config.DefaultMaxBodyBytes
 
 // readChat reads and checks a chat request body.
 func (s *Server) readChat(r *http.Request, eng *engine.Engine) (*chat.Request, *engine.Error) {
-	body, berr := readBody(r, eng.Config().Server.BodyLimit())
+	body, berr := readBody(r, s.bodyLimit(eng))
 	if berr != nil {
 		return nil, berr
 	}
@@ -47,6 +47,19 @@ func (s *Server) readChat(r *http.Request, eng *engine.Engine) (*chat.Request, *
 		}
 	}
 	return req, nil
+}
+
+// bodyLimit is the request body cap: server.max_body_bytes (default
+// DefaultMaxBody), lowered to Options.MaxBody when the platform allows less.
+func (s *Server) bodyLimit(eng *engine.Engine) int64 {
+	limit := eng.Config().Server.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBody
+	}
+	if s.opts.MaxBody > 0 && s.opts.MaxBody < limit {
+		limit = s.opts.MaxBody
+	}
+	return limit
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {

@@ -46,6 +46,10 @@ type Options struct {
 	// Metrics serves GET /metrics (the registry engine.Deps.Metrics
 	// feeds); nil answers 503.
 	Metrics *prom.Registry
+	// MaxBody, if > 0, caps request bodies below server.max_body_bytes: a
+	// limit of the platform (Lambda's invoke payload), which a config
+	// cannot raise. The lower of the two applies and a 413 names it.
+	MaxBody int64
 }
 
 // Server is the HTTP handler.

@@ -72,7 +72,8 @@ func TestTemplate(t *testing.T) {
 				t.Errorf("%s: memory %v timeout %v", name, fn.MemorySize, fn.Timeout)
 			}
 		}
-		if fn, _ := s.GetServerlessFunctionWithName("GatewayFunction"); fn.ReservedConcurrentExecutions != nil {
+		unreserved := loadTemplate(t, map[string]any{"ReservedConcurrency": -1.0})
+		if fn, _ := unreserved.GetServerlessFunctionWithName("GatewayFunction"); fn.ReservedConcurrentExecutions != nil {
 			t.Errorf("reserved concurrency %d with the parameter at -1", *fn.ReservedConcurrentExecutions)
 		}
 		with := loadTemplate(t, map[string]any{"ReservedConcurrency": 50})
