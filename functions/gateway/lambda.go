@@ -77,7 +77,7 @@ type lambdaGateway struct {
 	adapter *lambdaapi.Adapter
 	// traces are this container's recent routing decisions: GET
 	// /v1/traces answers for requests this container served.
-	traces *tracestore.Store
+	traces  *tracestore.Store
 	flushes flusher
 
 	mu  sync.Mutex // serialises the first config load
