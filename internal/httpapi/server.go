@@ -91,8 +91,12 @@ func New(src EngineSource, opts Options) *Server {
 		{"/v1/traces", []string{http.MethodGet}, s.traces},
 		{"/v1/traces/{trace_id}", []string{http.MethodGet}, s.trace},
 		{"/metrics", []string{http.MethodGet}, s.prometheus},
+		{"/v1/budgets", []string{http.MethodGet}, s.budgets},
 	} {
 		s.route(rt.path, rt.methods, rt.h)
+	}
+	for _, p := range consoleRoutes() {
+		s.route(p, []string{http.MethodGet}, s.consolePage)
 	}
 	s.mux.HandleFunc("/", s.notFound)
 	return s
