@@ -81,8 +81,12 @@
   // --- recent requests ------------------------------------------------------
 
   let selected = null;
+  let shown = null; // the trace ids the table shows, to redraw only on change
 
   function renderRequests(list) {
+    const sig = list.map((t) => t.trace_id).join(' ');
+    if (sig === shown) return;
+    shown = sig;
     const body = $('requests-body');
     clear(body);
     $('requests-empty').hidden = list.length > 0;
@@ -200,7 +204,7 @@
   // lineChart draws series over [from, to] on a shared time axis: one
   // polyline and a dot per point (a step without traffic has no point).
   function lineChart(title, points, lines, from, to, opts) {
-    const W = 320, H = 120, L = 44, R = 6, T = 8, B = 18;
+    const W = 320, H = 120, L = 56, R = 6, T = 8, B = 18;
     const wrap = el('div', { class: 'chart' }, el('div', { class: 'chart-title' }, title));
     const g = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img', 'aria-label': title });
     let ymax = opts.ymax || 0;
@@ -288,7 +292,7 @@
       // Success rate as bars, side by side.
       const tr = el('tr', {}, el('td', {}, ''));
       for (const n of names) {
-        const b = svg('svg', { viewBox: '0 0 100 10', class: 'arm-bar' });
+        const b = svg('svg', { viewBox: '0 0 100 10', preserveAspectRatio: 'none', class: 'arm-bar' });
         b.appendChild(svg('rect', { x: 0, y: 0, width: 100, height: 10, class: 'track' }));
         b.appendChild(svg('rect', { x: 0, y: 0, width: 100 * (arms[n].success_rate || 0), height: 10, class: 'ok' }));
         tr.appendChild(el('td', {}, b));
@@ -309,7 +313,7 @@
     for (const b of list) {
       const row = el('div', { class: 'budget', 'data-budget': b.name },
         el('div', { class: 'name' }, b.name, el('div', { class: 'hint' }, b.scope + ' · per ' + b.period + (b.on_exceed ? ' · ' + b.on_exceed : ''))));
-      const bar = svg('svg', { viewBox: '0 0 400 14', class: 'budget-bar' });
+      const bar = svg('svg', { viewBox: '0 0 400 14', preserveAspectRatio: 'none', class: 'budget-bar' });
       bar.appendChild(svg('rect', { x: 0, y: 0, width: 400, height: 14, class: 'track' }));
       let text;
       if (b.per_user) {
