@@ -54,7 +54,7 @@ func TestBudgetAcrossRegions(t *testing.T) {
 	west := noSamples{newStore(t, westEndpoint)}
 	remote := &dynamo.CallCounter{}
 	env := map[string]string{
-		dynamo.EnvRegionStateTables:             "us-east-1=" + east.Store.(*dynamo.Store).Tables().State,
+		dynamo.EnvRegionStateTables:              "us-east-1=" + east.Store.(*dynamo.Store).Tables().State,
 		"SWITCHYARD_DYNAMODB_ENDPOINT_US_EAST_1": eastEndpoint,
 	}
 	homes := dynamo.NewHomeStores(func(k string) string { return env[k] }, remote.Options)
