@@ -83,6 +83,18 @@ func (b *budgets) storeOf(key string) store.Budgets {
 	return b.st
 }
 
+// remoteKey reports whether counter key belongs to a budget homed in
+// another region. Under SettleEachRequest (Lambda) such a lease's mark is
+// not lowered to the exact spend after each request, which would cost two
+// cross-region writes per request: a container reaped while holding one
+// leaves its mark, at most a quarter lease above its spend, counted as
+// spent for the rest of the period (docs/scale-budgets.md).
+func (b *budgets) remoteKey(key string) bool {
+	name, _, _ := strings.Cut(key, "#")
+	_, ok := b.homes[name]
+	return ok
+}
+
 // remote reports whether bud is homed in another region.
 func (b *budgets) remote(bud config.Budget) bool {
 	_, ok := b.homes[bud.Name]

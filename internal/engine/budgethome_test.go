@@ -280,3 +280,44 @@ func TestHomeRegionWiring(t *testing.T) {
 		}
 	}
 }
+
+// TestHomeRegionLambdaCallsPerLease: under SettleEachRequest (Lambda) a
+// local lease's mark is lowered to the exact spend after each request and
+// raised again before the next — two writes per request, which for a
+// budget homed in another region would be two cross-region calls per
+// request. A remote lease keeps its mark up to a quarter lease ahead, so
+// the home region sees a few calls per lease; spend is still exact once
+// the lease comes back.
+func TestHomeRegionLambdaCallsPerLease(t *testing.T) {
+	budget := `{name: b, scope: "router:main", limit_usd: 5, period: day, lease_usd: 0.5, home_region: us-east-1}`
+	clk := &testClock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	east := store.NewMemory()
+	view := newRemoteView(east)
+	cfg, err := config.Parse(fmt.Appendf(nil, lifecycleYAML, budget))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(cfg, engine.Deps{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), Seed: 7, Now: clk.Now, Sleep: clk.Sleep,
+		InstanceID: "container", Region: "eu-west-1", SettleEachRequest: true,
+		HomeStore: func(string) (store.Budgets, error) { return view, nil },
+		Providers: map[string]provider.Provider{"p": &holder{usage: chat.Usage{PromptTokens: 8, CompletionTokens: 5, TotalTokens: 13}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	for i := 0; i < n; i++ {
+		if _, err := e.Complete(context.Background(), req("router/main", "", 10)); err != nil {
+			t.Fatalf("request %d: %d %s", i, err.Status, err.Message)
+		}
+		_ = e.Flush(context.Background(), false) // what functions/gateway does after each invocation
+	}
+	calls := view.total()
+	e.Close()
+	t.Logf("%d requests, %d calls to the home region %v", n, calls, view.calls)
+	if calls*4 > n {
+		t.Errorf("%d calls to the home region for %d requests: want a few per lease, not per request", calls, n)
+	}
+	if got := spentOn(t, east); got != n*requestMicros {
+		t.Errorf("spent %d µUSD, want %d", got, n*requestMicros)
+	}
+}

@@ -292,7 +292,10 @@ func (b *budgets) settleLeased(ctx context.Context, it reserved, actual int64) b
 	l.held -= it.micros
 	l.settled = addMicros(l.settled, actual)
 	var rep store.Lease
-	lower := b.settleEach && l.mark != l.used()
+	// Not for a budget homed in another region: lowering, then raising
+	// the mark again on the next request, would be two cross-region
+	// writes per request (budgethome.go: what a reaped container leaves).
+	lower := b.settleEach && l.mark != l.used() && !b.remoteKey(l.Counter)
 	if lower {
 		rep = b.nextMark(l, l.used())
 	}
