@@ -55,7 +55,7 @@ func pushRegion(ctx context.Context, region string, doc map[string]any) (int, st
 	if tables.Config == "" {
 		return 0, "", fmt.Errorf("no config table: set %s_%s or %s", dynamo.EnvConfigTable, strings.ToUpper(strings.ReplaceAll(region, "-", "_")), dynamo.EnvConfigTable)
 	}
-	st, err := dynamo.NewForRegion(ctx, region, os.Getenv)
+	st, err := dynamo.NewForRegion(ctx, region, tables, os.Getenv)
 	if err != nil {
 		return 0, "", err
 	}

@@ -25,7 +25,8 @@ import (
 //     which template.yaml sets from BudgetHomeRegion (an environment key
 //     cannot be computed there); else
 //   - <VAR> itself: tables of the same name in every region (fixed names,
-//     or emulators).
+//     or emulators) — for config push only: a budget's home table must be
+//     named for its region (HomeStores).
 //
 // SWITCHYARD_DYNAMODB_ENDPOINT_<REGION> points one region at its own
 // endpoint (an emulator standing for a region); else the SDK's standard
@@ -50,21 +51,32 @@ func RegionTables(region string, getenv func(string) string) Tables {
 		return getenv(v)
 	}
 	t := Tables{Config: pick(EnvConfigTable), State: pick(EnvStateTable), Metrics: pick(EnvMetricsTable)}
-	if getenv(EnvStateTable+"_"+regionSuffix(region)) == "" {
-		for _, kv := range strings.Split(getenv(EnvRegionStateTables), ",") {
-			r, name, ok := strings.Cut(strings.TrimSpace(kv), "=")
-			if ok && r == region && name != "" {
-				t.State = name
-			}
-		}
+	if s := namedStateTable(region, getenv); s != "" {
+		t.State = s
 	}
 	return t
 }
 
-// NewForRegion opens region's tables (RegionTables) with a client for
-// that region, fail-fast like NewFromEnv.
-func NewForRegion(ctx context.Context, region string, getenv func(string) string, optFns ...func(*dynamodb.Options)) (*Store, error) {
-	tables := RegionTables(region, getenv)
+// namedStateTable is region's state table as named for that region
+// alone (<VAR>_<REGION>, else SWITCHYARD_REGION_STATE_TABLES), "" when
+// neither names it.
+func namedStateTable(region string, getenv func(string) string) string {
+	if s := getenv(EnvStateTable + "_" + regionSuffix(region)); s != "" {
+		return s
+	}
+	for _, kv := range strings.Split(getenv(EnvRegionStateTables), ",") {
+		r, name, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if ok && r == region && name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// NewForRegion opens tables with a client for region (its endpoint from
+// SWITCHYARD_DYNAMODB_ENDPOINT_<REGION> when set), fail-fast like
+// NewFromEnv.
+func NewForRegion(ctx context.Context, region string, tables Tables, getenv func(string) string, optFns ...func(*dynamodb.Options)) (*Store, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: load AWS config for %s: %w", region, err)
@@ -97,17 +109,22 @@ func NewHomeStores(getenv func(string) string, optFns ...func(*dynamodb.Options)
 }
 
 // Open returns region's budget store. An error when no state table is
-// named for it: a budget homed there cannot be counted.
+// named for that region alone: this region's own table name would be a
+// guess (stacks' tables have generated names), and a budget counted in
+// the wrong table, or refused at every request, is worse than a config
+// the gateway refuses up front.
 func (h *HomeStores) Open(region string) (store.Budgets, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if st, ok := h.open[region]; ok {
 		return st, nil
 	}
-	if RegionTables(region, h.getenv).State == "" {
-		return nil, fmt.Errorf("no state table named for %s: set %s_%s or %s", region, EnvStateTable, regionSuffix(region), EnvRegionStateTables)
+	name := namedStateTable(region, h.getenv)
+	if name == "" {
+		return nil, fmt.Errorf("no state table named for %s: set %s_%s, or %s (template parameters BudgetHomeRegion and BudgetHomeStateTable)",
+			region, EnvStateTable, regionSuffix(region), EnvRegionStateTables)
 	}
-	st, err := NewForRegion(context.Background(), region, h.getenv, h.optFns...)
+	st, err := NewForRegion(context.Background(), region, Tables{State: name}, h.getenv, h.optFns...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package dynamo
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestRegionTables: a region's table names come from <VAR>_<REGION>,
 // then (the state table) SWITCHYARD_REGION_STATE_TABLES, then <VAR>.
@@ -26,7 +29,14 @@ func TestRegionTables(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewHomeStores(func(string) string { return "" }).Open("ap-south-1"); err == nil {
-		t.Error("Open with no state table named: want an error")
+	// A budget's home table must be named for its region: this region's
+	// own table name is a guess that would fail at every request.
+	own := func(k string) string { return map[string]string{EnvStateTable: "own-state"}[k] }
+	if _, err := NewHomeStores(own).Open("ap-south-1"); err == nil || !strings.Contains(err.Error(), "SWITCHYARD_STATE_TABLE_AP_SOUTH_1") {
+		t.Errorf("Open with only this region's table named: %v, want an error naming the variable", err)
+	}
+	named := func(k string) string { return map[string]string{EnvRegionStateTables: "ap-south-1=home"}[k] }
+	if _, err := NewHomeStores(named).Open("ap-south-1"); err != nil {
+		t.Errorf("Open with the table named: %v", err)
 	}
 }
