@@ -41,6 +41,7 @@ commands:
   validate FILE                             check a config file; prints "ok" or every error with its path
                                             (warnings, such as budgeted models without a price, go to stderr)
   config push FILE                          validate FILE and write it as records to the config table
+  config push --regions r1,r2 FILE          the same in each region's config table (SWITCHYARD_CONFIG_TABLE_<R1>...)
   config pull                               print the config stored in the config table as YAML
   tables create                             create the config, state and metrics tables (emulators, development)
 
@@ -49,6 +50,9 @@ environment:
   SWITCHYARD_CONFIG_TABLE, SWITCHYARD_STATE_TABLE, SWITCHYARD_METRICS_TABLE
                                             DynamoDB tables; when all three are set, state and config live there
   AWS_ENDPOINT_URL_DYNAMODB                 point the SDK at DynamoDB Local or an emulator
+  SWITCHYARD_<TABLE>_TABLE_<REGION>         another region's table (SWITCHYARD_STATE_TABLE_US_EAST_1), for
+                                            config push --regions and budgets with a home_region
+  SWITCHYARD_DYNAMODB_ENDPOINT_<REGION>     one region's endpoint (an emulator standing for that region)
 `
 
 // Main runs the CLI and returns the process exit code.
@@ -175,6 +179,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		st = ds
 		deps.Store = st
+		// A budget homed in another region is counted in that region's
+		// state table (docs/deploy.md, multi-region).
+		deps.Region = os.Getenv("AWS_REGION")
+		deps.HomeStore = dynamo.NewHomeStores(nil).Open
 		src, err = configsource.FromStore(ctx, st, deps, 0)
 		if err != nil {
 			return err
@@ -191,6 +199,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		st = store.NewMemory()
 		deps.Store = st
+		// One process is every region: a budget's home_region is this
+		// store too, so the limit is still counted once.
+		mem := st
+		deps.HomeStore = func(string) (store.Budgets, error) { return mem, nil }
 		if _, perr := configsource.Push(ctx, st, doc); perr != nil {
 			return fmt.Errorf("%s is invalid:\n%w", *cfgPath, perr)
 		}
@@ -286,7 +298,17 @@ func rollupTicks(ctx context.Context, every time.Duration) (<-chan time.Time, fu
 
 func configCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: gateway config push FILE | gateway config pull")
+		return errors.New("usage: gateway config push [--regions r1,r2] FILE | gateway config pull")
+	}
+	if args[0] == "push" {
+		regions, file, err := pushArgs(args[1:])
+		if err != nil {
+			return err
+		}
+		if regions != nil {
+			return pushRegions(ctx, regions, file, stdout)
+		}
+		args = []string{"push", file}
 	}
 	if !dynamoConfigured() {
 		return errors.New("config push/pull need SWITCHYARD_CONFIG_TABLE, SWITCHYARD_STATE_TABLE and SWITCHYARD_METRICS_TABLE")

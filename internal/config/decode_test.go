@@ -40,7 +40,7 @@ func TestDecodeUnknownFields(t *testing.T) {
 		{"retry", router("{strategy: fallback, targets: [p/x], retry: {max_retry: 2}}"),
 			[]wantErr{{"routers.r.retry.max_retry", "unknown field (known: initial_backoff, max_backoff, max_retries, max_retry_after)"}}},
 		{"budget", "budgets: [{name: b, scope: global, limit_usd: 1, period: day, limit: 5}]\n",
-			[]wantErr{{"budgets[0].limit", "unknown field (known: lease_usd, limit_usd, name, on_exceed, on_store_error, period, scope)"}}},
+			[]wantErr{{"budgets[0].limit", "unknown field (known: home_region, lease_usd, limit_usd, name, on_exceed, on_store_error, period, scope)"}}},
 		{"key", "keys: [{name: k, sha256: " + hexKey + ", router: [r]}]\n",
 			[]wantErr{{"keys[0].router", "unknown field (known: allow_inline, name, routers, sha256)"}}},
 		{"admin key", "admin_keys: [{name: a, sha256: " + hexKey + ", role: x}]\n",

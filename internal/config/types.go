@@ -216,6 +216,13 @@ type Budget struct {
 	// of one per request (docs/scale-budgets.md). 0 (default): every
 	// reservation is a counter write.
 	LeaseUSD float64 `yaml:"lease_usd,omitempty"`
+	// HomeRegion, when set, is the one region whose state table holds
+	// this budget's counter and leases, so that a deployment in several
+	// regions spends one limit, not one per region. Gateways in other
+	// regions take leases from it across regions (one call per lease,
+	// never per request), so it requires lease_usd. Empty: every region
+	// keeps a counter of its own (docs/deploy.md, multi-region).
+	HomeRegion string `yaml:"home_region,omitempty"`
 }
 
 // StoreErrorAction is the effective on_store_error: "allow" or "reject".

@@ -291,6 +291,16 @@ func (c *Config) validateBudgets(errs *Errors) {
 		if b.LeaseUSD < 0 || (b.LimitUSD > 0 && b.LeaseUSD > b.LimitUSD) || math.IsNaN(b.LeaseUSD) {
 			errs.add(p+".lease_usd", "must be between 0 (no leases) and limit_usd")
 		}
+		if b.HomeRegion != "" {
+			if !bedrockRegion.MatchString(b.HomeRegion) {
+				errs.add(p+".home_region", "must be an AWS region such as us-east-1, got %q", b.HomeRegion)
+			}
+			if !(b.LeaseUSD > 0) {
+				// Without leases every request of another region would
+				// reserve across regions: ~100 ms and a remote write each.
+				errs.add(p+".lease_usd", "must be > 0 when home_region is set: other regions spend the budget through leases")
+			}
+		}
 	}
 }
 

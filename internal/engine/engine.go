@@ -60,6 +60,15 @@ type Deps struct {
 	// reaped after any response and a correction left for later would
 	// stay phantom spend. One more store write per budgeted request.
 	SettleEachRequest bool
+	// Region is the region this gateway runs in (Lambda: AWS_REGION);
+	// default the config's server.region. A budget whose home_region is
+	// another region keeps its counter there (budgethome.go).
+	Region string
+	// HomeStore opens the budget store of another region: its state
+	// table, for budgets with that home_region. Called when an engine is
+	// built; implementations cache their clients. nil: a budget homed in
+	// another region is a config error.
+	HomeStore func(region string) (store.Budgets, error)
 	// Traces keeps each routed request's record when it ends (the store
 	// behind GET /v1/traces); nil keeps none. It outlives engines: a
 	// config reload keeps the recent traces.
@@ -159,10 +168,19 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 		sort.Strings(list)
 	}
 	e.knownModels = knownModels(cfg, routers)
+	region := deps.Region
+	if region == "" {
+		region = cfg.Server.Region
+	}
+	homes, err := openHomes(cfg, region, deps.HomeStore)
+	if err != nil {
+		return nil, err
+	}
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
 	e.local = newLocalStats(e.state, deps.Now)
 	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
 	e.budgets.settleEach = deps.SettleEachRequest
+	e.budgets.homes = homes
 	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
 	e.recorder = NewRecorder(deps.Store, deps.Logger)
 	e.wireMetrics()
