@@ -93,6 +93,10 @@ type Engine struct {
 	// knownModels are the provider/model keys the config names: router
 	// targets, model overrides and providers' model lists.
 	knownModels map[string]bool
+	// keyLimits and quotas enforce keys' limits and providers' quotas
+	// (keylimits.go, quotas.go).
+	keyLimits *keyLimits
+	quotas    *quotas
 }
 
 // New validates and compiles cfg. The error lists every problem.
@@ -136,13 +140,18 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, routers: routers, providers: map[string]provider.Provider{}, inlineNames: deps.InlineNames,
 		catalog: pricing.Default().WithOverrides(cfg.Models), bareModel: map[string][]string{}}
+	// Chunked rate-limit windows cut store writes, except on Lambda where
+	// many short-lived containers would strand too much headroom.
+	win := newWindows(deps.Store, !deps.SettleEachRequest)
+	e.keyLimits = &keyLimits{win: win, st: deps.Store, log: deps.Logger, holder: deps.InstanceID}
+	e.quotas = newQuotas(cfg, win, deps.Logger)
 	var errs config.Errors
 	for name, pc := range cfg.Providers {
 		if p, ok := deps.Providers[name]; ok {
 			e.providers[name] = p
 			continue
 		}
-		p, err := provider.New(pc, provider.Env{HTTPClient: deps.HTTPClient, Secrets: deps.Secrets, Name: name, AWSAPIOptions: deps.AWSAPIOptions})
+		p, err := provider.New(pc, provider.Env{HTTPClient: e.quotas.learningClient(deps.HTTPClient, name, deps.Now), Secrets: deps.Secrets, Name: name, AWSAPIOptions: deps.AWSAPIOptions})
 		if err != nil {
 			errs = append(errs, config.FieldError{Path: "providers." + name, Msg: err.Error()})
 			continue

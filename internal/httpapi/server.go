@@ -166,6 +166,9 @@ func requestID(r *http.Request) string {
 // auth authenticates r against the current config.
 func (s *Server) auth(w http.ResponseWriter, r *http.Request, eng *engine.Engine) (identity, bool) {
 	id, err := authenticate(r, eng.Config(), isLoopback(r))
+	if err == nil {
+		err = usable(id.key, s.opts.Now())
+	}
 	if err != nil {
 		writeError(w, err)
 		return id, false
