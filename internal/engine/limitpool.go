@@ -38,6 +38,7 @@ type pool struct {
 	avail   int64 // taken from the store, not yet handed out
 	total   int64 // the counter as last seen (our avail included)
 	expires time.Time
+	refill  sync.Mutex // one store refill at a time (chunked windows)
 }
 
 // chunkDivisor sets the chunk an instance takes when chunking: limit/32,
@@ -72,18 +73,45 @@ func (w *windows) pool(counter string, expires, now time.Time) *pool {
 // (with remaining 0) when n does not fit; a store failure is returned
 // wrapped, nothing held.
 func (w *windows) take(ctx context.Context, counter string, n, limit int64, end, now time.Time) (int64, error) {
-	expires := end.Add(counterTTL)
 	if n > limit {
 		return max(0, limit-w.seen(counter)), errLimited
 	}
 	w.mu.Lock()
-	p := w.pool(counter, expires, now)
-	if p.avail >= n {
-		p.avail -= n
-		rem := limit - p.total + p.avail
+	p := w.pool(counter, end.Add(counterTTL), now)
+	if rem, ok := p.hand(n, limit); ok {
 		w.mu.Unlock()
 		return rem, nil
 	}
+	w.mu.Unlock()
+	if w.chunked {
+		// One refill at a time per counter: the requests of a burst
+		// wait for it and share its chunk, instead of each taking a
+		// chunk of its own and stranding the rest.
+		p.refill.Lock()
+		defer p.refill.Unlock()
+		w.mu.Lock()
+		if rem, ok := p.hand(n, limit); ok {
+			w.mu.Unlock()
+			return rem, nil
+		}
+		w.mu.Unlock()
+	}
+	return w.refill(ctx, p, counter, n, limit, end.Add(counterTTL))
+}
+
+// hand gives n units from the pool's headroom if it has them. Called with
+// w.mu held.
+func (p *pool) hand(n, limit int64) (int64, bool) {
+	if p.avail < n {
+		return 0, false
+	}
+	p.avail -= n
+	return limit - p.total + p.avail, true
+}
+
+// refill takes what n lacks from the store (a chunk when chunking).
+func (w *windows) refill(ctx context.Context, p *pool, counter string, n, limit int64, expires time.Time) (int64, error) {
+	w.mu.Lock()
 	grab := p.avail // use what is left locally, and the rest from the store
 	p.avail = 0
 	w.mu.Unlock()
