@@ -92,8 +92,16 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 		}
 		return nil, e
 	}
+	// Every dimension's standing goes on the answer, a refusal's too.
 	if lim.RequestsPerMinute > 0 {
 		h.status.LimitRequests, h.status.ResetRequests = lim.RequestsPerMinute, reset
+		h.status.RemainingRequests = max(0, lim.RequestsPerMinute-kl.win.seen(windowCounter(prefix+"#rpm", start)))
+	}
+	if lim.TokensPerMinute > 0 {
+		h.status.LimitTokens, h.status.ResetTokens = lim.TokensPerMinute, reset
+		h.status.RemainingTokens = max(0, lim.TokensPerMinute-kl.win.seen(windowCounter(prefix+"#tpm", start)))
+	}
+	if lim.RequestsPerMinute > 0 {
 		ctr := windowCounter(prefix+"#rpm", start)
 		rem, err := kl.win.take(ctx, ctr, 1, lim.RequestsPerMinute, end, now)
 		if errors.Is(err, errLimited) {
@@ -106,7 +114,6 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 		h.status.RemainingRequests = max(0, rem)
 	}
 	if lim.TokensPerMinute > 0 {
-		h.status.LimitTokens, h.status.ResetTokens = lim.TokensPerMinute, reset
 		need := estimateTokens(req)
 		h.tokCtr = windowCounter(prefix+"#tpm", start)
 		rem, err := kl.win.take(ctx, h.tokCtr, need, lim.TokensPerMinute, end, now)
