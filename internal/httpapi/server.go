@@ -88,6 +88,7 @@ func New(src EngineSource, opts Options) *Server {
 		{"/v1/metrics", []string{http.MethodGet}, s.metrics},
 		{"/v1/admin/{kind}/{name}", []string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.admin},
 		{"/v1/admin/{kind}", []string{http.MethodGet}, s.adminList},
+		{"/v1/admin/keys/{name}/{action}", []string{http.MethodPost}, s.adminKey},
 		{"/v1/traces", []string{http.MethodGet}, s.traces},
 		{"/v1/traces/{trace_id}", []string{http.MethodGet}, s.trace},
 		{"/metrics", []string{http.MethodGet}, s.prometheus},
