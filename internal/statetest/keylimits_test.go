@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 	"github.com/switchyard-llm/switchyard/internal/testenv"
 )
 
@@ -241,5 +243,81 @@ func TestKeyMaxConcurrentAcrossInstances(t *testing.T) {
 	n, err := st.Spent(context.Background(), "key#conc#concurrent")
 	if err != nil || n != 0 {
 		t.Errorf("concurrency counter %d (%v), want 0 with nothing in flight", n, err)
+	}
+}
+
+// keyCallsYAML has one key per limit shape whose DynamoDB cost differs.
+const keyCallsYAML = `
+providers:
+  m: {type: mock, reply: "Once upon a time."}
+routers:
+  main: {strategy: fallback, targets: [{model: m/story}]}
+keys:
+  - {name: rpm-low, sha256: "%[1]s", limits: {requests_per_minute: 60}}
+  - {name: rpm-high, sha256: "%[1]s", limits: {requests_per_minute: 60000}}
+  - {name: tpm-high, sha256: "%[1]s", limits: {tokens_per_minute: 1000000}}
+  - {name: conc, sha256: "%[1]s", limits: {max_concurrent: 100}}
+  - {name: all, sha256: "%[1]s", limits: {requests_per_minute: 60000, tokens_per_minute: 1000000, max_concurrent: 100}}
+`
+
+// TestKeyLimitCalls holds the DynamoDB cost of key limits per request
+// (writes to the key's counters and leases; reads are only made to
+// reclaim a dead instance's slots, never here): one conditional write per
+// request for an exact low limit, a fraction for chunked high limits, a
+// constant four for max_concurrent (take and return its lease).
+func TestKeyLimitCalls(t *testing.T) {
+	const n = 40
+	cases := []struct {
+		key        string
+		settleEach bool
+		maxWrites  float64
+	}{
+		{"rpm-low", false, 1},
+		{"rpm-high", false, 0.1},
+		{"tpm-high", false, 0.1},
+		{"rpm-high", true, 1},
+		{"tpm-high", true, 2},
+		{"conc", false, 4},
+		{"all", false, 4.2},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/settle-each=%v", c.key, c.settleEach), func(t *testing.T) {
+			calls := &dynamo.CallCounter{}
+			st := newStore(t, testenv.Dynalite(t), calls.Options)
+			cfg := parse(t, fmt.Sprintf(keyCallsYAML, "0000000000000000000000000000000000000000000000000000000000000000"))
+			e, err := engine.New(cfg, engine.Deps{Store: st, Now: newClock().Now, Seed: 1, InstanceID: "i", SettleEachRequest: c.settleEach})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(e.Close)
+			key := keyOf(cfg, c.key)
+			// A warm instance: its shared-state snapshots are loaded.
+			warm := request("router/main", 5)
+			if _, err := e.Complete(context.Background(), warm); err != nil {
+				t.Fatal(err.Message)
+			}
+			calls.Reset()
+			for i := 0; i < n; i++ {
+				r := request("router/main", 5)
+				r.Key = key
+				if _, err := e.Complete(context.Background(), r); err != nil {
+					t.Fatalf("request %d: %s", i, err.Message)
+				}
+			}
+			var writes int64
+			for item, w := range calls.KeyWrites() {
+				if strings.Contains(item, "key#") {
+					writes += w
+				}
+			}
+			per := float64(writes) / n
+			t.Logf("%s (settle each %v): %.3f key-limit writes per request; reads %d", c.key, c.settleEach, per, calls.Count("Query")+calls.Count("GetItem"))
+			if per > c.maxWrites {
+				t.Errorf("%.3f key-limit writes per request, want at most %v", per, c.maxWrites)
+			}
+			if q := calls.Count("Query"); q != 0 {
+				t.Errorf("%d queries: a key with free slots must not list leases", q)
+			}
+		})
 	}
 }
