@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -93,16 +94,18 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 		return nil, e
 	}
 	// Every dimension's standing goes on the answer, a refusal's too.
+	var ctr string
 	if lim.RequestsPerMinute > 0 {
+		ctr = windowCounter(prefix+"#rpm", start)
 		h.status.LimitRequests, h.status.ResetRequests = lim.RequestsPerMinute, reset
-		h.status.RemainingRequests = max(0, lim.RequestsPerMinute-kl.win.seen(windowCounter(prefix+"#rpm", start)))
+		h.status.RemainingRequests = max(0, lim.RequestsPerMinute-kl.win.seen(ctr))
 	}
 	if lim.TokensPerMinute > 0 {
+		h.tokCtr = windowCounter(prefix+"#tpm", start)
 		h.status.LimitTokens, h.status.ResetTokens = lim.TokensPerMinute, reset
-		h.status.RemainingTokens = max(0, lim.TokensPerMinute-kl.win.seen(windowCounter(prefix+"#tpm", start)))
+		h.status.RemainingTokens = max(0, lim.TokensPerMinute-kl.win.seen(h.tokCtr))
 	}
 	if lim.RequestsPerMinute > 0 {
-		ctr := windowCounter(prefix+"#rpm", start)
 		rem, err := kl.win.take(ctx, ctr, 1, lim.RequestsPerMinute, end, now)
 		if errors.Is(err, errLimited) {
 			return nil, kl.over(key, "requests_per_minute", lim.RequestsPerMinute, reset, h.status, false)
@@ -115,7 +118,6 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 	}
 	if lim.TokensPerMinute > 0 {
 		need := estimateTokens(req)
-		h.tokCtr = windowCounter(prefix+"#tpm", start)
 		rem, err := kl.win.take(ctx, h.tokCtr, need, lim.TokensPerMinute, end, now)
 		if errors.Is(err, errLimited) {
 			e := kl.over(key, "tokens_per_minute", lim.TokensPerMinute, reset, h.status, need > lim.TokensPerMinute)
@@ -171,7 +173,7 @@ func (kl *keyLimits) logStoreErr(key *config.Key, err error) {
 // end has passed (their instance died holding them) are reclaimed and the
 // take is tried once more.
 func (kl *keyLimits) takeSlot(ctx context.Context, key *config.Key, now, deadline time.Time) (*store.Lease, error) {
-	l := store.Lease{Counter: "key#" + key.Name + "#concurrent", Holder: fmt.Sprintf("%s/%d", kl.holder, kl.seq.Add(1)),
+	l := store.Lease{Counter: "key#" + key.Name + "#concurrent", Holder: kl.holder + "/" + strconv.FormatUint(kl.seq.Add(1), 10),
 		Granted: 1, Expires: deadline.Add(concurrentGrace), CounterExpires: now.Add(concurrentCounterTTL)}
 	_, err := kl.st.TakeLease(ctx, l, key.Limits.MaxConcurrent)
 	if errors.Is(err, store.ErrBudgetExceeded) && kl.reclaim(ctx, l.Counter, now) > 0 {

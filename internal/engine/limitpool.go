@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -210,7 +211,7 @@ func minute(now time.Time) (start, end time.Time) {
 // windowCounter names a window's store counter: "<prefix>#<minute since
 // the epoch>".
 func windowCounter(prefix string, start time.Time) string {
-	return fmt.Sprintf("%s#%d", prefix, start.Unix()/60)
+	return prefix + "#" + strconv.FormatInt(start.Unix()/60, 10)
 }
 
 // counterTTL keeps a window counter readable a little past its minute (a

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/fakes/openaifake"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
 	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/tracestore"
 )
 
 // keyHarness is a gateway on a fake OpenAI upstream with a test clock.
@@ -62,14 +64,15 @@ func newKeyHarness(t *testing.T, yml string) *keyHarness {
 	}
 	k.store = store.NewMemory()
 	log := slog.New(slog.DiscardHandler)
-	deps := engine.Deps{Store: k.store, Logger: log, Seed: 42, Now: k.Now,
+	traces := tracestore.New(0)
+	deps := engine.Deps{Store: k.store, Logger: log, Seed: 42, Now: k.Now, Traces: traces,
 		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
 	k.src, err = configsource.FromConfig(cfg, deps)
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
 	t.Cleanup(func() { k.src.Engine().Close() })
-	k.srv = httptest.NewServer(httpapi.New(k.src, httpapi.Options{Logger: log, Store: k.store, Now: k.Now}))
+	k.srv = httptest.NewServer(httpapi.New(k.src, httpapi.Options{Logger: log, Store: k.store, Now: k.Now, Traces: traces}))
 	t.Cleanup(k.srv.Close)
 	return k
 }
@@ -273,9 +276,36 @@ func TestProviderQuotaSpills(t *testing.T) {
 	if !strings.Contains(p.Candidates[0].OverQuota, "requests_per_minute") || p.Candidates[1].OverQuota != "" {
 		t.Errorf("explain: %+v; want up/m1 over its quota", p)
 	}
+	// The trace of the spilled request names the skipped target and why.
+	var list struct {
+		Data []struct {
+			TraceID string `json:"trace_id"`
+		} `json:"data"`
+	}
+	k.getJSON("/v1/traces?router=spill&target=up2/m2", &list)
+	if len(list.Data) != 1 {
+		t.Fatalf("traces of the spilled request: %+v", list)
+	}
+	var rec tracestore.Record
+	k.getJSON("/v1/traces/"+list.Data[0].TraceID, &rec)
+	if len(rec.Skipped) != 1 || rec.Skipped[0].Target != "up/m1" || !strings.Contains(rec.Skipped[0].Reason, "provider quota used up") {
+		t.Errorf("trace skipped %+v, want up/m1 for its provider quota", rec.Skipped)
+	}
 	k.advance(30 * time.Second) // the next minute: the quota is back
 	if resp, _ := k.post("/v1/chat/completions", chatBody("router/only", false)); resp.StatusCode != 200 {
 		t.Errorf("next minute: %d", resp.StatusCode)
+	}
+}
+
+func (k *keyHarness) getJSON(path string, out any) {
+	k.t.Helper()
+	resp, err := http.Get(k.srv.URL + path)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil || resp.StatusCode != 200 {
+		k.t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
 	}
 }
 
