@@ -122,8 +122,10 @@ func (w *windows) refill(ctx context.Context, p *pool, counter string, n, limit 
 		ask = max(need, limit/chunkDivisor)
 	}
 	total, err := w.st.Reserve(ctx, counter, ask, limit, expires)
-	if ask > need && errors.Is(err, store.ErrBudgetExceeded) && total+need <= limit {
-		ask = need // a whole chunk no longer fits: take just enough
+	// A whole chunk no longer fits: take what room is left, if the
+	// request fits in it (a few tries, as other instances take room too).
+	for try := 0; try < 2 && ask > need && errors.Is(err, store.ErrBudgetExceeded) && total+need <= limit; try++ {
+		ask = max(need, limit-total)
 		total, err = w.st.Reserve(ctx, counter, ask, limit, expires)
 	}
 	w.mu.Lock()
