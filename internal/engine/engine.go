@@ -143,7 +143,10 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	// Chunked rate-limit windows cut store writes, except on Lambda where
 	// many short-lived containers would strand too much headroom.
 	win := newWindows(deps.Store, !deps.SettleEachRequest)
-	e.keyLimits = &keyLimits{win: win, st: deps.Store, log: deps.Logger, holder: deps.InstanceID}
+	// Slot leases are named per engine, not only per instance: an engine
+	// built on a config change restarts its sequence while the old one's
+	// requests may still hold slots.
+	e.keyLimits = &keyLimits{win: win, st: deps.Store, log: deps.Logger, holder: fmt.Sprintf("%s/%x", deps.InstanceID, rand.Uint64())}
 	e.quotas = newQuotas(cfg, win, deps.Logger)
 	var errs config.Errors
 	for name, pc := range cfg.Providers {
