@@ -90,6 +90,7 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 		h.release(ctx, now)
 		if rpmCtr != "" {
 			_ = kl.win.give(context.WithoutCancel(ctx), rpmCtr, 1, end, now)
+			e.RateLimit.RemainingRequests++
 		}
 		return nil, e
 	}
@@ -113,8 +114,8 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 		kl.logStoreErr(key, err)
 		if err == nil {
 			rpmCtr = ctr
+			h.status.RemainingRequests = max(0, rem)
 		}
-		h.status.RemainingRequests = max(0, rem)
 	}
 	if lim.TokensPerMinute > 0 {
 		need := estimateTokens(req)
@@ -129,8 +130,8 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 		kl.logStoreErr(key, err)
 		if err == nil {
 			h.tokens = need
+			h.status.RemainingTokens = max(0, rem)
 		}
-		h.status.RemainingTokens = max(0, rem)
 	}
 	if lim.MaxConcurrent > 0 {
 		l, err := kl.takeSlot(ctx, key, now, deadline)
