@@ -206,6 +206,27 @@ func TestKeyLifecycle(t *testing.T) {
 	if k.fake.Hits("m1") != 0 {
 		t.Errorf("up/m1 was called %d times; the key may not use it", k.fake.Hits("m1"))
 	}
+	// /v1/models lists only the models the key may use.
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	req, _ := http.NewRequest("GET", k.srv.URL+"/v1/models", nil)
+	req.Header.Set("Authorization", "Bearer tok-admin")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	var ids []string
+	for _, d := range list.Data {
+		ids = append(ids, d.ID)
+	}
+	if got := strings.Join(ids, ","); got != "router/fb,up/m2" {
+		t.Errorf("/v1/models for a key with models [up/m2]: %s", got)
+	}
 }
 
 const quotaConfig = `
