@@ -64,6 +64,9 @@ type Deps struct {
 	// behind GET /v1/traces); nil keeps none. It outlives engines: a
 	// config reload keeps the recent traces.
 	Traces TraceSink
+	// RateWindows holds rate-limit headroom across the engines of a
+	// process (config reloads); nil: the engine's own.
+	RateWindows *RateWindows
 	// Metrics counts every attempt, request and cooldown in process (the
 	// Prometheus exposition); nil counts nothing. Outlives engines too.
 	Metrics MetricSink
@@ -142,7 +145,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 		catalog: pricing.Default().WithOverrides(cfg.Models), bareModel: map[string][]string{}}
 	// Chunked rate-limit windows cut store writes, except on Lambda where
 	// many short-lived containers would strand too much headroom.
-	win := newWindows(deps.Store, !deps.SettleEachRequest)
+	win := deps.RateWindows.get(deps.Store, !deps.SettleEachRequest)
 	// Slot leases are named per engine, not only per instance: an engine
 	// built on a config change restarts its sequence while the old one's
 	// requests may still hold slots.

@@ -2,9 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -78,5 +80,50 @@ keys: [{name: k, sha256: "000000000000000000000000000000000000000000000000000000
 	}
 	if n, _ := st.Spent(context.Background(), "key#k#concurrent"); n != 0 {
 		t.Errorf("concurrency counter %d after both requests ended, want 0 (a slot leaked)", n)
+	}
+}
+
+// TestRateWindowsSharedAcrossReload: engines sharing RateWindows (those a
+// configsource builds on reloads) spend one chunk of a key's window
+// instead of taking one each.
+func TestRateWindowsSharedAcrossReload(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+providers: {m: {type: mock, reply: ok}}
+routers: {main: {strategy: fallback, targets: [{model: m/a}]}}
+keys: [{name: k, sha256: "0000000000000000000000000000000000000000000000000000000000000000", limits: {requests_per_minute: 3200}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 1, 12, 0, 30, 0, time.UTC)
+	for _, c := range []struct {
+		name    string
+		shared  bool
+		counter int64
+	}{{"shared", true, 100}, {"each its own", false, 200}} {
+		t.Run(c.name, func(t *testing.T) {
+			st := store.NewMemory()
+			var rw *engine.RateWindows
+			if c.shared {
+				rw = &engine.RateWindows{}
+			}
+			for i := 0; i < 2; i++ {
+				e, err := engine.New(cfg, engine.Deps{Store: st, Seed: 1, Now: func() time.Time { return now }, RateWindows: rw,
+					Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := &engine.Request{Chat: &chat.Request{Model: "router/main", Messages: []chat.Message{{Role: "user", Content: chat.TextContent("hi")}}},
+					Key: &cfg.Keys[0], Headers: http.Header{}}
+				if _, err := e.Complete(context.Background(), r); err != nil {
+					t.Fatal(err.Message)
+				}
+				e.Close()
+			}
+			ctr := fmt.Sprintf("key#k#rpm#%d", now.Unix()/60)
+			if n, _ := st.Spent(context.Background(), ctr); n != c.counter {
+				t.Errorf("counter %d after one request on each of two engines, want %d (chunks of 3200/32)", n, c.counter)
+			}
+		})
 	}
 }

@@ -219,3 +219,20 @@ func windowCounter(prefix string, start time.Time) string {
 // counterTTL keeps a window counter readable a little past its minute (a
 // settlement may arrive late), then lets the store drop it.
 const counterTTL = 2 * time.Minute
+
+// RateWindows is the rate-limit headroom a process holds (chunked windows),
+// shared by the engines it builds so that a config reload neither strands
+// the old engine's chunks nor takes new ones. The zero value is ready; it
+// binds to the store and mode of the first engine that uses it.
+type RateWindows struct {
+	once sync.Once
+	w    *windows
+}
+
+func (r *RateWindows) get(st store.Budgets, chunked bool) *windows {
+	if r == nil {
+		return newWindows(st, chunked)
+	}
+	r.once.Do(func() { r.w = newWindows(st, chunked) })
+	return r.w
+}
