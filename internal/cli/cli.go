@@ -44,6 +44,9 @@ commands:
   config push --regions r1,r2 FILE          the same in each region's config table (SWITCHYARD_CONFIG_TABLE_<R1>...)
   config pull                               print the config stored in the config table as YAML
   tables create                             create the config, state and metrics tables (emulators, development)
+  keys create NAME [--rpm N --tpm N --max-concurrent N --models GLOBS --routers R --expires T]
+                                            mint a caller key: prints its token once, stores only its sha256
+  keys rotate|disable|enable NAME           new token / switch a key off or on (config table; no push)
 
 environment:
   SWITCHYARD_ADDR, SWITCHYARD_CONFIG        defaults for --addr and --config
@@ -77,6 +80,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = configCmd(ctx, args[1:], stdout)
 	case "tables":
 		err = tablesCmd(ctx, args[1:], stdout)
+	case "keys":
+		err = keysCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -42,9 +42,9 @@ func TestDecodeUnknownFields(t *testing.T) {
 		{"budget", "budgets: [{name: b, scope: global, limit_usd: 1, period: day, limit: 5}]\n",
 			[]wantErr{{"budgets[0].limit", "unknown field (known: home_region, lease_usd, limit_usd, name, on_exceed, on_store_error, period, scope)"}}},
 		{"key", "keys: [{name: k, sha256: " + hexKey + ", router: [r]}]\n",
-			[]wantErr{{"keys[0].router", "unknown field (known: allow_inline, name, routers, sha256)"}}},
+			[]wantErr{{"keys[0].router", "unknown field (known: allow_inline, disabled, expires_at, limits, models, name, routers, sha256)"}}},
 		{"admin key", "admin_keys: [{name: a, sha256: " + hexKey + ", role: x}]\n",
-			[]wantErr{{"admin_keys[0].role", "unknown field (known: allow_inline, name, routers, sha256)"}}},
+			[]wantErr{{"admin_keys[0].role", "unknown field (known: allow_inline, disabled, expires_at, limits, models, name, routers, sha256)"}}},
 		{"vLLora router name outside a request body", router("{name: dyn, type: fallback, targets: [p/x]}"),
 			[]wantErr{{"routers.r.name", "unknown field"}}},
 	}

@@ -328,6 +328,7 @@ func (c *Config) validateKeys(errs *Errors, section string, keys []Key, withRout
 		if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != 32 {
 			errs.add(p+".sha256", "must be the 64-character hex sha256 of the bearer token")
 		}
+		validateKeyExtras(errs, p, k, !withRouters)
 		if !withRouters && (len(k.Routers) > 0 || k.AllowInline != nil) {
 			errs.add(p, "routers and allow_inline apply to keys, not admin_keys")
 		}

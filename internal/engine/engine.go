@@ -73,6 +73,9 @@ type Deps struct {
 	// behind GET /v1/traces); nil keeps none. It outlives engines: a
 	// config reload keeps the recent traces.
 	Traces TraceSink
+	// RateWindows holds rate-limit headroom across the engines of a
+	// process (config reloads); nil: the engine's own.
+	RateWindows *RateWindows
 	// Metrics counts every attempt, request and cooldown in process (the
 	// Prometheus exposition); nil counts nothing. Outlives engines too.
 	Metrics MetricSink
@@ -102,6 +105,10 @@ type Engine struct {
 	// knownModels are the provider/model keys the config names: router
 	// targets, model overrides and providers' model lists.
 	knownModels map[string]bool
+	// keyLimits and quotas enforce keys' limits and providers' quotas
+	// (keylimits.go, quotas.go).
+	keyLimits *keyLimits
+	quotas    *quotas
 }
 
 // New validates and compiles cfg. The error lists every problem.
@@ -145,13 +152,21 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, routers: routers, providers: map[string]provider.Provider{}, inlineNames: deps.InlineNames,
 		catalog: pricing.Default().WithOverrides(cfg.Models), bareModel: map[string][]string{}}
+	// Chunked rate-limit windows cut store writes, except on Lambda where
+	// many short-lived containers would strand too much headroom.
+	win := deps.RateWindows.get(deps.Store, !deps.SettleEachRequest)
+	// Slot leases are named per engine, not only per instance: an engine
+	// built on a config change restarts its sequence while the old one's
+	// requests may still hold slots.
+	e.keyLimits = &keyLimits{win: win, st: deps.Store, log: deps.Logger, holder: fmt.Sprintf("%s/%x", deps.InstanceID, rand.Uint64())}
+	e.quotas = newQuotas(cfg, win, deps.Logger)
 	var errs config.Errors
 	for name, pc := range cfg.Providers {
 		if p, ok := deps.Providers[name]; ok {
 			e.providers[name] = p
 			continue
 		}
-		p, err := provider.New(pc, provider.Env{HTTPClient: deps.HTTPClient, Secrets: deps.Secrets, Name: name, AWSAPIOptions: deps.AWSAPIOptions})
+		p, err := provider.New(pc, provider.Env{HTTPClient: e.quotas.learningClient(deps.HTTPClient, name, deps.Now), Secrets: deps.Secrets, Name: name, AWSAPIOptions: deps.AWSAPIOptions})
 		if err != nil {
 			errs = append(errs, config.FieldError{Path: "providers." + name, Msg: err.Error()})
 			continue

@@ -135,7 +135,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 // serving it and the attempts so far (this one included).
 func commitResult(ru *run, c routing.Candidate, upstreamID string) *Result {
 	res := &Result{Router: ru.route.Name, Target: c.Key, Arm: ru.first().Arm, TraceID: ru.res.TraceID,
-		Fallback: c.Key != ru.first().Key, Reroute: ru.res.Reroute, UpstreamRequestID: upstreamID}
+		Fallback: c.Key != ru.first().Key, Reroute: ru.res.Reroute, UpstreamRequestID: upstreamID, RateLimit: ru.res.RateLimit}
 	res.Attempts = make([]Attempt, len(ru.res.Attempts)+1)
 	copy(res.Attempts, ru.res.Attempts)
 	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK, UpstreamRequestID: upstreamID}

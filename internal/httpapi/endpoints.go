@@ -68,6 +68,9 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, m := range models {
+		if !id.key.AllowsModel(m) {
+			continue // keys[].models: not one this key may be served by
+		}
 		owner, _, _ := strings.Cut(m, "/")
 		data = append(data, modelEntry{ID: m, Object: "model", OwnedBy: owner})
 	}
