@@ -107,6 +107,16 @@ func (rep *report) print() bool {
 			fmt.Fprintf(w, "| %s | added by %s | | | %s | %s | | %s | |\n", rw.mode,
 				strings.TrimSpace(rw.names[i][3:]), signedMs(p50), signedMs(p99), ratio)
 		}
+		if len(rw.names) > 2 {
+			// The gateway against the floor (the bare proxy), in the same run.
+			g, f := &rw.r[1], &rw.r[2]
+			ratio := ""
+			if f.throughput() > 0 {
+				ratio = fmt.Sprintf("%.0f%% of the floor", 100*g.throughput()/f.throughput())
+			}
+			fmt.Fprintf(w, "| %s | gateway minus floor | | | %s | %s | | %s | |\n", rw.mode,
+				signedMs(percentile(g.lat, 0.5)-percentile(f.lat, 0.5)), signedMs(percentile(g.lat, 0.99)-percentile(f.lat, 0.99)), ratio)
+		}
 	}
 	fmt.Fprintln(w)
 	for _, rw := range rep.rows {

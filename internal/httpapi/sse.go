@@ -14,9 +14,13 @@ type sseWriter struct {
 	w      http.ResponseWriter
 	rc     *http.ResponseController
 	failed error
+	buf    []byte // one event's bytes, reused: a stream writes thousands
 }
 
 var _ engine.StreamWriter = (*sseWriter)(nil)
+
+// maxKeptEvent bounds the event buffer a stream keeps between chunks.
+const maxKeptEvent = 64 << 10
 
 func (s *sseWriter) Commit(res *engine.Result) error {
 	h := s.w.Header()
@@ -38,7 +42,12 @@ func (s *sseWriter) Chunk(c *chat.Chunk, more bool) error {
 			return err
 		}
 	}
-	if err := sse.WriteData(s.w, data); err != nil {
+	s.buf = sse.AppendData(s.buf[:0], data)
+	_, err := s.w.Write(s.buf)
+	if cap(s.buf) > maxKeptEvent {
+		s.buf = nil // a rare huge event (an image) is not kept for the stream's life
+	}
+	if err != nil {
 		return err
 	}
 	if more {

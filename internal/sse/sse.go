@@ -136,12 +136,16 @@ func (d *Decoder) Err() error { return d.err }
 // WriteData writes one "data: ..." event. data must not contain newlines
 // (JSON encoded by encoding/json never does).
 func WriteData(w io.Writer, data []byte) error {
-	buf := make([]byte, 0, len(data)+8)
+	_, err := w.Write(AppendData(make([]byte, 0, len(data)+8), data))
+	return err
+}
+
+// AppendData appends one "data: ..." event to buf, for a writer that
+// reuses its buffer from event to event.
+func AppendData(buf, data []byte) []byte {
 	buf = append(buf, "data: "...)
 	buf = append(buf, data...)
-	buf = append(buf, '\n', '\n')
-	_, err := w.Write(buf)
-	return err
+	return append(buf, '\n', '\n')
 }
 
 // WriteEvent writes an event with a type, as Anthropic streams do.
