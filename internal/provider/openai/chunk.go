@@ -57,7 +57,8 @@ func fastChunk(data []byte, c *chat.Chunk) bool {
 			c.Choices, ok = fastChoices(v, choices)
 		case "usage":
 			bit = 64
-			ok = json.Unmarshal(v, &c.Usage) == nil
+			// Many upstreams send "usage":null on every chunk.
+			ok = isNull(v) || json.Unmarshal(v, &c.Usage) == nil
 		case "error":
 			// An error event (or a null one): rare, left to encoding/json.
 			return false
@@ -154,7 +155,7 @@ func fastDelta(obj []byte, d *chat.Delta) bool {
 			d.Refusal, ok = strPtr(v)
 		case "tool_calls":
 			bit = 8
-			ok = json.Unmarshal(v, &d.ToolCalls) == nil
+			ok = isNull(v) || json.Unmarshal(v, &d.ToolCalls) == nil
 		default:
 			return !knownFold(key, deltaFields)
 		}

@@ -81,6 +81,7 @@ func TestFastChunk(t *testing.T) {
 		{"null choices", `{"choices":null}`, true},
 		{"unknown fields", `{"x":{"choices":1},"choices":[{"delta":{"reasoning_content":"hm"},"extra":[1,{"a":"}"}]}]}`, true},
 		{"negative created", `{"created":-12}`, true},
+		{"null usage and tool calls", `{"usage":null,"choices":[{"delta":{"tool_calls":null}}]}`, true},
 		{"error event", `{"error":{"message":"boom"}}`, false},
 		{"null error", `{"error":null,"choices":[]}`, false},
 		{"key in another case", `{"Choices":[{"delta":{"content":"x"}}]}`, false},

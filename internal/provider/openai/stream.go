@@ -43,7 +43,7 @@ func (s *stream) Next() bool {
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue
 		}
-		if !json.Valid(data) || !fastChunk(data, &s.cur) {
+		if !validJSON(data) || !fastChunk(data, &s.cur) {
 			// Anything but a well-formed plain chunk (an error object,
 			// malformed JSON, unusual spelling): one decode by encoding/json.
 			var ev struct {
