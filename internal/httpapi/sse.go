@@ -30,9 +30,13 @@ func (s *sseWriter) Commit(res *engine.Result) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
+	// No flush of its own: the first chunk follows at once and the headers
+	// go out with it (one write, not two, before the first content).
 	s.w.WriteHeader(http.StatusOK)
-	return s.rc.Flush()
+	return nil
 }
+
+func (s *sseWriter) Flush() error { return s.rc.Flush() }
 
 func (s *sseWriter) Chunk(c *chat.Chunk, more bool) error {
 	data := []byte(c.Raw)

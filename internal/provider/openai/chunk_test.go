@@ -2,11 +2,15 @@ package openai
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 )
@@ -127,4 +131,31 @@ func FuzzChunk(f *testing.F) {
 		checkFast(t, &c, prev)
 		checkFast(t, &c, data)
 	})
+}
+
+// TestBufferedWholeEvents: the stream tells the gateway to defer its flush
+// only when the next event has arrived whole; with half an event buffered
+// (the upstream's TCP segment split an event) the chunk just read must be
+// flushed at once, not held until the rest arrives.
+func TestBufferedWholeEvents(t *testing.T) {
+	const ev = `data: {"choices":[{"index":0,"delta":{"content":"a"}}]}` + "\n\n"
+	for _, tt := range []struct {
+		rest string
+		want bool
+	}{
+		{"", false},
+		{ev[:20], false},
+		{ev, true},
+	} {
+		pr, pw := io.Pipe()
+		go func() { _, _ = pw.Write([]byte(ev + tt.rest)) }()
+		s := newStream(context.Background(), &http.Response{Header: http.Header{}, Body: pr}, time.Now)
+		if !s.Next() {
+			t.Fatalf("no first chunk: %v", s.Err())
+		}
+		if got := s.Buffered(); got != tt.want {
+			t.Errorf("Buffered() = %v with %q after the first event, want %v", got, tt.rest, tt.want)
+		}
+		pw.Close()
+	}
 }

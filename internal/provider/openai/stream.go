@@ -112,9 +112,11 @@ func (s *stream) Err() error {
 	return s.err
 }
 
-// Buffered reports whether more of the stream has already arrived, so the
-// gateway can write it before flushing (one write per burst, not per event).
-func (s *stream) Buffered() bool { return s.dec.Buffered() > 0 }
+// Buffered reports whether the next event has already arrived whole, so
+// the gateway can write it before flushing (one write per burst, not per
+// event) without holding a chunk back while the rest of an event is on
+// its way.
+func (s *stream) Buffered() bool { return s.dec.Ready() }
 
 // RequestID is the upstream's request id.
 func (s *stream) RequestID() string { return s.requestID }
