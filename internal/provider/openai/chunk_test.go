@@ -154,7 +154,7 @@ func TestBufferedWholeEvents(t *testing.T) {
 			t.Fatalf("no first chunk: %v", s.Err())
 		}
 		if got := s.Buffered(); got != tt.want {
-			t.Errorf("Buffered() = %v with %q after the first event, want %v", got, tt.rest, tt.want)
+			t.Errorf("Buffered() = %v with %q after the first event, want %v (buffered %d, cur %s)", got, tt.rest, tt.want, s.dec.Buffered(), s.cur.Raw)
 		}
 		pw.Close()
 	}
