@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStreamFlushesBeforeAStall: the gateway writes a burst of chunks that
@@ -48,13 +49,16 @@ routers:
   r: {strategy: fallback, targets: [{model: up/m1}]}
 `)
 			raw, _ := json.Marshal(chatBody("router/r", true))
-			resp, err := http.Post(h.srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(string(raw)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
 			got := make(chan string, 1)
 			go func() {
+				// The headers go out with the first chunk: the request
+				// itself waits for it.
+				resp, err := http.Post(h.srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(string(raw)))
+				if err != nil {
+					got <- ""
+					return
+				}
+				defer resp.Body.Close()
 				sc := bufio.NewScanner(resp.Body)
 				for sc.Scan() {
 					if strings.Contains(sc.Text(), `"content":"hello"`) {
@@ -65,7 +69,14 @@ routers:
 				got <- ""
 			}()
 			// Only a hang fails here: the upstream waits for release.
-			waitOrFail(t, got, "the content chunk while the upstream stalls")
+			select {
+			case line := <-got:
+				if line == "" {
+					t.Fatal("the stream ended without the content chunk")
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the content chunk was held back while the upstream stalled")
+			}
 		})
 	}
 }

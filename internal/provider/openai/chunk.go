@@ -93,11 +93,10 @@ func fastChoices(v []byte, dst []chat.ChunkChoice) ([]chat.ChunkChoice, bool) {
 			return nil, false
 		}
 		end := skipValue(v, i)
-		var ch chat.ChunkChoice
-		if !fastChoice(v[i:end], &ch) {
+		dst = append(dst, chat.ChunkChoice{})
+		if !fastChoice(v[i:end], &dst[len(dst)-1]) {
 			return nil, false
 		}
-		dst = append(dst, ch)
 		i = skipSpace(v, end)
 		if v[i] == ']' {
 			return dst, true
@@ -125,8 +124,13 @@ func fastChoice(obj []byte, ch *chat.ChunkChoice) bool {
 			ch.FinishReason, ok = strPtr(v)
 		case "logprobs":
 			bit = 8
-			// As encoding/json does for a RawMessage: the value, null included.
-			ch.Logprobs = append(json.RawMessage(nil), v...)
+			// As encoding/json does for a RawMessage: the value, null included
+			// (the usual value, shared: nothing writes into a chunk's fields).
+			if isNull(v) {
+				ch.Logprobs = jsonNull
+			} else {
+				ch.Logprobs = append(json.RawMessage(nil), v...)
+			}
 		default:
 			return !knownFold(key, choiceFields)
 		}
@@ -206,6 +210,8 @@ func knownFold(key []byte, names []string) bool {
 	}
 	return false
 }
+
+var jsonNull = json.RawMessage("null")
 
 func isNull(v []byte) bool { return len(v) == 4 && string(v) == "null" }
 
