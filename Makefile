@@ -69,6 +69,8 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzDecoder$$' ./internal/sse/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzTopLevel$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzChunk$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzValid$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/anthropic/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/gemini/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/
