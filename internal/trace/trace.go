@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -44,6 +45,34 @@ func WithTraceID(ctx context.Context, id string) context.Context {
 func TraceIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(traceIDKey{}).(string)
 	return id
+}
+
+type injectorKey struct{}
+
+// WithInjector stores in ctx how a span puts its trace context on an
+// outgoing request (W3C traceparent): a tracer's Start sets it for the
+// span it opens, and the provider HTTP client applies it (Inject) to each
+// upstream call, so the upstream sees the attempt as its parent without
+// the provider package knowing any tracing library.
+func WithInjector(ctx context.Context, inject func(http.Header)) context.Context {
+	return context.WithValue(ctx, injectorKey{}, inject)
+}
+
+// Inject adds ctx's trace context headers to h; it reports whether ctx had
+// any to add (callers clone a request before changing its headers).
+func Inject(ctx context.Context, h http.Header) bool {
+	inject, _ := ctx.Value(injectorKey{}).(func(http.Header))
+	if inject == nil {
+		return false
+	}
+	inject(h)
+	return true
+}
+
+// HasInjector reports whether Inject would add headers for ctx.
+func HasInjector(ctx context.Context) bool {
+	inject, _ := ctx.Value(injectorKey{}).(func(http.Header))
+	return inject != nil
 }
 
 // NewTraceID returns an X-Ray-format trace id: 1-<8 hex epoch>-<24 hex random>.

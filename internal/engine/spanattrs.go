@@ -1,0 +1,52 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/switchyard-llm/switchyard/internal/trace"
+)
+
+// annotateAnswer puts what the upstream answered on the attempt's span:
+// tokens, model and finish reasons (OpenTelemetry maps them to gen_ai.*,
+// X-Ray indexes the numbers and keeps the reasons as metadata).
+func annotateAnswer(span trace.Span, out attemptOut) {
+	if out.usage != nil {
+		span.Annotate("input_tokens", out.usage.PromptTokens)
+		span.Annotate("output_tokens", out.usage.CompletionTokens)
+	}
+	if out.model != "" {
+		span.Annotate("response_model", out.model)
+	}
+	if len(out.finish) > 0 {
+		span.Metadata("finish_reasons", out.finish)
+	}
+}
+
+// annotateOutcome puts on the request's span what the trace store keeps
+// of the decision: who served it, the targets passed over (cooling down,
+// half-open), each attempt's budget hold and each router's reasons.
+func (e *Engine) annotateOutcome(span trace.Span, ru *run, res *Result) {
+	if prov, _, ok := strings.Cut(res.Target, "/"); ok {
+		span.Annotate("provider", prov)
+		span.Annotate("provider_type", e.cfg.Providers[prov].Type)
+	}
+	if skipped := traceSkipped(ru); len(skipped) > 0 {
+		span.Annotate("skipped", len(skipped))
+		span.Metadata("skips", skipped)
+	}
+	var holds []map[string]any
+	for _, a := range res.Attempts {
+		if a.HeldMicros > 0 {
+			holds = append(holds, map[string]any{"target": a.Target, "held_usd": float64(a.HeldMicros) / 1e6})
+		}
+	}
+	if len(holds) > 0 {
+		span.Metadata("budget_holds", holds)
+	}
+	if ru.rerouted {
+		span.Annotate("rerouted_to", ru.scope.router)
+	}
+	if len(ru.decisions) > 0 {
+		span.Metadata("decisions", traceDecisions(ru.decisions))
+	}
+}
