@@ -21,8 +21,8 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
-	"github.com/switchyard-llm/switchyard/internal/tracing"
 	"github.com/switchyard-llm/switchyard/internal/tracestore"
+	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
 // flushTimeout bounds the metric writes after a response; DynamoDB answers

@@ -30,9 +30,11 @@ type attemptOut struct {
 	upstreamID       string
 	err              error
 	// model and finish are the answer's model and finish reasons, for the
-	// attempt's span (gen_ai.response.*).
+	// attempt's span (gen_ai.response.*); raw is a relayed body whose
+	// finish reasons were not parsed (annotateAnswer reads them if traced).
 	model  string
 	finish []string
+	raw    []byte
 }
 
 // Complete serves a non-streamed request.
@@ -48,7 +50,7 @@ func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 		for _, ch := range out.Choices {
 			finish = append(finish, ch.FinishReason)
 		}
-		return attemptOut{usage: out.Usage, upstreamID: out.UpstreamRequestID, model: out.Model, finish: finish}
+		return attemptOut{usage: out.Usage, upstreamID: out.UpstreamRequestID, model: out.Model, finish: finish, raw: out.Raw}
 	})
 	if res != nil {
 		res.Response = resp

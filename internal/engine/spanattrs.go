@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/trace"
@@ -17,9 +18,38 @@ func annotateAnswer(span trace.Span, out attemptOut) {
 	if out.model != "" {
 		span.Annotate("response_model", out.model)
 	}
-	if len(out.finish) > 0 {
-		span.Metadata("finish_reasons", out.finish)
+	finish := out.finish
+	if len(finish) == 0 && len(out.raw) > 0 && recording(span) {
+		finish = rawFinishReasons(out.raw)
 	}
+	if len(finish) > 0 {
+		span.Metadata("finish_reasons", finish)
+	}
+}
+
+// recording reports whether span keeps what it is given: a relayed body
+// is parsed for its finish reasons only then.
+func recording(span trace.Span) bool {
+	r, ok := span.(interface{ Recording() bool })
+	return ok && r.Recording()
+}
+
+// rawFinishReasons reads the finish reasons of a relayed chat completion
+// (the provider reads only what routing needs from it).
+func rawFinishReasons(raw []byte) []string {
+	var body struct {
+		Choices []struct {
+			FinishReason string `json:"finish_reason"`
+		} `json:"choices"`
+	}
+	if json.Unmarshal(raw, &body) != nil {
+		return nil
+	}
+	out := make([]string, 0, len(body.Choices))
+	for _, c := range body.Choices {
+		out = append(out, c.FinishReason)
+	}
+	return out
 }
 
 // annotateOutcome puts on the request's span what the trace store keeps

@@ -173,6 +173,10 @@ func (s *span) End(err error) {
 	s.s.End()
 }
 
+// Recording reports whether the span is exported (sampled): the engine
+// skips work that only feeds attributes of a span nobody will see.
+func (s *span) Recording() bool { return s.s.IsRecording() }
+
 // TraceID is the W3C trace id, 32 hex digits ("" if the span has none).
 func (s *span) TraceID() string {
 	sc := s.s.SpanContext()
