@@ -64,6 +64,12 @@ func (t Tracing) Sampled(r *http.Request) (sampled, ok bool) {
 	return otel.Sampled(r.Context())
 }
 
+// WithOTel is OpenTelemetry tracing through tr (tests build tr with an
+// in-memory exporter; FromEnv builds it from OTEL_*).
+func WithOTel(tr *otel.Tracer) Tracing {
+	return Tracing{Mode: OTel, Tracer: tr, Handler: tr.Handler, otel: tr}
+}
+
 // Off is no tracing.
 func Off() Tracing {
 	return Tracing{Mode: None, Tracer: trace.Noop{}, Handler: func(h http.Handler) http.Handler { return h }}
@@ -113,7 +119,7 @@ func FromEnv(getenv func(string) string, lambda bool, log *slog.Logger) Tracing 
 			log.Warn("OpenTelemetry tracing off", "err", err)
 			return Off()
 		}
-		return Tracing{Mode: OTel, Tracer: tr, Handler: tr.Handler, otel: tr}
+		return WithOTel(tr)
 	}
 	return Off()
 }
