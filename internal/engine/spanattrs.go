@@ -27,11 +27,12 @@ func annotateAnswer(span trace.Span, out attemptOut) {
 	}
 }
 
-// recording reports whether span keeps what it is given: a relayed body
-// is parsed for its finish reasons only then.
+// recording reports whether span keeps what it is given (a span that
+// cannot tell is assumed to): detail that costs work to build (a relayed
+// body's finish reasons, the decisions) is built only then.
 func recording(span trace.Span) bool {
 	r, ok := span.(interface{ Recording() bool })
-	return ok && r.Recording()
+	return !ok || r.Recording()
 }
 
 // rawFinishReasons reads the finish reasons of a relayed chat completion
@@ -56,6 +57,9 @@ func rawFinishReasons(raw []byte) []string {
 // of the decision: who served it, the targets passed over (cooling down,
 // half-open), each attempt's budget hold and each router's reasons.
 func (e *Engine) annotateOutcome(span trace.Span, ru *run, res *Result) {
+	if !recording(span) {
+		return
+	}
 	if prov, _, ok := strings.Cut(res.Target, "/"); ok {
 		span.Annotate("provider", prov)
 		span.Annotate("provider_type", e.cfg.Providers[prov].Type)

@@ -96,6 +96,9 @@ func (noopSpan) Metadata(string, any) {}
 func (noopSpan) End(error)            {}
 func (s noopSpan) TraceID() string    { return s.id }
 
+// Recording is false: callers skip building detail nobody keeps.
+func (noopSpan) Recording() bool { return false }
+
 // Recorder keeps finished spans in memory, for tests and local debugging.
 type Recorder struct {
 	mu    sync.Mutex
