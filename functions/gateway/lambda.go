@@ -39,7 +39,8 @@ const flushTimeout = 2 * time.Second
 // in this process: everything below is shared by them (docs/capacity.md).
 func runLambda() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	// X-Ray by default; SWITCHYARD_TRACING=otel|none switches (docs/observability.md).
+	// X-Ray by default; OTEL_EXPORTER_OTLP_* or SWITCHYARD_TRACING=otel|none
+	// switches (docs/observability.md).
 	tr := tracing.FromEnv(os.Getenv, true, log)
 	st, err := dynamo.NewFromEnv(context.Background(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.APIOptions...) })
 	if err != nil {

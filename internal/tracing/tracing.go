@@ -79,13 +79,15 @@ func Off() Tracing {
 // doc); lambda says whether the process runs under Lambda. An unknown
 // value is an error naming the choices, with the default mode.
 func Choose(getenv func(string) string, lambda bool) (string, error) {
+	// The OTLP endpoint variables turn OpenTelemetry on (DESIGN §9), under
+	// Lambda too: a deployment that sets none keeps X-Ray there.
 	def := None
 	switch {
+	case !strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") &&
+		(getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""):
+		def = OTel
 	case lambda:
 		def = XRay
-	case strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true"):
-	case getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "":
-		def = OTel
 	}
 	switch v := strings.ToLower(strings.TrimSpace(getenv(Env))); v {
 	case "":

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// TestChoose: X-Ray by default under Lambda; elsewhere OpenTelemetry when
-// an OTLP endpoint is configured, else nothing; SWITCHYARD_TRACING wins.
+// TestChoose: OpenTelemetry when an OTLP endpoint is configured, else
+// X-Ray under Lambda and nothing elsewhere; SWITCHYARD_TRACING wins.
 func TestChoose(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -16,7 +16,9 @@ func TestChoose(t *testing.T) {
 		bad    bool
 	}{
 		{"lambda default", nil, true, XRay, false},
-		{"lambda with OTLP endpoint stays X-Ray", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318"}, true, XRay, false},
+		{"lambda with OTLP endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318"}, true, OTel, false},
+		{"lambda with OTLP endpoint, SDK disabled", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_SDK_DISABLED": "TRUE"}, true, XRay, false},
+		{"lambda with OTLP endpoint, forced X-Ray", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", Env: "xray"}, true, XRay, false},
 		{"lambda switched to otel", map[string]string{Env: "otel"}, true, OTel, false},
 		{"lambda switched off", map[string]string{Env: "NONE"}, true, None, false},
 		{"local default", nil, false, None, false},
