@@ -100,7 +100,7 @@ type collector struct {
 	exports atomic.Int64
 }
 
-func newCollector(b *testing.B) *collector {
+func newCollector(b testing.TB) *collector {
 	c := &collector{}
 	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)

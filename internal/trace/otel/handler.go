@@ -1,7 +1,6 @@
 package otel
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -13,15 +12,20 @@ import (
 
 // Handler wraps h so that each request is one server span, continuing the
 // caller's W3C traceparent (its trace id, its parent, its sampled flag);
-// without one, under Lambda, continuing the invocation's X-Ray trace (so
-// X-Ray shows the function's spans under the invocation); else starting a
-// trace. The span ends when h returns, so a streamed response is traced
+// without one, the X-Ray trace the request is part of: under Lambda the
+// invocation's (so X-Ray shows the function's spans under it), else an
+// X-Amzn-Trace-Id header with a Root and a Parent (API Gateway's); else
+// starting a trace. The span ends when h returns, so a streamed response is traced
 // to its last byte.
 func (t *Tracer) Handler(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		if !oteltrace.SpanContextFromContext(ctx).IsValid() {
-			if sc, ok := lambdaParent(ctx); ok {
+			h, _ := ctx.Value(lambdaTraceKey).(string)
+			if h == "" {
+				h = r.Header.Get("X-Amzn-Trace-Id")
+			}
+			if sc, ok := xrayParent(h); ok {
 				ctx = oteltrace.ContextWithRemoteSpanContext(ctx, sc)
 			}
 		}
@@ -79,11 +83,10 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // invocation's X-Ray trace header (a plain string key, as it sets it).
 const lambdaTraceKey = "x-amzn-trace-id"
 
-// lambdaParent reads the invocation's X-Ray trace header
+// xrayParent reads an X-Ray trace header
 // ("Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
-// as a remote parent.
-func lambdaParent(ctx context.Context) (oteltrace.SpanContext, bool) {
-	h, _ := ctx.Value(lambdaTraceKey).(string)
+// as a remote parent; one without a valid Root and Parent is none.
+func xrayParent(h string) (oteltrace.SpanContext, bool) {
 	var cfg oteltrace.SpanContextConfig
 	for _, part := range strings.Split(h, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")

@@ -142,15 +142,19 @@ func TestTraceIDsAreXRayCompatible(t *testing.T) {
 func TestHandlerContinuesTraces(t *testing.T) {
 	const w3c = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 	const lambdaHeader = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+	const apiGateway = "Root=1-6745f0a1-0123456789abcdef01234567;Parent=1111111111111111;Sampled=1"
 	cases := []struct {
-		name, traceparent, lambda string
-		wantTrace, wantParent     string
+		name, traceparent, lambda, amzn string
+		wantTrace, wantParent           string
 	}{
-		{"traceparent", w3c, "", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"},
-		{"traceparent wins over lambda", w3c, lambdaHeader, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"},
-		{"lambda", "", lambdaHeader, "5759e988bd862e3fe1be46a994272793", "53995c3f42cd8ad8"},
-		{"malformed traceparent", "00-zz-00f067aa0ba902b7-01", "", "5759e988", ""},
-		{"none", "", "", "5759e988", ""},
+		{"traceparent", w3c, "", "", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"},
+		{"traceparent wins over lambda", w3c, lambdaHeader, apiGateway, "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"},
+		{"lambda", "", lambdaHeader, "", "5759e988bd862e3fe1be46a994272793", "53995c3f42cd8ad8"},
+		{"lambda wins over the header", "", lambdaHeader, apiGateway, "5759e988bd862e3fe1be46a994272793", "53995c3f42cd8ad8"},
+		{"X-Amzn-Trace-Id", "", "", apiGateway, "6745f0a10123456789abcdef01234567", "1111111111111111"},
+		{"X-Amzn-Trace-Id without Parent (ALB)", "", "", "Root=1-6745f0a1-0123456789abcdef01234567", "5759e988", ""},
+		{"malformed traceparent", "00-zz-00f067aa0ba902b7-01", "", "", "5759e988", ""},
+		{"none", "", "", "", "5759e988", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -169,6 +173,9 @@ func TestHandlerContinuesTraces(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/v1/chat/completions", nil)
 			if c.traceparent != "" {
 				req.Header.Set("traceparent", c.traceparent)
+			}
+			if c.amzn != "" {
+				req.Header.Set("X-Amzn-Trace-Id", c.amzn)
 			}
 			if c.lambda != "" {
 				// aws-lambda-go's own key, a plain string.
