@@ -29,12 +29,14 @@ type attemptOut struct {
 	elapsed          time.Duration // the attempt's latency, full resolution (Attempt.Ms is whole ms)
 	upstreamID       string
 	err              error
-	// model and finish are the answer's model and finish reasons, for the
-	// attempt's span (gen_ai.response.*); raw is a relayed body whose
-	// finish reasons were not parsed (annotateAnswer reads them if traced).
-	model  string
-	finish []string
-	raw    []byte
+	// model and finish are the answer's model and a stream's finish
+	// reasons, for the attempt's span (gen_ai.response.*); an answer's
+	// finish reasons are in its choices, or in raw, a relayed body
+	// (annotateAnswer reads them if the span is recorded).
+	model   string
+	finish  []string
+	choices []chat.Choice
+	raw     []byte
 }
 
 // Complete serves a non-streamed request.
@@ -46,11 +48,7 @@ func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 			return attemptOut{err: err}
 		}
 		resp = out
-		var finish []string
-		for _, ch := range out.Choices {
-			finish = append(finish, ch.FinishReason)
-		}
-		return attemptOut{usage: out.Usage, upstreamID: out.UpstreamRequestID, model: out.Model, finish: finish, raw: out.Raw}
+		return attemptOut{usage: out.Usage, upstreamID: out.UpstreamRequestID, model: out.Model, choices: out.Choices, raw: out.Raw}
 	})
 	if res != nil {
 		res.Response = resp

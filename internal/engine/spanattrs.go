@@ -19,8 +19,13 @@ func annotateAnswer(span trace.Span, out attemptOut) {
 		span.Annotate("response_model", out.model)
 	}
 	finish := out.finish
-	if len(finish) == 0 && len(out.raw) > 0 && recording(span) {
-		finish = rawFinishReasons(out.raw)
+	if len(finish) == 0 && recording(span) {
+		for _, c := range out.choices {
+			finish = append(finish, c.FinishReason)
+		}
+		if len(finish) == 0 && len(out.raw) > 0 {
+			finish = rawFinishReasons(out.raw)
+		}
 	}
 	if len(finish) > 0 {
 		span.Metadata("finish_reasons", finish)
