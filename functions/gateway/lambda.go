@@ -6,12 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/switchyard-llm/switchyard/internal/configsource"
 	"github.com/switchyard-llm/switchyard/internal/emf"
@@ -21,9 +21,8 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
-	"github.com/switchyard-llm/switchyard/internal/trace"
-	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 	"github.com/switchyard-llm/switchyard/internal/tracestore"
+	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
 // flushTimeout bounds the metric writes after a response; DynamoDB answers
@@ -40,8 +39,10 @@ const flushTimeout = 2 * time.Second
 // in this process: everything below is shared by them (docs/capacity.md).
 func runLambda() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	tr := newTracing(log)
-	st, err := dynamo.NewFromEnv(context.Background(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.apiOptions...) })
+	// X-Ray by default; OTEL_EXPORTER_OTLP_* or SWITCHYARD_TRACING=otel|none
+	// switches (docs/observability.md).
+	tr := tracing.FromEnv(os.Getenv, true, log)
+	st, err := dynamo.NewFromEnv(context.Background(), func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.APIOptions...) })
 	if err != nil {
 		log.Error("gateway init failed", "err", err)
 		os.Exit(1)
@@ -50,29 +51,13 @@ func runLambda() {
 	lambda.Start(g.adapter.Serve)
 }
 
-// tracing is how requests are traced: X-Ray, or nothing when the SDK
-// cannot be configured (tracing must never stop the gateway).
-type tracing struct {
-	tracer     trace.Tracer
-	handler    func(http.Handler) http.Handler
-	apiOptions []func(*middleware.Stack) error
-}
-
-func newTracing(log *slog.Logger) tracing {
-	tr, err := xray.New(xray.Options{Logger: log})
-	if err != nil {
-		log.Warn("X-Ray tracing off", "err", err)
-		return tracing{tracer: trace.Noop{}, handler: func(h http.Handler) http.Handler { return h }}
-	}
-	return tracing{tracer: tr, handler: tr.Handler, apiOptions: tr.AWSAPIOptions()}
-}
-
 // lambdaGateway is the per-container state of the gateway function. Under
 // Lambda Managed Instances one container serves several invocations at
 // once: every field is either set before the first one or guarded.
 type lambdaGateway struct {
 	log     *slog.Logger
 	st      store.Store
+	tracing tracing.Tracing
 	deps    engine.Deps
 	adapter *lambdaapi.Adapter
 	// traces are this container's recent routing decisions: GET
@@ -98,7 +83,7 @@ type gatewayOptions struct {
 	HomeStore func(region string) (store.Budgets, error)
 }
 
-func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gatewayOptions) *lambdaGateway {
+func newLambdaGateway(log *slog.Logger, tr tracing.Tracing, st store.Store, opts gatewayOptions) *lambdaGateway {
 	if opts.EMF == nil {
 		opts.EMF = os.Stdout
 	}
@@ -106,19 +91,19 @@ func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gateway
 	if opts.Wrap != nil {
 		state = opts.Wrap(st)
 	}
-	g := &lambdaGateway{log: log, st: st}
+	g := &lambdaGateway{log: log, st: st, tracing: tr}
 	g.deps = engine.Deps{
 		// Samples go to DynamoDB for routing and to CloudWatch (EMF on
 		// stdout) for the alarms and dashboard.
 		Store: emf.Wrap(state, opts.EMF),
 		// secret:#<field> reads the stack's own provider secret, so one
 		// config in DynamoDB works in every region.
-		Secrets: secrets.New(secrets.Options{APIOptions: tr.apiOptions,
+		Secrets: secrets.New(secrets.Options{APIOptions: tr.APIOptions,
 			DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")}),
 		Now:           opts.Now,
-		Tracer:        tr.tracer,
+		Tracer:        tr.Tracer,
 		Logger:        log,
-		AWSAPIOptions: tr.apiOptions,
+		AWSAPIOptions: tr.APIOptions,
 		// The container may be frozen for good after any response: each
 		// request writes its own budget settlement before its response
 		// ends, or reservation − cost would stay counted as spend.
@@ -131,7 +116,7 @@ func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gateway
 	if opts.HomeStore != nil {
 		g.deps.HomeStore = opts.HomeStore
 	} else {
-		g.deps.HomeStore = dynamo.NewHomeStores(nil, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.apiOptions...) }).Open
+		g.deps.HomeStore = dynamo.NewHomeStores(nil, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.APIOptions...) }).Open
 	}
 	traces, err := tracestore.FromEnv(os.Getenv)
 	if err != nil {
@@ -145,7 +130,7 @@ func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gateway
 	}
 	// The request's trace segment spans the config load, the response and
 	// the metrics flush.
-	g.adapter = &lambdaapi.Adapter{Handler: tr.handler(http.HandlerFunc(g.serveHTTP)), Logger: log}
+	g.adapter = &lambdaapi.Adapter{Handler: g.exportSpans(tr.Handler(http.HandlerFunc(g.serveHTTP))), Logger: log}
 	return g
 }
 
@@ -166,11 +151,32 @@ func (g *lambdaGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	before := src.Engine()
-	markSampled(w, r)
+	if sampled, ok := g.tracing.Sampled(r); ok {
+		w.Header().Set(SampledHeader, strconv.FormatBool(sampled))
+	} else {
+		markSampled(w, r)
+	}
 	api.ServeHTTP(w, r)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), flushTimeout)
 	defer cancel()
 	g.flushes.flush(ctx, g.log, before, src.Engine())
+}
+
+// exportSpans runs h, then exports its spans: OpenTelemetry batches them,
+// and once the response ends Lambda may freeze the container with them.
+// It wraps the tracing handler, whose request span ends when h returns.
+func (g *lambdaGateway) exportSpans(h http.Handler) http.Handler {
+	if g.tracing.Mode != tracing.OTel {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), flushTimeout)
+		defer cancel()
+		if err := g.tracing.Flush(ctx); err != nil {
+			g.log.Warn("trace export failed", "err", err)
+		}
+	})
 }
 
 // load reads the config on first use. A failure is not cached: the next

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -24,7 +23,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 	"github.com/switchyard-llm/switchyard/internal/testenv"
-	"github.com/switchyard-llm/switchyard/internal/trace"
+	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
 const (
@@ -73,7 +72,7 @@ func newRig(t testing.TB, opts gatewayOptions) *rig {
 		opts.EMF = io.Discard
 	}
 	log := slog.New(slog.NewJSONHandler(r.logs, nil))
-	noTracing := tracing{tracer: trace.Noop{}, handler: func(h http.Handler) http.Handler { return h }}
+	noTracing := tracing.Off()
 	r.g = newLambdaGateway(log, noTracing, r.store, opts)
 	return r
 }

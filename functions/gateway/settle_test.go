@@ -2,11 +2,10 @@ package main
 
 import (
 	"log/slog"
-	"net/http"
 	"testing"
 
 	"github.com/switchyard-llm/switchyard/internal/store"
-	"github.com/switchyard-llm/switchyard/internal/trace"
+	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
 // TestLambdaSettlesEachRequest: the Lambda gateway's engines write each
@@ -16,7 +15,7 @@ import (
 // response: a settlement left to be folded into a later reservation
 // would stay phantom spend, reservation − cost, for good.
 func TestLambdaSettlesEachRequest(t *testing.T) {
-	g := newLambdaGateway(slog.New(slog.DiscardHandler), tracing{tracer: trace.Noop{}, handler: func(h http.Handler) http.Handler { return h }},
+	g := newLambdaGateway(slog.New(slog.DiscardHandler), tracing.Off(),
 		store.NewMemory(), gatewayOptions{})
 	if !g.deps.SettleEachRequest {
 		t.Error("the Lambda gateway folds budget settlements into later reservations; a frozen container leaves them as phantom spend")

@@ -26,6 +26,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
+	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
 // DefaultConfig is served when neither --config nor SWITCHYARD_CONFIG is set.
@@ -174,6 +175,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// OpenTelemetry when OTEL_EXPORTER_OTLP_* is set, or as
+	// SWITCHYARD_TRACING says (docs/observability.md).
+	tr := tracing.FromEnv(os.Getenv, false, log)
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = tr.Shutdown(sctx) // exports the last spans
+	}()
+	deps.Tracer, deps.AWSAPIOptions = tr.Tracer, tr.APIOptions
 
 	var st store.Store
 	var src *configsource.Source
@@ -227,8 +237,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		log.Warn("no keys configured: serving unauthenticated callers on loopback only")
 	}
-	h := httpapi.New(src, httpapi.Options{Logger: log, Store: st, Admin: src, Traces: traces, Metrics: metrics,
-		AggregateOnRead: func(ctx context.Context) error { _, err := aggregate.Run(ctx, st, time.Now()); return err }})
+	h := tr.Handler(httpapi.New(src, httpapi.Options{Logger: log, Store: st, Admin: src, Traces: traces, Metrics: metrics,
+		AggregateOnRead: func(ctx context.Context) error { _, err := aggregate.Run(ctx, st, time.Now()); return err }}))
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -187,6 +187,8 @@ func policyView(p Policy) map[string]any {
 func annotateDecision(span trace.Span, ru *run) {
 	span.Annotate("router", ru.route.Name)
 	span.Annotate("strategy", ru.route.Router.Kind)
+	// What the caller asked for (a router's name or provider/model).
+	span.Annotate("request_model", ru.req.Chat.Model)
 	// The arm or route the request was assigned, at whatever depth it was
 	// chosen (an A/B router nested under a fallback), as the header says.
 	if route := assignedRoute(ru.plan, ru.decisions); route != "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/routing"
 	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // attemptFunc runs one attempt. committed is true when the caller has
@@ -28,6 +29,14 @@ type attemptOut struct {
 	elapsed          time.Duration // the attempt's latency, full resolution (Attempt.Ms is whole ms)
 	upstreamID       string
 	err              error
+	// model and finish are the answer's model and a stream's finish
+	// reasons, for the attempt's span (gen_ai.response.*); an answer's
+	// finish reasons are in its choices, or in raw, a relayed body
+	// (annotateAnswer reads them if the span is recorded).
+	model   string
+	finish  []string
+	choices []chat.Choice
+	raw     []byte
 }
 
 // Complete serves a non-streamed request.
@@ -39,7 +48,7 @@ func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 			return attemptOut{err: err}
 		}
 		resp = out
-		return attemptOut{usage: out.Usage, upstreamID: out.UpstreamRequestID}
+		return attemptOut{usage: out.Usage, upstreamID: out.UpstreamRequestID, model: out.Model, choices: out.Choices, raw: out.Raw}
 	})
 	if res != nil {
 		res.Response = resp
@@ -240,6 +249,7 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 	deadline time.Time, isRetry bool, attempt attemptFunc) (attemptOut, Attempt) {
 	actx, span := e.deps.Tracer.Start(ctx, "attempt")
 	span.Annotate("provider", c.Provider)
+	span.Annotate("provider_type", e.cfg.Providers[c.Provider].Type)
 	span.Annotate("model", c.Model)
 	span.Annotate("target", c.Key)
 	if isRetry {
@@ -288,6 +298,7 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 		span.Annotate("error_class", string(att.Class))
 	}
 	span.Annotate("status", att.Status)
+	annotateAnswer(span, out)
 	span.End(out.err)
 	return out, att
 }
@@ -379,14 +390,13 @@ func (e *Engine) recordSkips(ru *run, res *Result) {
 }
 
 // finish closes the request's span and logs the decision.
-func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Time, err *Error, span interface {
-	Annotate(string, any)
-}) (*Result, *Error) {
+func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Time, err *Error, span trace.Span) (*Result, *Error) {
 	res.Decisions = ru.decisions
 	e.recordSkips(ru, res)
 	e.recordEnd(ru, res, start, err)
 	span.Annotate("attempts", len(res.Attempts))
 	span.Annotate("fallback", res.Fallback)
+	e.annotateOutcome(span, ru, res)
 	if res.Target != "" {
 		span.Annotate("target", res.Target)
 		span.Annotate("cost_usd", res.CostUSD)

@@ -37,8 +37,12 @@ type StreamWriter interface {
 func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Result, *Error) {
 	includeUsage := r.Chat.StreamOptions != nil && r.Chat.StreamOptions.IncludeUsage
 	var committed bool
-	res, err := e.serve(ctx, r, func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) attemptOut {
+	res, err := e.serve(ctx, r, func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) (out attemptOut) {
 		start := time.Now()
+		// The answer's model and finish reasons, for the attempt's span.
+		var model string
+		var finish []string
+		defer func() { out.model, out.finish = model, finish }()
 		// Always ask for usage, so streamed responses are priced, counted
 		// and settled against budgets; the usage chunk is dropped for
 		// callers that did not ask for it.
@@ -80,6 +84,14 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 		for s.Next() {
 			idle.touch()
 			ch := s.Current()
+			if ch.Model != "" {
+				model = ch.Model
+			}
+			for _, cc := range ch.Choices {
+				if cc.FinishReason != nil {
+					finish = append(finish, *cc.FinishReason)
+				}
+			}
 			if !committed {
 				if !ch.HasContent() {
 					if ch.Usage != nil {

@@ -109,3 +109,66 @@ func TestInlineArmsStayOutOfMetrics(t *testing.T) {
 		t.Errorf("subjects %v: the configured router's arm is missing", subjects)
 	}
 }
+
+// TestAttemptSpanCarriesTheAnswer: the attempt span names the provider's
+// type, the model asked for and the one that answered, the tokens and the
+// finish reasons (OpenTelemetry's gen_ai.* attributes come from these),
+// and the routing span the model the caller asked for.
+func TestAttemptSpanCarriesTheAnswer(t *testing.T) {
+	cfg, err := config.Parse([]byte(tracedConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &trace.Recorder{}
+	e, err := engine.New(cfg, engine.Deps{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), Seed: 7, Tracer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	res, cerr := e.Complete(context.Background(), req("router/outer", "", 10))
+	if cerr != nil {
+		t.Fatal(cerr)
+	}
+	byName := map[string]trace.Recorded{}
+	for _, s := range rec.Spans() {
+		byName[s.Name] = s
+	}
+	att, routing := byName["attempt"], byName["routing"]
+	u := res.Response.Usage
+	if u == nil || len(res.Response.Choices) == 0 {
+		t.Fatalf("the mock answered no usage or choices: %+v", res.Response)
+	}
+	for k, v := range map[string]any{"provider_type": "mock", "model": "a", "response_model": res.Response.Model,
+		"input_tokens": u.PromptTokens, "output_tokens": u.CompletionTokens} {
+		if att.Annotations[k] != v {
+			t.Errorf("attempt annotation %s = %#v, want %#v", k, att.Annotations[k], v)
+		}
+	}
+	if got, _ := att.Metadata["finish_reasons"].([]string); len(got) != 1 || got[0] != res.Response.Choices[0].FinishReason {
+		t.Errorf("attempt finish_reasons = %#v, want [%q]", att.Metadata["finish_reasons"], res.Response.Choices[0].FinishReason)
+	}
+	if routing.Annotations["request_model"] != "router/outer" || routing.Annotations["provider_type"] != "mock" {
+		t.Errorf("routing annotations %v, want request_model router/outer and provider_type mock", routing.Annotations)
+	}
+	if d, ok := routing.Metadata["decisions"]; !ok || d == nil {
+		t.Error("routing span has no decisions metadata")
+	}
+
+	// A stream's finish reasons and model come from its chunks.
+	r := req("router/outer", "", 10)
+	r.Chat.Stream = true
+	if _, serr := e.Stream(context.Background(), r, &recordingWriter{}); serr != nil {
+		t.Fatal(serr)
+	}
+	spans := rec.Spans()
+	last := spans[len(spans)-2] // the stream's attempt, ended before its routing span
+	if last.Name != "attempt" {
+		t.Fatalf("span %q, want the stream's attempt", last.Name)
+	}
+	if got, _ := last.Metadata["finish_reasons"].([]string); len(got) != 1 || got[0] != "stop" {
+		t.Errorf("streamed attempt finish_reasons = %#v, want [stop]", last.Metadata["finish_reasons"])
+	}
+	if last.Annotations["response_model"] == nil || last.Annotations["input_tokens"] == nil {
+		t.Errorf("streamed attempt annotations %v, want response_model and input_tokens", last.Annotations)
+	}
+}

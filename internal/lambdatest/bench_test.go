@@ -1,9 +1,14 @@
 package lambdatest
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -18,6 +23,8 @@ import (
 // (fake) upstream. arm64-bytes is the size of the bootstrap Lambda runs.
 func BenchmarkColdStart(b *testing.B) {
 	d := newDeployment(b)
+	collector := newCollector(b)
+	otelEnv := []string{"SWITCHYARD_TRACING=otel", "OTEL_EXPORTER_OTLP_ENDPOINT=" + collector.URL}
 	cases := []struct {
 		name, pkg, event string
 		env              []string
@@ -29,6 +36,13 @@ func BenchmarkColdStart(b *testing.B) {
 		{"sdkfloorxray/models.json", "./internal/lambdatest/testdata/sdkfloorxray", "models.json", nil},
 		{"gateway/models.json", "./functions/gateway", "models.json", d.env},
 		{"gateway/chat.json", "./functions/gateway", "chat.json", d.env},
+		// The tracing choices (SWITCHYARD_TRACING): the default above is
+		// X-Ray; otel exports each invocation's spans over OTLP/HTTP to a
+		// collector on 127.0.0.1 before the invocation ends.
+		{"gateway-none/models.json", "./functions/gateway", "models.json", append(d.env[:len(d.env):len(d.env)], "SWITCHYARD_TRACING=none")},
+		{"gateway-none/chat.json", "./functions/gateway", "chat.json", append(d.env[:len(d.env):len(d.env)], "SWITCHYARD_TRACING=none")},
+		{"gateway-otel/models.json", "./functions/gateway", "models.json", append(d.env[:len(d.env):len(d.env)], otelEnv...)},
+		{"gateway-otel/chat.json", "./functions/gateway", "chat.json", append(d.env[:len(d.env):len(d.env)], otelEnv...)},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -44,6 +58,9 @@ func BenchmarkColdStart(b *testing.B) {
 				b.StopTimer()
 				if s := parseStreamed(b, raw); s.StatusCode != 200 {
 					b.Fatalf("status %d: %s", s.StatusCode, s.Body)
+				}
+				if strings.HasPrefix(c.name, "gateway-otel/") && collector.exports.Swap(0) == 0 {
+					b.Fatalf("the invocation ended with no span exported")
 				}
 				init, ok := r.initDuration()
 				if !ok {
@@ -74,4 +91,24 @@ func armSize(b *testing.B, pkg string) int64 {
 		b.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// collector is an OTLP/HTTP endpoint that accepts every export (an empty
+// ExportTraceServiceResponse is an empty protobuf body) and counts them.
+type collector struct {
+	*httptest.Server
+	exports atomic.Int64
+}
+
+func newCollector(b testing.TB) *collector {
+	c := &collector{}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/v1/traces" {
+			c.exports.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	b.Cleanup(c.Close)
+	return c
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // TransportOptions configure NewHTTPClient. Zero values take the stated
@@ -100,11 +101,18 @@ func DefaultHTTPClient() *http.Client {
 type plaintextKey struct{}
 
 // noRedirects turns a 3xx answer into a failed attempt before the
-// client's redirect logic sees it, and marks http:// requests for the dial
-// check.
+// client's redirect logic sees it, marks http:// requests for the dial
+// check, and passes the attempt's trace context (W3C traceparent, when
+// OpenTelemetry traces) to the upstream.
 type noRedirects struct{ next http.RoundTripper }
 
 func (n noRedirects) RoundTrip(r *http.Request) (*http.Response, error) {
+	if trace.HasInjector(r.Context()) {
+		// A RoundTripper must not change the caller's request: inject
+		// into a copy.
+		r = r.Clone(r.Context())
+		trace.Inject(r.Context(), r.Header)
+	}
 	if r.URL.Scheme == "http" {
 		r = r.WithContext(context.WithValue(r.Context(), plaintextKey{}, true))
 	}

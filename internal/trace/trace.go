@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -46,6 +47,34 @@ func TraceIDFrom(ctx context.Context) string {
 	return id
 }
 
+type injectorKey struct{}
+
+// WithInjector stores in ctx how a span puts its trace context on an
+// outgoing request (W3C traceparent): a tracer's Start sets it for the
+// span it opens, and the provider HTTP client applies it (Inject) to each
+// upstream call, so the upstream sees the attempt as its parent without
+// the provider package knowing any tracing library.
+func WithInjector(ctx context.Context, inject func(http.Header)) context.Context {
+	return context.WithValue(ctx, injectorKey{}, inject)
+}
+
+// Inject adds ctx's trace context headers to h; it reports whether ctx had
+// any to add (callers clone a request before changing its headers).
+func Inject(ctx context.Context, h http.Header) bool {
+	inject, _ := ctx.Value(injectorKey{}).(func(http.Header))
+	if inject == nil {
+		return false
+	}
+	inject(h)
+	return true
+}
+
+// HasInjector reports whether Inject would add headers for ctx.
+func HasInjector(ctx context.Context) bool {
+	inject, _ := ctx.Value(injectorKey{}).(func(http.Header))
+	return inject != nil
+}
+
 // NewTraceID returns an X-Ray-format trace id: 1-<8 hex epoch>-<24 hex random>.
 func NewTraceID(now time.Time) string {
 	var b [12]byte
@@ -66,6 +95,9 @@ func (noopSpan) Annotate(string, any) {}
 func (noopSpan) Metadata(string, any) {}
 func (noopSpan) End(error)            {}
 func (s noopSpan) TraceID() string    { return s.id }
+
+// Recording is false: callers skip building detail nobody keeps.
+func (noopSpan) Recording() bool { return false }
 
 // Recorder keeps finished spans in memory, for tests and local debugging.
 type Recorder struct {

@@ -142,6 +142,10 @@ func (s *span) End(err error) {
 	}
 }
 
+// Recording reports whether X-Ray records the subsegment (its trace is
+// sampled): the engine skips building detail for an unsampled one.
+func (s *span) Recording() bool { return s.seg.Sampled }
+
 // TraceID is the X-Ray trace id ("1-5759e988-bd862e3fe1be46a994272793"),
 // empty when the SDK is disabled.
 func (s *span) TraceID() string { return s.seg.TraceID }
