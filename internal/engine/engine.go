@@ -158,7 +158,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	// Slot leases are named per engine, not only per instance: an engine
 	// built on a config change restarts its sequence while the old one's
 	// requests may still hold slots.
-	e.keyLimits = &keyLimits{win: win, st: deps.Store, log: deps.Logger, holder: fmt.Sprintf("%s/%x", deps.InstanceID, rand.Uint64())}
+	e.keyLimits = &keyLimits{sink: deps.Metrics, win: win, st: deps.Store, log: deps.Logger, holder: fmt.Sprintf("%s/%x", deps.InstanceID, rand.Uint64())}
 	e.quotas = newQuotas(cfg, win, deps.Logger)
 	var errs config.Errors
 	for name, pc := range cfg.Providers {

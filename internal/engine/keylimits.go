@@ -26,6 +26,12 @@ type RateLimit struct {
 	ResetTokens                      time.Duration
 }
 
+// KeyLimitSink is the optional part of a MetricSink that counts requests
+// refused by a key's limits, by key name and limit.
+type KeyLimitSink interface {
+	KeyLimited(key, limit string)
+}
+
 // CodeKeyRateLimit is the error code of a request over its key's limits.
 const CodeKeyRateLimit = "key_rate_limit_exceeded"
 
@@ -35,6 +41,8 @@ const CodeKeyRateLimit = "key_rate_limit_exceeded"
 // slots come back once their lease ends (reclaimed by the first request
 // that finds the key full).
 type keyLimits struct {
+	// sink, when it is a KeyLimitSink, counts refusals (Prometheus).
+	sink   MetricSink
 	win    *windows
 	st     store.Budgets
 	log    *slog.Logger
@@ -149,6 +157,9 @@ func (kl *keyLimits) admit(ctx context.Context, key *config.Key, req *chat.Reque
 // over is the 429 for a key over one of its limits. never is true when
 // waiting cannot help (a request larger than the whole limit).
 func (kl *keyLimits) over(key *config.Key, what string, limit int64, reset time.Duration, st RateLimit, never bool) *Error {
+	if s, ok := kl.sink.(KeyLimitSink); ok {
+		s.KeyLimited(key.Name, what)
+	}
 	e := newError(http.StatusTooManyRequests, TypeRateLimit, CodeKeyRateLimit,
 		fmt.Sprintf("key %q is over its %s limit (%d); retry in %s", key.Name, what, limit, reset.Round(time.Second)))
 	e.RetryAfter = max(1, int((reset+time.Second-1)/time.Second))

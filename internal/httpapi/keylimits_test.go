@@ -19,6 +19,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/fakes/openaifake"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
+	"github.com/switchyard-llm/switchyard/internal/prom"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/tracestore"
 )
@@ -26,8 +27,9 @@ import (
 // keyHarness is a gateway on a fake OpenAI upstream with a test clock.
 type keyHarness struct {
 	*harness
-	mu  sync.Mutex
-	now time.Time
+	mu      sync.Mutex
+	now     time.Time
+	metrics *prom.Registry
 }
 
 func (k *keyHarness) Now() time.Time {
@@ -65,14 +67,15 @@ func newKeyHarness(t *testing.T, yml string) *keyHarness {
 	k.store = store.NewMemory()
 	log := slog.New(slog.DiscardHandler)
 	traces := tracestore.New(0)
-	deps := engine.Deps{Store: k.store, Logger: log, Seed: 42, Now: k.Now, Traces: traces,
+	k.metrics = prom.New()
+	deps := engine.Deps{Store: k.store, Logger: log, Seed: 42, Now: k.Now, Traces: traces, Metrics: k.metrics,
 		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }}
 	k.src, err = configsource.FromConfig(cfg, deps)
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}
 	t.Cleanup(func() { k.src.Engine().Close() })
-	k.srv = httptest.NewServer(httpapi.New(k.src, httpapi.Options{Logger: log, Store: k.store, Now: k.Now, Traces: traces}))
+	k.srv = httptest.NewServer(httpapi.New(k.src, httpapi.Options{Logger: log, Store: k.store, Now: k.Now, Traces: traces, Metrics: k.metrics}))
 	t.Cleanup(k.srv.Close)
 	return k
 }

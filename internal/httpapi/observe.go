@@ -103,6 +103,16 @@ func (s *Server) prometheus(w http.ResponseWriter, r *http.Request) {
 		MaxInFlight: int64(limitsOf(eng.Config().Server).maxInFlight),
 		Cooling:     eng.CoolingDown(),
 	}
+	for _, k := range eng.Config().Keys {
+		if l := k.Limits; l != nil {
+			for _, kl := range []prom.KeyLimit{{Key: k.Name, Limit: "requests_per_minute", Value: l.RequestsPerMinute},
+				{Key: k.Name, Limit: "tokens_per_minute", Value: l.TokensPerMinute}, {Key: k.Name, Limit: "max_concurrent", Value: l.MaxConcurrent}} {
+				if kl.Value > 0 {
+					g.KeyLimits = append(g.KeyLimits, kl)
+				}
+			}
+		}
+	}
 	for _, b := range eng.BudgetLevels(r.Context()) {
 		g.Budgets = append(g.Budgets, prom.Budget{Name: b.Name, LimitUSD: b.LimitUSD, SpentUSD: b.SpentUSD, Known: b.Known})
 	}

@@ -20,6 +20,14 @@ type Gauges struct {
 	// Cooling counts the targets in cooldown now, by metric target.
 	Cooling map[string]int
 	Budgets []Budget
+	// KeyLimits are the configured per-key limits (keys[].limits).
+	KeyLimits []KeyLimit
+}
+
+// KeyLimit is one key's configured limit.
+type KeyLimit struct {
+	Key, Limit string // limit: requests_per_minute, tokens_per_minute or max_concurrent
+	Value      int64
 }
 
 // Budget is one budget's state in its current period.
@@ -95,6 +103,10 @@ func (r *Registry) writeCounters(b *bytes.Buffer) {
 	for _, t := range sortedKeys(r.cooldowns, ident) {
 		sample(b, "switchyard_cooldowns_total", labels("provider", providerOf(t), "target", t), float64(r.cooldowns[t]))
 	}
+	family(b, "switchyard_key_limit_refusals_total", "counter", "Requests refused with key_rate_limit_exceeded, by key and limit.")
+	for _, k := range sortedKeys(r.keyRefusals, func(k keyLimitKey) string { return k.key + "\x00" + k.limit }) {
+		sample(b, "switchyard_key_limit_refusals_total", labels("key", k.key, "limit", k.limit), float64(r.keyRefusals[k]))
+	}
 }
 
 func writeGauges(b *bytes.Buffer, g Gauges) {
@@ -105,6 +117,14 @@ func writeGauges(b *bytes.Buffer, g Gauges) {
 	family(b, "switchyard_cooling_down", "gauge", "Targets in cooldown now (1 per provider/model; callers' models the config does not name are summed).")
 	for _, t := range sortedKeys(g.Cooling, ident) {
 		sample(b, "switchyard_cooling_down", labels("provider", providerOf(t), "target", t), float64(g.Cooling[t]))
+	}
+	kls := append([]KeyLimit(nil), g.KeyLimits...)
+	sort.Slice(kls, func(i, j int) bool {
+		return kls[i].Key < kls[j].Key || (kls[i].Key == kls[j].Key && kls[i].Limit < kls[j].Limit)
+	})
+	family(b, "switchyard_key_limit", "gauge", "Each key's configured limits (keys[].limits).")
+	for _, kl := range kls {
+		sample(b, "switchyard_key_limit", labels("key", kl.Key, "limit", kl.Limit), float64(kl.Value))
 	}
 	budgets := append([]Budget(nil), g.Budgets...)
 	sort.Slice(budgets, func(i, j int) bool { return budgets[i].Name < budgets[j].Name })

@@ -33,7 +33,12 @@ type Registry struct {
 	attempts  map[targetKey]*attemptSeries
 	errors    map[errorKey]uint64
 	cooldowns map[string]uint64 // by target
+	// keyRefusals counts requests refused by a key's limits, by key and
+	// limit (requests_per_minute, tokens_per_minute, max_concurrent).
+	keyRefusals map[keyLimitKey]uint64
 }
+
+type keyLimitKey struct{ key, limit string }
 
 type requestKey struct{ router, codeClass string }
 
@@ -76,7 +81,8 @@ func (h *histogram) observe(bounds []float64, v float64) {
 // New returns an empty registry.
 func New() *Registry {
 	return &Registry{requests: map[requestKey]uint64{}, reqDur: map[string]*histogram{}, fallbacks: map[string]uint64{},
-		attempts: map[targetKey]*attemptSeries{}, errors: map[errorKey]uint64{}, cooldowns: map[string]uint64{}}
+		attempts: map[targetKey]*attemptSeries{}, errors: map[errorKey]uint64{}, cooldowns: map[string]uint64{},
+		keyRefusals: map[keyLimitKey]uint64{}}
 }
 
 var knownClass = func() map[string]bool {
@@ -164,6 +170,18 @@ func (r *Registry) Cooldown(target string) {
 		target = Other
 	}
 	r.cooldowns[target]++
+}
+
+// KeyLimited counts a request refused by key's limit. Keys are the
+// config's names (bounded by it); past MaxSeries they fold into "other".
+func (r *Registry) KeyLimited(key, limit string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := keyLimitKey{key, limit}
+	if _, ok := r.keyRefusals[k]; !ok && r.full() {
+		k.key = Other
+	}
+	r.keyRefusals[k]++
 }
 
 func codeClass(status int) string {
