@@ -50,6 +50,9 @@ type Deps struct {
 	Providers map[string]provider.Provider
 	// AWSAPIOptions instrument AWS SDK clients (X-Ray).
 	AWSAPIOptions []func(*middleware.Stack) error
+	// MetricsFlushEvery is how often the recorder writes its per-bucket
+	// sums; default DefaultMetricsFlushEvery.
+	MetricsFlushEvery time.Duration
 }
 
 // Engine serves requests for one config version. It is immutable once
@@ -140,7 +143,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
 	e.local = newLocalStats(e.state, deps.Now)
 	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
-	e.recorder = NewRecorder(deps.Store, deps.Logger)
+	e.recorder = NewRecorderWith(deps.Store, deps.Logger, RecorderOptions{Now: deps.Now, Every: deps.MetricsFlushEvery})
 	return e, nil
 }
 
@@ -195,14 +198,18 @@ func (e *Engine) Recorder() *Recorder { return e.recorder }
 // Catalog is the price catalog with config overrides.
 func (e *Engine) Catalog() *pricing.Catalog { return e.catalog }
 
-// Flush writes what this instance holds back: queued metric samples,
-// budget corrections older than a few seconds and in-flight counts last
-// written over a second ago (all of them when final).
-// Lambda calls it after each response; the local server on a timer.
+// Flush writes what this instance holds back and is due: metric sums last
+// written a flush interval ago, budget corrections older than a few
+// seconds and in-flight counts last written over a second ago (all of
+// them when final). Lambda calls it after each response; the local server
+// on a timer.
 func (e *Engine) Flush(ctx context.Context, final bool) error {
 	e.budgets.flush(ctx, final)
 	e.state.publishInFlight(ctx, e.deps.InstanceID, final)
-	return e.recorder.Flush(ctx)
+	if final {
+		return e.recorder.Flush(ctx)
+	}
+	return e.recorder.FlushDue(ctx)
 }
 
 // PublishInFlight writes every in-flight count changed since its last

@@ -15,6 +15,7 @@ import (
 type Memory struct {
 	mu        sync.Mutex
 	records   map[[2]string]Record
+	version   int64 // config version: +1 per config record put or deleted
 	budgets   map[string]int64
 	buckets   map[bucketKey]*Bucket
 	stats     map[[2]string]Stats
@@ -73,6 +74,9 @@ func (m *Memory) PutRecord(_ context.Context, r Record) error {
 		r.UpdatedAt = time.Now().UTC()
 	}
 	m.records[k] = r
+	if r.Kind != KindSnapshot {
+		m.version++
+	}
 	return nil
 }
 
@@ -84,7 +88,16 @@ func (m *Memory) DeleteRecord(_ context.Context, kind, name string) error {
 		return ErrNotFound
 	}
 	delete(m.records, k)
+	if kind != KindSnapshot {
+		m.version++
+	}
 	return nil
+}
+
+func (m *Memory) ConfigVersion(context.Context) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.version, nil
 }
 
 func (m *Memory) Reserve(_ context.Context, key string, micros, limit int64, _ time.Time) (int64, error) {
@@ -142,6 +155,22 @@ func (m *Memory) AddSample(_ context.Context, s Sample) error {
 		m.buckets[k] = b
 	}
 	b.Apply(s)
+	return nil
+}
+
+func (m *Memory) AddBuckets(_ context.Context, bs []Bucket) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, in := range bs {
+		minute := in.Minute.Truncate(time.Minute)
+		k := bucketKey{in.Subject, minute.Unix()}
+		b := m.buckets[k]
+		if b == nil {
+			b = &Bucket{Subject: in.Subject, Minute: minute.UTC()}
+			m.buckets[k] = b
+		}
+		b.Merge(in)
+	}
 	return nil
 }
 

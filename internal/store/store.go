@@ -61,6 +61,12 @@ type Configs interface {
 	PutRecord(ctx context.Context, r Record) error
 	// DeleteRecord removes a record; ErrNotFound when absent.
 	DeleteRecord(ctx context.Context, kind, name string) error
+	// ConfigVersion returns a number that every PutRecord and
+	// DeleteRecord of a config record (any kind but KindSnapshot) moves,
+	// so that a reader polls one small item and lists the records only
+	// when it moved. It may lag a write by a moment (an eventually
+	// consistent read); it is 0 before the first write.
+	ConfigVersion(ctx context.Context) (int64, error)
 }
 
 // Budgets holds spend counters in integer micro-USD, one per budget period
@@ -83,12 +89,25 @@ type Metrics interface {
 	// AddSample adds one request's figures to its target's (and router's)
 	// minute bucket atomically.
 	AddSample(ctx context.Context, s Sample) error
+	// AddBuckets adds each bucket's counters to the stored bucket of its
+	// subject and minute atomically, as if its samples had been added one
+	// by one: the recorder sums a container's samples per subject and
+	// minute and writes the sums once per flush interval.
+	AddBuckets(ctx context.Context, bs []Bucket) error
 	// Buckets returns the buckets whose minute lies in [from, to).
 	Buckets(ctx context.Context, from, to time.Time) ([]Bucket, error)
 	// PutStats replaces the stats rolled up for each stats' subject and window.
 	PutStats(ctx context.Context, stats []Stats) error
 	// LoadStats returns every stored stats record.
 	LoadStats(ctx context.Context) ([]Stats, error)
+}
+
+// SampleObserver is implemented by a store wrapper that wants every
+// sample one by one (the EMF log lines) although the recorder writes sums
+// with AddBuckets. The recorder calls ObserveSample off the request path,
+// once per sample, before summing it.
+type SampleObserver interface {
+	ObserveSample(s Sample)
 }
 
 // Cooldowns holds targets set aside until a time.

@@ -32,6 +32,56 @@ func Run(t *testing.T, newStore NewStore) {
 }
 
 func testRecords(t *testing.T, newStore NewStore) {
+	t.Run("the config version moves with every config write but the snapshot's", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		version := func() int64 {
+			t.Helper()
+			v, err := s.ConfigVersion(ctx)
+			if err != nil {
+				t.Fatalf("ConfigVersion: %v", err)
+			}
+			return v
+		}
+		start := version()
+		steps := []struct {
+			name  string
+			write func() error
+			moves bool
+		}{
+			{"put", func() error {
+				return s.PutRecord(ctx, store.Record{Kind: store.KindRouter, Name: "r", Doc: map[string]any{"strategy": "fallback"}})
+			}, true},
+			{"put again", func() error {
+				return s.PutRecord(ctx, store.Record{Kind: store.KindRouter, Name: "r", Doc: map[string]any{"strategy": "round_robin"}})
+			}, true},
+			{"snapshot", func() error {
+				return s.PutRecord(ctx, store.Record{Kind: store.KindSnapshot, Name: "last_good", Doc: map[string]any{"digest": "x"}})
+			}, false},
+			{"delete", func() error { return s.DeleteRecord(ctx, store.KindRouter, "r") }, true},
+		}
+		prev := start
+		for _, st := range steps {
+			if err := st.write(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			v := version()
+			if moved := v != prev; moved != st.moves {
+				t.Errorf("%s: version %d → %d, want moved = %v", st.name, prev, v, st.moves)
+			}
+			prev = v
+		}
+		recs, err := s.ListRecords(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Kind != store.KindSnapshot {
+				t.Errorf("ListRecords lists %s/%s: the version item is not a record", r.Kind, r.Name)
+			}
+		}
+	})
 	t.Run("values of every YAML type survive", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
