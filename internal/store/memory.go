@@ -16,6 +16,7 @@ type Memory struct {
 	mu        sync.Mutex
 	records   map[[2]string]Record
 	version   int64 // config version: +1 per config record put or deleted
+	digest    *Digest
 	budgets   map[string]int64
 	buckets   map[bucketKey]*Bucket
 	stats     map[[2]string]Stats
@@ -276,4 +277,28 @@ func (m *Memory) InFlightCounts(_ context.Context, now time.Time) (map[string]in
 		}
 	}
 	return out, nil
+}
+
+func (m *Memory) PutDigest(_ context.Context, d Digest) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := d
+	c.Stats = append([]Stats(nil), d.Stats...)
+	c.Cooldowns = maps.Clone(d.Cooldowns)
+	c.InFlight = maps.Clone(d.InFlight)
+	m.digest = &c
+	return nil
+}
+
+func (m *Memory) LoadDigest(context.Context) (Digest, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.digest == nil {
+		return Digest{}, false, nil
+	}
+	c := *m.digest
+	c.Stats = append([]Stats(nil), m.digest.Stats...)
+	c.Cooldowns = maps.Clone(m.digest.Cooldowns)
+	c.InFlight = maps.Clone(m.digest.InFlight)
+	return c, true, nil
 }

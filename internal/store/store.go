@@ -13,6 +13,7 @@ type Store interface {
 	Metrics
 	Cooldowns
 	InFlight
+	Digests
 }
 
 // ErrBudgetExceeded is returned by Reserve when the reservation would take
@@ -100,6 +101,32 @@ type Metrics interface {
 	PutStats(ctx context.Context, stats []Stats) error
 	// LoadStats returns every stored stats record.
 	LoadStats(ctx context.Context) ([]Stats, error)
+}
+
+// Digest is the shared state routing reads, gathered into one item so
+// that a container reads it with one small read per refresh instead of
+// Querying the stats, cooldown and in-flight partitions (docs/scale.md).
+// The scheduled aggregator builds it every few seconds from those
+// partitions (aggregate.BuildDigest); a container uses it only while it is
+// fresh and falls back to the partitions otherwise.
+type Digest struct {
+	BuiltAt time.Time `json:"built_at"`
+	// Stats are the targets' stats (subjects of target keys only: routing
+	// reads no router, arm or provider figures), every window.
+	Stats []Stats `json:"stats,omitempty"`
+	// Cooldowns are running and half-open cooldowns (ended less than
+	// CooldownKeep before BuiltAt), as Cooldowns(BuiltAt - CooldownKeep).
+	Cooldowns map[string]time.Time `json:"cooldowns,omitempty"`
+	// InFlight sums every instance's unexpired count per target.
+	InFlight map[string]int64 `json:"inflight,omitempty"`
+}
+
+// Digests holds the one shared-state digest.
+type Digests interface {
+	// PutDigest replaces the digest.
+	PutDigest(ctx context.Context, d Digest) error
+	// LoadDigest returns the digest; ok is false when none was written.
+	LoadDigest(ctx context.Context) (d Digest, ok bool, err error)
 }
 
 // SampleObserver is implemented by a store wrapper that wants every

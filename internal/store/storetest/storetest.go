@@ -29,6 +29,36 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Cooldowns", func(t *testing.T) { testCooldowns(t, newStore) })
 	t.Run("ProbeLease", func(t *testing.T) { testProbeLease(t, newStore) })
 	t.Run("InFlight", func(t *testing.T) { testInFlight(t, newStore) })
+	t.Run("Digest", func(t *testing.T) { testDigest(t, newStore) })
+}
+
+func testDigest(t *testing.T, newStore NewStore) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	if _, ok, err := s.LoadDigest(ctx); err != nil || ok {
+		t.Fatalf("LoadDigest on an empty store = ok %v, %v; want none", ok, err)
+	}
+	want := store.Digest{
+		BuiltAt:   base,
+		Stats:     []store.Stats{{Subject: "p/m", Window: "5m", Requests: 12, SuccessRate: 0.75, LatencyP95Ms: 812.5, UpdatedAt: base}},
+		Cooldowns: map[string]time.Time{"p/bad": base.Add(30 * time.Second)},
+		InFlight:  map[string]int64{"p/m": 3},
+	}
+	for i, d := range []store.Digest{{BuiltAt: base.Add(-time.Minute)}, want} {
+		if err := s.PutDigest(ctx, d); err != nil {
+			t.Fatalf("PutDigest %d: %v", i, err)
+		}
+	}
+	got, ok, err := s.LoadDigest(ctx)
+	if err != nil || !ok {
+		t.Fatalf("LoadDigest = ok %v, %v", ok, err)
+	}
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if string(gj) != string(wj) {
+		t.Errorf("digest read back as\n%s\nwant the last one written\n%s", gj, wj)
+	}
 }
 
 func testRecords(t *testing.T, newStore NewStore) {
