@@ -41,6 +41,10 @@ type scaleRun struct {
 	reads []map[dynamo.ItemKey]int64
 	// aggregator counts the aggregator's calls.
 	aggregator map[string]int64
+	// pending is the samples recorded but not yet written at the end: what
+	// would be lost if every container were reaped then without a final
+	// flush.
+	pending int64
 }
 
 // simulate runs containers gateway instances on one dynalite for seconds
@@ -123,6 +127,9 @@ func simulate(t *testing.T, containers, seconds, period int) scaleRun {
 			}
 		}
 	}
+	for _, c := range cs {
+		run.pending += c.src.Engine().Recorder().Pending()
+	}
 	run.writes = map[dynamo.ItemKey]int64{}
 	for _, c := range cs {
 		perContainer := map[dynamo.ItemKey]int64{}
@@ -203,6 +210,8 @@ func (r scaleRun) report(t *testing.T) {
 		t.Logf("  %-70s %.2f", l, reads[l])
 	}
 	t.Logf("aggregator calls: %v", r.aggregator)
+	t.Logf("samples unwritten at the end (lost if every container were reaped now): %d = %.1f s of traffic",
+		r.pending, float64(r.pending)/rps)
 }
 
 // TestScaleSimulation runs 50 containers for three simulated minutes, one

@@ -28,6 +28,14 @@ func (s *Store) PutDigest(ctx context.Context, d store.Digest) error {
 	}
 	item := key(pkDigest, skDigest)
 	item[attrDigest] = &types.AttributeValueMemberS{Value: string(raw)}
+	// The registered metric subjects ride along, so that containers skip
+	// registering subjects the set already has: otherwise every new
+	// container ADDs each subject it writes to that one item (and again
+	// every ten minutes), which at thousands of containers makes it the
+	// hottest item of the table.
+	if subjects, err := s.subjects(ctx); err == nil && len(subjects) > 0 {
+		item[attrSubjects] = &types.AttributeValueMemberSS{Value: subjects}
+	}
 	item[attrExpires] = &types.AttributeValueMemberN{Value: fmt.Sprint(ttlSeconds(d.BuiltAt.Add(StatsTTL)))}
 	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.tables.Metrics, Item: item}); err != nil {
 		return fmt.Errorf("dynamo: write digest: %w", err)
@@ -46,6 +54,12 @@ func (s *Store) LoadDigest(ctx context.Context) (store.Digest, bool, error) {
 	raw := stringAttr(out.Item, attrDigest)
 	if raw == "" {
 		return store.Digest{}, false, nil
+	}
+	if ss, ok := out.Item[attrSubjects].(*types.AttributeValueMemberSS); ok {
+		now := s.now()
+		for _, subject := range ss.Value {
+			s.registered.Store(subject, now) // in the set: no registration needed
+		}
 	}
 	var d store.Digest
 	if err := json.Unmarshal([]byte(raw), &d); err != nil {
