@@ -34,11 +34,12 @@ budgets:
 
 const scaleCounter = "budget/scale#2026-11-25"
 
-// noSamples drops metric samples: the simulation counts budget writes,
-// and a sample per request would only slow it down.
+// noSamples drops metric samples and their sums: the simulation counts
+// budget writes, and metric writes would only slow it down.
 type noSamples struct{ store.Store }
 
-func (noSamples) AddSample(context.Context, store.Sample) error { return nil }
+func (noSamples) AddSample(context.Context, store.Sample) error    { return nil }
+func (noSamples) AddBuckets(context.Context, []store.Bucket) error { return nil }
 
 // scaleRun is one simulated load: rate requests per simulated second for
 // seconds, spread over instances long-lived instances that flush every 5
