@@ -85,6 +85,13 @@ type lambdaGateway struct {
 	api http.Handler
 }
 
+// EnvMetricsFlushEvery overrides how often a container writes its metric
+// sums (a Go duration; default engine.DefaultMetricsFlushEvery, 20 s): a
+// shorter interval writes more often (more bucket writes, fewer samples
+// held by a container that may be reaped), a longer one less
+// (docs/scale.md).
+const EnvMetricsFlushEvery = "SWITCHYARD_METRICS_FLUSH_EVERY"
+
 // gatewayOptions are what tests change; the zero value is production.
 type gatewayOptions struct {
 	// EMF is where metric lines go; default os.Stdout (CloudWatch).
@@ -120,6 +127,15 @@ func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gateway
 		// request writes its own budget settlement before its response
 		// ends, or reservation − cost would stay counted as spend.
 		SettleEachRequest: true,
+	}
+	if v := os.Getenv(EnvMetricsFlushEvery); v != "" {
+		every, err := time.ParseDuration(v)
+		if err != nil || every <= 0 {
+			// A bad value must not take the gateway down: keep the default.
+			log.Warn(EnvMetricsFlushEvery+" ignored: want a positive duration such as 20s", "value", v, "err", err)
+		} else {
+			g.deps.MetricsFlushEvery = every
+		}
 	}
 	traces, err := tracestore.FromEnv(os.Getenv)
 	if err != nil {
