@@ -6,16 +6,31 @@ RIE       := $(TOOLS)/bin/aws-lambda-rie
 DYNALITE  := $(TOOLS)/node_modules/.bin/dynalite
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 
+# The console's browser test (internal/console) drives headless Chromium:
+# Debian's package, found on PATH (or set SWITCHYARD_CHROMIUM).
+SWITCHYARD_CHROMIUM ?= $(or $(shell command -v chromium 2>/dev/null),/usr/bin/chromium)
+
 export SWITCHYARD_DYNALITE := $(DYNALITE)
 export SWITCHYARD_RIE := $(RIE)
+export SWITCHYARD_CHROMIUM
 
-.PHONY: run test test-short build lint bench fuzz tools clean
+.PHONY: run test test-short build lint bench fuzz tools chromium console-screenshot clean
 
 run:
 	$(GO) run ./functions/gateway serve --config examples/local.yaml
 
-## tools: everything the tests start (dynalite from npm, the Lambda Runtime Interface Emulator).
-tools: $(DYNALITE) $(RIE)
+## tools: everything the tests start (dynalite from npm, the Lambda Runtime Interface Emulator,
+## headless Chromium for the console's browser test).
+tools: $(DYNALITE) $(RIE) chromium
+
+## chromium: Debian's chromium package, installed once (apt-get needs root: CI runs as root).
+chromium:
+	@[ -x "$(SWITCHYARD_CHROMIUM)" ] || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } \
+		|| { echo "cannot install chromium: run 'apt-get install chromium' as root, or set SWITCHYARD_CHROMIUM"; exit 1; }
+
+## console-screenshot: regenerate docs/console.png from the console's browser test.
+console-screenshot: chromium
+	SWITCHYARD_CONSOLE_SCREENSHOT=1 $(GO) test -count=1 -run '^TestConsoleInBrowser$$' ./internal/console/
 
 $(DYNALITE):
 	npm install --no-audit --no-fund --prefix $(TOOLS) dynalite@4
@@ -54,6 +69,8 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzDecoder$$' ./internal/sse/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzTopLevel$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzChunk$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzValid$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/anthropic/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/gemini/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/

@@ -229,7 +229,7 @@ func openLoop(t *target, rate int, dur time.Duration, stream bool) result {
 // closedLoop runs conc clients, each sending its next request when the
 // last one is answered, for dur after a short warm-up; it measures
 // capacity: the answers that end inside the window are counted.
-func closedLoop(t *target, conc int, dur time.Duration) result {
+func closedLoop(t *target, conc int, dur time.Duration, stream bool) result {
 	warm := min(dur/5, 500*time.Millisecond)
 	from := time.Now().Add(warm)
 	end := from.Add(dur)
@@ -244,7 +244,7 @@ func closedLoop(t *target, conc int, dur time.Duration) result {
 				if !s.Before(end) {
 					return
 				}
-				first, total, err := t.do(false, s)
+				first, total, err := t.do(stream, s)
 				if e := time.Now(); e.Before(from) || e.After(end) {
 					continue // answered outside the window
 				}

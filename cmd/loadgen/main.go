@@ -9,7 +9,8 @@
 //   - one at a time: requests in sequence, alternating the targets;
 //   - open loop: a fixed arrival rate for a bounded duration, latency
 //     counted from each request's scheduled start, so queueing shows;
-//   - closed loop: N concurrent clients for a bounded duration (capacity);
+//   - closed loop: N concurrent clients for a bounded duration (capacity),
+//     for plain requests and for streams;
 //   - streamed: time to the first content chunk, one at a time and at the
 //     open-loop rate.
 //
@@ -39,6 +40,8 @@ type options struct {
 	openDur          time.Duration
 	streamOpenDur    time.Duration
 	conc             int
+	streamConc       int
+	streamClosedDur  time.Duration
 	closedDur        time.Duration
 	chunks           int
 	gatewayBin       string
@@ -59,6 +62,8 @@ func main() {
 	flag.DurationVar(&o.streamOpenDur, "stream-open", 3*time.Second, "open-loop streamed duration per target (0 skips)")
 	flag.IntVar(&o.conc, "c", 64, "closed-loop concurrent clients")
 	flag.DurationVar(&o.closedDur, "closed", 4*time.Second, "closed-loop duration per target (0 skips)")
+	flag.IntVar(&o.streamConc, "stream-c", 16, "closed-loop streamed concurrent clients")
+	flag.DurationVar(&o.streamClosedDur, "stream-closed", 3*time.Second, "closed-loop streamed duration per target (0 skips)")
 	flag.IntVar(&o.chunks, "chunks", benchfake.DefaultChunks, "content chunks per streamed answer")
 	flag.StringVar(&o.gatewayBin, "gateway-bin", "", "gateway binary to run (default: go build ./functions/gateway into a temp dir)")
 	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
@@ -159,7 +164,7 @@ func run(o options, out, logw io.Writer) error {
 	if o.closedDur > 0 {
 		logf("closed loop: %d clients for %s per target", o.conc, o.closedDur)
 		rep.measure(fmt.Sprintf("closed loop %d clients", o.conc), false, ts, func() []result {
-			return each(func(t *target) result { return closedLoop(t, o.conc, o.closedDur) })
+			return each(func(t *target) result { return closedLoop(t, o.conc, o.closedDur, false) })
 		})
 	}
 	if o.streamN > 0 {
@@ -170,6 +175,12 @@ func run(o options, out, logw io.Writer) error {
 		logf("streamed, open loop: %d req/s for %s per target", o.rate, o.streamOpenDur)
 		rep.measure(fmt.Sprintf("stream, open loop %d/s", o.rate), true, ts, func() []result {
 			return each(func(t *target) result { return openLoop(t, o.rate, o.streamOpenDur, true) })
+		})
+	}
+	if o.streamClosedDur > 0 {
+		logf("streamed, closed loop: %d clients for %s per target", o.streamConc, o.streamClosedDur)
+		rep.measure(fmt.Sprintf("stream, closed loop %d clients", o.streamConc), true, ts, func() []result {
+			return each(func(t *target) result { return closedLoop(t, o.streamConc, o.streamClosedDur, true) })
 		})
 	}
 	rep.mem = gw.memory()

@@ -16,6 +16,15 @@ const (
 	goalRSS         = 50 << 20               // gateway peak RSS
 )
 
+// Goals of issue 16, against the bare reverse proxy (-floor) in the same run.
+const (
+	goalStreamFloorRatio = 0.85                   // streamed closed-loop throughput / the floor's
+	goalStreamFloorTTFC  = 300 * time.Microsecond // added time to first content, p50, over the floor's
+	goalRateFloorP50     = 100 * time.Microsecond // non-streamed at the open-loop rate, p50 over the floor's
+	goalRateFloorP99     = 300 * time.Microsecond // and p99
+	goalFloorRSS         = 40 << 20               // gateway peak RSS
+)
+
 // row is one mode's results: r[0] direct, r[1] the gateway, then any others.
 type row struct {
 	mode   string
@@ -107,6 +116,16 @@ func (rep *report) print() bool {
 			fmt.Fprintf(w, "| %s | added by %s | | | %s | %s | | %s | |\n", rw.mode,
 				strings.TrimSpace(rw.names[i][3:]), signedMs(p50), signedMs(p99), ratio)
 		}
+		if len(rw.names) > 2 {
+			// The gateway against the floor (the bare proxy), in the same run.
+			g, f := &rw.r[1], &rw.r[2]
+			ratio := ""
+			if f.throughput() > 0 {
+				ratio = fmt.Sprintf("%.0f%% of the floor", 100*g.throughput()/f.throughput())
+			}
+			fmt.Fprintf(w, "| %s | gateway minus floor | | | %s | %s | | %s | |\n", rw.mode,
+				signedMs(percentile(g.lat, 0.5)-percentile(f.lat, 0.5)), signedMs(percentile(g.lat, 0.99)-percentile(f.lat, 0.99)), ratio)
+		}
 	}
 	fmt.Fprintln(w)
 	for _, rw := range rep.rows {
@@ -174,10 +193,44 @@ func (rep *report) goals() bool {
 			line(p99 < goalRateP99, "%s: %s %s (goal < %s%s)", rw.mode, strings.Replace(what, "p50", "p99", 1), signedMs(p99), ms(goalRateP99), note)
 		}
 	}
+	all = rep.floorGoals(line) && all
 	if rep.mem.peak > 0 {
 		line(rep.mem.peak < goalRSS, "gateway peak RSS %.1f MB (goal < %d MB; %s)", float64(rep.mem.peak)/(1<<20), goalRSS>>20, rep.mem.note)
 	} else {
 		fmt.Fprintln(rep.out, "SKIP  gateway RSS: /proc is not available here")
+	}
+	return all
+}
+
+// floorGoals prints the goals of issue 16 when the run has a floor (-floor).
+func (rep *report) floorGoals(line func(ok bool, format string, args ...any)) bool {
+	all := true
+	check := func(ok bool, format string, args ...any) {
+		all = all && ok
+		line(ok, format, args...)
+	}
+	for _, rw := range rep.rows {
+		if len(rw.r) < 3 {
+			return true
+		}
+		g, f := &rw.r[1], &rw.r[2]
+		d50 := percentile(g.lat, 0.5) - percentile(f.lat, 0.5)
+		d99 := percentile(g.lat, 0.99) - percentile(f.lat, 0.99)
+		switch {
+		case rw.stream && strings.Contains(rw.mode, "closed loop") && f.throughput() > 0:
+			r := g.throughput() / f.throughput()
+			check(r >= goalStreamFloorRatio, "%s: gateway throughput %.0f/s is %.1f%% of the floor's %.0f/s (goal ≥ %.0f%%)",
+				rw.mode, g.throughput(), 100*r, f.throughput(), 100*goalStreamFloorRatio)
+		case rw.stream:
+			check(d50 <= goalStreamFloorTTFC, "%s: time to first content p50 is the floor's %s (goal ≤ +%s)",
+				rw.mode, signedMs(d50), ms(goalStreamFloorTTFC))
+		case strings.Contains(rw.mode, "open loop"):
+			check(d50 <= goalRateFloorP50, "%s: p50 is the floor's %s (goal ≤ +%s)", rw.mode, signedMs(d50), ms(goalRateFloorP50))
+			check(d99 <= goalRateFloorP99, "%s: p99 is the floor's %s (goal ≤ +%s)", rw.mode, signedMs(d99), ms(goalRateFloorP99))
+		}
+	}
+	if rep.mem.peak > 0 {
+		check(rep.mem.peak <= goalFloorRSS, "gateway peak RSS %.1f MB (issue 16 goal ≤ %d MB)", float64(rep.mem.peak)/(1<<20), goalFloorRSS>>20)
 	}
 	return all
 }

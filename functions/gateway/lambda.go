@@ -100,6 +100,9 @@ type gatewayOptions struct {
 	Wrap func(store.Store) store.Store
 	// Now is the engine's clock; default time.Now.
 	Now func() time.Time
+	// HomeStore opens other regions' budget stores; default their
+	// DynamoDB state tables (dynamo.HomeStores).
+	HomeStore func(region string) (store.Budgets, error)
 }
 
 func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gatewayOptions) *lambdaGateway {
@@ -127,6 +130,15 @@ func newLambdaGateway(log *slog.Logger, tr tracing, st store.Store, opts gateway
 		// request writes its own budget settlement before its response
 		// ends, or reservation − cost would stay counted as spend.
 		SettleEachRequest: true,
+		// Budgets with a home_region in another region are counted in
+		// that region's state table (SWITCHYARD_REGION_STATE_TABLES,
+		// set by template.yaml's BudgetHomeRegion).
+		Region: os.Getenv("AWS_REGION"),
+	}
+	if opts.HomeStore != nil {
+		g.deps.HomeStore = opts.HomeStore
+	} else {
+		g.deps.HomeStore = dynamo.NewHomeStores(nil, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.apiOptions...) }).Open
 	}
 	if v := os.Getenv(EnvMetricsFlushEvery); v != "" {
 		every, err := time.ParseDuration(v)

@@ -41,14 +41,21 @@ commands:
   validate FILE                             check a config file; prints "ok" or every error with its path
                                             (warnings, such as budgeted models without a price, go to stderr)
   config push FILE                          validate FILE and write it as records to the config table
+  config push --regions r1,r2 FILE          the same in each region's config table (SWITCHYARD_CONFIG_TABLE_<R1>...)
   config pull                               print the config stored in the config table as YAML
   tables create                             create the config, state and metrics tables (emulators, development)
+  keys create NAME [--rpm N --tpm N --max-concurrent N --models GLOBS --routers R --expires T]
+                                            mint a caller key: prints its token once, stores only its sha256
+  keys rotate|disable|enable NAME           new token / switch a key off or on (config table; no push)
 
 environment:
   SWITCHYARD_ADDR, SWITCHYARD_CONFIG        defaults for --addr and --config
   SWITCHYARD_CONFIG_TABLE, SWITCHYARD_STATE_TABLE, SWITCHYARD_METRICS_TABLE
                                             DynamoDB tables; when all three are set, state and config live there
   AWS_ENDPOINT_URL_DYNAMODB                 point the SDK at DynamoDB Local or an emulator
+  SWITCHYARD_<TABLE>_TABLE_<REGION>         another region's table (SWITCHYARD_STATE_TABLE_US_EAST_1), for
+                                            config push --regions and budgets with a home_region
+  SWITCHYARD_DYNAMODB_ENDPOINT_<REGION>     one region's endpoint (an emulator standing for that region)
 `
 
 // Main runs the CLI and returns the process exit code.
@@ -73,6 +80,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = configCmd(ctx, args[1:], stdout)
 	case "tables":
 		err = tablesCmd(ctx, args[1:], stdout)
+	case "keys":
+		err = keysCmd(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -175,6 +184,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		st = ds
 		deps.Store = st
+		// A budget homed in another region is counted in that region's
+		// state table (docs/deploy.md, multi-region).
+		deps.Region = os.Getenv("AWS_REGION")
+		deps.HomeStore = dynamo.NewHomeStores(nil).Open
 		src, err = configsource.FromStore(ctx, st, deps, 0)
 		if err != nil {
 			return err
@@ -191,6 +204,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		st = store.NewMemory()
 		deps.Store = st
+		// One process is every region: a budget's home_region is this
+		// store too, so the limit is still counted once.
+		mem := st
+		deps.HomeStore = func(string) (store.Budgets, error) { return mem, nil }
 		if _, perr := configsource.Push(ctx, st, doc); perr != nil {
 			return fmt.Errorf("%s is invalid:\n%w", *cfgPath, perr)
 		}
@@ -296,7 +313,17 @@ func rollupTicks(ctx context.Context, every time.Duration) (<-chan time.Time, fu
 
 func configCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: gateway config push FILE | gateway config pull")
+		return errors.New("usage: gateway config push [--regions r1,r2] FILE | gateway config pull")
+	}
+	if args[0] == "push" {
+		regions, file, err := pushArgs(args[1:])
+		if err != nil {
+			return err
+		}
+		if regions != nil {
+			return pushRegions(ctx, regions, file, stdout)
+		}
+		args = []string{"push", file}
 	}
 	if !dynamoConfigured() {
 		return errors.New("config push/pull need SWITCHYARD_CONFIG_TABLE, SWITCHYARD_STATE_TABLE and SWITCHYARD_METRICS_TABLE")

@@ -29,6 +29,7 @@ func (c *Config) validateProvider(errs *Errors, pol UpstreamPolicy, path, name s
 	if err := CheckName(name); err != nil {
 		errs.add(path, "%v", err)
 	}
+	validateProviderLimits(errs, path, p.Limits)
 	if !contains(ProviderTypes, p.Type) {
 		if p.Type == "" {
 			errs.add(path+".type", "is required (one of %s)", strings.Join(ProviderTypes, ", "))

@@ -105,6 +105,9 @@ type Provider struct {
 	Models []string `yaml:"models,omitempty"`
 	// Timeout caps each attempt against this provider (default: the router's).
 	Timeout Duration `yaml:"timeout,omitempty"`
+	// Limits is the provider account's quota (keylimits.go): a target
+	// whose quota is used up is skipped before any upstream call.
+	Limits *ProviderLimits `yaml:"limits,omitempty"`
 
 	// APIVersion is Anthropic's anthropic-version header.
 	APIVersion string `yaml:"api_version,omitempty"`
@@ -216,6 +219,13 @@ type Budget struct {
 	// of one per request (docs/scale-budgets.md). 0 (default): every
 	// reservation is a counter write.
 	LeaseUSD float64 `yaml:"lease_usd,omitempty"`
+	// HomeRegion, when set, is the one region whose state table holds
+	// this budget's counter and leases, so that a deployment in several
+	// regions spends one limit, not one per region. Gateways in other
+	// regions take leases from it across regions (one call per lease,
+	// never per request), so it requires lease_usd. Empty: every region
+	// keeps a counter of its own (docs/deploy.md, multi-region).
+	HomeRegion string `yaml:"home_region,omitempty"`
 }
 
 // StoreErrorAction is the effective on_store_error: "allow" or "reject".
@@ -238,6 +248,16 @@ type Key struct {
 	Routers []string `yaml:"routers,omitempty"`
 	// AllowInline permits inline routers in the body; default true.
 	AllowInline *bool `yaml:"allow_inline,omitempty"`
+	// Limits bound the key's requests, tokens and concurrent requests
+	// (keylimits.go); nil means unlimited.
+	Limits *KeyLimits `yaml:"limits,omitempty"`
+	// ExpiresAt (RFC 3339) is when the key stops working; empty: never.
+	ExpiresAt string `yaml:"expires_at,omitempty"`
+	// Models are globs over provider/model ('*' any run of characters)
+	// the key may be served by; empty means any.
+	Models []string `yaml:"models,omitempty"`
+	// Disabled refuses the key (401 key_disabled) without deleting it.
+	Disabled bool `yaml:"disabled,omitempty"`
 }
 
 // MarshalYAML writes an inline router target as the router map itself.

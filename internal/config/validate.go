@@ -291,6 +291,16 @@ func (c *Config) validateBudgets(errs *Errors) {
 		if b.LeaseUSD < 0 || (b.LimitUSD > 0 && b.LeaseUSD > b.LimitUSD) || math.IsNaN(b.LeaseUSD) {
 			errs.add(p+".lease_usd", "must be between 0 (no leases) and limit_usd")
 		}
+		if b.HomeRegion != "" {
+			if !bedrockRegion.MatchString(b.HomeRegion) {
+				errs.add(p+".home_region", "must be an AWS region such as us-east-1, got %q", b.HomeRegion)
+			}
+			if !(b.LeaseUSD > 0) {
+				// Without leases every request of another region would
+				// reserve across regions: ~100 ms and a remote write each.
+				errs.add(p+".lease_usd", "must be > 0 when home_region is set: other regions spend the budget through leases")
+			}
+		}
 	}
 }
 
@@ -318,6 +328,7 @@ func (c *Config) validateKeys(errs *Errors, section string, keys []Key, withRout
 		if b, err := hex.DecodeString(k.SHA256); err != nil || len(b) != 32 {
 			errs.add(p+".sha256", "must be the 64-character hex sha256 of the bearer token")
 		}
+		validateKeyExtras(errs, p, k, !withRouters)
 		if !withRouters && (len(k.Routers) > 0 || k.AllowInline != nil) {
 			errs.add(p, "routers and allow_inline apply to keys, not admin_keys")
 		}

@@ -361,6 +361,11 @@ func TestValidateBudgets(t *testing.T) {
 			[]wantErr{{"budgets[0].lease_usd", "must be between 0 (no leases) and limit_usd"}}},
 		{"lease above the limit", budget("{name: b, scope: global, limit_usd: 5, period: day, lease_usd: 6}"),
 			[]wantErr{{"budgets[0].lease_usd", "must be between 0 (no leases) and limit_usd"}}},
+		{"home region with leases", budget("{name: b, scope: global, " + ok + ", lease_usd: 0.1, home_region: eu-west-1}"), nil},
+		{"home region without leases", budget("{name: b, scope: global, " + ok + ", home_region: us-east-1}"),
+			[]wantErr{{"budgets[0].lease_usd", "must be > 0 when home_region is set"}}},
+		{"home region not a region", budget("{name: b, scope: global, " + ok + ", lease_usd: 0.1, home_region: \"US East\"}"),
+			[]wantErr{{"budgets[0].home_region", `must be an AWS region such as us-east-1, got "US East"`}}},
 		{"everything wrong", budget("{on_exceed: later, on_store_error: x}"),
 			[]wantErr{
 				{"budgets[0].name", "is required"},

@@ -391,6 +391,10 @@ func shareClient(deps engine.Deps) engine.Deps {
 		// config change would admit server.inline.max_names more.
 		deps.InlineNames = &engine.InlineNames{}
 	}
+	if deps.RateWindows == nil {
+		// Rate-limit chunks taken by one engine serve the next.
+		deps.RateWindows = &engine.RateWindows{}
+	}
 	return deps
 }
 

@@ -30,7 +30,7 @@ import (
 // invocation.
 type budgets struct {
 	list []config.Budget
-	st   store.Store
+	st   store.Budgets // this region's; storeOf picks a home region's
 	log  *slog.Logger
 	now  func() time.Time
 
@@ -45,6 +45,7 @@ type budgets struct {
 	closed  atomic.Bool // set when the engine is retired
 
 	leasing // budgetlease.go
+	homing  // budgethome.go
 }
 
 // pendingDelta is an unsettled correction of one counter.
@@ -58,9 +59,9 @@ type pendingDelta struct {
 // reservation before flush writes it on its own.
 const settleAfter = 5 * time.Second
 
-func newBudgets(cfg *config.Config, st store.Store, log *slog.Logger, now func() time.Time) *budgets {
+func newBudgets(cfg *config.Config, st store.Budgets, log *slog.Logger, now func() time.Time) *budgets {
 	return &budgets{list: cfg.Budgets, st: st, log: log, now: now, spent: map[string]int64{}, pending: map[string]*pendingDelta{},
-		leasing: newLeasing()}
+		leasing: newLeasing(), homing: homing{asked: map[string]time.Time{}}}
 }
 
 // takePending removes and returns key's pending correction.
@@ -121,7 +122,7 @@ func (b *budgets) flush(ctx context.Context, force bool) {
 		if p == nil {
 			continue
 		}
-		if err := b.st.Adjust(ctx, k, p.micros, p.expires); err != nil {
+		if err := b.storeOf(k).Adjust(ctx, k, p.micros, p.expires); err != nil {
 			// Not retried: the ADD may have been applied with its answer
 			// lost, and a correction counted twice could let a hard budget
 			// be passed. Dropping it only overstates spend.
@@ -292,7 +293,11 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 		var over *exceeded
 		if chunk := toMicros(bud.LeaseUSD); chunk > 0 && !b.closed.Load() {
 			// (A retired engine takes no lease: no flush would return it.)
-			it, over = b.reserveLeased(ctx, bud, key, expires, micros, limit, chunk)
+			if b.remote(bud) {
+				it, over = b.reserveRemote(ctx, bud, key, expires, micros, limit, chunk)
+			} else {
+				it, over = b.reserveLeased(ctx, bud, key, expires, micros, limit, chunk)
+			}
 		} else {
 			it, over = b.reserveCounter(ctx, bud, key, expires, micros, limit)
 		}
@@ -315,7 +320,7 @@ func (b *budgets) reserveCounter(ctx context.Context, bud config.Budget, key str
 	fold, rest := foldable(micros, pend.micros)
 	b.putPending(key, pendingDelta{micros: rest, expires: expires, since: pend.since})
 	rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
-	total, err := b.st.Reserve(rctx, key, addMicros(micros, fold), limit, expires)
+	total, err := b.storeOf(key).Reserve(rctx, key, addMicros(micros, fold), limit, expires)
 	cancel()
 	switch {
 	case errors.Is(err, store.ErrBudgetExceeded):
@@ -395,7 +400,7 @@ func (b *budgets) correct(ctx context.Context, key string, delta int64, expires 
 	// response ends: the request writes its own correction, now.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
 	defer cancel()
-	if err := b.st.Adjust(wctx, key, delta, expires); err != nil {
+	if err := b.storeOf(key).Adjust(wctx, key, delta, expires); err != nil {
 		// Not retried (see flush): dropping only overstates spend.
 		b.log.Warn("budget settle failed", "counter", key, "delta_micros", delta, "err", err)
 	}

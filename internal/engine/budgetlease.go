@@ -196,7 +196,7 @@ func (b *budgets) nextMark(l *lease, mark int64) store.Lease {
 func (b *budgets) report(ctx context.Context, l *lease, rep store.Lease) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
 	defer cancel()
-	if err := b.st.ReportLease(rctx, rep); err != nil {
+	if err := b.storeOf(rep.Counter).ReportLease(rctx, rep); err != nil {
 		return err
 	}
 	b.mu.Lock()
@@ -216,7 +216,7 @@ func (b *budgets) takeLease(ctx context.Context, key string, expires time.Time, 
 		useUntil: now.Add(leaseTerm), held: held, seq: 1, markSeq: 1, mark: mark}
 	rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
 	defer cancel()
-	total, err := b.st.TakeLease(rctx, l.Lease, limit)
+	total, err := b.storeOf(key).TakeLease(rctx, l.Lease, limit)
 	if err != nil {
 		if errors.Is(err, store.ErrBudgetExceeded) {
 			b.note(key, total)
@@ -258,7 +258,7 @@ func (b *budgets) returnLease(ctx context.Context, l *lease) {
 	rep.Used = l.used()
 	b.mu.Unlock()
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
-	err := b.st.ReturnLease(rctx, rep)
+	err := b.storeOf(rep.Counter).ReturnLease(rctx, rep)
 	cancel()
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		b.log.Warn("budget lease return failed; retried at the next flush", "counter", l.Counter, "lease", l.Holder, "err", err)
@@ -292,7 +292,10 @@ func (b *budgets) settleLeased(ctx context.Context, it reserved, actual int64) b
 	l.held -= it.micros
 	l.settled = addMicros(l.settled, actual)
 	var rep store.Lease
-	lower := b.settleEach && l.mark != l.used()
+	// Not for a budget homed in another region: lowering, then raising
+	// the mark again on the next request, would be two cross-region
+	// writes per request (budgethome.go: what a reaped container leaves).
+	lower := b.settleEach && l.mark != l.used() && !b.remoteKey(l.Counter)
 	if lower {
 		rep = b.nextMark(l, l.used())
 	}
@@ -345,7 +348,7 @@ func (b *budgets) reclaim(ctx context.Context, key string) int {
 	b.mu.Unlock()
 	rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
 	defer cancel()
-	open, err := b.st.OpenLeases(rctx, key)
+	open, err := b.storeOf(key).OpenLeases(rctx, key)
 	if err != nil {
 		b.log.Warn("budget lease reclaim: cannot list leases", "counter", key, "err", err)
 		return 0
@@ -356,7 +359,7 @@ func (b *budgets) reclaim(ctx context.Context, key string) int {
 			continue
 		}
 		l.Used = store.Reclaim // by the holder's last mark
-		if err := b.st.ReturnLease(rctx, l); err == nil {
+		if err := b.storeOf(key).ReturnLease(rctx, l); err == nil {
 			n++
 			// Not "budget…": that prefix feeds the store-error alarm.
 			b.log.Info("lease of a dead instance reclaimed", "counter", key, "lease", l.Holder, "granted_micros", l.Granted)

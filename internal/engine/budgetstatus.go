@@ -24,7 +24,7 @@ func (b *budgets) spentOf(ctx context.Context, bud config.Budget, sc scope, now 
 	if known {
 		return spent, true
 	}
-	s, err := b.st.Spent(ctx, key)
+	s, err := b.storeOf(key).Spent(ctx, key)
 	if err != nil {
 		return 0, false
 	}
@@ -69,7 +69,7 @@ func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now t
 		if !ok || b.leaseFits(key, micros) {
 			continue
 		}
-		spent, err := b.st.Spent(ctx, key)
+		spent, err := b.storeOf(key).Spent(ctx, key)
 		b.mu.Lock()
 		if err != nil {
 			var known bool

@@ -60,10 +60,22 @@ type Deps struct {
 	// reaped after any response and a correction left for later would
 	// stay phantom spend. One more store write per budgeted request.
 	SettleEachRequest bool
+	// Region is the region this gateway runs in (Lambda: AWS_REGION);
+	// default the config's server.region. A budget whose home_region is
+	// another region keeps its counter there (budgethome.go).
+	Region string
+	// HomeStore opens the budget store of another region: its state
+	// table, for budgets with that home_region. Called when an engine is
+	// built; implementations cache their clients. nil: a budget homed in
+	// another region is a config error.
+	HomeStore func(region string) (store.Budgets, error)
 	// Traces keeps each routed request's record when it ends (the store
 	// behind GET /v1/traces); nil keeps none. It outlives engines: a
 	// config reload keeps the recent traces.
 	Traces TraceSink
+	// RateWindows holds rate-limit headroom across the engines of a
+	// process (config reloads); nil: the engine's own.
+	RateWindows *RateWindows
 	// Metrics counts every attempt, request and cooldown in process (the
 	// Prometheus exposition); nil counts nothing. Outlives engines too.
 	Metrics MetricSink
@@ -96,6 +108,10 @@ type Engine struct {
 	// knownModels are the provider/model keys the config names: router
 	// targets, model overrides and providers' model lists.
 	knownModels map[string]bool
+	// keyLimits and quotas enforce keys' limits and providers' quotas
+	// (keylimits.go, quotas.go).
+	keyLimits *keyLimits
+	quotas    *quotas
 }
 
 // New validates and compiles cfg. The error lists every problem.
@@ -139,13 +155,21 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, deps: deps, routers: routers, providers: map[string]provider.Provider{}, inlineNames: deps.InlineNames,
 		catalog: pricing.Default().WithOverrides(cfg.Models), bareModel: map[string][]string{}}
+	// Chunked rate-limit windows cut store writes, except on Lambda where
+	// many short-lived containers would strand too much headroom.
+	win := deps.RateWindows.get(deps.Store, !deps.SettleEachRequest)
+	// Slot leases are named per engine, not only per instance: an engine
+	// built on a config change restarts its sequence while the old one's
+	// requests may still hold slots.
+	e.keyLimits = &keyLimits{win: win, st: deps.Store, log: deps.Logger, holder: fmt.Sprintf("%s/%x", deps.InstanceID, rand.Uint64())}
+	e.quotas = newQuotas(cfg, win, deps.Logger)
 	var errs config.Errors
 	for name, pc := range cfg.Providers {
 		if p, ok := deps.Providers[name]; ok {
 			e.providers[name] = p
 			continue
 		}
-		p, err := provider.New(pc, provider.Env{HTTPClient: deps.HTTPClient, Secrets: deps.Secrets, Name: name, AWSAPIOptions: deps.AWSAPIOptions})
+		p, err := provider.New(pc, provider.Env{HTTPClient: e.quotas.learningClient(deps.HTTPClient, name, deps.Now), Secrets: deps.Secrets, Name: name, AWSAPIOptions: deps.AWSAPIOptions})
 		if err != nil {
 			errs = append(errs, config.FieldError{Path: "providers." + name, Msg: err.Error()})
 			continue
@@ -162,10 +186,19 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 		sort.Strings(list)
 	}
 	e.knownModels = knownModels(cfg, routers)
+	region := deps.Region
+	if region == "" {
+		region = cfg.Server.Region
+	}
+	homes, err := openHomes(cfg, region, deps.HomeStore)
+	if err != nil {
+		return nil, err
+	}
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
 	e.local = newLocalStats(e.state, deps.Now)
 	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
 	e.budgets.settleEach = deps.SettleEachRequest
+	e.budgets.homes = homes
 	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
 	e.recorder = NewRecorderWith(deps.Store, deps.Logger, RecorderOptions{Now: deps.Now, Every: deps.MetricsFlushEvery})
 	e.wireMetrics()

@@ -44,6 +44,9 @@ type Error struct {
 	// x-should-retry: false, which the OpenAI and Anthropic SDKs obey
 	// instead of retrying 429s on their own.
 	NoRetry bool
+	// RateLimit is the caller's key's standing (x-ratelimit-* headers);
+	// nil when its key has no limits.
+	RateLimit *RateLimit
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -57,6 +57,9 @@ type PlanCandidate struct {
 	Params           map[string]any `json:"params,omitempty"`
 	EstimatedCostUSD *float64       `json:"estimated_cost_usd,omitempty"`
 	CoolingDown      bool           `json:"cooling_down,omitempty"`
+	// OverQuota says why the target's provider quota is used up, as this
+	// instance knows it: the target would be skipped before any call.
+	OverQuota string `json:"over_quota,omitempty"`
 }
 
 // PlanDecision is one router's choice.
@@ -97,11 +100,16 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 	now := e.deps.Now()
 	p := &Plan{Router: route.Name, Strategy: route.Router.Kind, Policy: policyView(route.Policy)}
 	ex = e.explainBudgets(ctx, ru, ex, p, now)
+	cands, kerr := keyModels(r.Key, ex.Candidates)
+	if kerr != nil {
+		return nil, kerr
+	}
+	ex.Candidates = cands
 	healthy := e.orderByHealth(ex.Candidates)
 	allCooling := len(healthy) == len(ex.Candidates) && anyCooling(e, ex.Candidates, now)
 	for _, c := range ex.Candidates {
 		pc := PlanCandidate{Target: c.Key, Provider: c.Provider, Model: c.Model, Via: c.Path, Arm: c.Arm, Params: c.Params,
-			CoolingDown: e.state.isCooling(c.Key, now)}
+			CoolingDown: e.state.isCooling(c.Key, now), OverQuota: e.quotas.peek(c.Provider, now)}
 		if price, ok := e.price(c.Leaf); ok {
 			v := price.Expected(r.Chat)
 			pc.EstimatedCostUSD = &v

@@ -85,6 +85,13 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 		res.TraceID = span.TraceID()
 	}
 	annotateDecision(span, ru)
+	kh, lerr := e.keyLimits.admit(ctx, r.Key, r.Chat, e.deps.Now(), deadline)
+	if lerr != nil {
+		res.RateLimit = lerr.RateLimit
+		return e.finish(ctx, ru, res, e.deps.Now(), lerr, span)
+	}
+	defer func() { kh.release(ctx, e.deps.Now()) }()
+	res.RateLimit = kh.rateLimit()
 
 	var last error
 	deadlineHit := false
@@ -108,6 +115,14 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 				deadlineHit = true
 				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, true), span)
 			}
+			// Provider quota: a target whose account is used up is
+			// skipped before any upstream call (quotas.go).
+			qh, why := e.quotas.admit(ctx, c.Provider, call.Request, now)
+			if why != "" {
+				ru.quota = append(ru.quota, quotaSkip{target: c.Key, why: why})
+				span.Annotate("quota_skipped", c.Key)
+				break
+			}
 			// Budgets: hold the worst case before the attempt.
 			price, priced := e.price(c.Leaf)
 			worst := int64(0)
@@ -116,6 +131,7 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 			}
 			hold, over := e.budgets.reserve(ctx, ru.scope, worst, now)
 			if over != nil {
+				qh.settle(ctx, nil, false, now)
 				over.target = c.Key
 				if next, ok := e.reroute(ctx, ru, over); ok {
 					ru.candidates = append(ru.candidates[:ci+1:ci+1], next...)
@@ -143,6 +159,8 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 					cost = float64(worst) / 1e6
 				}
 				e.budgets.settle(ctx, hold, micros)
+				qh.settle(ctx, out.usage, out.usage == nil, e.deps.Now())
+				kh.setUsage(out.usage)
 				res.Target, res.CostUSD = c.Key, cost
 				res.Fallback = c.Key != ru.first().Key
 				res.UpstreamRequestID = out.upstreamID
@@ -151,6 +169,7 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 				return e.finish(ctx, ru, res, start, nil, span)
 			}
 			e.budgets.release(ctx, hold)
+			qh.settle(ctx, nil, false, e.deps.Now())
 			last = out.err
 			e.state.recordOutcome(ctx, c.Key, out.err)
 			action := pol.Decide(out.err)
@@ -179,6 +198,9 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 	ru.reach = len(ru.plan)
 	if ctx.Err() == context.DeadlineExceeded {
 		deadlineHit = true
+	}
+	if len(res.Attempts) == 0 && len(ru.quota) > 0 {
+		return e.finish(ctx, ru, res, start, quotaFailure(ru.quota, e.deps.Now()), span)
 	}
 	return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
 }
@@ -291,6 +313,11 @@ func (e *Engine) reroute(ctx context.Context, ru *run, over *exceeded) ([]routin
 	ru.scope.router = target
 	ex := routing.Expand(r, e.input(ctx, ru), true)
 	ru.decisions = append(ru.decisions, ex.Decisions...)
+	cands, kerr := keyModels(ru.req.Key, ex.Candidates)
+	if kerr != nil || len(cands) == 0 {
+		return nil, false
+	}
+	ex.Candidates = cands
 	if len(ex.Candidates) == 0 {
 		return nil, false
 	}

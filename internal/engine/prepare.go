@@ -41,6 +41,9 @@ type Result struct {
 	UpstreamRequestID string
 	TraceID           string
 	Decisions         []routing.Decision
+	// RateLimit is the caller's key's standing (x-ratelimit-* headers);
+	// nil when its key has no limits.
+	RateLimit *RateLimit
 }
 
 // run is the state of one request through the loop.
@@ -71,6 +74,9 @@ type run struct {
 	// stopAttemptTimer stops the current attempt's timeout; a stream
 	// calls it when it commits. Nil when the attempt has none.
 	stopAttemptTimer func() bool
+	// quota are the targets skipped because their provider's quota was
+	// used up (quotas.go).
+	quota []quotaSkip
 }
 
 // prepare resolves the route and expands it into candidates.
@@ -112,6 +118,11 @@ func (e *Engine) expand(ctx context.Context, ru *run, r *routing.Router, record 
 		}
 		return &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "no_route", Message: why}
 	}
+	cands, kerr := keyModels(ru.req.Key, ex.Candidates)
+	if kerr != nil {
+		return kerr
+	}
+	ex.Candidates = cands
 	ru.plan = ex.Candidates
 	ru.candidates = e.orderByHealth(ex.Candidates)
 	if len(ru.candidates) < len(ex.Candidates) {

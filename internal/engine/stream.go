@@ -14,12 +14,16 @@ import (
 // StreamWriter is where a committed stream goes (the HTTP layer's SSE
 // writer). Commit is called at most once, before any Chunk.
 type StreamWriter interface {
-	// Commit sends the 200 status and the response headers for res.
+	// Commit sets the 200 status and the response headers for res. They may
+	// go out with the first chunk: a Chunk always follows at once.
 	Commit(res *Result) error
 	// Chunk sends one chunk. more is true when the next chunk has already
 	// arrived: the writer may then defer its flush to the end of the burst,
 	// so a chunk is never held back waiting for the upstream.
 	Chunk(c *chat.Chunk, more bool) error
+	// Flush sends what a Chunk with more deferred, when the chunk that
+	// was to follow is not sent after all.
+	Flush() error
 	// Fail ends a committed stream with an SSE error event and no [DONE].
 	Fail(err *Error)
 	// Done ends a committed stream with [DONE].
@@ -55,14 +59,23 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 		var usage *chat.Usage
 		var ttft time.Duration
 		buffered, _ := s.(interface{ Buffered() bool })
+		more := func() bool { return buffered != nil && buffered.Buffered() }
+		deferred := false // the last chunk written waits for a flush
 		send := func(ch *chat.Chunk) error {
 			if ch.Usage != nil {
 				usage = ch.Usage
 				if len(ch.Choices) == 0 && !includeUsage {
-					return nil // the usage chunk we asked for on the caller's behalf
+					// The usage chunk we asked for on the caller's behalf:
+					// not sent, so it must not hold back the chunk before it.
+					if deferred && !more() {
+						deferred = false
+						return w.Flush()
+					}
+					return nil
 				}
 			}
-			return w.Chunk(ch, buffered != nil && buffered.Buffered())
+			deferred = more()
+			return w.Chunk(ch, deferred)
 		}
 		for s.Next() {
 			idle.touch()
@@ -135,7 +148,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 // serving it and the attempts so far (this one included).
 func commitResult(ru *run, c routing.Candidate, upstreamID string) *Result {
 	res := &Result{Router: ru.route.Name, Target: c.Key, Arm: ru.first().Arm, TraceID: ru.res.TraceID,
-		Fallback: c.Key != ru.first().Key, Reroute: ru.res.Reroute, UpstreamRequestID: upstreamID}
+		Fallback: c.Key != ru.first().Key, Reroute: ru.res.Reroute, UpstreamRequestID: upstreamID, RateLimit: ru.res.RateLimit}
 	res.Attempts = make([]Attempt, len(ru.res.Attempts)+1)
 	copy(res.Attempts, ru.res.Attempts)
 	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK, UpstreamRequestID: upstreamID}

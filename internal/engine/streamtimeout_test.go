@@ -118,6 +118,7 @@ type recordingWriter struct {
 }
 
 func (w *recordingWriter) Commit(*engine.Result) error { return nil }
+func (w *recordingWriter) Flush() error                { return nil }
 func (w *recordingWriter) Chunk(*chat.Chunk, bool) error {
 	w.mu.Lock()
 	w.chunks++

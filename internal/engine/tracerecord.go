@@ -147,10 +147,13 @@ const (
 )
 
 func traceSkipped(ru *run) []tracestore.Skip {
-	if len(ru.cooling) == 0 && len(ru.deferred) == 0 {
+	if len(ru.cooling) == 0 && len(ru.deferred) == 0 && len(ru.quota) == 0 {
 		return nil
 	}
-	out := make([]tracestore.Skip, 0, len(ru.cooling)+len(ru.deferred))
+	out := make([]tracestore.Skip, 0, len(ru.cooling)+len(ru.deferred)+len(ru.quota))
+	for _, q := range ru.quota {
+		out = append(out, tracestore.Skip{Target: q.target, Reason: q.why})
+	}
 	for _, k := range ru.cooling {
 		out = append(out, tracestore.Skip{Target: k, Reason: skipCooling})
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/engine"
@@ -46,6 +47,22 @@ func authenticate(r *http.Request, cfg *config.Config, remoteLoopback bool) (ide
 		}
 	}
 	return identity{}, errf(http.StatusUnauthorized, engine.TypeAuth, "invalid_api_key", "invalid API key")
+}
+
+// usable refuses a key that is disabled or past its expires_at (DESIGN
+// §9): 401, as for a key that does not exist, but saying why, so its
+// owner knows to ask for a new one rather than check the token.
+func usable(k *config.Key, now time.Time) *engine.Error {
+	if k == nil {
+		return nil
+	}
+	if k.Disabled {
+		return errf(http.StatusUnauthorized, engine.TypeAuth, "key_disabled", "this API key is disabled")
+	}
+	if at, ok := k.Expiry(); ok && !now.Before(at) {
+		return errf(http.StatusUnauthorized, engine.TypeAuth, "key_expired", "this API key expired at "+at.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 func bearer(r *http.Request) string {

@@ -118,6 +118,7 @@ func setRoutingHeaders(h http.Header, res *engine.Result, attempts []engine.Atte
 	if res == nil {
 		return
 	}
+	setRateLimitHeaders(h, res.RateLimit)
 	h.Set("x-switchyard-router", res.Router)
 	if res.Target != "" {
 		h.Set("x-switchyard-target", res.Target)

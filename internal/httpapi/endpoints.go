@@ -68,6 +68,9 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, m := range models {
+		if !id.key.AllowsModel(m) {
+			continue // keys[].models: not one this key may be served by
+		}
 		owner, _, _ := strings.Cut(m, "/")
 		data = append(data, modelEntry{ID: m, Object: "model", OwnedBy: owner})
 	}
@@ -120,6 +123,13 @@ type latencyView struct {
 	P99 float64 `json:"p99"`
 }
 
+func viewOf(st store.Stats) metricsView {
+	return metricsView{Requests: st.Requests, SuccessRate: st.SuccessRate,
+		Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms, P99: st.LatencyP99Ms},
+		TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
+		FallbackRate: st.FallbackRate, Skips: st.Skips, Errors: st.Errors}
+}
+
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	eng := s.src.Engine()
 	id, ok := s.auth(w, r, eng)
@@ -143,6 +153,17 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
+	switch r.URL.Query().Get("view") {
+	case "":
+	case "series":
+		s.metricsSeries(w, r, sc, window)
+		return
+	default:
+		e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_view", "view must be series, or absent for the window's totals")
+		e.Param = "view"
+		writeError(w, e)
+		return
+	}
 	if s.opts.AggregateOnRead != nil {
 		if err := s.opts.AggregateOnRead(r.Context()); err != nil {
 			s.opts.Logger.Warn("metrics aggregation failed", "err", err)
@@ -160,10 +181,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		if st.Window != window {
 			continue
 		}
-		v := metricsView{Requests: st.Requests, SuccessRate: st.SuccessRate,
-			Latency: latencyView{Avg: st.LatencyAvgMs, P50: st.LatencyP50Ms, P95: st.LatencyP95Ms, P99: st.LatencyP99Ms},
-			TTFTMs:  st.TTFTMs, TokensPerSec: st.TokensPerSec, CostUSD: st.CostUSD, Fallbacks: st.Fallbacks,
-			FallbackRate: st.FallbackRate, Skips: st.Skips, Errors: st.Errors}
+		v := viewOf(st)
 		target, router, arm := store.ParseStatsSubject(st.Subject)
 		provider, isProvider := store.ParseProviderSubject(st.Subject)
 		switch {

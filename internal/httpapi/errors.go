@@ -41,6 +41,7 @@ func writeError(w http.ResponseWriter, e *engine.Error) {
 	if e.RetryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
+	setRateLimitHeaders(h, e.RateLimit)
 	if e.NoRetry {
 		// The OpenAI and Anthropic SDKs retry 429s unless told not to;
 		// sending the same request again cannot succeed.

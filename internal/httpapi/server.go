@@ -88,11 +88,16 @@ func New(src EngineSource, opts Options) *Server {
 		{"/v1/metrics", []string{http.MethodGet}, s.metrics},
 		{"/v1/admin/{kind}/{name}", []string{http.MethodGet, http.MethodPut, http.MethodDelete}, s.admin},
 		{"/v1/admin/{kind}", []string{http.MethodGet}, s.adminList},
+		{"/v1/admin/keys/{name}/{action}", []string{http.MethodPost}, s.adminKey},
 		{"/v1/traces", []string{http.MethodGet}, s.traces},
 		{"/v1/traces/{trace_id}", []string{http.MethodGet}, s.trace},
 		{"/metrics", []string{http.MethodGet}, s.prometheus},
+		{"/v1/budgets", []string{http.MethodGet}, s.budgets},
 	} {
 		s.route(rt.path, rt.methods, rt.h)
+	}
+	for _, p := range consoleRoutes() {
+		s.route(p, []string{http.MethodGet}, s.consolePage)
 	}
 	s.mux.HandleFunc("/", s.notFound)
 	return s
@@ -166,6 +171,9 @@ func requestID(r *http.Request) string {
 // auth authenticates r against the current config.
 func (s *Server) auth(w http.ResponseWriter, r *http.Request, eng *engine.Engine) (identity, bool) {
 	id, err := authenticate(r, eng.Config(), isLoopback(r))
+	if err == nil {
+		err = usable(id.key, s.opts.Now())
+	}
 	if err != nil {
 		writeError(w, err)
 		return id, false

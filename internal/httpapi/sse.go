@@ -14,9 +14,13 @@ type sseWriter struct {
 	w      http.ResponseWriter
 	rc     *http.ResponseController
 	failed error
+	buf    []byte // one event's bytes, reused: a stream writes thousands
 }
 
 var _ engine.StreamWriter = (*sseWriter)(nil)
+
+// maxKeptEvent bounds the event buffer a stream keeps between chunks.
+const maxKeptEvent = 64 << 10
 
 func (s *sseWriter) Commit(res *engine.Result) error {
 	h := s.w.Header()
@@ -26,9 +30,13 @@ func (s *sseWriter) Commit(res *engine.Result) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Connection", "keep-alive")
 	h.Set("X-Accel-Buffering", "no")
+	// No flush of its own: the first chunk follows at once and the headers
+	// go out with it (one write, not two, before the first content).
 	s.w.WriteHeader(http.StatusOK)
-	return s.rc.Flush()
+	return nil
 }
+
+func (s *sseWriter) Flush() error { return s.rc.Flush() }
 
 func (s *sseWriter) Chunk(c *chat.Chunk, more bool) error {
 	data := []byte(c.Raw)
@@ -38,7 +46,12 @@ func (s *sseWriter) Chunk(c *chat.Chunk, more bool) error {
 			return err
 		}
 	}
-	if err := sse.WriteData(s.w, data); err != nil {
+	s.buf = sse.AppendData(s.buf[:0], data)
+	_, err := s.w.Write(s.buf)
+	if cap(s.buf) > maxKeptEvent {
+		s.buf = nil // a rare huge event (an image) is not kept for the stream's life
+	}
+	if err != nil {
 		return err
 	}
 	if more {

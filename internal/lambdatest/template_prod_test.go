@@ -3,8 +3,11 @@ package lambdatest
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 )
 
 // TestTemplateProduction checks what production asks of template.yaml
@@ -176,6 +179,50 @@ func TestTemplateProduction(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestTemplateBudgetHomeRegion: BudgetHomeRegion and BudgetHomeStateTable
+// (multi-region budgets, docs/deploy.md) grant the gateway the state
+// table's item actions on exactly the home region's table, and tell it
+// the table's name; left empty they grant and set nothing.
+func TestTemplateBudgetHomeRegion(t *testing.T) {
+	const table = "switchyard-use1-StateTable-ABC123"
+	home := "arn:aws:dynamodb:us-east-1:123456789012:table/" + table
+	cases := []struct {
+		name   string
+		params map[string]any
+		on     bool
+	}{
+		{"defaults", nil, false},
+		{"region without table", map[string]any{"BudgetHomeRegion": "us-east-1"}, false},
+		{"both", map[string]any{"BudgetHomeRegion": "us-east-1", "BudgetHomeStateTable": table}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := loadTemplate(t, c.params)
+			if got := at(s.doc, "Conditions", "HasBudgetHome"); got != c.on {
+				t.Errorf("HasBudgetHome %v, want %v", got, c.on)
+			}
+			fn := s.props(t, "GatewayFunction")
+			want := gatewayBaseGrants()
+			if c.on {
+				want[home] = []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
+			}
+			if got := grants(t, fn["Policies"]); !reflect.DeepEqual(got, want) {
+				t.Errorf("gateway grants\n%v\nwant\n%v", got, want)
+			}
+			env := at(fn, "Environment", "Variables", dynamo.EnvRegionStateTables)
+			if wantEnv := map[bool]string{true: "us-east-1=" + table, false: ""}[c.on]; env != wantEnv {
+				t.Errorf("%s = %v, want %q", dynamo.EnvRegionStateTables, env, wantEnv)
+			}
+		})
+	}
+	// The names the gateway reads that variable with: region=table.
+	env := map[string]string{dynamo.EnvRegionStateTables: "us-east-1=" + table, dynamo.EnvStateTable: "own-state"}
+	tables := dynamo.RegionTables("us-east-1", func(k string) string { return env[k] })
+	if tables.State != table {
+		t.Errorf("RegionTables read %q, want %q", tables.State, table)
+	}
 }
 
 func contains(l []string, s string) bool {

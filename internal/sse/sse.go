@@ -127,6 +127,39 @@ func (d *Decoder) limit() int {
 // Buffered is how many bytes have arrived but not been read yet.
 func (d *Decoder) Buffered() int { return d.r.Buffered() }
 
+// Ready reports whether the next event with data has already arrived whole
+// (its blank line is buffered), so that Next will return it without
+// waiting for the network. A writer that defers its flush while Ready
+// never holds a chunk back behind a partly received event.
+func (d *Decoder) Ready() bool {
+	if d.ended || d.r.Buffered() == 0 {
+		return false
+	}
+	b, _ := d.r.Peek(d.r.Buffered())
+	end := blankLine(b)
+	return end >= 0 && bytes.Contains(b[:end], dataField)
+}
+
+var dataField = []byte("data")
+
+// blankLine is the index of the first blank line in b ("\n\n" or
+// "\n\r\n": the decoder splits lines at "\n"), or -1.
+func blankLine(b []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		if i < len(b) && b[i] == '\n' {
+			return i
+		}
+		if i+1 < len(b) && b[i] == '\r' && b[i+1] == '\n' {
+			return i
+		}
+	}
+}
+
 // Current is the event Next just read.
 func (d *Decoder) Current() Event { return d.cur }
 
@@ -136,12 +169,16 @@ func (d *Decoder) Err() error { return d.err }
 // WriteData writes one "data: ..." event. data must not contain newlines
 // (JSON encoded by encoding/json never does).
 func WriteData(w io.Writer, data []byte) error {
-	buf := make([]byte, 0, len(data)+8)
+	_, err := w.Write(AppendData(make([]byte, 0, len(data)+8), data))
+	return err
+}
+
+// AppendData appends one "data: ..." event to buf, for a writer that
+// reuses its buffer from event to event.
+func AppendData(buf, data []byte) []byte {
 	buf = append(buf, "data: "...)
 	buf = append(buf, data...)
-	buf = append(buf, '\n', '\n')
-	_, err := w.Write(buf)
-	return err
+	return append(buf, '\n', '\n')
 }
 
 // WriteEvent writes an event with a type, as Anthropic streams do.

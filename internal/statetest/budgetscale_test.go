@@ -19,7 +19,7 @@ import (
 
 // scaleYAML is proofYAML's model ($0.013 a request, $0.0215 reserved)
 // under a $10,000 daily budget, with or without leases. The lease follows
-// docs/scale-budgets.md's rule: limit ÷ (8 × instances), here
+// docs/scale.md's lease rule: limit ÷ (8 × instances), here
 // 10,000 ÷ (8 × 10) = $125.
 const scaleYAML = `
 providers:
@@ -156,7 +156,7 @@ func simulate(t *testing.T, endpoint string, run scaleRun) scaleResult {
 // ceiling (about 1,000 writes/s). With lease_usd every instance writes
 // the counter about twice per lease, so the hottest item takes a few
 // writes per second whatever the rate, and spend is exact once the
-// instances return their leases. docs/scale-budgets.md has the figures.
+// instances return their leases. docs/scale.md (Budgets) has the figures.
 func TestBudgetWritesPerKey(t *testing.T) {
 	endpoint := testenv.Dynalite(t)
 	runs := []struct {

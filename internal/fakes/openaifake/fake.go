@@ -191,12 +191,14 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 	w.Header().Set("x-request-id", fmt.Sprintf("req_fake_%s_%d", model, f.Hits(model)))
+	// Headers go on every kind of answer (rate-limit headers ride on
+	// successes too).
+	for k, v := range fault.Headers {
+		w.Header().Set(k, v)
+	}
 
 	switch fault.Kind {
 	case Status:
-		for k, v := range fault.Headers {
-			w.Header().Set(k, v)
-		}
 		if fault.Body != "" {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(fault.Status)

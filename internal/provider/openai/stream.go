@@ -43,21 +43,26 @@ func (s *stream) Next() bool {
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue
 		}
-		// One decode per event: a chunk, or an error object.
-		var ev struct {
-			chat.Chunk
-			Error json.RawMessage `json:"error"`
+		if !validJSON(data) || !fastChunk(data, &s.cur) {
+			// Anything but a well-formed plain chunk (an error object,
+			// malformed JSON, unusual spelling): one decode by encoding/json.
+			var ev struct {
+				chat.Chunk
+				Error json.RawMessage `json:"error"`
+			}
+			if err := json.Unmarshal(data, &ev); err != nil {
+				s.err = &provider.Error{Class: provider.ClassBadResponse, Message: "upstream sent a malformed stream chunk: " + err.Error()}
+				return false
+			}
+			if len(ev.Error) > 0 && string(ev.Error) != "null" {
+				s.err = streamError(ev.Error)
+				return false
+			}
+			s.cur = ev.Chunk
 		}
-		if err := json.Unmarshal(data, &ev); err != nil {
-			s.err = &provider.Error{Class: provider.ClassBadResponse, Message: "upstream sent a malformed stream chunk: " + err.Error()}
-			return false
-		}
-		if len(ev.Error) > 0 && string(ev.Error) != "null" {
-			s.err = streamError(ev.Error)
-			return false
-		}
-		s.cur = ev.Chunk
-		s.cur.Raw = append(json.RawMessage(nil), data...)
+		// Raw is relayed as received. It is the decoder's buffer, reused
+		// from event to event: Current is only valid until the next Next.
+		s.cur.Raw = data
 		for _, c := range s.cur.Choices {
 			if c.FinishReason != nil {
 				s.finished = true
@@ -107,9 +112,11 @@ func (s *stream) Err() error {
 	return s.err
 }
 
-// Buffered reports whether more of the stream has already arrived, so the
-// gateway can write it before flushing (one write per burst, not per event).
-func (s *stream) Buffered() bool { return s.dec.Buffered() > 0 }
+// Buffered reports whether the next event has already arrived whole, so
+// the gateway can write it before flushing (one write per burst, not per
+// event) without holding a chunk back while the rest of an event is on
+// its way.
+func (s *stream) Buffered() bool { return s.dec.Ready() }
 
 // RequestID is the upstream's request id.
 func (s *stream) RequestID() string { return s.requestID }

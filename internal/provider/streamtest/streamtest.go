@@ -27,8 +27,11 @@ func Drain(t testing.TB, s provider.Stream) ([]*chat.Chunk, error) {
 		if _, err := json.Marshal(c); err != nil {
 			t.Fatalf("chunk %d does not encode: %v", len(chunks), err)
 		}
-		// Current may be reused by the next Next (the OpenAI stream's is).
+		// Current may be reused by the next Next (the OpenAI stream reuses
+		// its Raw and Choices): keep a deep enough copy.
 		cp := *c
+		cp.Raw = slices.Clone(c.Raw)
+		cp.Choices = slices.Clone(c.Choices)
 		chunks = append(chunks, &cp)
 	}
 	if s.Next() {

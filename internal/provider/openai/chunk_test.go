@@ -1,0 +1,161 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+)
+
+// slowChunk is the reference: what encoding/json makes of an event.
+func slowChunk(data []byte) (chat.Chunk, bool) {
+	var ev struct {
+		chat.Chunk
+		Error json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(data, &ev); err != nil || (len(ev.Error) > 0 && string(ev.Error) != "null") {
+		return chat.Chunk{}, false
+	}
+	return ev.Chunk, true
+}
+
+// checkFast fails t when fastChunk accepts data (decoding into c, which may
+// hold the previous event) but disagrees with encoding/json.
+func checkFast(t *testing.T, c *chat.Chunk, data []byte) (accepted bool) {
+	t.Helper()
+	if !json.Valid(data) || !fastChunk(data, c) {
+		return false
+	}
+	want, ok := slowChunk(data)
+	if !ok {
+		t.Fatalf("fastChunk accepted %s, which encoding/json rejects", data)
+	}
+	got := *c
+	got.Raw = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("fastChunk(%s)\n got %#v\nwant %#v", data, got, want)
+	}
+	return true
+}
+
+func events(t testing.TB) [][]byte {
+	files, _ := filepath.Glob("../../fakes/openaifake/testdata/*.sse")
+	var out [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if d, ok := bytes.CutPrefix(line, []byte("data: ")); ok && !bytes.Equal(d, []byte("[DONE]")) {
+				out = append(out, d)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no recorded stream events")
+	}
+	return out
+}
+
+func TestFastChunk(t *testing.T) {
+	var c chat.Chunk
+	for _, ev := range events(t) {
+		if !checkFast(t, &c, ev) {
+			t.Errorf("the fast path refused a recorded OpenAI event: %s", ev)
+		}
+	}
+	tests := []struct {
+		name   string
+		data   string
+		accept bool
+	}{
+		{"usage chunk, empty choices", `{"id":"x","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}`, true},
+		{"escaped and non-ASCII content", `{"choices":[{"index":0,"delta":{"content":"a\"b\u00e9 ü \ud83d\ude00"}}]}`, true},
+		{"invalid UTF-8 is rewritten", "{\"choices\":[{\"delta\":{\"content\":\"a\xffb\"}}]}", true},
+		{"nulls", `{"id":null,"created":null,"choices":[{"index":null,"delta":null,"finish_reason":null,"logprobs":null}]}`, true},
+		{"null choices", `{"choices":null}`, true},
+		{"unknown fields", `{"x":{"choices":1},"choices":[{"delta":{"reasoning_content":"hm"},"extra":[1,{"a":"}"}]}]}`, true},
+		{"negative created", `{"created":-12}`, true},
+		{"null usage and tool calls", `{"usage":null,"choices":[{"delta":{"tool_calls":null}}]}`, true},
+		{"error event", `{"error":{"message":"boom"}}`, false},
+		{"null error", `{"error":null,"choices":[]}`, false},
+		{"key in another case", `{"Choices":[{"delta":{"content":"x"}}]}`, false},
+		{"nested key in another case", `{"choices":[{"Delta":{"content":"x"}}]}`, false},
+		{"unicode-folded key", `{"choiceſ":[]}`, false},
+		{"repeated key", `{"choices":[{"index":1}],"choices":[{"finish_reason":"stop"}]}`, false},
+		{"float created", `{"created":1.5}`, false},
+		{"huge created", `{"created":123456789012345678901}`, false},
+		{"string index", `{"choices":[{"index":"0"}]}`, false},
+		{"not an object", `[{"choices":[]}]`, false},
+		{"null event", `null`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c chat.Chunk
+			if got := checkFast(t, &c, []byte(tt.data)); got != tt.accept {
+				t.Errorf("fast path accepted = %v, want %v", got, tt.accept)
+			}
+		})
+	}
+}
+
+// TestFastChunkReuse: decoding into the previous event's chunk (as the
+// stream does) leaves nothing of it behind.
+func TestFastChunkReuse(t *testing.T) {
+	var c chat.Chunk
+	checkFast(t, &c, []byte(`{"id":"a","model":"m","usage":{"total_tokens":1},"choices":[{"index":0,"delta":{"role":"assistant","content":"x"}},{"index":1,"finish_reason":"stop","logprobs":{"c":[]}}]}`))
+	checkFast(t, &c, []byte(`{"id":"a","choices":[{"index":0,"delta":{}}]}`))
+	checkFast(t, &c, []byte(`{"choices":[]}`))
+	checkFast(t, &c, []byte(`{"model":"m2"}`))
+}
+
+// FuzzChunk: whenever the fast path decodes an event, it decodes it as
+// encoding/json does, also after the event before it.
+func FuzzChunk(f *testing.F) {
+	evs := events(f)
+	for _, ev := range evs {
+		f.Add(ev, evs[0])
+	}
+	f.Add([]byte(`{"choices":[{"index":0,"delta":{"content":"\u00e9","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]},"finish_reason":"stop"}],"usage":null}`), evs[0])
+	f.Fuzz(func(t *testing.T, prev, data []byte) {
+		var c chat.Chunk
+		checkFast(t, &c, prev)
+		checkFast(t, &c, data)
+	})
+}
+
+// TestBufferedWholeEvents: the stream tells the gateway to defer its flush
+// only when the next event has arrived whole; with half an event buffered
+// (the upstream's TCP segment split an event) the chunk just read must be
+// flushed at once, not held until the rest arrives.
+func TestBufferedWholeEvents(t *testing.T) {
+	const ev = `data: {"choices":[{"index":0,"delta":{"content":"a"}}]}` + "\n\n"
+	for _, tt := range []struct {
+		rest string
+		want bool
+	}{
+		{"", false},
+		{ev[:20], false},
+		{ev, true},
+	} {
+		pr, pw := io.Pipe()
+		go func() { _, _ = pw.Write([]byte(ev + tt.rest)) }()
+		s := newStream(context.Background(), &http.Response{Header: http.Header{}, Body: pr}, time.Now)
+		if !s.Next() {
+			t.Fatalf("no first chunk: %v", s.Err())
+		}
+		if got := s.Buffered(); got != tt.want {
+			t.Errorf("Buffered() = %v with %q after the first event, want %v (buffered %d, cur %s)", got, tt.rest, tt.want, s.dec.Buffered(), s.cur.Raw)
+		}
+		pw.Close()
+	}
+}
