@@ -39,6 +39,7 @@ Under Lambda the same roll-up runs on each scheduled event.
 type Summary struct {
 	Stats    int       `json:"stats"`
 	Subjects int       `json:"subjects"`
+	Digests  int       `json:"digests,omitempty"` // shared-state digests built
 	At       time.Time `json:"at"`
 }
 
@@ -67,7 +68,13 @@ func main() {
 // handler serves the schedule event. The roll-up is anchored at the
 // current time, not the event's: a delayed or retried event still
 // computes windows that end now.
-func handler(m store.Metrics, log *slog.Logger, now func() time.Time) func(context.Context, events.EventBridgeEvent) (Summary, error) {
+//
+// After the roll-up it rebuilds the shared-state digest every
+// aggregate.DigestEvery until digestMargin before the invocation's
+// deadline, so one invocation a minute keeps the digest containers read
+// fresh (docs/scale.md). A digest failure is logged, not returned: the
+// roll-up is done, and containers fall back to reading the partitions.
+func handler(m store.Store, log *slog.Logger, now func() time.Time) func(context.Context, events.EventBridgeEvent) (Summary, error) {
 	return func(ctx context.Context, ev events.EventBridgeEvent) (Summary, error) {
 		at := now()
 		sum, err := run(ctx, m, at)
@@ -77,7 +84,30 @@ func handler(m store.Metrics, log *slog.Logger, now func() time.Time) func(conte
 		}
 		log.Info("aggregated", "event_id", ev.ID, "scheduled", ev.Time, "lag_ms", at.Sub(ev.Time).Milliseconds(),
 			"stats", sum.Stats, "subjects", sum.Subjects)
+		until := now() // no deadline: one build
+		if dl, ok := ctx.Deadline(); ok {
+			until = dl.Add(-digestMargin)
+		}
+		builds, err := aggregate.DigestLoop(ctx, m, now, until, sleepCtx)
+		if err != nil {
+			log.Warn("shared-state digest not (always) built; containers read the partitions meanwhile", "builds", builds, "err", err)
+		}
+		sum.Digests = builds
 		return sum, nil
+	}
+}
+
+// digestMargin is left of the invocation's time after the last digest.
+const digestMargin = 5 * time.Second
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -70,6 +70,13 @@ type lambdaGateway struct {
 	api http.Handler
 }
 
+// EnvMetricsFlushEvery overrides how often a container writes its metric
+// sums (a Go duration; default engine.DefaultMetricsFlushEvery, 20 s): a
+// shorter interval writes more often (more bucket writes, fewer samples
+// held by a container that may be reaped), a longer one less
+// (docs/scale.md).
+const EnvMetricsFlushEvery = "SWITCHYARD_METRICS_FLUSH_EVERY"
+
 // gatewayOptions are what tests change; the zero value is production.
 type gatewayOptions struct {
 	// EMF is where metric lines go; default os.Stdout (CloudWatch).
@@ -117,6 +124,15 @@ func newLambdaGateway(log *slog.Logger, tr tracing.Tracing, st store.Store, opts
 		g.deps.HomeStore = opts.HomeStore
 	} else {
 		g.deps.HomeStore = dynamo.NewHomeStores(nil, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.APIOptions...) }).Open
+	}
+	if v := os.Getenv(EnvMetricsFlushEvery); v != "" {
+		every, err := time.ParseDuration(v)
+		if err != nil || every <= 0 {
+			// A bad value must not take the gateway down: keep the default.
+			log.Warn(EnvMetricsFlushEvery+" ignored: want a positive duration such as 20s", "value", v, "err", err)
+		} else {
+			g.deps.MetricsFlushEvery = every
+		}
 	}
 	traces, err := tracestore.FromEnv(os.Getenv)
 	if err != nil {

@@ -238,7 +238,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("no keys configured: serving unauthenticated callers on loopback only")
 	}
 	h := tr.Handler(httpapi.New(src, httpapi.Options{Logger: log, Store: st, Admin: src, Traces: traces, Metrics: metrics,
-		AggregateOnRead: func(ctx context.Context) error { _, err := aggregate.Run(ctx, st, time.Now()); return err }}))
+		AggregateOnRead: func(ctx context.Context) error {
+			// This instance's metric sums first, so the answer shows the
+			// latest minute rather than the last flush interval's.
+			_ = src.Engine().Recorder().Flush(ctx)
+			_, err := aggregate.Run(ctx, st, time.Now())
+			return err
+		}}))
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -277,7 +283,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	ticks, stopTicks := rollupTicks(ctx, every)
 	defer stopTicks()
 	loop := &aggregate.Loop{Metrics: st, Fresh: every / 2, Log: log,
-		Flush:  func(ctx context.Context) error { return src.Engine().Flush(ctx, false) },
+		Flush: func(ctx context.Context) error {
+			eng := src.Engine()
+			_ = eng.Flush(ctx, false)
+			return eng.Recorder().Flush(ctx) // every metric sum, due or not: the roll-up counts them
+		},
 		Rolled: func(ctx context.Context) error { return src.Engine().RefreshSharedState(ctx) }}
 	go loop.Run(ctx, ticks)
 	routers, _ := src.Engine().Models()

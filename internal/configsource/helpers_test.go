@@ -62,6 +62,13 @@ func (f *failing) ListRecords(ctx context.Context) ([]store.Record, error) {
 	return f.Store.ListRecords(ctx)
 }
 
+func (f *failing) ConfigVersion(ctx context.Context) (int64, error) {
+	if f.down.Load() {
+		return 0, errDown
+	}
+	return f.Store.ConfigVersion(ctx)
+}
+
 // clock is a test clock shared by a Source and its engines.
 type clock struct {
 	mu  sync.Mutex

@@ -41,6 +41,13 @@ type Source struct {
 	background atomic.Pointer[chan struct{}] // closed when the last background reload ends
 	mu         sync.Mutex                    // serialises reloads and admin writes
 	lastDigest string
+	// version is the store's config version read before the last full
+	// read (valid when haveVersion), fullAt when that read was made: a
+	// refresh reads the records again only when the version moved or
+	// FullRefresh has passed (see poll).
+	version     int64
+	haveVersion bool
+	fullAt      time.Time
 
 	// Reloads and Failures count reload outcomes (failures keep the last good config).
 	Reloads, Failures atomic.Int64
@@ -98,7 +105,7 @@ func (s *Source) Engine() *engine.Engine {
 			defer s.reloading.Store(false)
 			ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
 			defer cancel()
-			if err := s.Reload(ctx); err != nil {
+			if err := s.poll(ctx); err != nil {
 				s.log.Error("config reload failed; serving the last good config", "err", err, "failures", s.Failures.Load())
 			}
 		}()
@@ -132,17 +139,45 @@ func (s *Source) Wait() {
 	}
 }
 
+// FullRefresh is how often a container reads every config record even
+// though the config version did not move: a record edited by hand in the
+// DynamoDB console bumps no version, and is served within this long.
+const FullRefresh = 5 * time.Minute
+
+// poll is a periodic re-read: one small read of the config version
+// (store.Configs.ConfigVersion, a GetItem on DynamoDB) and, only when it
+// moved or FullRefresh has passed, a full read (Reload). A version that
+// cannot be read leads to a full read, which reports the outage.
+func (s *Source) poll(ctx context.Context) error {
+	v, err := s.st.ConfigVersion(ctx)
+	if err == nil {
+		s.mu.Lock()
+		unchanged := s.haveVersion && v == s.version && s.now().Sub(s.fullAt) < FullRefresh && s.cur.Load() != nil
+		s.mu.Unlock()
+		if unchanged {
+			s.loadedAt.Store(s.now().UnixNano())
+			return nil
+		}
+	}
+	return s.Reload(ctx)
+}
+
 // Reload reads the records and swaps in a new engine if they changed and
 // are valid.
 func (s *Source) Reload(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.loadedAt.Store(s.now().UnixNano())
+	// The version is read before the records: a write that lands between
+	// the two reads leaves a version newer than the one kept, so the next
+	// refresh reads again instead of missing it.
+	v, verr := s.st.ConfigVersion(ctx)
 	all, err := s.st.ListRecords(ctx)
 	if err != nil {
 		s.Failures.Add(1)
 		return fmt.Errorf("read config records: %w", err)
 	}
+	s.version, s.haveVersion, s.fullAt = v, verr == nil, s.now()
 	recs, snap := splitSnapshot(all)
 	digest := digestOf(recs)
 	if digest == s.lastDigest && s.cur.Load() != nil {

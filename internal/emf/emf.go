@@ -55,14 +55,23 @@ type Store struct {
 // Wrap returns st printing EMF lines to w (os.Stdout under Lambda).
 func Wrap(st store.Store, w io.Writer) *Store { return &Store{Store: st, w: w} }
 
+var _ store.SampleObserver = (*Store)(nil)
+
 // AddSample prints s, then stores it.
 func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
+	s.ObserveSample(smp)
+	return s.Store.AddSample(ctx, smp)
+}
+
+// ObserveSample prints s. The engine's recorder calls it for every sample
+// and then writes the samples' sums with AddBuckets (passed through to the
+// wrapped store), so CloudWatch still gets one line per attempt.
+func (s *Store) ObserveSample(smp store.Sample) {
 	if line, err := Line(smp); err == nil {
 		s.mu.Lock()
 		_, _ = s.w.Write(line)
 		s.mu.Unlock()
 	}
-	return s.Store.AddSample(ctx, smp)
 }
 
 type metricDef struct {

@@ -79,6 +79,9 @@ type Deps struct {
 	// Metrics counts every attempt, request and cooldown in process (the
 	// Prometheus exposition); nil counts nothing. Outlives engines too.
 	Metrics MetricSink
+	// MetricsFlushEvery is how often the recorder writes its per-bucket
+	// sums; default DefaultMetricsFlushEvery.
+	MetricsFlushEvery time.Duration
 }
 
 // Engine serves requests for one config version. It is immutable once
@@ -197,7 +200,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.budgets.settleEach = deps.SettleEachRequest
 	e.budgets.homes = homes
 	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
-	e.recorder = NewRecorder(deps.Store, deps.Logger)
+	e.recorder = NewRecorderWith(deps.Store, deps.Logger, RecorderOptions{Now: deps.Now, Every: deps.MetricsFlushEvery})
 	e.wireMetrics()
 	return e, nil
 }
@@ -253,14 +256,18 @@ func (e *Engine) Recorder() *Recorder { return e.recorder }
 // Catalog is the price catalog with config overrides.
 func (e *Engine) Catalog() *pricing.Catalog { return e.catalog }
 
-// Flush writes what this instance holds back: queued metric samples,
-// budget corrections older than a few seconds and in-flight counts last
-// written over a second ago (all of them when final).
-// Lambda calls it after each response; the local server on a timer.
+// Flush writes what this instance holds back and is due: metric sums last
+// written a flush interval ago, budget corrections older than a few
+// seconds and in-flight counts last written over a second ago (all of
+// them when final). Lambda calls it after each response; the local server
+// on a timer.
 func (e *Engine) Flush(ctx context.Context, final bool) error {
 	e.budgets.flush(ctx, final)
 	e.state.publishInFlight(ctx, e.deps.InstanceID, final)
-	return e.recorder.Flush(ctx)
+	if final {
+		return e.recorder.Flush(ctx)
+	}
+	return e.recorder.FlushDue(ctx)
 }
 
 // PublishInFlight writes every in-flight count changed since its last

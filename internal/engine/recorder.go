@@ -10,47 +10,91 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
-// Recorder writes metric samples to the store off the request path. When
-// the buffer is full or the store fails, samples are dropped and counted:
-// metrics must never fail or slow a request.
+// Recorder writes metric samples to the store off the request path, summed
+// per subject and minute: a container writes each bucket it touched once
+// per flush interval (store.AddBuckets), not once per sample, so that a
+// bucket item's write rate grows with the number of containers, not with
+// the request rate (docs/scale.md). When the buffer is full or the store
+// fails, samples are dropped and counted: metrics must never fail or slow
+// a request.
 //
-// Record only appends to a buffer; a background writer drains it every
-// recordEvery or when Flush asks, so a request costs no goroutine wake-up.
+// Record only appends to a buffer. A background goroutine sums the buffer
+// every recordEvery and writes the sums once the interval (Every) has
+// passed since the last write; FlushDue does the same on demand (Lambda,
+// after each invocation: the background goroutine is frozen between
+// them), Flush writes everything at once.
 type Recorder struct {
-	st   store.Metrics
-	log  *slog.Logger
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	st    store.Metrics
+	obs   store.SampleObserver // st, when it wants each sample (EMF)
+	log   *slog.Logger
+	now   func() time.Time
+	every time.Duration
+	stop  chan struct{}
+	done  chan struct{}
 
-	mu       sync.Mutex
-	buf      []store.Sample
-	closed   bool
-	inflight int           // samples taken from buf and being written
-	drained  chan struct{} // closed when buf and inflight are both empty; made by Flush
+	mu        sync.Mutex
+	buf       []store.Sample
+	sums      map[sumKey]*store.Bucket // summed, not yet written
+	lastWrite time.Time
+	closed    bool
+	writing   int           // writes under way
+	drained   chan struct{} // closed when no write is under way; made by a waiting flush
 
 	// tee also gets every sample, in process (Deps.Metrics); nil: none.
 	tee func(store.Sample)
 
-	// Written, Dropped and Failed count samples: written to the store,
-	// dropped because the buffer was full, and lost because the store
-	// failed.
+	// Written, Dropped and Failed count samples: written to the store (as
+	// part of a sum), dropped because the buffer was full, and lost
+	// because the store failed.
 	Written, Dropped, Failed atomic.Int64
 }
 
-// recorderQueue bounds memory held by unwritten samples.
+type sumKey struct {
+	subject string
+	minute  int64
+}
+
+// recorderQueue bounds memory held by samples not yet summed.
 const recorderQueue = 4096
 
-// recordEvery is how often the writer drains the buffer on its own.
+// recordEvery is how often the background goroutine sums the buffer and
+// checks whether a write is due.
 const recordEvery = 100 * time.Millisecond
 
-// sampleTimeout bounds one sample write; FailFast ends a call to an
+// DefaultMetricsFlushEvery is how often a recorder writes its sums unless
+// told otherwise (Deps.MetricsFlushEvery). With MetricShards shards, one
+// bucket item takes containers ÷ 20 s ÷ 8 writes per second at most:
+// 1,000 containers make 6.25/s, 60,000 make 375/s (docs/scale.md).
+const DefaultMetricsFlushEvery = 20 * time.Second
+
+// sampleTimeout bounds one bucket write; FailFast ends a call to an
 // unreachable store well within it.
 const sampleTimeout = 2 * time.Second
 
-// NewRecorder starts a recorder writing to st.
+// RecorderOptions tune a recorder; zero fields take the defaults.
+type RecorderOptions struct {
+	// Now is the clock the flush interval is measured on; default time.Now.
+	Now func() time.Time
+	// Every is the flush interval; default DefaultMetricsFlushEvery.
+	Every time.Duration
+}
+
+// NewRecorder starts a recorder writing to st with the default options.
 func NewRecorder(st store.Metrics, log *slog.Logger) *Recorder {
-	r := &Recorder{st: st, log: log, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	return NewRecorderWith(st, log, RecorderOptions{})
+}
+
+// NewRecorderWith starts a recorder writing to st.
+func NewRecorderWith(st store.Metrics, log *slog.Logger, o RecorderOptions) *Recorder {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Every <= 0 {
+		o.Every = DefaultMetricsFlushEvery
+	}
+	r := &Recorder{st: st, log: log, now: o.Now, every: o.Every, stop: make(chan struct{}), done: make(chan struct{}),
+		sums: map[sumKey]*store.Bucket{}}
+	r.obs, _ = st.(store.SampleObserver)
 	go r.run()
 	return r
 }
@@ -73,7 +117,7 @@ func (r *Recorder) Record(s store.Sample) {
 		// The engine was retired (a config reload) while this request was
 		// in flight on it: the request still counts, so write its sample
 		// now rather than lose it.
-		go r.drain()
+		go func() { _ = r.Flush(context.Background()) }()
 	}
 }
 
@@ -84,69 +128,76 @@ func (r *Recorder) run() {
 	for {
 		select {
 		case <-t.C:
-		case <-r.kick:
+			_ = r.flush(context.Background(), false, false)
 		case <-r.stop:
-			r.drain()
+			_ = r.flush(context.Background(), true, false)
 			return
 		}
-		r.drain()
 	}
 }
 
-// drain writes everything buffered.
-func (r *Recorder) drain() {
+// sum moves the buffered samples into the sums, showing each to the
+// observer first (outside the lock: it prints).
+func (r *Recorder) sum() {
 	r.mu.Lock()
 	batch := r.buf
 	r.buf = nil
-	r.inflight += len(batch)
 	r.mu.Unlock()
-	for _, s := range batch {
-		r.write(s)
-	}
-	r.mu.Lock()
-	r.inflight -= len(batch)
-	if len(r.buf) == 0 && r.inflight == 0 && r.drained != nil {
-		close(r.drained)
-		r.drained = nil
-	}
-	r.mu.Unlock()
-}
-
-func (r *Recorder) write(s store.Sample) {
-	ctx, cancel := context.WithTimeout(context.Background(), sampleTimeout)
-	defer cancel()
-	if err := r.st.AddSample(ctx, s); err != nil {
-		n := r.Failed.Add(1)
-		if n == 1 || n%100 == 0 {
-			r.log.Warn("metric write failed; sample dropped", "target", s.Target, "failed_total", n, "err", err)
-		}
+	if len(batch) == 0 {
 		return
 	}
-	r.Written.Add(1)
+	if r.obs != nil {
+		for _, s := range batch {
+			r.obs.ObserveSample(s)
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range batch {
+		b := store.BucketOf(s)
+		k := sumKey{b.Subject, b.Minute.Unix()}
+		if cur := r.sums[k]; cur != nil {
+			cur.Merge(b)
+		} else {
+			r.sums[k] = &b
+		}
+	}
 }
 
-// Flush writes what is buffered and waits until it is written, or ctx
-// ends. Lambda calls it after a response is sent, before the instance may
-// freeze.
-func (r *Recorder) Flush(ctx context.Context) error {
+// flush sums the buffer, writes the sums when all is set or the interval
+// has passed since the last write, and, when wait is set, returns only
+// once no write is under way (so everything recorded before the call is
+// in the store) or ctx ends.
+func (r *Recorder) flush(ctx context.Context, all, wait bool) error {
+	r.sum()
 	r.mu.Lock()
-	if len(r.buf) == 0 && r.inflight == 0 {
+	var todo []store.Bucket
+	if len(r.sums) > 0 && (all || r.now().Sub(r.lastWrite) >= r.every) {
+		todo = make([]store.Bucket, 0, len(r.sums))
+		for _, b := range r.sums {
+			todo = append(todo, *b)
+		}
+		r.sums = map[sumKey]*store.Bucket{}
+		r.lastWrite = r.now()
+		r.writing++
+	}
+	r.mu.Unlock()
+	if todo != nil {
+		r.write(ctx, todo)
+	}
+	if !wait {
+		return nil
+	}
+	r.mu.Lock()
+	if r.writing == 0 {
 		r.mu.Unlock()
 		return nil
 	}
 	if r.drained == nil {
 		r.drained = make(chan struct{})
 	}
-	ch, closed := r.drained, r.closed
+	ch := r.drained
 	r.mu.Unlock()
-	if closed {
-		go r.drain()
-	} else {
-		select {
-		case r.kick <- struct{}{}:
-		default: // a drain is already asked for
-		}
-	}
 	select {
 	case <-ch:
 		return nil
@@ -155,8 +206,63 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	}
 }
 
-// Close writes what is buffered and stops the background writer. Samples
-// recorded afterwards are written as they come (see Record).
+// write stores the sums, one bucket at a time so that a failure is
+// counted against the samples it lost. A failed write is not retried: its
+// ADD may have been applied, and a sum counted twice is worse than one
+// lost.
+func (r *Recorder) write(ctx context.Context, todo []store.Bucket) {
+	defer func() {
+		r.mu.Lock()
+		r.writing--
+		if r.writing == 0 && r.drained != nil {
+			close(r.drained)
+			r.drained = nil
+		}
+		r.mu.Unlock()
+	}()
+	for _, b := range todo {
+		// A write outlives the caller's cancellation (the sums are taken)
+		// but not sampleTimeout.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sampleTimeout)
+		err := r.st.AddBuckets(wctx, []store.Bucket{b})
+		cancel()
+		if err != nil {
+			n := r.Failed.Add(b.Requests)
+			r.log.Warn("metric write failed; samples dropped", "subject", b.Subject, "samples", b.Requests, "failed_total", n, "err", err)
+			continue
+		}
+		r.Written.Add(b.Requests)
+	}
+}
+
+// Flush writes everything recorded so far and waits until it is written,
+// or ctx ends. Tests, the roll-up loop and a retiring engine use it.
+func (r *Recorder) Flush(ctx context.Context) error {
+	return r.flush(ctx, true, true)
+}
+
+// FlushDue writes the sums if the flush interval has passed since the last
+// write, and waits for it. Lambda calls it (through Engine.Flush) after
+// each invocation: the background goroutine does not run while the
+// container is frozen, so without it a busy container's sums would wait
+// for an invocation that finds the goroutine awake.
+func (r *Recorder) FlushDue(ctx context.Context) error {
+	return r.flush(ctx, false, true)
+}
+
+// Pending is the number of samples recorded but not yet written.
+func (r *Recorder) Pending() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := int64(len(r.buf))
+	for _, b := range r.sums {
+		n += b.Requests
+	}
+	return n
+}
+
+// Close writes everything recorded and stops the background goroutine.
+// Samples recorded afterwards are written as they come (see Record).
 func (r *Recorder) Close() {
 	r.mu.Lock()
 	already := r.closed

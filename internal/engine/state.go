@@ -42,6 +42,7 @@ type sharedState struct {
 	cooldowns snapshot[map[string]time.Time]
 	stats     snapshot[map[string]store.Stats] // key subject#window
 	inflight  snapshot[map[string]int64]
+	digest    digestCache // the aggregator's digest, read once per refresh (digest.go)
 
 	mu       sync.Mutex
 	failures map[string]int // consecutive failures per target, this instance
@@ -146,13 +147,21 @@ func (s *sharedState) coolingDown(now time.Time) map[string]time.Time {
 // loadCooldowns reads the running cooldowns and the half-open ones (ended
 // less than store.CooldownKeep ago, not yet cleared by a probe).
 func (s *sharedState) loadCooldowns(ctx context.Context) (map[string]time.Time, error) {
+	if d := s.freshDigest(ctx); d != nil {
+		return s.digestCooldowns(d), nil
+	}
 	return s.st.Cooldowns(ctx, s.now().Add(-store.CooldownKeep))
 }
 
 func (s *sharedState) loadStats(ctx context.Context) (map[string]store.Stats, error) {
-	list, err := s.st.LoadStats(ctx)
-	if err != nil {
-		return nil, err
+	var list []store.Stats
+	if d := s.freshDigest(ctx); d != nil {
+		list = d.Stats
+	} else {
+		var err error
+		if list, err = s.st.LoadStats(ctx); err != nil {
+			return nil, err
+		}
 	}
 	m := make(map[string]store.Stats, len(list))
 	for _, st := range list {
@@ -162,6 +171,13 @@ func (s *sharedState) loadStats(ctx context.Context) (map[string]store.Stats, er
 }
 
 func (s *sharedState) loadInFlight(ctx context.Context) (map[string]int64, error) {
+	if d := s.freshDigest(ctx); d != nil {
+		out := make(map[string]int64, len(d.InFlight))
+		for k, v := range d.InFlight {
+			out[k] = v
+		}
+		return out, nil
+	}
 	return s.st.InFlightCounts(ctx, s.now())
 }
 
@@ -174,6 +190,7 @@ func (s *sharedState) loadInFlight(ctx context.Context) (map[string]int64, error
 func (e *Engine) RefreshSharedState(ctx context.Context) error {
 	s := e.state
 	now := s.now()
+	s.digest.expire()
 	return errors.Join(
 		s.cooldowns.load(ctx, now, s.loadCooldowns, s.log, "cooldowns"),
 		s.stats.load(ctx, now, s.loadStats, s.log, "stats"),
@@ -247,6 +264,7 @@ func (s *sharedState) remember(target string, until time.Time) {
 		next[target] = until
 		return next
 	})
+	s.digest.note(target, until, false, s.now())
 	s.dropProbe(target)
 }
 
@@ -261,6 +279,7 @@ func (s *sharedState) forget(target string) {
 		}
 		return next
 	})
+	s.digest.note(target, time.Time{}, true, s.now())
 	s.dropProbe(target)
 }
 

@@ -76,6 +76,10 @@ func newDeployment(t testing.TB, edits ...func(d *deployment, doc map[string]any
 		"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + d.Secrets.URL,
 		"SWITCHYARD_PROVIDER_SECRET=" + secretID,
+		// Every invocation's flush is due, so each writes its metric sums
+		// at once and the aggregator run right after the invocations sees
+		// all of them (by default a container writes them every 20 s).
+		"SWITCHYARD_METRICS_FLUSH_EVERY=1ns",
 		dynamo.EnvConfigTable + "=" + tables.Config,
 		dynamo.EnvStateTable + "=" + tables.State,
 		dynamo.EnvMetricsTable + "=" + tables.Metrics,

@@ -19,7 +19,7 @@ import (
 
 // scaleYAML is proofYAML's model ($0.013 a request, $0.0215 reserved)
 // under a $10,000 daily budget, with or without leases. The lease follows
-// docs/scale-budgets.md's rule: limit ÷ (8 × instances), here
+// docs/scale.md's lease rule: limit ÷ (8 × instances), here
 // 10,000 ÷ (8 × 10) = $125.
 const scaleYAML = `
 providers:
@@ -34,11 +34,12 @@ budgets:
 
 const scaleCounter = "budget/scale#2026-11-25"
 
-// noSamples drops metric samples: the simulation counts budget writes,
-// and a sample per request would only slow it down.
+// noSamples drops metric samples and their sums: the simulation counts
+// budget writes, and metric writes would only slow it down.
 type noSamples struct{ store.Store }
 
-func (noSamples) AddSample(context.Context, store.Sample) error { return nil }
+func (noSamples) AddSample(context.Context, store.Sample) error    { return nil }
+func (noSamples) AddBuckets(context.Context, []store.Bucket) error { return nil }
 
 // scaleRun is one simulated load: rate requests per simulated second for
 // seconds, spread over instances long-lived instances that flush every 5
@@ -155,7 +156,7 @@ func simulate(t *testing.T, endpoint string, run scaleRun) scaleResult {
 // ceiling (about 1,000 writes/s). With lease_usd every instance writes
 // the counter about twice per lease, so the hottest item takes a few
 // writes per second whatever the rate, and spend is exact once the
-// instances return their leases. docs/scale-budgets.md has the figures.
+// instances return their leases. docs/scale.md (Budgets) has the figures.
 func TestBudgetWritesPerKey(t *testing.T) {
 	endpoint := testenv.Dynalite(t)
 	runs := []struct {

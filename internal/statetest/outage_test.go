@@ -74,6 +74,13 @@ func (s *stalling) AddSample(ctx context.Context, smp store.Sample) error {
 	return s.Store.AddSample(ctx, smp)
 }
 
+func (s *stalling) AddBuckets(ctx context.Context, bs []store.Bucket) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	return s.Store.AddBuckets(ctx, bs)
+}
+
 func (s *stalling) Cooldowns(ctx context.Context, now time.Time) (map[string]time.Time, error) {
 	if err := s.wait(ctx); err != nil {
 		return nil, err

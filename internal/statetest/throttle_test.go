@@ -174,6 +174,12 @@ func (th *throttler) snapshot() map[string]int64 {
 // failing or holding up a request; on_store_error decides between serving
 // (allow) and 503 budget_unavailable (reject). Once throttling ends the
 // gateway writes again.
+//
+// Metric samples are summed and written every
+// engine.DefaultMetricsFlushEvery (20 s), not per request: the test clock
+// moves 11 s in all, so no write falls due on its own and the test
+// triggers each write with the recorder's Flush where a request used to
+// write its sample.
 func TestServingWhileThrottled(t *testing.T) {
 	endpoint := testenv.Dynalite(t)
 	for _, exception := range []string{"ThrottlingException", "ProvisionedThroughputExceededException"} {
@@ -220,15 +226,25 @@ func TestServingWhileThrottled(t *testing.T) {
 				if code, errCode := g.chat(t, "router/plain"); code != http.StatusOK {
 					t.Fatalf("plain answered %d %s", code, errCode)
 				}
-				// The held write cannot finish before release: a request
-				// that waited for its sample could only have answered after
-				// giving the write up (its 2 s bound), leaving it abandoned
-				// here and one attempt short in the count below.
+				if n := th.snapshot()["UpdateItem metrics"]; n != 0 {
+					t.Errorf("%d metric write attempts before the flush: the request wrote its sample itself", n)
+				}
+				// The flush the recorder would make when the interval
+				// ends, now: its write is held until release. It cannot
+				// finish before release, so an answer that had waited for
+				// it could only have come after giving it up (its 2 s
+				// bound), leaving it abandoned here and one attempt short
+				// in the count below.
+				flushed := make(chan error, 1)
+				go func() { flushed <- rec.Flush(ctx) }()
 				th.waitHeld(t)
 				if n := th.abandoned.Load(); n != 0 {
 					t.Errorf("%d held metric writes abandoned before the answer: the request waited for its metric", n)
 				}
 				th.release()
+				if err := <-flushed; err != nil {
+					t.Fatal(err)
+				}
 			})
 			budgetCases := []struct {
 				router    string
@@ -247,6 +263,7 @@ func TestServingWhileThrottled(t *testing.T) {
 				})
 			}
 
+			// lenient's sum, written now as plain's was above.
 			if err := rec.Flush(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -279,9 +296,18 @@ func TestServingWhileThrottled(t *testing.T) {
 					}
 				}
 				want := map[string]int64{
-					"Scan config":        1 * int64(dynamo.MaxAttempts), // the config re-read
-					"UpdateItem state":   2 * int64(dynamo.MaxAttempts), // the lenient and strict reservations
-					"UpdateItem metrics": 2 * int64(dynamo.MaxAttempts), // the plain and lenient samples
+					// The refresh polls the config version item; unreadable,
+					// it falls back to the full re-read, which reads the
+					// version again before the records: two GetItems.
+					"GetItem config": 2 * int64(dynamo.MaxAttempts),
+					// The full re-read's Scan, which reports the outage.
+					"Scan config": 1 * int64(dynamo.MaxAttempts),
+					// RefreshSharedState's read of the shared-state digest.
+					"GetItem metrics":  1 * int64(dynamo.MaxAttempts),
+					"UpdateItem state": 2 * int64(dynamo.MaxAttempts), // the lenient and strict reservations
+					// The plain and lenient sums, one bucket write per
+					// Flush above (one per sample before the sums).
+					"UpdateItem metrics": 2 * int64(dynamo.MaxAttempts),
 				}
 				for k, n := range want {
 					if attempts[k] != n {
@@ -291,6 +317,7 @@ func TestServingWhileThrottled(t *testing.T) {
 				logs := g.logs.String()
 				for _, w := range []string{
 					"config reload failed; serving the last good config",
+					"shared-state digest read failed; reading the partitions",
 					"metric write failed",
 					"budget store unavailable; allowing request",
 					fmt.Sprintf("exceeded maximum number of attempts, %d", dynamo.MaxAttempts),

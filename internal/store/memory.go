@@ -15,6 +15,8 @@ import (
 type Memory struct {
 	mu        sync.Mutex
 	records   map[[2]string]Record
+	version   int64 // config version: +1 per config record put or deleted
+	digest    *Digest
 	budgets   map[string]int64
 	leases    map[string]map[string]Lease // counter -> holder -> lease
 	buckets   map[bucketKey]*Bucket
@@ -75,6 +77,9 @@ func (m *Memory) PutRecord(_ context.Context, r Record) error {
 		r.UpdatedAt = time.Now().UTC()
 	}
 	m.records[k] = r
+	if r.Kind != KindSnapshot {
+		m.version++
+	}
 	return nil
 }
 
@@ -86,7 +91,16 @@ func (m *Memory) DeleteRecord(_ context.Context, kind, name string) error {
 		return ErrNotFound
 	}
 	delete(m.records, k)
+	if kind != KindSnapshot {
+		m.version++
+	}
 	return nil
+}
+
+func (m *Memory) ConfigVersion(context.Context) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.version, nil
 }
 
 func (m *Memory) Reserve(_ context.Context, key string, micros, limit int64, _ time.Time) (int64, error) {
@@ -200,6 +214,22 @@ func (m *Memory) AddSample(_ context.Context, s Sample) error {
 	return nil
 }
 
+func (m *Memory) AddBuckets(_ context.Context, bs []Bucket) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, in := range bs {
+		minute := in.Minute.Truncate(time.Minute)
+		k := bucketKey{in.Subject, minute.Unix()}
+		b := m.buckets[k]
+		if b == nil {
+			b = &Bucket{Subject: in.Subject, Minute: minute.UTC()}
+			m.buckets[k] = b
+		}
+		b.Merge(in)
+	}
+	return nil
+}
+
 func (m *Memory) Buckets(_ context.Context, from, to time.Time) ([]Bucket, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -302,4 +332,28 @@ func (m *Memory) InFlightCounts(_ context.Context, now time.Time) (map[string]in
 		}
 	}
 	return out, nil
+}
+
+func (m *Memory) PutDigest(_ context.Context, d Digest) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := d
+	c.Stats = append([]Stats(nil), d.Stats...)
+	c.Cooldowns = maps.Clone(d.Cooldowns)
+	c.InFlight = maps.Clone(d.InFlight)
+	m.digest = &c
+	return nil
+}
+
+func (m *Memory) LoadDigest(context.Context) (Digest, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.digest == nil {
+		return Digest{}, false, nil
+	}
+	c := *m.digest
+	c.Stats = append([]Stats(nil), m.digest.Stats...)
+	c.Cooldowns = maps.Clone(m.digest.Cooldowns)
+	c.InFlight = maps.Clone(m.digest.InFlight)
+	return c, true, nil
 }

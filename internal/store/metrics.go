@@ -207,3 +207,41 @@ func (b *Bucket) Apply(s Sample) {
 	}
 	b.Hist[LatencyIndex(us)]++
 }
+
+// Merge adds o's counters to b (both for the same subject and minute):
+// the sum of two buckets is the bucket of both sets of samples.
+func (b *Bucket) Merge(o Bucket) {
+	b.Requests += o.Requests
+	b.Successes += o.Successes
+	b.Finals += o.Finals
+	b.Served += o.Served
+	b.LatencyUs += o.LatencyUs
+	b.TTFTUs += o.TTFTUs
+	b.TTFTCount += o.TTFTCount
+	b.TokensIn += o.TokensIn
+	b.TokensOut += o.TokensOut
+	b.CostMicros += o.CostMicros
+	b.Fallbacks += o.Fallbacks
+	b.GenUs += o.GenUs
+	b.Skips += o.Skips
+	for class, n := range o.Errors {
+		if b.Errors == nil {
+			b.Errors = map[string]int64{}
+		}
+		b.Errors[class] += n
+	}
+	for i, n := range o.Hist {
+		if b.Hist == nil {
+			b.Hist = map[int]int64{}
+		}
+		b.Hist[i] += n
+	}
+}
+
+// BucketOf is the one-sample bucket of s: its subject, its minute and its
+// counters.
+func BucketOf(s Sample) Bucket {
+	b := Bucket{Subject: s.Subject(), Minute: s.Time.Truncate(time.Minute).UTC()}
+	b.Apply(s)
+	return b
+}

@@ -13,6 +13,7 @@ type Store interface {
 	Metrics
 	Cooldowns
 	InFlight
+	Digests
 }
 
 // ErrBudgetExceeded is returned by Reserve when the reservation would take
@@ -61,6 +62,12 @@ type Configs interface {
 	PutRecord(ctx context.Context, r Record) error
 	// DeleteRecord removes a record; ErrNotFound when absent.
 	DeleteRecord(ctx context.Context, kind, name string) error
+	// ConfigVersion returns a number that every PutRecord and
+	// DeleteRecord of a config record (any kind but KindSnapshot) moves,
+	// so that a reader polls one small item and lists the records only
+	// when it moved. It may lag a write by a moment (an eventually
+	// consistent read); it is 0 before the first write.
+	ConfigVersion(ctx context.Context) (int64, error)
 }
 
 // Budgets holds spend counters in integer micro-USD, one per budget period
@@ -140,12 +147,51 @@ type Metrics interface {
 	// AddSample adds one request's figures to its target's (and router's)
 	// minute bucket atomically.
 	AddSample(ctx context.Context, s Sample) error
+	// AddBuckets adds each bucket's counters to the stored bucket of its
+	// subject and minute atomically, as if its samples had been added one
+	// by one: the recorder sums a container's samples per subject and
+	// minute and writes the sums once per flush interval.
+	AddBuckets(ctx context.Context, bs []Bucket) error
 	// Buckets returns the buckets whose minute lies in [from, to).
 	Buckets(ctx context.Context, from, to time.Time) ([]Bucket, error)
 	// PutStats replaces the stats rolled up for each stats' subject and window.
 	PutStats(ctx context.Context, stats []Stats) error
 	// LoadStats returns every stored stats record.
 	LoadStats(ctx context.Context) ([]Stats, error)
+}
+
+// Digest is the shared state routing reads, gathered into one item so
+// that a container reads it with one small read per refresh instead of
+// Querying the stats, cooldown and in-flight partitions (docs/scale.md).
+// The scheduled aggregator builds it every few seconds from those
+// partitions (aggregate.BuildDigest); a container uses it only while it is
+// fresh and falls back to the partitions otherwise.
+type Digest struct {
+	BuiltAt time.Time `json:"built_at"`
+	// Stats are the targets' stats (subjects of target keys only: routing
+	// reads no router, arm or provider figures), every window.
+	Stats []Stats `json:"stats,omitempty"`
+	// Cooldowns are running and half-open cooldowns (ended less than
+	// CooldownKeep before BuiltAt), as Cooldowns(BuiltAt - CooldownKeep).
+	Cooldowns map[string]time.Time `json:"cooldowns,omitempty"`
+	// InFlight sums every instance's unexpired count per target.
+	InFlight map[string]int64 `json:"inflight,omitempty"`
+}
+
+// Digests holds the one shared-state digest.
+type Digests interface {
+	// PutDigest replaces the digest.
+	PutDigest(ctx context.Context, d Digest) error
+	// LoadDigest returns the digest; ok is false when none was written.
+	LoadDigest(ctx context.Context) (d Digest, ok bool, err error)
+}
+
+// SampleObserver is implemented by a store wrapper that wants every
+// sample one by one (the EMF log lines) although the recorder writes sums
+// with AddBuckets. The recorder calls ObserveSample off the request path,
+// once per sample, before summing it.
+type SampleObserver interface {
+	ObserveSample(s Sample)
 }
 
 // Cooldowns holds targets set aside until a time.

@@ -22,6 +22,10 @@ const (
 	attrDoc       = "doc"
 	attrVersion   = "version"
 	attrUpdatedAt = "updated_at"
+	// pkConfigVersion/skConfigVersion is the config version item (see
+	// ConfigVersion). "config" is no record kind, so no record has its key.
+	pkConfigVersion = "config"
+	skConfigVersion = "#version"
 )
 
 // ListRecords scans the config table. It holds only config records (tens
@@ -39,6 +43,9 @@ func (s *Store) ListRecords(ctx context.Context) ([]store.Record, error) {
 			return nil, fmt.Errorf("dynamo: list config records: %w", err)
 		}
 		for _, item := range page.Items {
+			if stringAttr(item, attrPK) == pkConfigVersion {
+				continue // the version item, not a record
+			}
 			r, err := decodeRecord(item)
 			if err != nil {
 				return nil, err
@@ -75,7 +82,41 @@ func (s *Store) PutRecord(ctx context.Context, r store.Record) error {
 	if _, err := s.update(ctx, s.tables.Config, key(r.Kind, r.Name), expression.NewBuilder().WithUpdate(upd), nil); err != nil {
 		return fmt.Errorf("dynamo: put %s/%s: %w", r.Kind, r.Name, err)
 	}
+	return s.bumpVersion(ctx, r.Kind, r.Name)
+}
+
+// bumpVersion adds 1 to the config version item after a config record
+// changed. It comes right after the record's write (dynalite has no
+// transactions): if it fails the error says so, and readers still see the
+// change within FullRefresh (configsource), when they read every record.
+func (s *Store) bumpVersion(ctx context.Context, kind, name string) error {
+	if kind == store.KindSnapshot {
+		return nil // not config: readers need not re-read for it
+	}
+	upd := expression.Add(expression.Name(attrVersion), expression.Value(1)).
+		Set(expression.Name(attrUpdatedAt), expression.Value(s.now().UTC().Format(time.RFC3339Nano)))
+	if _, err := s.update(ctx, s.tables.Config, key(pkConfigVersion, skConfigVersion), expression.NewBuilder().WithUpdate(upd), nil); err != nil {
+		return fmt.Errorf("dynamo: %s/%s written, but the config version not bumped (instances see it within minutes): %w", kind, name, err)
+	}
 	return nil
+}
+
+// ConfigVersion is one eventually consistent GetItem of the version item
+// (a few dozen bytes: half a read unit). A read that lags a bump by a
+// moment only delays the re-read to the next poll.
+func (s *Store) ConfigVersion(ctx context.Context) (int64, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.tables.Config,
+		Key:       key(pkConfigVersion, skConfigVersion),
+	})
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: read config version: %w", err)
+	}
+	v, err := int64Attr(out.Item, attrVersion)
+	if err != nil {
+		return 0, fmt.Errorf("dynamo: config version: %w", err)
+	}
+	return v, nil
 }
 
 // DeleteRecord deletes with a condition that the item exists, so a missing
@@ -98,7 +139,7 @@ func (s *Store) DeleteRecord(ctx context.Context, kind, name string) error {
 	if err != nil {
 		return fmt.Errorf("dynamo: delete %s/%s: %w", kind, name, err)
 	}
-	return nil
+	return s.bumpVersion(ctx, kind, name)
 }
 
 func decodeRecord(item map[string]types.AttributeValue) (store.Record, error) {

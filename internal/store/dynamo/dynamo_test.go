@@ -178,13 +178,13 @@ func TestCallBudget(t *testing.T) {
 			}
 			return nil
 		}, map[string]int64{"UpdateItem": 10}},
-		{"buckets are one GetItem and a Query per subject", func() error {
+		{"buckets are one GetItem and a Query per subject and shard", func() error {
 			bs, err := s.Buckets(ctx, at, at.Add(24*time.Hour))
 			if err == nil && len(bs) != 12 {
 				err = fmt.Errorf("got %d buckets, want 12", len(bs))
 			}
 			return err
-		}, map[string]int64{"GetItem": 1, "Query": 3}},
+		}, map[string]int64{"GetItem": 1, "Query": 3 * dynamo.MetricShards}},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -69,19 +70,29 @@ var legacyBoundsMs = []float64{
 	1000, 1500, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 300000,
 }
 
-// AddSample is one UpdateItem that ADDs every non-zero field of the
-// sample's bucket (plus, once per subject per process, the subject
-// registration in doc.go). The deltas come from store.Bucket.Apply, so the
-// counting rules are the memory store's, not a copy of them.
+// AddSample adds one sample: AddBuckets of its one-sample bucket.
 func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
-	subject := smp.Subject()
-	if err := s.register(ctx, subject); err != nil {
+	return s.AddBuckets(ctx, []store.Bucket{store.BucketOf(smp)})
+}
+
+// AddBuckets is one UpdateItem per bucket that ADDs every non-zero counter
+// to the bucket item of its subject, minute and this store's shard (plus,
+// once per subject per process, the subject registration in doc.go).
+func (s *Store) AddBuckets(ctx context.Context, bs []store.Bucket) error {
+	var errs []error
+	for _, b := range bs {
+		if err := s.addBucket(ctx, b); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) addBucket(ctx context.Context, d store.Bucket) error {
+	if err := s.register(ctx, d.Subject); err != nil {
 		return err
 	}
-	var d store.Bucket
-	d.Apply(smp)
-	minute := smp.Time.Truncate(time.Minute).UTC()
-
+	minute := d.Minute.Truncate(time.Minute).UTC()
 	upd := expression.Add(expression.Name(attrReq), expression.Value(d.Requests))
 	addInt := func(name string, v int64) {
 		if v != 0 {
@@ -108,11 +119,37 @@ func (s *Store) AddSample(ctx context.Context, smp store.Sample) error {
 	}
 	upd = withExpiry(upd, minute.Add(BucketTTL))
 
-	k := key(pkBucketPrefix+subject, minute.Format(minuteLayout))
+	k := key(bucketPartition(d.Subject, s.shard), minute.Format(minuteLayout))
 	if _, err := s.update(ctx, s.tables.Metrics, k, expression.NewBuilder().WithUpdate(upd), nil); err != nil {
-		return fmt.Errorf("dynamo: add sample for %s at %s: %w", subject, minute.Format(minuteLayout), err)
+		return fmt.Errorf("dynamo: add bucket for %s at %s: %w", d.Subject, minute.Format(minuteLayout), err)
 	}
 	return nil
+}
+
+// MetricShards is how many partitions one subject's buckets are spread
+// over. Each process writes to one shard (chosen at random when the store
+// is made), so that however many containers write a subject each minute,
+// one bucket item gets about 1/MetricShards of their writes; the
+// aggregator Queries every shard and sums them. See docs/scale.md.
+const MetricShards = 8
+
+// bucketPartition is the partition key of subject's buckets in shard k:
+// "m#<subject>" for shard 0 (the only one before sharding, so buckets
+// written then are still read), "m<k>#<subject>" for the others. The
+// shard sits before the subject, which may contain any character, so two
+// (subject, shard) pairs never share a key.
+func bucketPartition(subject string, k int) string {
+	if k == 0 {
+		return pkBucketPrefix + subject
+	}
+	return "m" + strconv.Itoa(k) + "#" + subject
+}
+
+// SetMetricShard makes this store write its buckets to shard k (mod
+// MetricShards) instead of the one it drew; for tests and simulations
+// that need a known spread. Call it before the store is used.
+func (s *Store) SetMetricShard(k int) {
+	s.shard = ((k % MetricShards) + MetricShards) % MetricShards
 }
 
 func histAttr(i int) string { return histPrefix + strconv.Itoa(i) }
@@ -206,9 +243,34 @@ func (s *Store) subjects(ctx context.Context) ([]string, error) {
 	return ss.Value, nil
 }
 
+// subjectBuckets reads subject's buckets in [loKey, hiKey] from every
+// shard and sums each minute's.
 func (s *Store) subjectBuckets(ctx context.Context, subject, loKey, hiKey string) ([]store.Bucket, error) {
+	byMinute := map[time.Time]*store.Bucket{}
+	for k := 0; k < MetricShards; k++ {
+		bs, err := s.shardBuckets(ctx, subject, bucketPartition(subject, k), loKey, hiKey)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			if cur := byMinute[b.Minute]; cur != nil {
+				cur.Merge(b)
+				continue
+			}
+			b := b
+			byMinute[b.Minute] = &b
+		}
+	}
+	out := make([]store.Bucket, 0, len(byMinute))
+	for _, b := range byMinute {
+		out = append(out, *b)
+	}
+	return out, nil
+}
+
+func (s *Store) shardBuckets(ctx context.Context, subject, pk, loKey, hiKey string) ([]store.Bucket, error) {
 	expr, err := expression.NewBuilder().WithKeyCondition(
-		expression.Key(attrPK).Equal(expression.Value(pkBucketPrefix + subject)).
+		expression.Key(attrPK).Equal(expression.Value(pk)).
 			And(expression.Key(attrSK).Between(expression.Value(loKey), expression.Value(hiKey))),
 	).Build()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/switchyard-llm/switchyard/internal/store"
+	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 	"github.com/switchyard-llm/switchyard/internal/testenv"
 )
 
@@ -22,6 +23,7 @@ import (
 func TestBucketItemShapes(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, testenv.Dynalite(t))
+	s.SetMetricShard(0) // the partition buckets were written to before sharding
 	minute := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 	if err := s.AddSample(ctx, store.Sample{Target: "new/m", Router: "r", Time: minute, Success: true, Final: true, LatencyMs: 0.3}); err != nil {
@@ -84,6 +86,48 @@ func TestBucketItemShapes(t *testing.T) {
 }
 
 func num(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+
+// TestBucketShards: containers writing the same subject and minute from
+// different shards write different items (so no one item takes every
+// container's writes), and Buckets sums the shards back into one bucket.
+func TestBucketShards(t *testing.T) {
+	ctx := context.Background()
+	endpoint := testenv.Dynalite(t)
+	reader := newStore(t, endpoint)
+	minute := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	shards := []int{0, 3, 7, 3}
+	for i, k := range shards {
+		w := dynamo.New(reader.Client(), reader.Tables())
+		w.SetMetricShard(k)
+		b := store.BucketOf(store.Sample{Target: "p/m", Router: "r", Time: minute.Add(time.Duration(i) * time.Second),
+			Success: true, Final: true, LatencyMs: float64(10 * (i + 1)), TokensOut: 5})
+		if err := w.AddBuckets(ctx, []store.Bucket{b}); err != nil {
+			t.Fatalf("AddBuckets (shard %d): %v", k, err)
+		}
+	}
+	for _, pk := range []string{"m#p/m|r", "m3#p/m|r", "m7#p/m|r"} {
+		item := getItem(t, reader.Client(), reader.Tables().Metrics, pk, minute.Format(time.RFC3339))
+		if item == nil {
+			t.Errorf("no bucket item %s", pk)
+		}
+	}
+	if item := getItem(t, reader.Client(), reader.Tables().Metrics, "m3#p/m|r", minute.Format(time.RFC3339)); item != nil {
+		if n, _ := item["req"].(*types.AttributeValueMemberN); n == nil || n.Value != "2" {
+			t.Errorf("shard 3 holds req %#v, want 2 (two writers)", item["req"])
+		}
+	}
+	got, err := reader.Buckets(ctx, minute, minute.Add(time.Minute))
+	if err != nil {
+		t.Fatalf("Buckets: %v", err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("got %d buckets, want the shards summed into 1: %+v", len(got), got)
+	}
+	b := got[0]
+	if b.Requests != 4 || b.Served != 4 || b.TokensOut != 20 || b.LatencyUs != 100_000 {
+		t.Errorf("summed bucket %+v, want 4 requests, 4 served, 20 tokens out, 100 ms of latency", b)
+	}
+}
 
 func getItem(t *testing.T, c *dynamodb.Client, table, pk, sk string) map[string]types.AttributeValue {
 	t.Helper()

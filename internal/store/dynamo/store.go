@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -107,6 +108,9 @@ type Store struct {
 	// item to when it last did (see doc.go, "Reading buckets without a
 	// Scan").
 	registered sync.Map
+	// shard is the metric shard this store writes buckets to (see
+	// MetricShards).
+	shard int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -114,7 +118,7 @@ var _ store.Store = (*Store)(nil)
 // New returns a store on client's tables. The client's retry and timeout
 // settings are the caller's; FailFast is recommended.
 func New(client *dynamodb.Client, tables Tables) *Store {
-	return &Store{client: client, tables: tables, now: time.Now}
+	return &Store{client: client, tables: tables, now: time.Now, shard: rand.IntN(MetricShards)}
 }
 
 // NewFromEnv builds a store from the environment: table names from

@@ -12,6 +12,67 @@ import (
 )
 
 func testMetrics(t *testing.T, newStore NewStore) {
+	t.Run("summed buckets count as their samples", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		samples := mixedSamples(40, base.Add(17*time.Second))
+		// Three writers (containers) each sum their share per subject and
+		// write the sums at once, concurrently.
+		var wg sync.WaitGroup
+		errs := make(chan error, 3)
+		for w := 0; w < 3; w++ {
+			sums := map[string]*store.Bucket{}
+			for i := w; i < len(samples); i += 3 {
+				b := store.BucketOf(samples[i])
+				if cur := sums[b.Subject]; cur != nil {
+					cur.Merge(b)
+				} else {
+					sums[b.Subject] = &b
+				}
+			}
+			var bs []store.Bucket
+			for _, b := range sums {
+				bs = append(bs, *b)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.AddBuckets(ctx, bs); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("AddBuckets: %v", err)
+		}
+		want := map[string]*store.Bucket{}
+		for _, smp := range samples {
+			subj := smp.Subject()
+			if want[subj] == nil {
+				want[subj] = &store.Bucket{Subject: subj, Minute: base}
+			}
+			want[subj].Apply(smp)
+		}
+		got, err := s.Buckets(ctx, base, base.Add(time.Minute))
+		if err != nil {
+			t.Fatalf("Buckets: %v", err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("got %d buckets (%v), want %d", len(got), subjectsOf(got), len(want))
+		}
+		for _, b := range got {
+			t.Run(b.Subject, func(t *testing.T) {
+				w := want[b.Subject]
+				if w == nil {
+					t.Fatalf("unexpected subject %q", b.Subject)
+				}
+				compareBucket(t, b, *w)
+			})
+		}
+	})
 	t.Run("concurrent samples are all counted", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()

@@ -30,9 +30,89 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Cooldowns", func(t *testing.T) { testCooldowns(t, newStore) })
 	t.Run("ProbeLease", func(t *testing.T) { testProbeLease(t, newStore) })
 	t.Run("InFlight", func(t *testing.T) { testInFlight(t, newStore) })
+	t.Run("Digest", func(t *testing.T) { testDigest(t, newStore) })
+}
+
+func testDigest(t *testing.T, newStore NewStore) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	if _, ok, err := s.LoadDigest(ctx); err != nil || ok {
+		t.Fatalf("LoadDigest on an empty store = ok %v, %v; want none", ok, err)
+	}
+	want := store.Digest{
+		BuiltAt:   base,
+		Stats:     []store.Stats{{Subject: "p/m", Window: "5m", Requests: 12, SuccessRate: 0.75, LatencyP95Ms: 812.5, UpdatedAt: base}},
+		Cooldowns: map[string]time.Time{"p/bad": base.Add(30 * time.Second)},
+		InFlight:  map[string]int64{"p/m": 3},
+	}
+	for i, d := range []store.Digest{{BuiltAt: base.Add(-time.Minute)}, want} {
+		if err := s.PutDigest(ctx, d); err != nil {
+			t.Fatalf("PutDigest %d: %v", i, err)
+		}
+	}
+	got, ok, err := s.LoadDigest(ctx)
+	if err != nil || !ok {
+		t.Fatalf("LoadDigest = ok %v, %v", ok, err)
+	}
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if string(gj) != string(wj) {
+		t.Errorf("digest read back as\n%s\nwant the last one written\n%s", gj, wj)
+	}
 }
 
 func testRecords(t *testing.T, newStore NewStore) {
+	t.Run("the config version moves with every config write but the snapshot's", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := newStore(t)
+		version := func() int64 {
+			t.Helper()
+			v, err := s.ConfigVersion(ctx)
+			if err != nil {
+				t.Fatalf("ConfigVersion: %v", err)
+			}
+			return v
+		}
+		start := version()
+		steps := []struct {
+			name  string
+			write func() error
+			moves bool
+		}{
+			{"put", func() error {
+				return s.PutRecord(ctx, store.Record{Kind: store.KindRouter, Name: "r", Doc: map[string]any{"strategy": "fallback"}})
+			}, true},
+			{"put again", func() error {
+				return s.PutRecord(ctx, store.Record{Kind: store.KindRouter, Name: "r", Doc: map[string]any{"strategy": "round_robin"}})
+			}, true},
+			{"snapshot", func() error {
+				return s.PutRecord(ctx, store.Record{Kind: store.KindSnapshot, Name: "last_good", Doc: map[string]any{"digest": "x"}})
+			}, false},
+			{"delete", func() error { return s.DeleteRecord(ctx, store.KindRouter, "r") }, true},
+		}
+		prev := start
+		for _, st := range steps {
+			if err := st.write(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			v := version()
+			if moved := v != prev; moved != st.moves {
+				t.Errorf("%s: version %d → %d, want moved = %v", st.name, prev, v, st.moves)
+			}
+			prev = v
+		}
+		recs, err := s.ListRecords(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if r.Kind != store.KindSnapshot {
+				t.Errorf("ListRecords lists %s/%s: the version item is not a record", r.Kind, r.Name)
+			}
+		}
+	})
 	t.Run("values of every YAML type survive", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
