@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -104,7 +105,34 @@ func startDynalite(bin string) (*DynaliteServer, error) {
 		s.Kill()
 		return nil, fmt.Errorf("%w; dynalite output: %s", err, s.output.String())
 	}
+	// A connection proves that something listens on the port, not that it
+	// is this process: another test binary's dynalite may have taken the
+	// port between freePort and our bind, and ours then dies with
+	// EADDRINUSE while the tests talk to the other one until its owner
+	// kills it. Only our own "listening" line proves the bind.
+	if err := waitOwnBind(s, port); err != nil {
+		s.Kill()
+		return nil, err
+	}
 	return s, nil
+}
+
+// waitOwnBind waits for dynalite's own "Dynalite listening at" line for
+// port, or its exit.
+func waitOwnBind(s *DynaliteServer, port int) error {
+	want := fmt.Sprintf("listening at: http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(startupDeadline)
+	for !strings.Contains(s.output.String(), want) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("dynalite did not report listening on port %d after %s; output: %s", port, startupDeadline, s.output.String())
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("dynalite exited instead of listening on port %d (taken by another process?): %s", port, s.output.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
 }
 
 // waitListening polls addr until it accepts a connection, the process
