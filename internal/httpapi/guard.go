@@ -123,7 +123,7 @@ type guardedWriter struct {
 	body        *requestBody
 	deadline    time.Time // the write deadline in force; zero before the first
 	wroteHeader bool
-	noDeadline  bool // the writer has none (Lambda): stop asking
+	noDeadline  bool             // the writer has none (Lambda): stop asking
 	now         func() time.Time // nil: time.Now (tests move it)
 }
 
