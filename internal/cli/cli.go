@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -290,6 +291,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		},
 		Rolled: func(ctx context.Context) error { return src.Engine().RefreshSharedState(ctx) }}
 	go loop.Run(ctx, ticks)
+	// Package initialisation (the AWS SDK's endpoint and schema tables
+	// among it) and config parsing leave a few MB of garbage; collect it
+	// and hand its pages back to the OS before serving, so an idle server
+	// does not keep them (docs/BENCHMARKS.md, issue 16).
+	debug.FreeOSMemory()
 	routers, _ := src.Engine().Models()
 	log.Info("switchyard listening", "addr", ln.Addr().String(), "routers", routers)
 	fmt.Fprintf(stderr, "switchyard listening on http://%s (routers: %v)\n", ln.Addr(), routers)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
@@ -140,33 +141,44 @@ func setRoutingHeaders(h http.Header, res *engine.Result, attempts []engine.Atte
 }
 
 // logRequest writes the one log line per request. Never a credential, never
-// a prompt.
+// a prompt. The attributes are slog.Attr values in an array on the stack
+// (LogAttrs), not key-value pairs boxed into a []any: one line per request
+// is on the hot path.
 func (s *Server) logRequest(r *http.Request, rid string, res *engine.Result, status int, start time.Time, err error) {
-	attrs := []any{"request_id", rid, "method", r.Method, "path", r.URL.Path, "status", status,
-		"latency_ms", s.opts.Now().Sub(start).Milliseconds()}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	ctx := r.Context()
+	if !s.opts.Logger.Enabled(ctx, level) {
+		return
+	}
+	var buf [16]slog.Attr
+	attrs := append(buf[:0], slog.String("request_id", rid), slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.Int("status", status),
+		slog.Int64("latency_ms", s.opts.Now().Sub(start).Milliseconds()))
 	if res != nil {
-		attrs = append(attrs, "router", res.Router, "target", res.Target, "attempts", len(res.Attempts),
-			"fallback", res.Fallback, "cost_usd", roundUSD(res.CostUSD), "trace_id", res.TraceID)
+		attrs = append(attrs, slog.String("router", res.Router), slog.String("target", res.Target),
+			slog.Int("attempts", len(res.Attempts)), slog.Bool("fallback", res.Fallback),
+			slog.Float64("cost_usd", roundUSD(res.CostUSD)), slog.String("trace_id", res.TraceID))
 		if res.Arm != "" {
-			attrs = append(attrs, "arm", res.Arm)
+			attrs = append(attrs, slog.String("arm", res.Arm))
 		}
 		if res.Reroute != "" {
-			attrs = append(attrs, "reroute", res.Reroute)
+			attrs = append(attrs, slog.String("reroute", res.Reroute))
 		}
 		if len(res.Attempts) > 1 || err != nil {
 			var tried []string
 			for _, a := range res.Attempts {
 				tried = append(tried, fmt.Sprintf("%s:%d:%s:%dms", a.Target, a.Status, a.Class, a.Ms))
 			}
-			attrs = append(attrs, "tried", strings.Join(tried, ","))
+			attrs = append(attrs, slog.String("tried", strings.Join(tried, ",")))
 		}
 	}
 	if err != nil {
-		attrs = append(attrs, "error", err.Error())
-		s.opts.Logger.Warn("request", attrs...)
-		return
+		attrs = append(attrs, slog.String("error", err.Error()))
 	}
-	s.opts.Logger.Info("request", attrs...)
+	s.opts.Logger.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // formatUSD prints a cost without float noise: rounded to 1e-12 USD (far

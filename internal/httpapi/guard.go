@@ -104,27 +104,50 @@ func canonicalPath(p string) string {
 	return np
 }
 
-// guardedWriter sets a write deadline before each write and flush, so a
+// guardedWriter keeps a write deadline ahead of each write and flush, so a
 // caller that stops reading cannot hold a response (and its upstream call)
 // forever, while a long stream that keeps moving is never cut. An answer
 // that starts before the request body was read closes the connection.
+//
+// Setting a deadline costs a timer update in the poller; a stream writes
+// and flushes several times per event. So the deadline is set with some
+// slack (write + write/deadlineSlack) and set again only when fewer than
+// write remain: every write still starts with at least timeouts.write
+// before its deadline, and a caller that stops reading fails within
+// timeouts.write × (1 + 1/deadlineSlack).
 type guardedWriter struct {
 	http.ResponseWriter
 	ctl         *http.ResponseController
 	write       time.Duration
 	r           *http.Request
 	body        *requestBody
+	deadline    time.Time // the write deadline in force; zero before the first
 	wroteHeader bool
-	noDeadline  bool // the writer has none (Lambda): stop asking
+	noDeadline  bool             // the writer has none (Lambda): stop asking
+	now         func() time.Time // nil: time.Now (tests move it)
 }
+
+// deadlineSlack: a deadline is set write/deadlineSlack beyond what a write
+// needs, so one is set about once per write/deadlineSlack of streaming.
+const deadlineSlack = 8
 
 func (g *guardedWriter) extend() {
 	if g.noDeadline {
 		return
 	}
-	if err := g.ctl.SetWriteDeadline(time.Now().Add(g.write)); err != nil {
-		g.noDeadline = true
+	now := time.Now()
+	if g.now != nil {
+		now = g.now()
 	}
+	if !g.deadline.IsZero() && g.deadline.Sub(now) >= g.write {
+		return // at least timeouts.write left: this write is bounded as if set now
+	}
+	d := now.Add(g.write + g.write/deadlineSlack)
+	if err := g.ctl.SetWriteDeadline(d); err != nil {
+		g.noDeadline = true
+		return
+	}
+	g.deadline = d
 }
 
 func (g *guardedWriter) WriteHeader(code int) {
