@@ -71,9 +71,6 @@ type run struct {
 	// deferred holds half-open targets this request may not probe,
 	// moved to the back of candidates (admitProbe).
 	deferred map[string]bool
-	// stopAttemptTimer stops the current attempt's timeout; a stream
-	// calls it when it commits. Nil when the attempt has none.
-	stopAttemptTimer func() bool
 	// quota are the targets skipped because their provider's quota was
 	// used up (quotas.go).
 	quota []quotaSkip

@@ -37,7 +37,8 @@ type StreamWriter interface {
 func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Result, *Error) {
 	includeUsage := r.Chat.StreamOptions != nil && r.Chat.StreamOptions.IncludeUsage
 	var committed bool
-	res, err := e.serve(ctx, r, func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) (out attemptOut) {
+	res, err := e.serve(ctx, r, func(ctx context.Context, ru *run, att attempt) (out attemptOut) {
+		c, call := att.cand, att.call
 		start := time.Now()
 		// The answer's model and finish reasons, for the attempt's span.
 		var model string
@@ -102,8 +103,8 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 				}
 				ttft = time.Since(start)
 				committed = true
-				if ru.stopAttemptTimer != nil {
-					ru.stopAttemptTimer()
+				if att.stopTimer != nil {
+					att.stopTimer()
 				}
 				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
 					return attemptOut{committed: true, err: err, ttft: ttft}
