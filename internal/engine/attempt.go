@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/routing"
 )
@@ -23,6 +24,9 @@ type attempt struct {
 	// worst its size in micro-USD (0 for an unpriced target).
 	hold  *reservation
 	worst int64
+	// price is the target's price, when priced (budgetStep).
+	price  pricing.Price
+	priced bool
 	// stopTimer stops the attempt's own timeout; a stream calls it when
 	// it commits. Nil when the attempt has none.
 	stopTimer func() bool

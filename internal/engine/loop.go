@@ -105,14 +105,8 @@ func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result
 				break
 			}
 			// Budgets: hold the worst case before the attempt.
-			price, priced := e.price(c.Leaf)
-			if priced {
-				att.worst = toMicros(price.WorstCase(call.Request))
-			}
-			hold, over := e.budgets.reserve(ctx, ru.scope, att.worst, now)
-			if over != nil {
+			if over := e.budgetStep(ctx, ru, att, now); over != nil {
 				qh.settle(ctx, nil, false, now)
-				over.target = c.Key
 				if next, ok := e.reroute(ctx, ru, over); ok {
 					ru.candidates = append(ru.candidates[:ci+1:ci+1], next...)
 					res.Reroute = RerouteBudget
@@ -121,7 +115,6 @@ func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result
 				}
 				return e.finish(ctx, ru, res, start, budgetError(over, call.Request, res.Attempts), span)
 			}
-			att.hold = hold
 
 			e.runAttempt(spanCtx, ru, att, pol, deadline, fn)
 			out := att.out
@@ -130,10 +123,10 @@ func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result
 			if out.err == nil || out.committed {
 				cost, micros := 0.0, int64(0)
 				switch {
-				case priced && out.usage != nil:
-					cost = price.Cost(out.usage)
+				case att.priced && out.usage != nil:
+					cost = att.price.Cost(out.usage)
 					micros = toMicros(cost)
-				case priced:
+				case att.priced:
 					// No usage reported (a stream cut after it started, an
 					// upstream that leaves usage out): charge exactly what was
 					// reserved, which bounds the real cost, rather than nothing.
