@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/routing"
@@ -231,7 +230,7 @@ func (e *Engine) explainBudgets(ctx context.Context, ru *run, p *Plan, now time.
 			why += "; router " + target + " cannot serve within it either"
 		}
 	}
-	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: http.StatusTooManyRequests,
+	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: statusTooManyRequests,
 		Code: "budget_exceeded", Why: why + "; the request is refused; " + maxTokensHint(ru.req.Chat)}
 	return ru.plan
 }

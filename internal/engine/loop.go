@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -182,7 +181,7 @@ func (e *Engine) jitter() float64 { return e.rng().Float64() }
 func (e *Engine) call(ru *run, c routing.Candidate) (*provider.Call, error) {
 	req, err := ru.req.Chat.WithParams(c.Params)
 	if err != nil {
-		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: http.StatusBadRequest, Message: "target params: " + err.Error()}
+		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: statusBadRequest, Message: "target params: " + err.Error()}
 	}
 	return &provider.Call{Model: c.Model, Request: req, RequestID: ru.req.ID}, nil
 }
@@ -226,7 +225,7 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, att *attempt, pol Poli
 		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
 	}
 	out.elapsed = e.deps.Now().Sub(att.start)
-	rec := Attempt{Target: c.Key, Status: http.StatusOK, Ms: out.elapsed.Milliseconds(), Retry: att.retry > 0,
+	rec := Attempt{Target: c.Key, Status: statusOK, Ms: out.elapsed.Milliseconds(), Retry: att.retry > 0,
 		UpstreamRequestID: out.upstreamID, Err: out.err, Start: att.start}
 	if out.err != nil {
 		rec.Class = provider.ClassOf(out.err)

@@ -126,7 +126,7 @@ func (e *Engine) expand(ctx context.Context, ru *run, r *routing.Router, record 
 		} else if r.Kind == "conditional" {
 			why = "no route matched and the router has no default (routes: " + routeNames(r) + ")"
 		}
-		return &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "no_route", Message: why}
+		return &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "no_route", Message: why}
 	}
 	cands, kerr := keyModels(ru.req.Key, ex.Candidates)
 	if kerr != nil {

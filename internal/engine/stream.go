@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -164,7 +163,7 @@ func commitResult(ru *run, c routing.Candidate, upstreamID string) *Result {
 		Fallback: c.Key != ru.first().Key, Reroute: ru.res.Reroute, UpstreamRequestID: upstreamID, RateLimit: ru.res.RateLimit}
 	res.Attempts = make([]Attempt, len(ru.res.Attempts)+1)
 	copy(res.Attempts, ru.res.Attempts)
-	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK, UpstreamRequestID: upstreamID}
+	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: statusOK, UpstreamRequestID: upstreamID}
 	return res
 }
 
@@ -185,12 +184,12 @@ func upstreamID(s provider.Stream) string {
 // streamFailure is the SSE error event for a failure after commit.
 func streamFailure(err error) *Error {
 	var pe *provider.Error
-	e := &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "stream_interrupted",
+	e := &Error{Status: statusBadGateway, Type: TypeUpstream, Code: "stream_interrupted",
 		Message: "the upstream stream failed after it started: " + provider.Redact(err.Error())}
 	if errors.As(err, &pe) {
 		e.Code = string(pe.Class)
 		if pe.Class == provider.ClassTimeout {
-			e.Status, e.Type = http.StatusGatewayTimeout, TypeTimeout
+			e.Status, e.Type = statusGatewayTimeout, TypeTimeout
 		}
 	}
 	return e
