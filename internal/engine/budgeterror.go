@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -16,10 +15,10 @@ import (
 // be checked and rejects on store errors, which a retry may get past.
 func budgetError(over *exceeded, req *chat.Request, attempts []Attempt) *Error {
 	if over.storeErr != nil {
-		return &Error{Status: http.StatusServiceUnavailable, Type: TypeUpstream, Code: "budget_unavailable",
+		return &Error{Status: statusServiceUnavailable, Type: TypeUpstream, Code: "budget_unavailable",
 			Message: "budget " + over.budget.Name + " cannot be checked right now and is set to reject on store errors", Attempts: attempts}
 	}
-	return &Error{Status: http.StatusTooManyRequests, Type: TypeRateLimit, Code: "budget_exceeded",
+	return &Error{Status: statusTooManyRequests, Type: TypeRateLimit, Code: "budget_exceeded",
 		Message: over.why() + "; " + maxTokensHint(req), Attempts: attempts, NoRetry: true}
 }
 

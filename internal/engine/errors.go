@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"net/http"
 	"reflect"
 	"time"
 
@@ -69,7 +68,7 @@ func newError(status int, typ, code, msg string) *Error {
 
 // BadRequest is a 400 invalid_request_error.
 func BadRequest(code, msg string) *Error {
-	return newError(http.StatusBadRequest, TypeInvalidRequest, code, msg)
+	return newError(statusBadRequest, TypeInvalidRequest, code, msg)
 }
 
 // failure turns the loop's last outcome into the caller's error: the one
@@ -90,7 +89,7 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 	case pe != nil && (pe.Class == provider.ClassInvalidRequest || pe.Class == provider.ClassUnsupported):
 		status := pe.Status
 		if status < 400 || status > 499 {
-			status = http.StatusBadRequest
+			status = statusBadRequest
 		}
 		typ := pe.Type
 		if typ == "" {
@@ -101,12 +100,12 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 		return &Error{Status: status, Type: provider.Redact(typ), Code: provider.Redact(pe.Code), Param: provider.Redact(pe.Param),
 			Message: provider.Redact(pe.Message), Attempts: attempts}
 	case deadlineHit:
-		return &Error{Status: http.StatusGatewayTimeout, Type: TypeTimeout, Code: "deadline_exceeded",
+		return &Error{Status: statusGatewayTimeout, Type: TypeTimeout, Code: "deadline_exceeded",
 			Message: "the request deadline passed before any target answered", Attempts: attempts}
 	case pe != nil && pe.Class == provider.ClassContextLength:
 		return contextLength(pe, attempts)
 	case allRateLimited(attempts):
-		e := &Error{Status: http.StatusTooManyRequests, Type: TypeRateLimit, Code: "rate_limit_exceeded",
+		e := &Error{Status: statusTooManyRequests, Type: TypeRateLimit, Code: "rate_limit_exceeded",
 			Message: "every target is rate limited; retry later", Attempts: attempts}
 		if pe != nil && pe.RetryAfter > 0 {
 			e.RetryAfter = int(pe.RetryAfter.Seconds() + 0.999)
@@ -126,7 +125,7 @@ func failure(last error, attempts []Attempt, deadlineHit bool) *Error {
 		}
 		msg += ": " + provider.Redact(last.Error())
 	}
-	return &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "all_targets_failed", Message: msg, Attempts: attempts}
+	return &Error{Status: statusBadGateway, Type: TypeUpstream, Code: "all_targets_failed", Message: msg, Attempts: attempts}
 }
 
 // CodeContextLength is OpenAI's code for a prompt that does not fit the
@@ -140,7 +139,7 @@ const CodeContextLength = "context_length_exceeded"
 func contextLength(pe *provider.Error, attempts []Attempt) *Error {
 	status := pe.Status
 	if status < 400 || status > 499 {
-		status = http.StatusBadRequest
+		status = statusBadRequest
 	}
 	msg := provider.Redact(pe.Message)
 	if msg == "" {

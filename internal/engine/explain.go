@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/routing"
@@ -81,33 +80,21 @@ type ScoredTarget struct {
 	Reason string  `json:"reason,omitempty"`
 }
 
-// Explain plans r as Complete/Stream would, without calling a provider.
-// Targets in cooldown are listed (marked) rather than dropped, so the
-// reader sees what was set aside.
+// Explain plans r as Complete/Stream would, without calling a provider:
+// a dry run of the same planner (prepare) and of the loop's budget step
+// and reroute for the first attempt. Targets in cooldown are listed
+// (marked) rather than dropped, so the reader sees what was set aside.
 func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
-	route, err := e.Resolve(r.Chat, r.Key)
-	if err != nil {
-		return nil, err
+	ru, perr := e.planRun(ctx, r, true, true)
+	if perr != nil {
+		return nil, perr
 	}
-	sc := scope{router: route.Name, user: r.Chat.User}
-	if r.Key != nil {
-		sc.key = r.Key.Name
-	}
-	ru := &run{req: r, route: route, scope: sc}
-	in := e.input(ctx, ru)
-	in.Peek = true
-	ex := routing.Expand(route.Router, in, true)
+	route, sc := ru.route, ru.scope
 	now := e.deps.Now()
 	p := &Plan{Router: route.Name, Strategy: route.Router.Kind, Policy: policyView(route.Policy)}
-	ex = e.explainBudgets(ctx, ru, ex, p, now)
-	cands, kerr := keyModels(r.Key, ex.Candidates)
-	if kerr != nil {
-		return nil, kerr
-	}
-	ex.Candidates = cands
-	healthy := e.orderByHealth(ex.Candidates)
-	allCooling := len(healthy) == len(ex.Candidates) && anyCooling(e, ex.Candidates, now)
-	for _, c := range ex.Candidates {
+	shown := e.explainBudgets(ctx, ru, p, now)
+	allCooling := len(ru.candidates) == len(shown) && anyCooling(e, shown, now)
+	for _, c := range shown {
 		pc := PlanCandidate{Target: c.Key, Provider: c.Provider, Model: c.Model, Via: c.Path, Arm: c.Arm, Params: c.Params,
 			CoolingDown: e.state.isCooling(c.Key, now), OverQuota: e.quotas.peek(c.Provider, now)}
 		if price, ok := e.price(c.Leaf); ok {
@@ -119,7 +106,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 	if allCooling {
 		p.Policy["note"] = "every candidate is cooling down, so all are tried anyway"
 	}
-	for _, d := range ex.Decisions {
+	for _, d := range ru.decisions {
 		pd := PlanDecision{Router: d.Router, Strategy: d.Strategy, Route: d.Route, Why: d.Why}
 		for _, i := range d.Order {
 			pd.Order = append(pd.Order, d.Targets[i].Name)
@@ -140,9 +127,9 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 		}
 		p.Decisions = append(p.Decisions, pd)
 	}
-	p.Route = assignedRoute(ex.Candidates, ex.Decisions)
-	if len(ex.Candidates) > 0 {
-		sub := e.metricSubject(route, ex.Candidates[0].Arm, true)
+	p.Route = assignedRoute(shown, ru.decisions)
+	if len(shown) > 0 {
+		sub := e.metricSubject(route, shown[0].Arm, true)
 		p.Metrics = &PlanMetrics{Router: sub.router, Arm: sub.arm, Note: sub.note}
 	}
 	p.Budgets = e.budgets.status(ctx, sc, now)
@@ -157,8 +144,8 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 	}
 	if len(p.Candidates) == 0 {
 		why := "the router produced no candidates"
-		if len(ex.Decisions) > 0 && ex.Decisions[0].Why != "" {
-			why = ex.Decisions[0].Why
+		if len(ru.decisions) > 0 && ru.decisions[0].Why != "" {
+			why = ru.decisions[0].Why
 		}
 		p.Policy["error"] = why
 	}
@@ -212,61 +199,54 @@ func annotateDecision(span trace.Span, ru *run) {
 	}
 }
 
-// explainBudgets checks the budgets against the first attempt's worst-case
-// cost as the attempt loop would, and returns the expansion the request
-// would then follow: ex itself, the reroute router's, or ex with the
-// rejection noted in p.
-func (e *Engine) explainBudgets(ctx context.Context, ru *run, ex *routing.Expansion, p *Plan, now time.Time) *routing.Expansion {
-	over := e.firstOverBudget(ctx, ru, ex, now)
+// explainBudgets runs the loop's budget step (budgetStep, dry: nothing
+// reserved) for the first attempt, and the loop's reroute when it does
+// not fit, and returns the candidates the request would follow: ru's
+// plan, or the reroute router's (ru then holds the rerouted run, as the
+// loop would). A refusal is noted in p, and ru left as planned.
+func (e *Engine) explainBudgets(ctx context.Context, ru *run, p *Plan, now time.Time) []routing.Candidate {
+	over := e.firstOverBudget(ctx, ru, now)
 	if over == nil {
-		return ex
+		return ru.plan
 	}
 	// The loop's own wording (budgeterror.go), so explain and the 429
 	// agree on what did not fit.
 	why := over.why()
 	if act, target, _ := cutReroute(onExceed(over.budget)); act == "reroute" {
-		if r, ok := e.routers[target]; ok {
-			p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reroute", Router: target,
-				Why: why + "; the request goes to router " + target}
-			rerouted := *ru
-			rerouted.scope.router = target
-			in := e.input(ctx, &rerouted)
-			in.Peek = true
-			next := routing.Expand(r, in, true)
+		if _, ok := e.routers[target]; ok {
+			planned := *ru
+			at := ru.planIndex(over.target) + 1
 			// The reroute happens once: if the reroute router's first
 			// attempt does not fit either, the request is refused.
-			if again := e.firstOverBudget(ctx, &rerouted, next, now); again == nil {
-				return &routing.Expansion{Candidates: next.Candidates, Decisions: append(ex.Decisions, next.Decisions...)}
+			if next, ok := e.reroute(ctx, ru, over); ok {
+				ru.candidates = next
+				if e.firstOverBudget(ctx, ru, now) == nil {
+					p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reroute", Router: target,
+						Why: why + "; the request goes to router " + target}
+					return ru.plan[at:]
+				}
 			}
+			*ru = planned
 			why += "; router " + target + " cannot serve within it either"
 		}
 	}
-	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: http.StatusTooManyRequests,
+	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: statusTooManyRequests,
 		Code: "budget_exceeded", Why: why + "; the request is refused; " + maxTokensHint(ru.req.Chat)}
-	return ex
+	return ru.plan
 }
 
-// firstOverBudget checks the first attempt of ex (the first healthy
-// candidate, as the loop orders them) against the budgets of ru's scope.
-func (e *Engine) firstOverBudget(ctx context.Context, ru *run, ex *routing.Expansion, now time.Time) *exceeded {
-	healthy := e.orderByHealth(ex.Candidates)
-	if len(healthy) == 0 {
+// firstOverBudget runs the budget step, dry, for ru's first attempt (its
+// first healthy candidate, as the loop orders them).
+func (e *Engine) firstOverBudget(ctx context.Context, ru *run, now time.Time) *exceeded {
+	if len(ru.candidates) == 0 {
 		return nil
 	}
-	c := healthy[0]
+	c := ru.candidates[0]
 	call, err := e.call(ru, c)
 	if err != nil {
 		return nil
 	}
-	worst := int64(0)
-	if price, ok := e.price(c.Leaf); ok {
-		worst = toMicros(price.WorstCase(call.Request))
-	}
-	if over := e.budgets.wouldExceed(ctx, ru.scope, worst, now); over != nil {
-		over.target = c.Key
-		return over
-	}
-	return nil
+	return e.budgetStep(ctx, ru, &attempt{cand: c, call: call}, now)
 }
 
 // assignedRoute is the route or arm chosen on the way to the first

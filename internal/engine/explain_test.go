@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
@@ -123,5 +124,32 @@ func TestInlineRoundRobinRotates(t *testing.T) {
 	}
 	if served["m/a"] != 2 || served["m/b"] != 2 || served["m/c"] != 2 {
 		t.Errorf("served %v, want each target twice in six requests", served)
+	}
+}
+
+// TestExplainRerouteRespectsKeyModels: explain runs the loop's own reroute,
+// so a key whose models exclude the reroute router's targets is told the
+// request is refused, as the real call is, not that it would be rerouted
+// to a target the key may not use.
+func TestExplainRerouteRespectsKeyModels(t *testing.T) {
+	ctx := context.Background()
+	e := newEngine(t, budgetConfig, store.NewMemory())
+	key := &config.Key{Name: "k", Models: []string{"m/pricey"}}
+	r := req("router/rerouting", "", 10)
+	r.Key = key
+	plan, err := e.Explain(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := plan.BudgetOutcome; o == nil || o.Action != "reject" || o.Status != 429 || o.Budget != "spill" {
+		t.Fatalf("budget outcome %+v, want the request refused by spill", plan.BudgetOutcome)
+	}
+	if len(plan.Candidates) != 1 || plan.Candidates[0].Target != "m/pricey" {
+		t.Errorf("candidates %+v, want the planned m/pricey", plan.Candidates)
+	}
+	r = req("router/rerouting", "", 10)
+	r.Key = key
+	if _, cerr := e.Complete(ctx, r); cerr == nil || cerr.Status != 429 || cerr.Code != "budget_exceeded" {
+		t.Errorf("the call got %+v, explain said it would be refused", cerr)
 	}
 }

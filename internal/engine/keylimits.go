@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -160,7 +159,7 @@ func (kl *keyLimits) over(key *config.Key, what string, limit int64, reset time.
 	if s, ok := kl.sink.(KeyLimitSink); ok {
 		s.KeyLimited(key.Name, what)
 	}
-	e := newError(http.StatusTooManyRequests, TypeRateLimit, CodeKeyRateLimit,
+	e := newError(statusTooManyRequests, TypeRateLimit, CodeKeyRateLimit,
 		fmt.Sprintf("key %q is over its %s limit (%d); retry in %s", key.Name, what, limit, reset.Round(time.Second)))
 	e.RetryAfter = max(1, int((reset+time.Second-1)/time.Second))
 	e.NoRetry = never

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/config"
@@ -33,6 +32,6 @@ func keyModels(key *config.Key, cands []routing.Candidate) ([]routing.Candidate,
 	for i, c := range cands {
 		names[i] = c.Key
 	}
-	return nil, &Error{Status: http.StatusForbidden, Type: TypePermission, Code: CodeModelNotAllowed,
+	return nil, &Error{Status: statusForbidden, Type: TypePermission, Code: CodeModelNotAllowed,
 		Message: fmt.Sprintf("key %q may not use %s (its models: %s)", key.Name, strings.Join(names, ", "), strings.Join(key.Models, ", "))}
 }

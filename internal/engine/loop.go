@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -13,37 +12,11 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
-// attemptFunc runs one attempt. committed is true when the caller has
-// already received a response (a stream past its first content chunk):
-// the loop then ends whatever err is.
-type attemptFunc func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) (out attemptOut)
-
-type attemptOut struct {
-	committed bool
-	// brokeAfterCommit: the upstream failed (or stalled) after the stream
-	// was committed; the caller got an error chunk, and metrics count the
-	// attempt as the failure it was.
-	brokeAfterCommit bool
-	usage            *chat.Usage
-	ttft             time.Duration
-	elapsed          time.Duration // the attempt's latency, full resolution (Attempt.Ms is whole ms)
-	upstreamID       string
-	err              error
-	// model and finish are the answer's model and a stream's finish
-	// reasons, for the attempt's span (gen_ai.response.*); an answer's
-	// finish reasons are in its choices, or in raw, a relayed body
-	// (annotateAnswer reads them if the span is recorded).
-	model   string
-	finish  []string
-	choices []chat.Choice
-	raw     []byte
-}
-
 // Complete serves a non-streamed request.
 func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 	var resp *chat.Response
-	res, err := e.serve(ctx, r, func(ctx context.Context, _ *run, c routing.Candidate, call *provider.Call) attemptOut {
-		out, err := e.providers[c.Provider].Complete(ctx, call)
+	res, err := e.serve(ctx, r, func(ctx context.Context, _ *run, att attempt) attemptOut {
+		out, err := e.providers[att.cand.Provider].Complete(ctx, att.call)
 		if err != nil {
 			return attemptOut{err: err}
 		}
@@ -63,15 +36,16 @@ func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 //     retries and fallbacks together;
 //   - a request served by any target but the plan's first is a fallback,
 //     and counts for the arm of the plan's first;
-//   - the Policy decides after each failure: retry the same target after
-//     a backoff (rate limits), move to the next, or fail at once;
+//   - the policy step (Policy.next, attempt.go) decides after each
+//     failure: retry the same target after a backoff (rate limits), move
+//     to the next, or stop;
 //   - no attempt starts with less than minAttemptTime before the
-//     deadline, and no backoff sleeps past it;
+//     deadline, and no backoff sleeps past it (Policy.startable, next);
 //   - each attempt reserves its worst-case cost against the budgets
 //     first and settles the real cost after;
 //   - every attempt is traced and counted in metrics; failures feed the
 //     cooldown of their target.
-func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*Result, *Error) {
+func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result, *Error) {
 	ru, perr := e.prepare(ctx, r, true)
 	if perr != nil {
 		return nil, perr
@@ -116,14 +90,11 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 			return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
 		}
 		for retry := 0; ; retry++ {
-			if len(res.Attempts) >= pol.MaxAttempts {
-				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
-			}
 			now := e.deps.Now()
-			if deadline.Sub(now) < minAttemptTime {
-				deadlineHit = true
-				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, true), span)
+			if ok, hit := pol.startable(len(res.Attempts), now, deadline); !ok {
+				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, hit), span)
 			}
+			att := &attempt{cand: c, call: call, retry: retry}
 			// Provider quota: a target whose account is used up is
 			// skipped before any upstream call (quotas.go).
 			qh, why := e.quotas.admit(ctx, c.Provider, call.Request, now)
@@ -133,15 +104,8 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 				break
 			}
 			// Budgets: hold the worst case before the attempt.
-			price, priced := e.price(c.Leaf)
-			worst := int64(0)
-			if priced {
-				worst = toMicros(price.WorstCase(call.Request))
-			}
-			hold, over := e.budgets.reserve(ctx, ru.scope, worst, now)
-			if over != nil {
+			if over := e.budgetStep(ctx, ru, att, now); over != nil {
 				qh.settle(ctx, nil, false, now)
-				over.target = c.Key
 				if next, ok := e.reroute(ctx, ru, over); ok {
 					ru.candidates = append(ru.candidates[:ci+1:ci+1], next...)
 					res.Reroute = RerouteBudget
@@ -151,53 +115,49 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 				return e.finish(ctx, ru, res, start, budgetError(over, call.Request, res.Attempts), span)
 			}
 
-			out, att := e.runAttempt(spanCtx, ru, c, call, pol, deadline, retry > 0, attempt)
-			att.HeldMicros = worst
-			res.Attempts = append(res.Attempts, att)
+			e.runAttempt(spanCtx, ru, att, pol, deadline, fn)
+			out := att.out
+			att.rec.HeldMicros = att.worst
+			res.Attempts = append(res.Attempts, att.rec)
 			if out.err == nil || out.committed {
 				cost, micros := 0.0, int64(0)
 				switch {
-				case priced && out.usage != nil:
-					cost = price.Cost(out.usage)
+				case att.priced && out.usage != nil:
+					cost = att.price.Cost(out.usage)
 					micros = toMicros(cost)
-				case priced:
+				case att.priced:
 					// No usage reported (a stream cut after it started, an
 					// upstream that leaves usage out): charge exactly what was
 					// reserved, which bounds the real cost, rather than nothing.
-					micros = worst
-					cost = float64(worst) / 1e6
+					micros = att.worst
+					cost = float64(att.worst) / 1e6
 				}
-				e.budgets.settle(ctx, hold, micros)
+				e.budgets.settle(ctx, att.hold, micros)
 				qh.settle(ctx, out.usage, out.usage == nil, e.deps.Now())
 				kh.setUsage(out.usage)
 				res.Target, res.CostUSD = c.Key, cost
 				res.Fallback = c.Key != ru.first().Key
 				res.UpstreamRequestID = out.upstreamID
 				e.state.recordOutcome(ctx, c.Key, out.err)
-				e.sample(ru, c, att, out, true, res.Fallback, micros)
+				e.sample(ru, c, att.rec, out, true, res.Fallback, micros)
 				return e.finish(ctx, ru, res, start, nil, span)
 			}
-			e.budgets.release(ctx, hold)
+			e.budgets.release(ctx, att.hold)
 			qh.settle(ctx, nil, false, e.deps.Now())
 			last = out.err
 			e.state.recordOutcome(ctx, c.Key, out.err)
-			action := pol.Decide(out.err)
-			final := action == Fail || action == Stop || (ci == len(ru.candidates)-1 && action != Retry)
-			e.sample(ru, c, att, out, final, false, 0)
-			switch action {
-			case Fail, Stop:
+			st := pol.next(att, e.deps.Now(), deadline, e.jitter)
+			final := st.kind == stepStop || (ci == len(ru.candidates)-1 && st.action != Retry)
+			e.sample(ru, c, att.rec, out, final, false, 0)
+			switch st.kind {
+			case stepStop:
 				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
-			case Retry:
-				if retry < pol.MaxRetries {
-					wait := e.backoff(pol, retry, out.err)
-					if wait >= 0 && e.deps.Now().Add(wait).Add(minAttemptTime).Before(deadline) {
-						if e.deps.Sleep(ctx, wait) != nil {
-							deadlineHit = ctx.Err() == context.DeadlineExceeded
-							return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
-						}
-						continue
-					}
+			case stepRetry:
+				if e.deps.Sleep(ctx, st.wait) != nil {
+					deadlineHit = ctx.Err() == context.DeadlineExceeded
+					return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
 				}
+				continue
 			}
 			break // next candidate
 		}
@@ -214,45 +174,28 @@ func (e *Engine) serve(ctx context.Context, r *Request, attempt attemptFunc) (*R
 	return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
 }
 
-// backoff is how long to wait before retrying a rate-limited target:
-// the upstream's Retry-After when it sent one (or -1, meaning move on,
-// when that exceeds max_retry_after), else exponential backoff with full
-// jitter capped at max_backoff.
-func (e *Engine) backoff(p Policy, retry int, err error) time.Duration {
-	var pe *provider.Error
-	if errors.As(err, &pe) && pe.RetryAfter > 0 {
-		if pe.RetryAfter > p.MaxRetryAfter {
-			return -1
-		}
-		return pe.RetryAfter
-	}
-	d := p.InitialBackoff << retry
-	if d > p.MaxBackoff || d <= 0 {
-		d = p.MaxBackoff
-	}
-	// Full jitter: spread retries of many callers so they do not return
-	// to the upstream in lockstep.
-	return time.Duration(e.rng().Float64() * float64(d))
-}
+// jitter draws the full-jitter fraction of an exponential backoff.
+func (e *Engine) jitter() float64 { return e.rng().Float64() }
 
 // call builds the provider call for candidate c.
 func (e *Engine) call(ru *run, c routing.Candidate) (*provider.Call, error) {
 	req, err := ru.req.Chat.WithParams(c.Params)
 	if err != nil {
-		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: http.StatusBadRequest, Message: "target params: " + err.Error()}
+		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: statusBadRequest, Message: "target params: " + err.Error()}
 	}
 	return &provider.Call{Model: c.Model, Request: req, RequestID: ru.req.ID}, nil
 }
 
-// runAttempt runs one attempt under its own timeout and span.
-func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call, pol Policy,
-	deadline time.Time, isRetry bool, attempt attemptFunc) (attemptOut, Attempt) {
+// runAttempt runs att under its own timeout and span, filling in its
+// start, outcome and record.
+func (e *Engine) runAttempt(ctx context.Context, ru *run, att *attempt, pol Policy, deadline time.Time, fn attemptFunc) {
+	c := att.cand
 	actx, span := e.deps.Tracer.Start(ctx, "attempt")
 	span.Annotate("provider", c.Provider)
 	span.Annotate("provider_type", e.cfg.Providers[c.Provider].Type)
 	span.Annotate("model", c.Model)
 	span.Annotate("target", c.Key)
-	if isRetry {
+	if att.retry > 0 {
 		span.Annotate("retry", true)
 	}
 	if t := e.attemptTimeout(pol, c); t > 0 && e.deps.Now().Add(t).Before(deadline) {
@@ -264,10 +207,10 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 		var cancel context.CancelCauseFunc
 		actx, cancel = context.WithCancelCause(actx)
 		stop := e.deps.AfterFunc(t, func() { cancel(errAttemptTimeout) })
-		ru.stopAttemptTimer = stop
+		att.stopTimer = stop
 		defer func() {
 			stop()
-			ru.stopAttemptTimer = nil
+			att.stopTimer = nil
 			cancel(nil)
 		}()
 	}
@@ -275,32 +218,32 @@ func (e *Engine) runAttempt(ctx context.Context, ru *run, c routing.Candidate, c
 		e.state.addInFlight(ctx, e.deps.InstanceID, c.Key, 1)
 		defer e.state.addInFlight(context.WithoutCancel(ctx), e.deps.InstanceID, c.Key, -1)
 	}
-	start := e.deps.Now()
-	out := attempt(actx, ru, c, call)
+	att.start = e.deps.Now()
+	out := fn(actx, ru, *att)
 	if out.err != nil && !out.committed && ctx.Err() == nil && context.Cause(actx) == errAttemptTimeout {
 		// The attempt's own timeout, not the caller's: a timeout failure.
 		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
 	}
-	out.elapsed = e.deps.Now().Sub(start)
-	att := Attempt{Target: c.Key, Status: http.StatusOK, Ms: out.elapsed.Milliseconds(), Retry: isRetry,
-		UpstreamRequestID: out.upstreamID, Err: out.err, Start: start}
+	out.elapsed = e.deps.Now().Sub(att.start)
+	rec := Attempt{Target: c.Key, Status: statusOK, Ms: out.elapsed.Milliseconds(), Retry: att.retry > 0,
+		UpstreamRequestID: out.upstreamID, Err: out.err, Start: att.start}
 	if out.err != nil {
-		att.Class = provider.ClassOf(out.err)
+		rec.Class = provider.ClassOf(out.err)
 		var pe *provider.Error
 		if errors.As(out.err, &pe) {
-			att.Status = pe.Status
-			if att.UpstreamRequestID == "" {
-				att.UpstreamRequestID = pe.RequestID
+			rec.Status = pe.Status
+			if rec.UpstreamRequestID == "" {
+				rec.UpstreamRequestID = pe.RequestID
 			}
 		} else {
-			att.Status = 0
+			rec.Status = 0
 		}
-		span.Annotate("error_class", string(att.Class))
+		span.Annotate("error_class", string(rec.Class))
 	}
-	span.Annotate("status", att.Status)
+	span.Annotate("status", rec.Status)
 	annotateAnswer(span, out)
 	span.End(out.err)
-	return out, att
+	att.out, att.rec = out, rec
 }
 
 func (e *Engine) attemptTimeout(pol Policy, c routing.Candidate) time.Duration {

@@ -71,16 +71,25 @@ type run struct {
 	// deferred holds half-open targets this request may not probe,
 	// moved to the back of candidates (admitProbe).
 	deferred map[string]bool
-	// stopAttemptTimer stops the current attempt's timeout; a stream
-	// calls it when it commits. Nil when the attempt has none.
-	stopAttemptTimer func() bool
 	// quota are the targets skipped because their provider's quota was
 	// used up (quotas.go).
 	quota []quotaSkip
+	// dryRun plans without side effects (explain): routers peek rather
+	// than admit, and the budget step asks whether the worst case would
+	// fit instead of reserving it (budgetStep).
+	dryRun bool
 }
 
-// prepare resolves the route and expands it into candidates.
+// prepare plans r for serving (planRun, not a dry run).
 func (e *Engine) prepare(ctx context.Context, r *Request, record bool) (*run, *Error) {
+	return e.planRun(ctx, r, record, false)
+}
+
+// planRun is the planner: it resolves the route and expands it into the
+// candidates in try order (plan, then candidates without those cooling
+// down). A dry run (explain) plans the same way without side effects,
+// and an empty plan is then no error: explain reports it.
+func (e *Engine) planRun(ctx context.Context, r *Request, record, dryRun bool) (*run, *Error) {
 	route, err := e.Resolve(r.Chat, r.Key)
 	if err != nil {
 		return nil, err
@@ -89,7 +98,7 @@ func (e *Engine) prepare(ctx context.Context, r *Request, record bool) (*run, *E
 	if r.Key != nil {
 		sc.key = r.Key.Name
 	}
-	ru := &run{req: r, route: route, scope: sc}
+	ru := &run{req: r, route: route, scope: sc, dryRun: dryRun}
 	if err := e.expand(ctx, ru, route.Router, record); err != nil {
 		return nil, err
 	}
@@ -103,20 +112,21 @@ func (e *Engine) input(ctx context.Context, ru *run) *routing.Input {
 	return &routing.Input{
 		Request: ru.req.Chat, Vars: vars, Rand: e.rng(), Now: now,
 		Stats: e.local.stats, Load: e.state, Costs: &costs{e: e, req: ru.req.Chat}, Caller: ru.req.Caller,
+		Peek: ru.dryRun,
 	}
 }
 
 func (e *Engine) expand(ctx context.Context, ru *run, r *routing.Router, record bool) *Error {
 	ex := routing.Expand(r, e.input(ctx, ru), record)
 	ru.decisions = append(ru.decisions, ex.Decisions...)
-	if len(ex.Candidates) == 0 {
+	if len(ex.Candidates) == 0 && !ru.dryRun {
 		why := "the router produced no candidates"
 		if len(ex.Decisions) > 0 && ex.Decisions[0].Why != "" {
 			why = ex.Decisions[0].Why
 		} else if r.Kind == "conditional" {
 			why = "no route matched and the router has no default (routes: " + routeNames(r) + ")"
 		}
-		return &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "no_route", Message: why}
+		return &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "no_route", Message: why}
 	}
 	cands, kerr := keyModels(ru.req.Key, ex.Candidates)
 	if kerr != nil {
@@ -152,6 +162,25 @@ func (ru *run) planIndex(key string) int {
 		}
 	}
 	return -1
+}
+
+// budgetStep prices att and holds its worst-case cost against ru's
+// budgets, or, in a dry run, only asks whether it would fit. over is the
+// budget it does not fit, with its target set.
+func (e *Engine) budgetStep(ctx context.Context, ru *run, att *attempt, now time.Time) (over *exceeded) {
+	att.price, att.priced = e.price(att.cand.Leaf)
+	if att.priced {
+		att.worst = toMicros(att.price.WorstCase(att.call.Request))
+	}
+	if ru.dryRun {
+		over = e.budgets.wouldExceed(ctx, ru.scope, att.worst, now)
+	} else {
+		att.hold, over = e.budgets.reserve(ctx, ru.scope, att.worst, now)
+	}
+	if over != nil {
+		over.target = att.cand.Key
+	}
+	return over
 }
 
 // orderByHealth drops targets in cooldown, unless every candidate is

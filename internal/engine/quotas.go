@@ -263,7 +263,7 @@ func quotaFailure(skips []quotaSkip, now time.Time) *Error {
 	for _, s := range skips {
 		msg += "; " + s.target + ": " + s.why
 	}
-	e := newError(http.StatusTooManyRequests, TypeRateLimit, CodeProviderQuota, msg)
+	e := newError(statusTooManyRequests, TypeRateLimit, CodeProviderQuota, msg)
 	e.RetryAfter = max(1, int((end.Sub(now)+time.Second-1)/time.Second))
 	return e
 }

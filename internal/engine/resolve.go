@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -40,11 +39,11 @@ func (e *Engine) Resolve(req *chat.Request, key *config.Key) (*Route, *Error) {
 	}
 	model := req.Model
 	if model == "" {
-		return nil, &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "missing_model", Param: "model",
+		return nil, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "missing_model", Param: "model",
 			Message: "model is required: a router (router/<name>), provider/model, or a model a provider lists"}
 	}
 	if len(model) > maxModelName {
-		return nil, &Error{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "invalid_model", Param: "model",
+		return nil, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "invalid_model", Param: "model",
 			Message: fmt.Sprintf("model is %d characters long; at most %d are accepted", len(model), maxModelName)}
 	}
 	name := strings.TrimPrefix(model, "router/")
@@ -75,7 +74,7 @@ func (e *Engine) Resolve(req *chat.Request, key *config.Key) (*Route, *Error) {
 }
 
 func notFound(msg string) *Error {
-	return &Error{Status: http.StatusNotFound, Type: TypeInvalidRequest, Code: "model_not_found", Param: "model", Message: msg}
+	return &Error{Status: statusNotFound, Type: TypeInvalidRequest, Code: "model_not_found", Param: "model", Message: msg}
 }
 
 // direct is a fallback over the providers serving model, with default policy.
@@ -107,11 +106,11 @@ func inlineRouter(req *chat.Request) (json.RawMessage, bool) {
 
 func (e *Engine) resolveInline(raw json.RawMessage, key *config.Key) (*Route, *Error) {
 	if s := e.cfg.Server.AllowInlineRouters; s != nil && !*s {
-		return nil, &Error{Status: http.StatusForbidden, Type: TypePermission, Code: "inline_router_denied",
+		return nil, &Error{Status: statusForbidden, Type: TypePermission, Code: "inline_router_denied",
 			Param: "router", Message: "inline routers are disabled on this gateway"}
 	}
 	if key != nil && key.AllowInline != nil && !*key.AllowInline {
-		return nil, &Error{Status: http.StatusForbidden, Type: TypePermission, Code: "inline_router_denied",
+		return nil, &Error{Status: statusForbidden, Type: TypePermission, Code: "inline_router_denied",
 			Param: "router", Message: fmt.Sprintf("key %q may not use inline routers", key.Name)}
 	}
 	if err := allowed(key, "inline"); err != nil {
@@ -213,6 +212,6 @@ func allowed(key *config.Key, router string) *Error {
 	if key == nil || len(key.Routers) == 0 || slices.Contains(key.Routers, router) {
 		return nil
 	}
-	return &Error{Status: http.StatusForbidden, Type: TypePermission, Code: "router_not_allowed",
+	return &Error{Status: statusForbidden, Type: TypePermission, Code: "router_not_allowed",
 		Message: fmt.Sprintf("key %q may not use router %q", key.Name, router)}
 }

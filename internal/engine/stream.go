@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -36,13 +35,18 @@ type StreamWriter interface {
 // *Error is only for a stream that never committed.
 func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Result, *Error) {
 	includeUsage := r.Chat.StreamOptions != nil && r.Chat.StreamOptions.IncludeUsage
-	var committed bool
-	res, err := e.serve(ctx, r, func(ctx context.Context, ru *run, c routing.Candidate, call *provider.Call) (out attemptOut) {
+	return e.serve(ctx, r, func(ctx context.Context, ru *run, att attempt) (out attemptOut) {
+		c, call := att.cand, att.call
 		start := time.Now()
-		// The answer's model and finish reasons, for the attempt's span.
+		// committed is the one record of whether this attempt has sent
+		// the caller anything: the loop reads it from out (it then ends
+		// the request, successful for the caller whatever out.err is),
+		// so the returns below leave out.committed to this defer. The
+		// answer's model and finish reasons are for the attempt's span.
+		var committed bool
 		var model string
 		var finish []string
-		defer func() { out.model, out.finish = model, finish }()
+		defer func() { out.committed, out.model, out.finish = committed, model, finish }()
 		// Always ask for usage, so streamed responses are priced, counted
 		// and settled against budgets; the usage chunk is dropped for
 		// callers that did not ask for it.
@@ -102,21 +106,21 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 				}
 				ttft = time.Since(start)
 				committed = true
-				if ru.stopAttemptTimer != nil {
-					ru.stopAttemptTimer()
+				if att.stopTimer != nil {
+					att.stopTimer()
 				}
 				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
-					return attemptOut{committed: true, err: err, ttft: ttft}
+					return attemptOut{err: err, ttft: ttft}
 				}
 				for i := range pending {
 					if err := w.Chunk(&pending[i], true); err != nil {
-						return attemptOut{committed: true, err: err, ttft: ttft}
+						return attemptOut{err: err, ttft: ttft}
 					}
 				}
 			}
 			if err := send(ch); err != nil {
 				// The caller went away; stop reading upstream.
-				return attemptOut{committed: true, usage: usage, err: err, ttft: ttft}
+				return attemptOut{usage: usage, err: err, ttft: ttft}
 			}
 		}
 		serr := s.Err()
@@ -130,7 +134,7 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 				// still an answer, so commit and close it properly.
 				committed = true
 				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
-					return attemptOut{committed: true, err: err}
+					return attemptOut{err: err}
 				}
 				for i := range pending {
 					if pending[i].Usage != nil && len(pending[i].Choices) == 0 && !includeUsage {
@@ -139,21 +143,17 @@ func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Resul
 					_ = w.Chunk(&pending[i], true)
 				}
 				w.Done()
-				return attemptOut{committed: true, usage: usage}
+				return attemptOut{usage: usage}
 			}
 			return attemptOut{err: serr, upstreamID: upstreamID(s)}
 		}
 		if serr != nil {
 			w.Fail(streamFailure(serr))
-			return attemptOut{committed: true, brokeAfterCommit: true, usage: usage, err: serr, ttft: ttft, upstreamID: upstreamID(s)}
+			return attemptOut{brokeAfterCommit: true, usage: usage, err: serr, ttft: ttft, upstreamID: upstreamID(s)}
 		}
 		w.Done()
-		return attemptOut{committed: true, usage: usage, ttft: ttft, upstreamID: upstreamID(s)}
+		return attemptOut{usage: usage, ttft: ttft, upstreamID: upstreamID(s)}
 	})
-	if committed {
-		return res, nil
-	}
-	return res, err
 }
 
 // commitResult is what the headers of a committed stream say: the target
@@ -163,7 +163,7 @@ func commitResult(ru *run, c routing.Candidate, upstreamID string) *Result {
 		Fallback: c.Key != ru.first().Key, Reroute: ru.res.Reroute, UpstreamRequestID: upstreamID, RateLimit: ru.res.RateLimit}
 	res.Attempts = make([]Attempt, len(ru.res.Attempts)+1)
 	copy(res.Attempts, ru.res.Attempts)
-	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: http.StatusOK, UpstreamRequestID: upstreamID}
+	res.Attempts[len(res.Attempts)-1] = Attempt{Target: c.Key, Status: statusOK, UpstreamRequestID: upstreamID}
 	return res
 }
 
@@ -184,12 +184,12 @@ func upstreamID(s provider.Stream) string {
 // streamFailure is the SSE error event for a failure after commit.
 func streamFailure(err error) *Error {
 	var pe *provider.Error
-	e := &Error{Status: http.StatusBadGateway, Type: TypeUpstream, Code: "stream_interrupted",
+	e := &Error{Status: statusBadGateway, Type: TypeUpstream, Code: "stream_interrupted",
 		Message: "the upstream stream failed after it started: " + provider.Redact(err.Error())}
 	if errors.As(err, &pe) {
 		e.Code = string(pe.Class)
 		if pe.Class == provider.ClassTimeout {
-			e.Status, e.Type = http.StatusGatewayTimeout, TypeTimeout
+			e.Status, e.Type = statusGatewayTimeout, TypeTimeout
 		}
 	}
 	return e

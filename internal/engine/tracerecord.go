@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -76,7 +75,7 @@ func (e *Engine) recordEnd(ru *run, res *Result, start time.Time, err *Error) {
 		return
 	}
 	d := e.deps.Now().Sub(start)
-	status := http.StatusOK
+	status := statusOK
 	if err != nil {
 		status = err.Status
 	}

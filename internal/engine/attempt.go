@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/routing"
+)
+
+// attempt is one try of one candidate: the state that lives for a single
+// upstream call, kept apart from the request-wide run so that the loop,
+// the surface's attempt function and the policy step share it explicitly.
+type attempt struct {
+	cand  routing.Candidate
+	call  *provider.Call
+	retry int // 0 for a candidate's first try
+	// start is when the upstream call began (engine clock).
+	start time.Time
+	// hold is the budget reservation of the attempt's worst-case cost,
+	// worst its size in micro-USD (0 for an unpriced target).
+	hold  *reservation
+	worst int64
+	// price is the target's price, when priced (budgetStep).
+	price  pricing.Price
+	priced bool
+	// stopTimer stops the attempt's own timeout; a stream calls it when
+	// it commits. Nil when the attempt has none.
+	stopTimer func() bool
+	// out is the attempt's outcome, rec its entry in Result.Attempts.
+	out attemptOut
+	rec Attempt
+}
+
+// attemptFunc runs one attempt of a surface (Complete, Stream) against
+// att.cand with att.call. att is a copy: passing a pointer through a func
+// value would move every attempt to the heap on the hot path.
+type attemptFunc func(ctx context.Context, ru *run, att attempt) attemptOut
+
+// attemptOut is what an attempt function reports. committed is true when
+// the caller has already received a response (a stream past its first
+// content chunk): the loop then ends whatever err is.
+type attemptOut struct {
+	committed bool
+	// brokeAfterCommit: the upstream failed (or stalled) after the stream
+	// was committed; the caller got an error chunk, and metrics count the
+	// attempt as the failure it was.
+	brokeAfterCommit bool
+	usage            *chat.Usage
+	ttft             time.Duration
+	elapsed          time.Duration // the attempt's latency, full resolution (Attempt.Ms is whole ms)
+	upstreamID       string
+	err              error
+	// model and finish are the answer's model and a stream's finish
+	// reasons, for the attempt's span (gen_ai.response.*); an answer's
+	// finish reasons are in its choices, or in raw, a relayed body
+	// (annotateAnswer reads them if the span is recorded).
+	model   string
+	finish  []string
+	choices []chat.Choice
+	raw     []byte
+}
+
+// stepKind is what the loop does after a failed attempt.
+type stepKind int
+
+const (
+	// stepNext moves on to the next candidate at once.
+	stepNext stepKind = iota
+	// stepRetry sleeps step.wait and tries the same candidate again.
+	stepRetry
+	// stepStop ends the loop with the failure so far.
+	stepStop
+)
+
+// step is the policy's decision after a failed attempt.
+type step struct {
+	kind stepKind
+	// action is the error policy's verdict (Decide) the step came from;
+	// a Retry the step turned into stepNext (retries used up, a backoff
+	// too long or past the deadline) is still a Retry here.
+	action Action
+	wait   time.Duration // for stepRetry
+}
+
+// next is the attempt loop's one policy step, run after every failed,
+// uncommitted attempt (the role Caddy's reverse proxy gives tryAgain):
+// it decides whether to retry the same target, move to the next one or
+// stop.
+//
+//   - the error policy (Decide) says Fail or Stop: stop;
+//   - it says Retry and the target has retries left (MaxRetries): wait
+//     for the backoff (Retry-After, else exponential with full jitter),
+//     but only if an attempt could still start after it, with at least
+//     minAttemptTime before the deadline; otherwise move on;
+//   - anything else: move on to the next target.
+//
+// jitter is drawn only for an exponential backoff, so a seeded source
+// gives the same waits as before. Whether there is a next target, and
+// the attempt and deadline bounds before each try, are startable's.
+func (p Policy) next(att *attempt, now, deadline time.Time, jitter func() float64) step {
+	action := p.Decide(att.out.err)
+	switch action {
+	case Fail, Stop:
+		return step{kind: stepStop, action: action}
+	case Retry:
+		if att.retry < p.MaxRetries {
+			wait := p.backoff(att.retry, att.out.err, jitter)
+			if wait >= 0 && now.Add(wait).Add(minAttemptTime).Before(deadline) {
+				return step{kind: stepRetry, action: action, wait: wait}
+			}
+		}
+	}
+	return step{kind: stepNext, action: action}
+}
+
+// startable says whether another attempt may start, after attempts
+// attempts so far: not beyond max_attempts (retries and fallbacks
+// together), and not with less than minAttemptTime before the deadline
+// (the deadline floor: less cannot produce an answer). deadlineHit says
+// the deadline was the reason.
+func (p Policy) startable(attempts int, now, deadline time.Time) (ok, deadlineHit bool) {
+	if attempts >= p.MaxAttempts {
+		return false, false
+	}
+	if deadline.Sub(now) < minAttemptTime {
+		return false, true
+	}
+	return true, false
+}
+
+// backoff is how long to wait before retrying a rate-limited target:
+// the upstream's Retry-After when it sent one (or -1, meaning move on,
+// when that exceeds max_retry_after), else exponential backoff with full
+// jitter capped at max_backoff.
+func (p Policy) backoff(retry int, err error, jitter func() float64) time.Duration {
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.RetryAfter > 0 {
+		if pe.RetryAfter > p.MaxRetryAfter {
+			return -1
+		}
+		return pe.RetryAfter
+	}
+	d := p.InitialBackoff << retry
+	if d > p.MaxBackoff || d <= 0 {
+		d = p.MaxBackoff
+	}
+	// Full jitter: spread retries of many callers so they do not return
+	// to the upstream in lockstep.
+	return time.Duration(jitter() * float64(d))
+}
