@@ -9,12 +9,15 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/pricing"
+	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/routing"
 )
 
 // Request is one call into the engine.
 type Request struct {
-	Chat    *chat.Request
+	Chat *chat.Request
+	// Embed is an embeddings request (Engine.Embed); nil for chat.
+	Embed   *provider.EmbedRequest
 	ID      string      // gateway request id
 	Key     *config.Key // the caller's key; nil when auth is off
 	Headers http.Header // the caller's headers (lowercase lookup via Get)
@@ -37,6 +40,8 @@ type Result struct {
 	Reroute  string
 	CostUSD  float64
 	Response *chat.Response // non-streamed only
+	// Embedding is an embeddings request's answer (Engine.Embed).
+	Embedding *provider.EmbedResponse
 	// UpstreamRequestID is the serving provider's request id.
 	UpstreamRequestID string
 	TraceID           string
@@ -169,7 +174,10 @@ func (ru *run) planIndex(key string) int {
 // budget it does not fit, with its target set.
 func (e *Engine) budgetStep(ctx context.Context, ru *run, att *attempt, now time.Time) (over *exceeded) {
 	att.price, att.priced = e.price(att.cand.Leaf)
-	if att.priced {
+	switch {
+	case att.priced && ru.req.Embed != nil:
+		att.worst = toMicros(embedWorstCase(att.price, att.call.Request))
+	case att.priced:
 		att.worst = toMicros(att.price.WorstCase(att.call.Request))
 	}
 	if ru.dryRun {

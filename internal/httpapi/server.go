@@ -83,6 +83,8 @@ func New(src EngineSource, opts Options) *Server {
 		{"/healthz", []string{http.MethodGet}, s.healthz},
 		{"/v1/chat/completions", []string{http.MethodPost}, s.chatCompletions},
 		{"/chat/completions", []string{http.MethodPost}, s.chatCompletions},
+		{"/v1/embeddings", []string{http.MethodPost}, s.embeddings},
+		{"/embeddings", []string{http.MethodPost}, s.embeddings},
 		{"/v1/models", []string{http.MethodGet}, s.models},
 		{"/v1/routing/explain", []string{http.MethodPost}, s.explain},
 		{"/v1/metrics", []string{http.MethodGet}, s.metrics},

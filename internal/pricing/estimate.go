@@ -51,6 +51,10 @@ const (
 	maxOpaquePartTokens = 8192
 )
 
+// BytesPerToken is the estimator's bytes of text per token, for callers
+// that size a text from a token count (an embeddings token-array input).
+const BytesPerToken = bytesPerToken
+
 // EstimateInputTokens estimates the prompt tokens of req without a
 // tokenizer: text at bytesPerToken, a fixed overhead per message, tool
 // definitions and calls and a response_format schema by their JSON size,

@@ -151,7 +151,26 @@ func openAIError(w http.ResponseWriter, status int, msg, typ, code string) {
 	fmt.Fprintf(w, `{"error":{"message":%q,"type":%q,"param":null,"code":%q}}`, msg, typ, code)
 }
 
+// record counts a request for model and takes its scripted fault.
+func (f *Fake) record(r *http.Request, model string, body map[string]any, raw []byte) Fault {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hits[model]++
+	f.requests = append(f.requests, body)
+	f.raw = append(f.raw, raw)
+	f.headers = append(f.headers, r.Header.Clone())
+	fault := Fault{}
+	if s := f.scripts[model]; len(s) > 0 {
+		fault, f.scripts[model] = s[0], s[1:]
+	}
+	return fault
+}
+
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/v1/embeddings" {
+		f.embed(w, r)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
 		openAIError(w, 404, "Unknown request URL: "+r.Method+" "+r.URL.Path, "invalid_request_error", "unknown_url")
 		return
@@ -180,16 +199,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		openAIError(w, 400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "invalid_request_error", "")
 		return
 	}
-	f.mu.Lock()
-	f.hits[model]++
-	f.requests = append(f.requests, body)
-	f.raw = append(f.raw, raw)
-	f.headers = append(f.headers, r.Header.Clone())
-	fault := Fault{}
-	if s := f.scripts[model]; len(s) > 0 {
-		fault, f.scripts[model] = s[0], s[1:]
-	}
-	f.mu.Unlock()
+	fault := f.record(r, model, body, raw)
 	w.Header().Set("x-request-id", fmt.Sprintf("req_fake_%s_%d", model, f.Hits(model)))
 	// Headers go on every kind of answer (rate-limit headers ride on
 	// successes too).

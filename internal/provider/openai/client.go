@@ -118,7 +118,13 @@ func (c *Client) do(ctx context.Context, call *provider.Call, stream bool) (*htt
 	if err != nil {
 		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: 400, Message: "encode request: " + err.Error()}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/chat/completions", bytes.NewReader(body))
+	return c.post(ctx, "/chat/completions", body, call.RequestID, stream)
+}
+
+// post sends body to path under the base URL with the provider's headers
+// and key; a non-2xx answer is mapped to a *provider.Error.
+func (c *Client) post(ctx context.Context, path string, body []byte, requestID string, stream bool) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, &provider.Error{Class: provider.ClassNetwork, Message: "build request", Err: err}
 	}
@@ -129,8 +135,8 @@ func (c *Client) do(ctx context.Context, call *provider.Call, stream bool) (*htt
 	if stream {
 		req.Header.Set("Accept", "text/event-stream")
 	}
-	if call.RequestID != "" {
-		req.Header.Set("X-Client-Request-Id", call.RequestID)
+	if requestID != "" {
+		req.Header.Set("X-Client-Request-Id", requestID)
 	}
 	key, err := c.key.Get(ctx)
 	if err != nil {

@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"context"
+	"strings"
+
+	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+)
+
+// Embed serves an embeddings request (POST /v1/embeddings) through the
+// same loop as Complete: routing, key limits, quotas, budgets, cooldowns,
+// retries, fallbacks, metrics and traces all apply. r.Embed is the
+// request; r.Chat is set here to the chat-shaped view the planner, key
+// limits and quotas read (EmbedChat). A target whose provider cannot
+// embed fails as unsupported and the next candidate is tried.
+func (e *Engine) Embed(ctx context.Context, r *Request) (*Result, *Error) {
+	if r.Embed == nil {
+		return nil, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "missing_input", Param: "input", Message: "input is required"}
+	}
+	in, err := r.Embed.Inputs()
+	if err != nil {
+		return nil, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "invalid_input", Param: "input", Message: err.Error()}
+	}
+	r.Chat = EmbedChat(r.Embed, in)
+	var resp *provider.EmbedResponse
+	res, perr := e.serve(ctx, r, func(ctx context.Context, ru *run, att attempt) attemptOut {
+		emb, ok := e.providers[att.cand.Provider].(provider.Embedder)
+		if !ok {
+			return attemptOut{err: &provider.Error{Class: provider.ClassUnsupported, Status: statusBadRequest,
+				Message: "provider " + att.cand.Provider + " cannot serve embeddings"}}
+		}
+		out, err := emb.Embed(ctx, &provider.EmbedCall{Model: att.call.Model, Request: ru.req.Embed, RequestID: ru.req.ID})
+		if err != nil {
+			return attemptOut{err: err}
+		}
+		resp = out
+		u := &chat.Usage{PromptTokens: out.Usage.PromptTokens, TotalTokens: out.Usage.TotalTokens}
+		return attemptOut{usage: u, upstreamID: out.UpstreamRequestID, model: out.Model}
+	})
+	if res != nil {
+		res.Embedding = resp
+	}
+	return res, perr
+}
+
+// EmbedChat is the chat request an embeddings request stands for in the
+// planner, key limits and quotas: its model and user, and one user message
+// as long as the input (texts joined; a token array as that many
+// estimator tokens of blank text), so input estimates see the input's
+// size. One output token is asked for: an embedding has no output, and
+// the estimators must not assume a default answer's length.
+func EmbedChat(r *provider.EmbedRequest, in provider.EmbedInputs) *chat.Request {
+	var b strings.Builder
+	for _, t := range in.Texts {
+		b.WriteString(t)
+		b.WriteByte('\n')
+	}
+	for _, ts := range in.Tokens {
+		b.WriteString(strings.Repeat(" ", len(ts)*pricing.BytesPerToken))
+	}
+	one := 1
+	return &chat.Request{Model: r.Model, User: r.User, MaxTokens: &one,
+		Messages: []chat.Message{{Role: "user", Content: chat.TextContent(b.String())}}}
+}
+
+// embedWorstCase is an embeddings attempt's worst-case cost: the input
+// estimate (with the estimator's error margin) at the input price. There
+// is no output to pay for.
+func embedWorstCase(p pricing.Price, req *chat.Request) float64 {
+	return pricing.WorstCaseInputFactor * float64(pricing.EstimateInputTokens(req)) * p.InputPerMTok / 1e6
+}
