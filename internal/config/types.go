@@ -130,6 +130,10 @@ type Model struct {
 	CachedInputPerMTok *float64 `yaml:"cached_input_per_mtok,omitempty"`
 	ContextWindow      int      `yaml:"context_window,omitempty"`
 	MaxOutputTokens    int      `yaml:"max_output_tokens,omitempty"`
+	// Dimensions is an embedding model's vector length. A router's
+	// embedding targets must agree on it (validateDimensions), so that a
+	// fallback never answers in another vector space.
+	Dimensions int `yaml:"dimensions,omitempty"`
 }
 
 // Router is a named (or inline) routing policy.

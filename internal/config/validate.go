@@ -47,6 +47,11 @@ func (c *Config) Validate() error {
 		c.ValidateRouter(&errs, path, c.Routers[name])
 	}
 	c.validateCycles(&errs)
+	if len(errs) == 0 {
+		// Only on an acyclic config with known references: the walk
+		// follows nested routers.
+		c.validateDimensions(&errs)
+	}
 	c.validateBudgets(&errs)
 	c.validateKeys(&errs, "keys", c.Keys, true)
 	c.validateKeys(&errs, "admin_keys", c.AdminKeys, false)
@@ -96,6 +101,9 @@ func (c *Config) validateModel(errs *Errors, path, key string, m Model) {
 	}
 	if m.ContextWindow < 0 || m.MaxOutputTokens < 0 {
 		errs.add(path, "context_window and max_output_tokens must be >= 0")
+	}
+	if m.Dimensions < 0 {
+		errs.add(path+".dimensions", "must be > 0")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/pricing"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
@@ -31,7 +32,7 @@ func (e *Engine) Embed(ctx context.Context, r *Request) (*Result, *Error) {
 			return attemptOut{err: &provider.Error{Class: provider.ClassUnsupported, Status: statusBadRequest,
 				Message: "provider " + att.cand.Provider + " cannot serve embeddings"}}
 		}
-		out, err := emb.Embed(ctx, &provider.EmbedCall{Model: att.call.Model, Request: ru.req.Embed, RequestID: ru.req.ID})
+		out, err := emb.Embed(ctx, &provider.EmbedCall{Model: att.call.Model, Request: embedWithParams(ru.req.Embed, att.cand.Params), RequestID: ru.req.ID})
 		if err != nil {
 			return attemptOut{err: err}
 		}
@@ -43,6 +44,19 @@ func (e *Engine) Embed(ctx context.Context, r *Request) (*Result, *Error) {
 		res.Embedding = resp
 	}
 	return res, perr
+}
+
+// embedWithParams applies a target's params.dimensions (the merged params
+// of its path, the innermost winning) over the caller's: the size config
+// validation compared the router's targets by (config.validateDimensions).
+func embedWithParams(r *provider.EmbedRequest, params map[string]any) *provider.EmbedRequest {
+	d, ok := config.ParamDimensions(params)
+	if !ok {
+		return r
+	}
+	cp := *r
+	cp.Dimensions = &d
+	return &cp
 }
 
 // EmbedChat is the chat request an embeddings request stands for in the

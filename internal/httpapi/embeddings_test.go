@@ -30,6 +30,7 @@ routers:
     strategy: fallback
     targets: [{model: mock/e0}, {model: up/e1}, {model: up/e2}]
   capped: {strategy: fallback, targets: [{model: up/e1}]}
+  sized: {strategy: fallback, targets: [{model: up/e1, params: {dimensions: 2}}]}
 budgets:
   - {name: emb-cap, scope: "router:capped", limit_usd: 0.15, period: day, on_exceed: reject}
 `
@@ -173,5 +174,25 @@ func TestEmbeddingsBadRequests(t *testing.T) {
 	}
 	if n := len(h.fake.Requests()); n != 0 {
 		t.Errorf("%d upstream requests", n)
+	}
+}
+
+// TestEmbeddingsTargetDimensions: a target's params.dimensions is sent
+// upstream over the caller's, so the size config validation compared the
+// router's targets by is the size served.
+func TestEmbeddingsTargetDimensions(t *testing.T) {
+	h := newHarnessConfig(t, embedConfig)
+	client := sdkClient(h)
+	resp, err := client.Embeddings.New(context.Background(), openai.EmbeddingNewParams{
+		Model: "router/sized", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hi")}, Dimensions: openai.Int(5),
+	})
+	if err != nil {
+		t.Fatalf("SDK call: %v", err)
+	}
+	if len(resp.Data) != 1 || len(resp.Data[0].Embedding) != 2 {
+		t.Errorf("data %+v", resp.Data)
+	}
+	if got := h.fake.Requests()[0]["dimensions"]; got != float64(2) {
+		t.Errorf("upstream dimensions %v", got)
 	}
 }
