@@ -26,7 +26,7 @@ func TestDecodeUnknownFields(t *testing.T) {
 		{"provider", "providers: {p: {type: mock, apikey: env:K_API_KEY}}\n",
 			[]wantErr{{"providers.p.apikey", "unknown field (known: api_key, api_version, auth_header, base_url"}}},
 		{"model override", provs + "models: {p/x: {input: 1}}\n",
-			[]wantErr{{"models.p/x.input", "unknown field (known: cached_input_per_mtok, context_window, input_per_mtok, max_output_tokens, output_per_mtok)"}}},
+			[]wantErr{{"models.p/x.input", "unknown field (known: cached_input_per_mtok, context_window, dimensions, input_per_mtok, max_output_tokens, output_per_mtok)"}}},
 		{"router", router("{strategy: fallback, targets: [p/x], retries: 2}"),
 			[]wantErr{{"routers.r.retries", "unknown field (known: attempt_timeout, default, explore,"}}},
 		{"target", router("{strategy: fallback, targets: [{model: p/x, temperature: 0.2}]}"),

@@ -15,13 +15,23 @@ import (
 // its model's models.<key>.dimensions; targets with neither are unknown
 // and not compared (chat models have none).
 func (c *Config) validateDimensions(errs *Errors) {
+	memo := map[string][]dimLeaf{}
 	for _, name := range sortedNames(c.Routers) {
-		r := c.Routers[name]
-		if r == nil {
+		if c.Routers[name] == nil {
 			continue
 		}
 		found := map[int][]string{} // dimensions -> "target (source)"
-		c.walkDimensions(r, 0, "", map[string]bool{name: true}, found)
+		for _, l := range c.namedLeaves(name, memo) {
+			d, from := l.dims, "params.dimensions"
+			if d == 0 {
+				if m, ok := c.Models[l.model]; ok && m.Dimensions > 0 {
+					d, from = m.Dimensions, "models."+l.model+".dimensions"
+				}
+			}
+			if entry := l.model + " (" + from + ")"; d > 0 && !contains(found[d], entry) {
+				found[d] = append(found[d], entry)
+			}
+		}
 		if len(found) < 2 {
 			continue
 		}
@@ -38,39 +48,62 @@ func (c *Config) validateDimensions(errs *Errors) {
 	}
 }
 
-// walkDimensions adds r's leaves' known dimensions to found. inherited is
-// the nearest enclosing target's params.dimensions (0: none), seen the
-// routers on the path (validateCycles has already refused cycles).
-func (c *Config) walkDimensions(r *Router, inherited int, src string, seen map[string]bool, found map[int][]string) {
-	for _, t := range allTargets(r) {
-		d, from := inherited, src
-		if v, ok := ParamDimensions(t.Params); ok {
-			d, from = v, "params.dimensions"
-		}
-		switch {
-		case t.Model != "":
-			if d == 0 {
-				if m, ok := c.Models[t.Model]; ok && m.Dimensions > 0 {
-					d, from = m.Dimensions, "models."+t.Model+".dimensions"
-				}
-			}
-			if d > 0 {
-				entry := t.Model + " (" + from + ")"
-				if !contains(found[d], entry) {
-					found[d] = append(found[d], entry)
-				}
-			}
-		case t.Router != "":
-			if seen[t.Router] || c.Routers[t.Router] == nil {
-				continue
-			}
-			seen[t.Router] = true
-			c.walkDimensions(c.Routers[t.Router], d, from, seen, found)
-			delete(seen, t.Router)
-		case t.Inline != nil:
-			c.walkDimensions(t.Inline, d, from, seen, found)
+// dimLeaf is a model a router can reach, with the params.dimensions its
+// path sets (0: none).
+type dimLeaf struct {
+	model string
+	dims  int
+}
+
+// namedLeaves is leaves of a named router, memoised: a router referenced
+// from many places (validateCycles' wide diamond) is walked once.
+// validateCycles has already refused cycles; the memo entry is set before
+// the walk so that one could not recurse forever anyway.
+func (c *Config) namedLeaves(name string, memo map[string][]dimLeaf) []dimLeaf {
+	if l, ok := memo[name]; ok {
+		return l
+	}
+	memo[name] = nil
+	l := c.leaves(c.Routers[name], memo)
+	memo[name] = l
+	return l
+}
+
+// leaves is r's reachable models, each once per params.dimensions; a
+// target's own params.dimensions wins over an enclosing one's (as target
+// params merge).
+func (c *Config) leaves(r *Router, memo map[string][]dimLeaf) []dimLeaf {
+	seen := map[dimLeaf]bool{}
+	var out []dimLeaf
+	add := func(l dimLeaf) {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
 		}
 	}
+	for _, t := range allTargets(r) {
+		pd, _ := ParamDimensions(t.Params)
+		var inner []dimLeaf
+		switch {
+		case t.Model != "":
+			add(dimLeaf{model: t.Model, dims: pd})
+			continue
+		case t.Router != "":
+			if c.Routers[t.Router] == nil {
+				continue
+			}
+			inner = c.namedLeaves(t.Router, memo)
+		case t.Inline != nil:
+			inner = c.leaves(t.Inline, memo)
+		}
+		for _, l := range inner {
+			if l.dims == 0 {
+				l.dims = pd
+			}
+			add(l)
+		}
+	}
+	return out
 }
 
 // ParamDimensions reads a target's params.dimensions: a positive whole
