@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math"
@@ -13,7 +12,6 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/engine"
-	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // DefaultMaxBody is the request body cap when server.max_body_bytes is unset.
@@ -64,54 +62,36 @@ func (s *Server) bodyLimit(eng *engine.Engine) int64 {
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
-	start := s.opts.Now()
-	eng := s.src.Engine()
-	id, ok := s.auth(w, r, eng)
+	rt, ok := s.beginRouted(w, r, readChatInto)
 	if !ok {
 		return
 	}
-	rid := requestID(r)
-	w.Header().Set("x-request-id", rid)
-	req, perr := s.readChat(r, eng)
-	if perr != nil {
-		writeError(w, perr)
-		s.logRequest(r, rid, nil, perr.Status, start, perr)
-		return
-	}
-	traceID := trace.NewTraceID(start)
-	ctx := trace.WithTraceID(r.Context(), traceID)
-	er := &engine.Request{Chat: req, ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng), TraceID: traceID}
-	if req.Stream {
+	if rt.er.Chat.Stream {
 		sw := &sseWriter{w: w, rc: http.NewResponseController(w)}
-		res, err := eng.Stream(ctx, er, sw)
+		res, err := rt.eng.Stream(rt.ctx, rt.er, sw)
 		if err != nil {
-			setRoutingHeaders(w.Header(), res, err.Attempts)
-			writeError(w, err)
-			s.logRequest(r, rid, res, err.Status, start, err)
+			s.fail(w, r, rt, res, err)
 			return
 		}
-		s.logRequest(r, rid, res, http.StatusOK, start, sw.failed)
+		s.logRequest(r, rt.er.ID, res, http.StatusOK, rt.start, sw.failed)
 		return
 	}
-	res, err := eng.Complete(ctx, er)
+	res, err := rt.eng.Complete(rt.ctx, rt.er)
 	if err != nil {
-		setRoutingHeaders(w.Header(), res, err.Attempts)
-		writeError(w, err)
-		s.logRequest(r, rid, res, err.Status, start, err)
+		s.fail(w, r, rt, res, err)
 		return
 	}
-	h := w.Header()
-	setRoutingHeaders(h, res, res.Attempts)
-	h.Set("x-switchyard-cost-usd", formatUSD(res.CostUSD))
-	h.Set("Content-Type", "application/json")
 	body := res.Response.Raw
 	if body == nil {
 		res.Response.Object = "chat.completion"
-		body, _ = json.Marshal(res.Response)
 	}
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-	s.logRequest(r, rid, res, http.StatusOK, start, nil)
+	s.answer(w, r, rt, res, body, res.Response)
+}
+
+func readChatInto(s *Server, r *http.Request, eng *engine.Engine, er *engine.Request) *engine.Error {
+	req, perr := s.readChat(r, eng)
+	er.Chat = req
+	return perr
 }
 
 // setRoutingHeaders writes the x-switchyard-* headers of DESIGN §3.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/provider"
-	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // readEmbed reads and checks an embeddings request body: the same body
@@ -43,36 +42,20 @@ func (s *Server) readEmbed(r *http.Request, eng *engine.Engine) (*provider.Embed
 
 // embeddings serves POST /v1/embeddings: auth, headers and errors as chat.
 func (s *Server) embeddings(w http.ResponseWriter, r *http.Request) {
-	start := s.opts.Now()
-	eng := s.src.Engine()
-	id, ok := s.auth(w, r, eng)
+	rt, ok := s.beginRouted(w, r, readEmbedInto)
 	if !ok {
 		return
 	}
-	rid := requestID(r)
-	w.Header().Set("x-request-id", rid)
-	req, perr := s.readEmbed(r, eng)
-	if perr != nil {
-		writeError(w, perr)
-		s.logRequest(r, rid, nil, perr.Status, start, perr)
-		return
-	}
-	traceID := trace.NewTraceID(start)
-	ctx := trace.WithTraceID(r.Context(), traceID)
-	er := &engine.Request{Embed: req, ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng), TraceID: traceID}
-	res, err := eng.Embed(ctx, er)
+	res, err := rt.eng.Embed(rt.ctx, rt.er)
 	if err != nil {
-		setRoutingHeaders(w.Header(), res, err.Attempts)
-		writeError(w, err)
-		s.logRequest(r, rid, res, err.Status, start, err)
+		s.fail(w, r, rt, res, err)
 		return
 	}
-	h := w.Header()
-	setRoutingHeaders(h, res, res.Attempts)
-	h.Set("x-switchyard-cost-usd", formatUSD(res.CostUSD))
-	h.Set("Content-Type", "application/json")
-	body, _ := json.Marshal(res.Embedding)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-	s.logRequest(r, rid, res, http.StatusOK, start, nil)
+	s.answer(w, r, rt, res, nil, res.Embedding)
+}
+
+func readEmbedInto(s *Server, r *http.Request, eng *engine.Engine, er *engine.Request) *engine.Error {
+	req, perr := s.readEmbed(r, eng)
+	er.Embed = req
+	return perr
 }
