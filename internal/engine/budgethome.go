@@ -109,21 +109,11 @@ func (b *budgets) remote(bud config.Budget) bool {
 // store failure (on_store_error: a hard budget refuses); leases already
 // held keep serving up to their recorded mark.
 func (b *budgets) reserveRemote(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit, chunk int64) (*reserved, *exceeded) {
-	if it, err := b.fromLease(ctx, key, expires, micros); it != nil || err != nil {
-		if err != nil {
-			return nil, b.storeFailed(bud, micros, err)
-		}
-		return it, nil
+	it, over, unlock := b.fromLeaseOrLock(ctx, bud, key, expires, micros)
+	if unlock == nil {
+		return it, over
 	}
-	mu, _ := b.takeMu.LoadOrStore(key, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
-	if it, err := b.fromLease(ctx, key, expires, micros); it != nil || err != nil {
-		if err != nil {
-			return nil, b.storeFailed(bud, micros, err)
-		}
-		return it, nil
-	}
+	defer unlock()
 	b.retireLease(ctx, key)
 	size := max(chunk, micros)
 	l, err := b.remoteLease(ctx, key, expires, size, micros, limit)

@@ -83,27 +83,41 @@ func newLeasing() leasing {
 	return leasing{holder: fmt.Sprintf("%x", rand.Uint64()), current: map[string]*lease{}, reclaimed: map[string]time.Time{}}
 }
 
+// fromLeaseOrLock holds micros on this instance's lease on key when one
+// fits (unlock nil: it or over is the answer). Otherwise it returns with
+// the key's take lock held, having tried the lease once more under it
+// (another request may have taken a lease while this one waited): the
+// caller takes a new lease, then calls unlock.
+func (b *budgets) fromLeaseOrLock(ctx context.Context, bud config.Budget, key string, expires time.Time, micros int64) (*reserved, *exceeded, func()) {
+	if it, err := b.fromLease(ctx, key, expires, micros); it != nil || err != nil {
+		if err != nil {
+			return nil, b.storeFailed(bud, micros, err), nil
+		}
+		return it, nil, nil
+	}
+	v, _ := b.takeMu.LoadOrStore(key, &sync.Mutex{})
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	if it, err := b.fromLease(ctx, key, expires, micros); it != nil || err != nil {
+		mu.Unlock()
+		if err != nil {
+			return nil, b.storeFailed(bud, micros, err), nil
+		}
+		return it, nil, nil
+	}
+	return nil, nil, mu.Unlock
+}
+
 // reserveLeased holds micros against this instance's lease on key,
 // taking a lease when it has none that fits. When no whole lease fits
 // under the limit, the reservation goes on the counter itself, so the
 // budget can still be spent to its last cent.
 func (b *budgets) reserveLeased(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit, chunk int64) (*reserved, *exceeded) {
-	if it, err := b.fromLease(ctx, key, expires, micros); it != nil || err != nil {
-		if err != nil {
-			return nil, b.storeFailed(bud, micros, err)
-		}
-		return it, nil
+	it, over, unlock := b.fromLeaseOrLock(ctx, bud, key, expires, micros)
+	if unlock == nil {
+		return it, over
 	}
-	mu, _ := b.takeMu.LoadOrStore(key, &sync.Mutex{})
-	mu.(*sync.Mutex).Lock()
-	defer mu.(*sync.Mutex).Unlock()
-	// Another request may have taken a lease while this one waited.
-	if it, err := b.fromLease(ctx, key, expires, micros); it != nil || err != nil {
-		if err != nil {
-			return nil, b.storeFailed(bud, micros, err)
-		}
-		return it, nil
-	}
+	defer unlock()
 	if micros >= chunk {
 		// A lease of one request would cost a record write on top of
 		// the counter's: reserve it on the counter.
