@@ -111,78 +111,41 @@ const (
 	armRequests                    // an arm: requests, served by its own target
 )
 
-// acc sums buckets for one subject and window.
-type acc struct {
-	attempts, successes int64
-	finals, served      int64
-	latencyUs           int64
-	hist                map[int]int64
-	ttftUs              int64
-	ttftCount           int64
-	tokensOut           int64
-	genUs               int64
-	costMicros          int64
-	fallbacks           int64
-	skips               int64
-	errors              map[string]int64
-}
+// acc sums buckets for one subject and window: a bucket's counters,
+// added with store.Bucket.Merge (one list of fields to keep in step).
+type acc struct{ store.Bucket }
 
-func (a *acc) add(b store.Bucket) {
-	a.attempts += b.Requests
-	a.successes += b.Successes
-	a.finals += b.Finals
-	a.served += b.Served
-	a.latencyUs += b.LatencyUs
-	for i, n := range b.Hist {
-		if a.hist == nil {
-			a.hist = map[int]int64{}
-		}
-		a.hist[i] += n
-	}
-	a.ttftUs += b.TTFTUs
-	a.ttftCount += b.TTFTCount
-	a.tokensOut += b.TokensOut
-	a.genUs += b.GenUs
-	a.costMicros += b.CostMicros
-	a.fallbacks += b.Fallbacks
-	a.skips += b.Skips
-	for class, n := range b.Errors {
-		if a.errors == nil {
-			a.errors = map[string]int64{}
-		}
-		a.errors[class] += n
-	}
-}
+func (a *acc) add(b store.Bucket) { a.Merge(b) }
 
 // stats turns the sums into figures counted as kind says (see doc.go,
 // "Subjects").
 func (a *acc) stats(kind subjectKind) store.Stats {
-	reqs, successes := a.attempts, a.successes
+	reqs, successes := a.Requests, a.Successes
 	switch kind {
 	case requests:
-		reqs, successes = a.finals, a.served
+		reqs, successes = a.Finals, a.Served
 	case armRequests:
 		// A fallback is served by another target than the arm's own:
 		// counted in Fallbacks, never as the arm's success, or an arm
 		// whose model always fails would read 100% (issue 11).
-		reqs, successes = a.finals, max(0, a.served-a.fallbacks)
+		reqs, successes = a.Finals, max(0, a.Served-a.Fallbacks)
 	}
-	q := store.LatencyQuantilesMs(a.hist, 0.50, 0.95, 0.99)
+	q := store.LatencyQuantilesMs(a.Hist, 0.50, 0.95, 0.99)
 	return store.Stats{
 		Requests:     reqs,
 		Successes:    successes,
 		SuccessRate:  ratio(float64(successes), float64(reqs)),
-		LatencyAvgMs: ratio(float64(a.latencyUs)/1000, float64(a.attempts)),
+		LatencyAvgMs: ratio(float64(a.LatencyUs)/1000, float64(a.Requests)),
 		LatencyP50Ms: q[0],
 		LatencyP95Ms: q[1],
 		LatencyP99Ms: q[2],
-		TTFTMs:       ratio(float64(a.ttftUs)/1000, float64(a.ttftCount)),
-		TokensPerSec: ratio(float64(a.tokensOut), float64(a.genUs)/1e6),
-		CostUSD:      float64(a.costMicros) / 1e6,
-		Fallbacks:    a.fallbacks,
-		FallbackRate: ratio(float64(a.fallbacks), float64(a.finals)),
-		Skips:        a.skips,
-		Errors:       a.errors,
+		TTFTMs:       ratio(float64(a.TTFTUs)/1000, float64(a.TTFTCount)),
+		TokensPerSec: ratio(float64(a.TokensOut), float64(a.GenUs)/1e6),
+		CostUSD:      float64(a.CostMicros) / 1e6,
+		Fallbacks:    a.Fallbacks,
+		FallbackRate: ratio(float64(a.Fallbacks), float64(a.Finals)),
+		Skips:        a.Skips,
+		Errors:       a.Errors,
 	}
 }
 
