@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	oteltrace "go.opentelemetry.io/otel/trace"
+
+	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // Handler wraps h so that each request is one server span, continuing the
@@ -36,48 +38,20 @@ func (t *Tracer) Handler(h http.Handler) http.Handler {
 				attribute.String("url.path", r.URL.Path),
 				attribute.String("user_agent.original", r.UserAgent()),
 			))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &trace.StatusWriter{ResponseWriter: w}
 		defer func() {
-			if sw.status == 0 {
-				sw.status = http.StatusOK
+			if sw.Status == 0 {
+				sw.Status = http.StatusOK
 			}
-			s.SetAttributes(attribute.Int(AttrHTTPStatus, sw.status))
-			if sw.status >= 500 {
-				s.SetStatus(codes.Error, http.StatusText(sw.status))
+			s.SetAttributes(attribute.Int(AttrHTTPStatus, sw.Status))
+			if sw.Status >= 500 {
+				s.SetStatus(codes.Error, http.StatusText(sw.Status))
 			}
 			s.End()
 		}()
 		h.ServeHTTP(sw, r.WithContext(ctx))
 	})
 }
-
-// statusWriter records the status. It unwraps to the writer it wraps, so
-// http.ResponseController flushes reach the real writer: a wrapper that
-// hid Flush would turn a stream into one buffered answer.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-// Flush serves callers that assert http.Flusher rather than use a
-// ResponseController.
-func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // lambdaTraceKey is the context key under which aws-lambda-go puts each
 // invocation's X-Ray trace header (a plain string key, as it sets it).

@@ -5,6 +5,8 @@ import (
 
 	"github.com/aws/aws-xray-sdk-go/header"
 	"github.com/aws/aws-xray-sdk-go/xray"
+
+	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // Handler wraps h so that each request is one X-Ray (sub)segment named
@@ -32,12 +34,12 @@ func (t *Tracer) Handler(h http.Handler) http.Handler {
 			return
 		}
 		captureRequest(seg, r)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &trace.StatusWriter{ResponseWriter: w}
 		defer func() {
-			if sw.status == 0 {
-				sw.status = http.StatusOK
+			if sw.Status == 0 {
+				sw.Status = http.StatusOK
 			}
-			xray.HttpCaptureResponse(seg, sw.status)
+			xray.HttpCaptureResponse(seg, sw.Status)
 			seg.Close(nil)
 		}()
 		h.ServeHTTP(sw, r.WithContext(ctx))
@@ -61,31 +63,3 @@ func captureRequest(seg *xray.Segment, r *http.Request) {
 		req.ClientIP = r.RemoteAddr
 	}
 }
-
-// statusWriter records the status. It unwraps to the writer it wraps, so
-// http.ResponseController flushes reach the real writer: a wrapper that
-// hid Flush would turn a stream into one buffered answer.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 && code >= 200 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-// Flush serves callers that assert http.Flusher rather than use a
-// ResponseController.
-func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
