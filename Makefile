@@ -75,6 +75,7 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/gemini/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/
 	$(FUZZ) -fuzz '^FuzzRequest$$' ./internal/lambdaapi/
+	$(FUZZ) -fuzz '^FuzzEmbedInputs$$' ./internal/provider/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
