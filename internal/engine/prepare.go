@@ -15,7 +15,12 @@ import (
 
 // Request is one call into the engine.
 type Request struct {
+	// Chat is the request in chat form: the caller's own for chat, and a
+	// translation for the other operations, from which routing
+	// conditions, token estimates and budgets' worst cases are read.
 	Chat *chat.Request
+	// Operation is the API the request came in by (Op*); empty is OpChat.
+	Operation string
 	// Embed is an embeddings request (Engine.Embed); nil for chat.
 	Embed   *provider.EmbedRequest
 	ID      string      // gateway request id
@@ -24,6 +29,15 @@ type Request struct {
 	Caller  routing.Location
 	TraceID string
 }
+
+// The operations (APIs) a request can come in by: Request.Operation, the
+// request.operation condition variable, and a label of metrics and traces.
+const (
+	OpChat       = "chat"       // POST /v1/chat/completions
+	OpEmbeddings = "embeddings" // POST /v1/embeddings
+	OpMessages   = "messages"   // POST /v1/messages (Anthropic)
+	OpResponses  = "responses"  // POST /v1/responses (OpenAI Responses)
+)
 
 // Result describes how a request was served.
 type Result struct {
