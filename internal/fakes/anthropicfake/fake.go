@@ -22,6 +22,9 @@ const APIKey = "sk-ant-test-0123456789"
 // changes it.
 const Version = "2023-06-01"
 
+// CountTokensPath is the token counting endpoint.
+const CountTokensPath = "/v1/messages/count_tokens"
+
 // RequestID is the request-id header of every answer.
 const RequestID = "req_fake_0001"
 
@@ -82,6 +85,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	if status, typ, msg := checkHTTP(r, version); status != 0 {
 		f.t.Errorf("anthropicfake: rejected the request: %d %s", status, msg)
 		writeError(w, status, typ, msg)
+		return
+	}
+	if r.URL.Path == CountTokensPath {
+		f.countTokens(w, r, raw, model)
 		return
 	}
 	if err := ValidateBody(raw); err != nil {
@@ -193,4 +200,21 @@ func writeError(w http.ResponseWriter, status int, typ, msg string) {
 		"error":      map[string]string{"type": typ, "message": msg},
 		"request_id": "req_fake_error",
 	})
+}
+
+// countTokens answers POST /v1/messages/count_tokens: the documented
+// {"input_tokens": 2095} unless the script says otherwise (a File, or an
+// error Status).
+func (f *Fake) countTokens(w http.ResponseWriter, r *http.Request, raw []byte, model string) {
+	if err := ValidateCountBody(raw); err != nil {
+		f.t.Errorf("anthropicfake: rejected the count_tokens body: %v\n%s", err, raw)
+		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+		return
+	}
+	reply := f.Next(model)
+	file := reply.File
+	if file == "" || reply.Status == 0 && !strings.HasPrefix(file, "count") {
+		file = "count/tokens.json"
+	}
+	f.answer(w, r, reply, file)
 }

@@ -126,17 +126,24 @@ func (c *Client) Stream(ctx context.Context, call *provider.Call) (provider.Stre
 // post sends body and returns a 2xx response; any other status is turned
 // into an *provider.Error here, with the body closed.
 func (c *Client) post(ctx context.Context, body []byte, accept string) (*http.Response, error) {
+	return c.postTo(ctx, c.endpoint, body, accept, nil)
+}
+
+// postTo is post to url, with the caller's own anthropic-version and
+// anthropic-beta (a native pass-through's) from hdr.
+func (c *Client) postTo(ctx context.Context, url string, body []byte, accept string, hdr http.Header) (*http.Response, error) {
 	key, err := c.key.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("anthropic: build request: %w", err)
 	}
 	req.Header.Set("content-type", "application/json")
 	req.Header.Set("accept", accept)
 	req.Header.Set("anthropic-version", c.version)
+	forwardCallerHeaders(req.Header, hdr, c.headers)
 	// The gateway's request id (Call.RequestID) is not sent: the Messages
 	// API has no client request id header. Anthropic's own request-id
 	// comes back on every response and is kept in errors.

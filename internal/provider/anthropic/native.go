@@ -1,0 +1,210 @@
+package anthropic
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/switchyard-llm/switchyard/internal/messages"
+	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/sse"
+)
+
+// The native Messages pass-through (provider.Messager): POST /v1/messages
+// on the gateway sends the caller's body here as is, but for the model.
+
+var _ provider.Messager = (*Client)(nil)
+
+// NativeMessages: every model of Anthropic's own API takes Messages.
+func (c *Client) NativeMessages(string) bool { return true }
+
+// forwardCallerHeaders sets the caller's anthropic-version (over the
+// default) and anthropic-beta (joined with a configured one: the operator
+// may need a beta for every request, the caller for this one). A
+// configured anthropic-version still wins: the loop in postTo sets the
+// configured headers after this.
+func forwardCallerHeaders(dst, caller http.Header, configured map[string]string) {
+	if caller == nil {
+		return
+	}
+	if v := caller.Get("anthropic-version"); v != "" {
+		dst.Set("anthropic-version", v)
+	}
+	betas := caller.Values("anthropic-beta")
+	if len(betas) == 0 {
+		return
+	}
+	for k, v := range configured {
+		if strings.EqualFold(k, "anthropic-beta") && v != "" {
+			betas = append([]string{v}, betas...)
+		}
+	}
+	dst.Set("anthropic-beta", strings.Join(betas, ","))
+}
+
+// nativeHeaders are the configured headers without anthropic-beta when
+// the caller sent its own (already joined in by forwardCallerHeaders).
+func (c *Client) nativeHeaders(caller http.Header) map[string]string {
+	if caller == nil || caller.Get("anthropic-beta") == "" {
+		return c.headers
+	}
+	out := make(map[string]string, len(c.headers))
+	for k, v := range c.headers {
+		if !strings.EqualFold(k, "anthropic-beta") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Messages sends a non-streamed Messages request with the caller's body.
+func (c *Client) Messages(ctx context.Context, call *provider.NativeCall) (*provider.NativeResponse, error) {
+	body, err := messages.ReplaceModel(call.Body, call.Model)
+	if err != nil {
+		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: http.StatusBadRequest, Message: err.Error(), Err: err}
+	}
+	resp, err := c.native(ctx, c.endpoint, body, "application/json", call.Header)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e := provider.NetworkError(ctx, err)
+		e.RequestID = resp.Header.Get("request-id")
+		return nil, e
+	}
+	m, perr := decodeResponse(raw)
+	if perr != nil {
+		perr.Status, perr.RequestID = resp.StatusCode, resp.Header.Get("request-id")
+		return nil, perr
+	}
+	u := messages.Usage(m.Usage).ToChatUsage()
+	return &provider.NativeResponse{Body: raw, Usage: u, Model: m.Model, StopReason: m.StopReason,
+		UpstreamRequestID: resp.Header.Get("request-id")}, nil
+}
+
+// native is postTo with the caller's headers, the configured ones
+// adjusted for them.
+func (c *Client) native(ctx context.Context, url string, body []byte, accept string, caller http.Header) (*http.Response, error) {
+	cc := *c
+	cc.headers = c.nativeHeaders(caller)
+	return cc.postTo(ctx, url, body, accept, caller)
+}
+
+// MessagesStream opens a streamed Messages request; its events are relayed
+// as received.
+func (c *Client) MessagesStream(ctx context.Context, call *provider.NativeCall) (provider.EventStream, error) {
+	body, err := messages.ReplaceModel(call.Body, call.Model)
+	if err != nil {
+		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: http.StatusBadRequest, Message: err.Error(), Err: err}
+	}
+	resp, err := c.native(ctx, c.endpoint, body, "text/event-stream", call.Header)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
+		resp.Body.Close()
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("request-id"),
+			Message: "anthropic: expected an event stream, got application/json"}
+	}
+	return &eventStream{ctx: ctx, body: resp.Body, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("request-id")}, nil
+}
+
+// CountTokens counts a Messages request's input tokens
+// (POST /v1/messages/count_tokens).
+func (c *Client) CountTokens(ctx context.Context, call *provider.NativeCall) (int, error) {
+	body, err := messages.ReplaceModel(call.Body, call.Model)
+	if err != nil {
+		return 0, &provider.Error{Class: provider.ClassInvalidRequest, Status: http.StatusBadRequest, Message: err.Error(), Err: err}
+	}
+	resp, err := c.native(ctx, c.endpoint+"/count_tokens", body, "application/json", call.Header)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		InputTokens *int `json:"input_tokens"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&out); err != nil || out.InputTokens == nil {
+		e := badResponse(fmt.Errorf("anthropic: count_tokens answer has no input_tokens"))
+		e.RequestID = resp.Header.Get("request-id")
+		return 0, e
+	}
+	return *out.InputTokens, nil
+}
+
+// eventStream relays a Messages event stream. It ends cleanly after
+// message_stop; an error event, or an end without message_stop, is Err.
+type eventStream struct {
+	ctx       context.Context
+	body      io.ReadCloser
+	dec       *sse.Decoder
+	requestID string
+	cur       provider.Event
+	err       error
+	done      bool
+	closeOnce sync.Once
+}
+
+var (
+	_ provider.EventStream = (*eventStream)(nil)
+	_ provider.RequestIDer = (*eventStream)(nil)
+)
+
+func (s *eventStream) Next() bool {
+	if s.done {
+		return false
+	}
+	if !s.dec.Next() {
+		s.done = true
+		var e *provider.Error
+		switch {
+		case s.dec.Err() != nil:
+			e = provider.NetworkError(s.ctx, s.dec.Err())
+		case s.ctx.Err() != nil:
+			e = provider.NetworkError(s.ctx, s.ctx.Err())
+		default:
+			e = &provider.Error{Class: provider.ClassNetwork, Message: "anthropic: stream ended before message_stop"}
+		}
+		e.RequestID = s.requestID
+		s.err = e
+		return false
+	}
+	ev := s.dec.Current()
+	typ := ev.Type
+	if typ == "" {
+		var head struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(ev.Data, &head)
+		typ = head.Type
+	}
+	if typ == "error" {
+		s.done = true
+		s.err = errorFromEvent(ev.Data, s.requestID)
+		return false
+	}
+	s.cur = provider.Event{Type: typ, Data: ev.Data}
+	if typ == "message_stop" {
+		// The last event: handed out, and the stream ends after it
+		// without waiting for the upstream to close.
+		s.done = true
+	}
+	return true
+}
+
+func (s *eventStream) Event() provider.Event { return s.cur }
+func (s *eventStream) Err() error            { return s.err }
+func (s *eventStream) RequestID() string     { return s.requestID }
+
+func (s *eventStream) Close() error {
+	var err error
+	s.closeOnce.Do(func() { err = s.body.Close() })
+	return err
+}
