@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/messages"
 	"github.com/switchyard-llm/switchyard/internal/pricing"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/routing"
@@ -28,6 +29,10 @@ type Request struct {
 	Headers http.Header // the caller's headers (lowercase lookup via Get)
 	Caller  routing.Location
 	TraceID string
+
+	// Messages is an Anthropic Messages request (Engine.Messages); Chat
+	// is then its translation (messages.ToChat).
+	Messages *messages.Request
 }
 
 // The operations (APIs) a request can come in by: Request.Operation, the
