@@ -83,14 +83,19 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, perr := s.readChat(r, eng)
-	if perr != nil {
+	rid := requestID(r)
+	er := &engine.Request{ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng),
+		TraceID: trace.TraceIDFrom(r.Context())}
+	// ?api=messages: the body is an Anthropic Messages request, planned
+	// as POST /v1/messages would plan it.
+	read := readChatInto
+	if r.URL.Query().Get("api") == engine.OpMessages {
+		read = readMessagesInto
+	}
+	if perr := read(s, r, eng, er); perr != nil {
 		writeError(w, perr)
 		return
 	}
-	rid := requestID(r)
-	er := &engine.Request{Chat: req, ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng),
-		TraceID: trace.TraceIDFrom(r.Context())}
 	plan, err := eng.Explain(r.Context(), er)
 	if err != nil {
 		writeError(w, err)

@@ -59,6 +59,12 @@ func writeError(w http.ResponseWriter, e *engine.Error) {
 	if status == 499 {
 		status = http.StatusBadRequest // nobody is listening; keep the status standard
 	}
+	if _, ok := w.(*anthropicWriter); ok {
+		body, st := anthropicBody(w, e, status)
+		w.WriteHeader(st)
+		_, _ = w.Write(body)
+		return
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(errorBody{Error: fields(e)})
 }

@@ -78,6 +78,7 @@ const unreadLinger = 500 * time.Millisecond
 // refuse answers a request before its body is read (and before
 // ServeHTTP's writer would see to it).
 func refuse(w http.ResponseWriter, r *http.Request, e *engine.Error) {
+	w = forSurface(w, r)
 	if r.ContentLength == 0 {
 		writeError(w, e)
 		return

@@ -85,6 +85,8 @@ func New(src EngineSource, opts Options) *Server {
 		{"/chat/completions", []string{http.MethodPost}, s.chatCompletions},
 		{"/v1/embeddings", []string{http.MethodPost}, s.embeddings},
 		{"/embeddings", []string{http.MethodPost}, s.embeddings},
+		{"/v1/messages", []string{http.MethodPost}, s.messages},
+		{"/v1/messages/count_tokens", []string{http.MethodPost}, s.countTokens},
 		{"/v1/models", []string{http.MethodGet}, s.models},
 		{"/v1/routing/explain", []string{http.MethodPost}, s.explain},
 		{"/v1/metrics", []string{http.MethodGet}, s.metrics},
@@ -139,6 +141,7 @@ func headAsGet(h http.HandlerFunc) http.HandlerFunc {
 func methodNotAllowed(allow []string) http.HandlerFunc {
 	list := strings.Join(allow, ", ")
 	return func(w http.ResponseWriter, r *http.Request) {
+		w = forSurface(w, r)
 		w.Header().Set("Allow", list)
 		writeError(w, errf(http.StatusMethodNotAllowed, engine.TypeInvalidRequest, "method_not_allowed",
 			fmt.Sprintf("%s is not supported on %s; use %s", r.Method, r.URL.Path, list)))
