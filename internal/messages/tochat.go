@@ -216,5 +216,7 @@ func (t *translator) part(b Block, where string) (chat.Part, bool) {
 		}
 	}
 	t.unsupported(fmt.Sprintf("the %s block at %s", b.Type, where))
-	return chat.Part{}, false
+	// The routing view keeps a mark of the block, so that the turn is
+	// not lost (no chat target is sent this request).
+	return chat.Part{Type: "text", Text: "[" + b.Type + "]"}, true
 }
