@@ -109,8 +109,20 @@ func MessageID(id string) string {
 	return "msg_" + id
 }
 
-// FromChat translates a chat answer (its first choice) into a Message.
+// FromChat translates a chat answer (its first choice) into a Message. An
+// answer relayed as bytes (Raw, from an OpenAI-compatible provider, which
+// decodes only the usage) is decoded here.
 func FromChat(resp *chat.Response) *Response {
+	if len(resp.Choices) == 0 && len(resp.Raw) > 0 {
+		var full chat.Response
+		if json.Unmarshal(resp.Raw, &full) == nil {
+			full.Usage = resp.Usage
+			if resp.Model != "" {
+				full.Model = resp.Model
+			}
+			resp = &full
+		}
+	}
 	out := &Response{ID: MessageID(resp.ID), Type: "message", Role: "assistant", Model: resp.Model,
 		Content: []OutBlock{}, Usage: UsageFromChat(resp.Usage)}
 	stop := "end_turn"

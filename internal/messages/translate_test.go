@@ -162,3 +162,13 @@ func TestNativeBody(t *testing.T) {
 		t.Errorf("ReplaceModel: %s", m)
 	}
 }
+
+// TestFromChatRaw: an answer an OpenAI-compatible provider relays as bytes
+// (only usage decoded) is read from Raw.
+func TestFromChatRaw(t *testing.T) {
+	raw := `{"id":"chatcmpl-2","model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"Yes"},"finish_reason":"length"}]}`
+	got := FromChat(&chat.Response{Raw: json.RawMessage(raw), Model: "m", Usage: &chat.Usage{PromptTokens: 3, CompletionTokens: 1}})
+	if len(got.Content) != 1 || got.Content[0].Text != "Yes" || *got.StopReason != "max_tokens" || got.Usage.InputTokens != 3 {
+		t.Errorf("%+v", got)
+	}
+}
