@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
@@ -71,7 +73,9 @@ func newMessagesHarness(t *testing.T) *mharness {
 	}
 	st := store.NewMemory()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	src, err := configsource.FromConfig(cfg, engine.Deps{Store: st, Logger: log, Seed: 42})
+	src, err := configsource.FromConfig(cfg, engine.Deps{Store: st, Logger: log, Seed: 42,
+		// Backoffs are not slept: a retry follows at once.
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	if err != nil {
 		t.Fatalf("engine: %v", err)
 	}

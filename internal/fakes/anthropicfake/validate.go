@@ -108,7 +108,28 @@ func validateBody(raw []byte, count bool) error {
 
 type wireMessage struct {
 	Role    string      `json:"role"`
-	Content []wireBlock `json:"content"`
+	Content wireContent `json:"content"`
+}
+
+// wireContent is a message's content: a string (one text block) or a
+// list of blocks.
+type wireContent []wireBlock
+
+func (c *wireContent) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = wireContent{{Type: "text", Text: &s}}
+		return nil
+	}
+	var blocks []wireBlock
+	if err := json.Unmarshal(b, &blocks); err != nil {
+		return fmt.Errorf("content must be a string or a list of blocks: %w", err)
+	}
+	*c = blocks
+	return nil
 }
 
 type wireBlock struct {
