@@ -63,7 +63,9 @@ func TestClaudeCodeFixtures(t *testing.T) {
 				}
 				switch {
 				case count:
-					var n struct{ InputTokens int `json:"input_tokens"` }
+					var n struct {
+						InputTokens int `json:"input_tokens"`
+					}
 					if json.Unmarshal(out, &n) != nil || n.InputTokens <= 0 {
 						t.Errorf("count answer %s", out)
 					}

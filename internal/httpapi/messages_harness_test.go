@@ -60,13 +60,13 @@ type mharness struct {
 	calls atomic.Int64 // requests the gateway received
 }
 
-func newMessagesHarness(t *testing.T) *mharness {
+func newMessagesHarness(t *testing.T, extra ...string) *mharness {
 	t.Helper()
 	t.Setenv("FAKE_UPSTREAM_API_KEY", "sk-upstream-secret")
 	t.Setenv("ANT_FAKE_API_KEY", anthropicfake.APIKey)
 	h := &mharness{t: t, ant: anthropicfake.New(t), oai: openaifake.New(t)}
 	h.oai.APIKey = "sk-upstream-secret"
-	yml := strings.NewReplacer("ANTFAKE", h.ant.BaseURL(), "OAIFAKE", h.oai.BaseURL()).Replace(messagesConfig)
+	yml := strings.NewReplacer("ANTFAKE", h.ant.BaseURL(), "OAIFAKE", h.oai.BaseURL()).Replace(messagesConfig + strings.Join(extra, ""))
 	cfg, err := config.Parse([]byte(yml))
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -1,0 +1,89 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
+)
+
+// TestMessagesAuth: a gateway key is accepted as x-api-key (how the
+// Anthropic SDK and Claude Code send it) and as a bearer token; a wrong or
+// missing one is Anthropic's authentication_error, before the body is read.
+func TestMessagesAuth(t *testing.T) {
+	h := newMessagesHarness(t, "keys:\n  - {name: team, sha256: \""+sha("sk-gw-team")+"\"}\n")
+	for _, tc := range []struct {
+		name   string
+		opts   []option.RequestOption
+		status int
+	}{
+		{"x-api-key", []option.RequestOption{option.WithAPIKey("sk-gw-team")}, 200},
+		{"bearer", []option.RequestOption{option.WithHeader("Authorization", "Bearer sk-gw-team")}, 200},
+		{"wrong key", []option.RequestOption{option.WithAPIKey("sk-gw-wrong")}, 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := h.client(tc.opts...).Messages.New(context.Background(), hello("translated"))
+			if tc.status == 200 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var ae *anthropic.Error
+			if !errors.As(err, &ae) || ae.StatusCode != tc.status || ae.Type() != "authentication_error" {
+				t.Fatalf("err %v", err)
+			}
+		})
+	}
+}
+
+// TestMessagesGuardEnvelope: a refusal of the guard in front of every
+// handler (keyless mode, a Host that is not loopback) is in Anthropic's
+// envelope on the Messages paths, and stays OpenAI's on chat's.
+func TestMessagesGuardEnvelope(t *testing.T) {
+	h := newMessagesHarness(t)
+	for path, anthropicShape := range map[string]bool{"/v1/messages": true, "/v1/messages/count_tokens": true, "/v1/chat/completions": false} {
+		req, _ := http.NewRequest(http.MethodPost, h.srv.URL+path, strings.NewReader(`{}`))
+		req.Host = "evil.example"
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		errObj, _ := body["error"].(map[string]any)
+		if resp.StatusCode != 403 || (body["type"] == "error") != anthropicShape || errObj == nil {
+			t.Errorf("%s: %d %v", path, resp.StatusCode, body)
+		}
+		if anthropicShape && errObj["type"] != "permission_error" {
+			t.Errorf("%s: type %v", path, errObj["type"])
+		}
+	}
+}
+
+// TestMessagesExplain: /v1/routing/explain?api=messages plans a Messages
+// body as POST /v1/messages would, without calling an upstream.
+func TestMessagesExplain(t *testing.T) {
+	h := newMessagesHarness(t)
+	resp, body := h.post("/v1/routing/explain?api=messages",
+		[]byte(`{"model":"claude-sonnet-4-5","max_tokens":100,"system":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hi"}]}`))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "ant/claude-sonnet-4-5") || !strings.Contains(string(body), "up/m1") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	// The chat explain refuses the same body (no max_tokens check, but its
+	// system field is not chat's): the api parameter is what selects.
+	resp, body = h.post("/v1/routing/explain?api=messages", []byte(`{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}`))
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "max_tokens") {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+	if len(h.ant.Requests()) != 0 || h.oai.Hits("m1") != 0 {
+		t.Error("explain called an upstream")
+	}
+}
