@@ -143,7 +143,7 @@ func (c *Client) postTo(ctx context.Context, url string, body []byte, accept str
 	req.Header.Set("content-type", "application/json")
 	req.Header.Set("accept", accept)
 	req.Header.Set("anthropic-version", c.version)
-	forwardCallerHeaders(req.Header, hdr, c.headers)
+	forwardCallerHeaders(req.Header, hdr)
 	// The gateway's request id (Call.RequestID) is not sent: the Messages
 	// API has no client request id header. Anthropic's own request-id
 	// comes back on every response and is kept in errors.

@@ -20,46 +20,49 @@ import (
 
 var _ provider.Messager = (*Client)(nil)
 
+// maxNativeBody bounds a relayed answer held in memory (a Message is
+// kilobytes; a misbehaving upstream must not make the gateway buffer
+// gigabytes).
+const maxNativeBody = 32 << 20
+
 // NativeMessages: every model of Anthropic's own API takes Messages.
 func (c *Client) NativeMessages(string) bool { return true }
 
 // forwardCallerHeaders sets the caller's anthropic-version (over the
-// default) and anthropic-beta (joined with a configured one: the operator
-// may need a beta for every request, the caller for this one). A
-// configured anthropic-version still wins: the loop in postTo sets the
-// configured headers after this.
-func forwardCallerHeaders(dst, caller http.Header, configured map[string]string) {
+// default; a configured one, set after this, still wins) and
+// anthropic-beta.
+func forwardCallerHeaders(dst, caller http.Header) {
 	if caller == nil {
 		return
 	}
 	if v := caller.Get("anthropic-version"); v != "" {
 		dst.Set("anthropic-version", v)
 	}
-	betas := caller.Values("anthropic-beta")
-	if len(betas) == 0 {
-		return
+	if betas := caller.Values("anthropic-beta"); len(betas) > 0 {
+		dst.Set("anthropic-beta", strings.Join(betas, ","))
 	}
-	for k, v := range configured {
-		if strings.EqualFold(k, "anthropic-beta") && v != "" {
-			betas = append([]string{v}, betas...)
-		}
-	}
-	dst.Set("anthropic-beta", strings.Join(betas, ","))
 }
 
-// nativeHeaders are the configured headers without anthropic-beta when
-// the caller sent its own (already joined in by forwardCallerHeaders).
-func (c *Client) nativeHeaders(caller http.Header) map[string]string {
+// native is postTo with the caller's headers. A configured anthropic-beta
+// is joined with the caller's rather than replacing it: the operator may
+// need a beta on every request, the caller one for this request.
+func (c *Client) native(ctx context.Context, url string, body []byte, accept string, caller http.Header) (*http.Response, error) {
 	if caller == nil || caller.Get("anthropic-beta") == "" {
-		return c.headers
+		return c.postTo(ctx, url, body, accept, caller)
 	}
-	out := make(map[string]string, len(c.headers))
+	cc := *c
+	cc.headers = make(map[string]string, len(c.headers))
+	var betas []string
 	for k, v := range c.headers {
-		if !strings.EqualFold(k, "anthropic-beta") {
-			out[k] = v
+		if strings.EqualFold(k, "anthropic-beta") {
+			betas = append(betas, v)
+			continue
 		}
+		cc.headers[k] = v
 	}
-	return out
+	joined := caller.Clone()
+	joined["Anthropic-Beta"] = append(betas, caller.Values("anthropic-beta")...)
+	return cc.postTo(ctx, url, body, accept, joined)
 }
 
 // Messages sends a non-streamed Messages request with the caller's body.
@@ -73,11 +76,15 @@ func (c *Client) Messages(ctx context.Context, call *provider.NativeCall) (*prov
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxNativeBody+1))
 	if err != nil {
 		e := provider.NetworkError(ctx, err)
 		e.RequestID = resp.Header.Get("request-id")
 		return nil, e
+	}
+	if len(raw) > maxNativeBody {
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("request-id"),
+			Message: "anthropic: answer larger than 32 MiB"}
 	}
 	m, perr := decodeResponse(raw)
 	if perr != nil {
@@ -87,14 +94,6 @@ func (c *Client) Messages(ctx context.Context, call *provider.NativeCall) (*prov
 	u := messages.Usage(m.Usage).ToChatUsage()
 	return &provider.NativeResponse{Body: raw, Usage: u, Model: m.Model, StopReason: m.StopReason,
 		UpstreamRequestID: resp.Header.Get("request-id")}, nil
-}
-
-// native is postTo with the caller's headers, the configured ones
-// adjusted for them.
-func (c *Client) native(ctx context.Context, url string, body []byte, accept string, caller http.Header) (*http.Response, error) {
-	cc := *c
-	cc.headers = c.nativeHeaders(caller)
-	return cc.postTo(ctx, url, body, accept, caller)
 }
 
 // MessagesStream opens a streamed Messages request; its events are relayed
