@@ -97,10 +97,10 @@ func (r *Request) check(count bool) *FieldError {
 	if r.Model == "" {
 		return fieldErr("model", "Field required")
 	}
-	if !count {
-		if r.MaxTokens == nil {
-			return fieldErr("max_tokens", "Field required")
-		}
+	if r.MaxTokens == nil && !count {
+		return fieldErr("max_tokens", "Field required")
+	}
+	if r.MaxTokens != nil {
 		if v := *r.MaxTokens; v < 1 || v > chat.MaxOutputTokens {
 			return fieldErr("max_tokens", "must be an integer from 1 to %d, not %d", chat.MaxOutputTokens, v)
 		}
@@ -111,6 +111,9 @@ func (r *Request) check(count bool) *FieldError {
 	for i, m := range r.Messages {
 		if m.Role != "user" && m.Role != "assistant" {
 			return fieldErr(fmt.Sprintf("messages.%d.role", i), "Input should be 'user' or 'assistant', not %q", m.Role)
+		}
+		if m.Content.Text == "" && len(m.Content.Blocks) == 0 {
+			return fieldErr(fmt.Sprintf("messages.%d.content", i), "all messages must have non-empty content")
 		}
 		if err := checkContent(m.Content, fmt.Sprintf("messages.%d.content", i)); err != nil {
 			return err

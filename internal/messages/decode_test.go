@@ -33,6 +33,9 @@ func TestDecodeRefuses(t *testing.T) {
 		{"tool_choice tool without name", `{"model":"m","max_tokens":1,"tool_choice":{"type":"tool"},"messages":[{"role":"user","content":"hi"}]}`, "tool_choice.name", false},
 		{"system image", `{"model":"m","max_tokens":1,"system":[{"type":"image"}],"messages":[{"role":"user","content":"hi"}]}`, "system.0.type", false},
 		{"router not an object", `{"model":"m","max_tokens":1,"router":"x","messages":[{"role":"user","content":"hi"}]}`, "router", false},
+		{"no content", `{"model":"m","max_tokens":1,"messages":[{"role":"user"}]}`, "messages.0.content", false},
+		{"empty content", `{"model":"m","max_tokens":1,"messages":[{"role":"user","content":[]}]}`, "messages.0.content", false},
+		{"count: max_tokens zero", `{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}`, "max_tokens", true},
 		{"count: no model", `{"messages":[{"role":"user","content":"hi"}]}`, "model", true},
 	}
 	for _, tc := range tests {
