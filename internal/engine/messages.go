@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -77,8 +78,17 @@ func (e *Engine) MessagesStream(ctx context.Context, r *Request, w NativeWriter)
 			if err != nil {
 				return attemptOut{err: err}
 			}
-			open := func(ctx context.Context) (provider.EventStream, error) { return m.MessagesStream(ctx, call) }
-			return e.relayNative(ctx, ru, att, open, messagesCodec{}, w)
+			// The upstream's own error type (overloaded_error...) is kept
+			// for the error event of a stream it broke after commit.
+			var upErr error
+			open := func(ctx context.Context) (provider.EventStream, error) {
+				s, err := m.MessagesStream(ctx, call)
+				if err != nil {
+					return nil, err
+				}
+				return &errTap{EventStream: s, err: &upErr}, nil
+			}
+			return e.relayNative(ctx, ru, att, open, messagesCodec{}, &typedFail{NativeWriter: w, err: &upErr})
 		}
 		if terr != nil {
 			return attemptOut{err: untranslatable(terr)}
@@ -300,4 +310,41 @@ func (messagesCodec) Facts(ev provider.Event, f *StreamFacts) {
 		}
 		f.Usage = cur.ToChatUsage()
 	}
+}
+
+// errTap keeps the error that ended a native stream.
+type errTap struct {
+	provider.EventStream
+	err *error
+}
+
+func (t *errTap) Err() error {
+	err := t.EventStream.Err()
+	*t.err = err
+	return err
+}
+
+// RequestID is the upstream's, when its stream has one.
+func (t *errTap) RequestID() string {
+	if r, ok := t.EventStream.(provider.RequestIDer); ok {
+		return r.RequestID()
+	}
+	return ""
+}
+
+// typedFail gives the error event of a broken native stream the
+// upstream's own Anthropic error type, when it sent one.
+type typedFail struct {
+	NativeWriter
+	err *error
+}
+
+func (t *typedFail) Fail(e *Error) {
+	var pe *provider.Error
+	if errors.As(*t.err, &pe) && pe.Type != "" {
+		cp := *e
+		cp.Type = pe.Type
+		e = &cp
+	}
+	t.NativeWriter.Fail(e)
 }

@@ -113,6 +113,10 @@ type anthropicFields struct {
 	Attempts []engine.Attempt `json:"attempts,omitempty"`
 }
 
+// anthropicOnly are Anthropic's error types the gateway's own errors never
+// carry: an error of one of them is a native upstream's, kept as it was.
+var anthropicOnly = map[string]bool{"overloaded_error": true, "api_error": true, "billing_error": true, "request_too_large": true}
+
 // anthropicType maps an error to Anthropic's type and the status to send:
 // the gateway's overload is 529 overloaded_error (which Anthropic's SDKs
 // know to retry); the rest keep their status.
@@ -190,6 +194,9 @@ func (m *messagesSSE) Flush() error { return m.rc.Flush() }
 func (m *messagesSSE) Fail(e *engine.Error) {
 	m.failed = e
 	typ, _ := anthropicType(e, e.Status)
+	if anthropicOnly[e.Type] {
+		typ = e.Type // the native upstream's own (engine.MessagesStream)
+	}
 	ev := messages.ErrorEvent(typ, e.Message)
 	_, _ = m.w.Write(appendEvent(nil, ev.Type, ev.Data))
 	_ = m.rc.Flush()

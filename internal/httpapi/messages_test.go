@@ -366,10 +366,10 @@ func TestMessagesStreamFailsAfterCommit(t *testing.T) {
 	tests := []struct {
 		name, model string
 		script      func(h *mharness)
-		text        string
+		text, typ   string
 	}{
-		{"native", "native", func(h *mharness) { h.ant.Script("claude-sonnet-4-5", anthropicfake.ErrorMidStream()) }, "Once upon"},
-		{"translated", "translated", func(h *mharness) { h.oai.Script("m1", openaifake.Fault{Kind: openaifake.CutStream, After: 3}) }, "Hello!"},
+		{"native", "native", func(h *mharness) { h.ant.Script("claude-sonnet-4-5", anthropicfake.ErrorMidStream()) }, "Once upon", "overloaded_error"},
+		{"translated", "translated", func(h *mharness) { h.oai.Script("m1", openaifake.Fault{Kind: openaifake.CutStream, After: 3}) }, "Hello!", "api_error"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -382,8 +382,9 @@ func TestMessagesStreamFailsAfterCommit(t *testing.T) {
 				_ = acc.Accumulate(s.Current())
 			}
 			err := s.Err()
-			if err == nil || !strings.Contains(err.Error(), "stream") {
-				t.Fatalf("stream error %v", err)
+			// The error event's type: the native upstream's own, else by status.
+			if err == nil || !strings.Contains(err.Error(), tc.typ) {
+				t.Fatalf("stream error %v, want type %s", err, tc.typ)
 			}
 			if len(acc.Content) == 0 || acc.Content[0].Text != tc.text {
 				t.Errorf("content before the failure %+v", acc.Content)
