@@ -8,7 +8,8 @@
 // package oairules, which holds the rules the providers share), convert.go
 // and messages.go translate requests, response.go translates replies,
 // stream.go turns the event stream into chunks lazily, and errors.go maps
-// Anthropic's error bodies onto provider.Class. The translation rules,
+// Anthropic's error bodies onto provider.Class; native.go passes a caller's
+// own Messages request through (provider.Messager) for POST /v1/messages. The translation rules,
 // parameter by parameter, are written down in docs/providers/anthropic.md;
 // a change of rule belongs there too.
 //
