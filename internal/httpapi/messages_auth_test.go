@@ -87,3 +87,30 @@ func TestMessagesExplain(t *testing.T) {
 		t.Error("explain called an upstream")
 	}
 }
+
+// TestMessagesInlineRouter: an inline router in a Messages body routes it
+// as in chat (its params merged into the native body by their Messages
+// names), is removed before the body goes upstream, and its limits hold
+// (a params max_tokens beyond the cap is refused).
+func TestMessagesInlineRouter(t *testing.T) {
+	h := newMessagesHarness(t)
+	body := `{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"hi"}],` +
+		`"router":{"strategy":"fallback","targets":[{"model":"ant/claude-sonnet-4-5","params":{"max_completion_tokens":20,"presence_penalty":1}},"up/m1"]}}`
+	resp, out := h.post("/v1/messages", []byte(body))
+	if resp.StatusCode != 200 || resp.Header.Get("x-switchyard-router") != "inline" || resp.Header.Get("x-switchyard-target") != "ant/claude-sonnet-4-5" {
+		t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, out)
+	}
+	raw := string(h.ant.Requests()[0].Raw)
+	if strings.Contains(raw, "router") || strings.Contains(raw, "presence_penalty") || !strings.Contains(raw, `"max_tokens":20`) {
+		t.Errorf("upstream body %s", raw)
+	}
+	body = `{"model":"x","max_tokens":10,"messages":[{"role":"user","content":"hi"}],` +
+		`"router":{"strategy":"fallback","targets":[{"model":"ant/claude-sonnet-4-5","params":{"max_tokens":99999999999}}]}}`
+	resp, out = h.post("/v1/messages", []byte(body))
+	if resp.StatusCode != 400 || !strings.Contains(string(out), "max_tokens") || !strings.Contains(string(out), `"type":"error"`) {
+		t.Errorf("%d %s", resp.StatusCode, out)
+	}
+	if len(h.ant.Requests()) != 1 {
+		t.Error("an out-of-range params max_tokens reached the upstream")
+	}
+}
