@@ -85,6 +85,8 @@ func New(src EngineSource, opts Options) *Server {
 		{"/chat/completions", []string{http.MethodPost}, s.chatCompletions},
 		{"/v1/embeddings", []string{http.MethodPost}, s.embeddings},
 		{"/embeddings", []string{http.MethodPost}, s.embeddings},
+		{"/v1/responses", []string{http.MethodPost}, s.responses},
+		{"/responses", []string{http.MethodPost}, s.responses},
 		{"/v1/models", []string{http.MethodGet}, s.models},
 		{"/v1/routing/explain", []string{http.MethodPost}, s.explain},
 		{"/v1/metrics", []string{http.MethodGet}, s.metrics},
