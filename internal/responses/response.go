@@ -63,6 +63,24 @@ type OutputItem struct {
 	Arguments *string      `json:"arguments,omitempty"`
 }
 
+// MarshalJSON writes a message item's content even when it has none yet
+// ("content": [], as response.output_item.added carries it), and a
+// function call's not at all.
+func (o OutputItem) MarshalJSON() ([]byte, error) {
+	type alias OutputItem
+	if o.Type != "message" {
+		return json.Marshal(alias(o))
+	}
+	content := o.Content
+	if content == nil {
+		content = []OutputPart{}
+	}
+	return json.Marshal(struct {
+		alias
+		Content []OutputPart `json:"content"`
+	}{alias(o), content})
+}
+
 // OutputPart is a message's content part: output_text or refusal.
 type OutputPart struct {
 	Type        string          `json:"type"`
