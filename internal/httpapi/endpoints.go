@@ -83,7 +83,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	req, perr := s.readChat(r, eng)
+	req, perr := s.readExplain(r, eng)
 	if perr != nil {
 		writeError(w, perr)
 		return

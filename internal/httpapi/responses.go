@@ -19,6 +19,11 @@ func (s *Server) readResponses(r *http.Request, eng *engine.Engine) (*responses.
 	if berr != nil {
 		return nil, berr
 	}
+	return decodeResponses(body)
+}
+
+// decodeResponses decodes and checks a Responses request body.
+func decodeResponses(body []byte) (*responses.Request, *engine.Error) {
 	in, err := responses.Decode(body)
 	if err != nil {
 		e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_request", "the request body is not a Responses API request")
@@ -62,6 +67,26 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, rt, res, body, nil)
+}
+
+// readExplain reads the body of POST /v1/routing/explain: a chat request,
+// or a Responses request (an "input" and no "messages"), planned by its
+// chat form as POST /v1/responses plans it.
+func (s *Server) readExplain(r *http.Request, eng *engine.Engine) (*chat.Request, *engine.Error) {
+	body, berr := readBody(r, s.bodyLimit(eng))
+	if berr != nil {
+		return nil, berr
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(body, &keys) == nil && keys["input"] != nil && keys["messages"] == nil {
+		in, perr := decodeResponses(body)
+		if perr != nil {
+			return nil, perr
+		}
+		req, _ := in.ToChat()
+		return req, nil
+	}
+	return checkChat(body)
 }
 
 // commitSSE writes a committed stream's status and headers.

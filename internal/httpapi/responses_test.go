@@ -546,3 +546,35 @@ func TestResponsesBudgetNoRetry(t *testing.T) {
 		t.Errorf("x-should-retry %q, sent %d, upstream hits %d", apiErr.Response.Header.Get("x-should-retry"), sent, g.oai.Hits("m1"))
 	}
 }
+
+// TestResponsesExplain: POST /v1/routing/explain plans a Responses body
+// (input, no messages) as POST /v1/responses would serve it.
+func TestResponsesExplain(t *testing.T) {
+	g := newRespGateway(t)
+	for _, tc := range []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"model":"router/native_first","input":[{"role":"user","content":"hi"}],"max_output_tokens":10}`, 200, `"ant/claude-haiku-4-5"`},
+		{`{"model":"router/native_first","input":"hi","previous_response_id":"resp_1"}`, 400, `previous_response_id`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, g.srv.URL+"/v1/routing/explain", strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: %d %s", tc.body, resp.StatusCode, body)
+		}
+		if tc.status == 200 && !strings.Contains(string(body), `"oa/gpt-4.1"`) {
+			t.Errorf("plan lacks the native target: %s", body)
+		}
+	}
+	if g.oai.Hits("gpt-4.1") != 0 {
+		t.Error("explain called an upstream")
+	}
+}
