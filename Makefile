@@ -76,6 +76,7 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/
 	$(FUZZ) -fuzz '^FuzzRequest$$' ./internal/lambdaapi/
 	$(FUZZ) -fuzz '^FuzzEmbedInputs$$' ./internal/provider/
+	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/responses/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
