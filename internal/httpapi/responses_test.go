@@ -124,6 +124,7 @@ func TestResponsesSDKTranslated(t *testing.T) {
 		Instructions:    openai.String("Be brief."),
 		MaxOutputTokens: openai.Int(64),
 		Temperature:     openai.Float(0.5),
+		Store:           openai.Bool(true), // accepted, ignored: nothing is stored
 	}, option.WithResponseInto(&raw))
 	if err != nil {
 		t.Fatalf("SDK call: %v", err)
@@ -145,7 +146,7 @@ func TestResponsesSDKTranslated(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].(map[string]any)["role"] != "system" || msgs[1].(map[string]any)["content"] != "Hello!" {
 		t.Errorf("upstream messages = %v", up["messages"])
 	}
-	if up["max_tokens"] != float64(64) || up["temperature"] != 0.5 || up["input"] != nil {
+	if up["max_tokens"] != float64(64) || up["temperature"] != 0.5 || up["input"] != nil || up["store"] != nil {
 		t.Errorf("upstream body = %v", up)
 	}
 }
