@@ -99,6 +99,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"function tool without name", `{"model":"m","input":"x","tools":[{"type":"function"}]}`, "tools[0].name", ""},
 		{"too many items", `{"model":"m","input":[` + strings.Repeat(`{"role":"user","content":"x"},`, MaxInputItems) + `{"role":"user","content":"x"}]}`, "input", "array_above_max_length"},
 		{"too many parts", `{"model":"m","input":[{"role":"user","content":[` + strings.Repeat(`{"type":"input_text","text":""},`, MaxContentParts) + `{"type":"input_text","text":""}]}]}`, "input[0].content", "array_above_max_length"},
+		{"nesting past the JSON decoder's depth", `{"model":"m","input":"x","metadata":` + strings.Repeat(`[`, 20_000) + strings.Repeat(`]`, 20_000) + `}`, "", ""},
 		{"too many tools", `{"model":"m","input":"x","tools":[` + strings.Repeat(`{"type":"function","name":"f"},`, MaxTools) + `{"type":"function","name":"f"}]}`, "tools", "array_above_max_length"},
 	}
 	for _, tc := range tests {
