@@ -64,6 +64,9 @@ func (r *Request) ToChat() (req *chat.Request, unsupported *chat.FieldError) {
 			req.Messages = append(req.Messages, chat.Message{Role: "assistant", Content: chat.Content{Null: true}, ToolCalls: []chat.ToolCall{tc}})
 		case "function_call_output":
 			text, _ := outputText(it.Output, at+".output") // checked by Items
+			if j := nonText(it.Output); j >= 0 {
+				note(fmt.Sprintf("%s.output[%d]", at, j), fmt.Sprintf("%s.output[%d] is not text: a tool's image or file output only an OpenAI target can read", at, j))
+			}
 			req.Messages = append(req.Messages, chat.Message{Role: "tool", ToolCallID: it.CallID, Content: chat.TextContent(text)})
 		case "reasoning":
 			// Dropped: see above.
@@ -189,4 +192,23 @@ func toolChoice(raw json.RawMessage) (*chat.ToolChoice, string) {
 		return &chat.ToolChoice{Function: obj.Name}, ""
 	}
 	return nil, fmt.Sprintf("tool_choice of type %q only an OpenAI target can honour; other targets take auto, none, required or a function", obj.Type)
+}
+
+// nonText is the index of the first part of a function_call_output's
+// output that is not text, -1 when all are (or the output is a string).
+func nonText(raw json.RawMessage) int {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '[' {
+		return -1
+	}
+	ps, fe := parts(raw, "")
+	if fe != nil {
+		return -1
+	}
+	for j, p := range ps {
+		if p.Type != "input_text" && p.Type != "output_text" {
+			return j
+		}
+	}
+	return -1
 }

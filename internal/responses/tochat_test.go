@@ -60,6 +60,7 @@ func TestToChatUnsupported(t *testing.T) {
 		{"built-in tool", `{"model":"m","input":"x","tools":[{"type":"function","name":"f"},{"type":"file_search","vector_store_ids":["vs"]}]}`, "tools[1].type"},
 		{"file input", `{"model":"m","input":[{"role":"user","content":[{"type":"input_file","file_id":"f"}]}]}`, "input[0].content[0]"},
 		{"image by file id", `{"model":"m","input":[{"role":"user","content":[{"type":"input_image","file_id":"f"}]}]}`, "input[0].content[0].image_url"},
+		{"image in a tool's output", `{"model":"m","input":[{"type":"function_call_output","call_id":"c","output":[{"type":"input_text","text":"see"},{"type":"input_image","image_url":"https://x/y.png"}]}]}`, "input[0].output[1]"},
 		{"item reference", `{"model":"m","input":[{"role":"user","content":"x"},{"type":"item_reference","id":"msg_1"}]}`, "input[1].type"},
 		{"hosted tool_choice", `{"model":"m","input":"x","tool_choice":{"type":"web_search"}}`, "tool_choice"},
 	}
