@@ -44,7 +44,7 @@ type Fake struct {
 
 // Request is one request as the fake received it.
 type Request struct {
-	Model  string // path-unescaped model id
+	Model string // path-unescaped model id
 	// Op is "converse", "converse-stream", "invoke",
 	// "invoke-with-response-stream" or "count-tokens".
 	Op     string

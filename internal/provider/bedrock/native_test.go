@@ -56,16 +56,16 @@ func sentBody(t *testing.T, f *bedrockfake.Fake) map[string]any {
 
 func TestNativeMessagesModels(t *testing.T) {
 	tests := map[string]bool{
-		claudeModel:                                  true,
-		claudeProfile:                                true,
-		"global.anthropic.claude-sonnet-4-5-v1:0":    true,
-		"eu.anthropic.claude-3-7-sonnet-20250219-v1:0": true,
+		claudeModel:   true,
+		claudeProfile: true,
+		"global.anthropic.claude-sonnet-4-5-v1:0":                                                              true,
+		"eu.anthropic.claude-3-7-sonnet-20250219-v1:0":                                                         true,
 		"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0": true,
-		"amazon.nova-pro-v1:0":             false,
-		"meta.llama3-70b-instruct-v1:0":    false,
+		"amazon.nova-pro-v1:0":               false,
+		"meta.llama3-70b-instruct-v1:0":      false,
 		"us.meta.llama3-2-90b-instruct-v1:0": false,
-		"amazon.titan-embed-text-v2:0":     false,
-		"anthropic.claude":                 false,
+		"amazon.titan-embed-text-v2:0":       false,
+		"anthropic.claude":                   false,
 		"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123": false,
 	}
 	c := &Client{}
