@@ -68,13 +68,14 @@ func (f *Fake) serveInvoke(w http.ResponseWriter, r *http.Request, rec Request, 
 	case FamilyTitanEmbed:
 		var b titanBody
 		_ = json.Unmarshal(rec.Body, &b) // validated already
-		dims := 1024
+		// V2 normalizes unless told not to; V1 does not.
+		dims, normalize := 1024, b.Normalize == nil || *b.Normalize
 		if strings.HasPrefix(rec.Model, "amazon.titan-embed-text-v1") {
-			dims = 1536
+			dims, normalize = 1536, false
 		} else if b.Dimensions != nil {
 			dims = *b.Dimensions
 		}
-		vec := Vector(*b.InputText, dims, b.Normalize == nil || *b.Normalize)
+		vec := Vector(*b.InputText, dims, normalize)
 		n := Tokens(*b.InputText)
 		w.Header().Set("X-Amzn-Bedrock-Input-Token-Count", fmt.Sprint(n))
 		writeJSON(w, status, ct, map[string]any{"embedding": vec, "inputTextTokenCount": n,

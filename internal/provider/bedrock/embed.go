@@ -178,8 +178,10 @@ func fanOut(ctx context.Context, n int, call func(context.Context, int) *provide
 		first *provider.Error
 	)
 	sem := make(chan struct{}, maxConcurrentCalls)
+	started := 0
 loop:
-	for i := 0; i < n; i++ {
+	for ; started < n; started++ {
+		i := started
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -199,7 +201,7 @@ loop:
 		}(i)
 	}
 	wg.Wait()
-	if first == nil && ctx.Err() != nil {
+	if first == nil && started < n {
 		// The caller went away before every call was started.
 		first = provider.NetworkError(ctx, ctx.Err())
 	}
