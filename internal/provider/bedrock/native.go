@@ -119,7 +119,7 @@ func (c *Client) CountTokens(ctx context.Context, call *provider.NativeCall) (in
 		Input:   &types.CountTokensInputMemberInvokeModel{Value: types.InvokeModelTokensRequest{Body: body}},
 	})
 	if err != nil {
-		return 0, classify(ctx, err)
+		return 0, countError(classify(ctx, err))
 	}
 	if out.InputTokens == nil || *out.InputTokens < 0 {
 		rid, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
@@ -127,6 +127,22 @@ func (c *Client) CountTokens(ctx context.Context, call *provider.NativeCall) (in
 			Message: "bedrock: CountTokens answered without inputTokens"}
 	}
 	return int(*out.InputTokens), nil
+}
+
+// countError turns the two refusals that say nothing about the target's
+// health for inference into unsupported, so the loop tries the next target
+// without marking this one unhealthy or relaying a 400 another target
+// could have avoided: a role without bedrock:CountTokens (the permission
+// is separate from InvokeModel's), and a model Bedrock cannot count for.
+func countError(e *provider.Error) *provider.Error {
+	switch {
+	case e.Code == "AccessDeniedException":
+		e.Class = provider.ClassUnsupported
+		e.Message = "bedrock: counting tokens needs bedrock:CountTokens on the model: " + e.Message
+	case e.Code == "ValidationException" && strings.Contains(strings.ToLower(e.Message), "counting tokens"):
+		e.Class = provider.ClassUnsupported
+	}
+	return e
 }
 
 // claudeBody is the InvokeModel body of a Messages call: the caller's body

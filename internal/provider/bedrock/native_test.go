@@ -249,7 +249,13 @@ func TestCountTokens(t *testing.T) {
 			want  provider.Class
 		}{
 			{"throttled", claudeModel, bedrockfake.Throttled(), provider.ClassRateLimit},
-			{"model without counting", claudeModel, apiError(400, "ValidationException", "The provided model doesn't support counting tokens.", nil), provider.ClassInvalidRequest},
+			// Refusals another target may not meet move on, and an
+			// access denial for CountTokens does not mark the target
+			// unhealthy (class auth would).
+			{"model without counting", claudeModel, apiError(400, "ValidationException", "The provided model doesn't support counting tokens.", nil), provider.ClassUnsupported},
+			{"role without bedrock:CountTokens", claudeModel, apiError(403, "AccessDeniedException", "User is not authorized to perform: bedrock:CountTokens", nil), provider.ClassUnsupported},
+			{"other validation", claudeModel, apiError(400, "ValidationException", "messages: roles must alternate", nil), provider.ClassInvalidRequest},
+			{"bad credentials", claudeModel, apiError(403, "UnrecognizedClientException", "The security token included in the request is invalid.", nil), provider.ClassAuth},
 			{"not a Claude model", "amazon.nova-pro-v1:0", bedrockfake.Reply{}, provider.ClassUnsupported},
 		}
 		for _, tt := range tests {
