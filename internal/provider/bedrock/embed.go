@@ -80,40 +80,32 @@ func (c *Client) Embed(ctx context.Context, call *provider.EmbedCall) (*provider
 	}
 	vecs := make([]json.RawMessage, len(texts))
 	tokens := make([]int, len(texts))
+	// ids holds each call's x-amzn-RequestId; the first call's is the
+	// answer's upstream id, whatever order the calls finished in.
 	var ids []string
-	var idMu sync.Mutex
-	record := func(id string) {
-		idMu.Lock()
-		ids = append(ids, id)
-		idMu.Unlock()
-	}
 	var err *provider.Error
 	switch m.family {
 	case familyTitan:
+		ids = make([]string, len(texts))
 		err = fanOut(ctx, len(texts), func(ctx context.Context, i int) *provider.Error {
-			v, n, id, err := c.titan(ctx, call.Model, m, dims, texts[i])
-			vecs[i], tokens[i] = v, n
-			record(id)
-			return err
+			var perr *provider.Error
+			vecs[i], tokens[i], ids[i], perr = c.titan(ctx, call.Model, m, dims, texts[i])
+			return perr
 		})
 	case familyCohere:
-		batches := (len(texts) + cohereBatch - 1) / cohereBatch
-		err = fanOut(ctx, batches, func(ctx context.Context, b int) *provider.Error {
+		ids = make([]string, (len(texts)+cohereBatch-1)/cohereBatch)
+		err = fanOut(ctx, len(ids), func(ctx context.Context, b int) *provider.Error {
 			lo, hi := b*cohereBatch, min((b+1)*cohereBatch, len(texts))
-			vs, n, id, err := c.cohere(ctx, call.Model, texts[lo:hi])
+			vs, n, id, perr := c.cohere(ctx, call.Model, texts[lo:hi])
 			copy(vecs[lo:hi], vs)
-			tokens[lo] = n
-			record(id)
-			return err
+			tokens[lo], ids[b] = n, id
+			return perr
 		})
 	}
 	if err != nil {
 		return nil, err
 	}
-	rid := ""
-	if len(ids) > 0 {
-		rid = ids[0]
-	}
+	rid := ids[0]
 	data, err := embedData(vecs, dims, b64, rid)
 	if err != nil {
 		return nil, err
