@@ -45,12 +45,15 @@ func isClaude(model string) bool {
 }
 
 // baseModel is the foundation model id of a cross-region inference
-// profile id (us.anthropic.claude-x -> anthropic.claude-x); other ids are
-// returned as they are. CountTokens refuses profile ids, and a profile
-// counts with its model's tokenizer.
+// profile, given by id or ARN (us.anthropic.claude-x -> anthropic.claude-x);
+// other ids are returned as they are. CountTokens refuses profiles, and a
+// profile counts with its model's tokenizer.
 func baseModel(model string) string {
-	if strings.Contains(model, "/") {
-		return model
+	if i := strings.LastIndexByte(model, '/'); i >= 0 {
+		if !strings.Contains(model[:i], ":inference-profile") {
+			return model
+		}
+		model = model[i+1:]
 	}
 	if geo, rest, ok := strings.Cut(model, "."); ok && geo != "anthropic" && strings.HasPrefix(rest, "anthropic.claude-") {
 		return rest
@@ -170,6 +173,8 @@ func claudeBody(call *provider.NativeCall, send bool) ([]byte, *provider.Error) 
 			Param: "anthropic_beta", Message: "anthropic_beta must be an array of strings"}
 	} else if betas != nil {
 		obj["anthropic_beta"] = betas
+	} else {
+		delete(obj, "anthropic_beta") // a null one
 	}
 	if _, ok := obj["max_tokens"]; !ok && !send {
 		obj["max_tokens"] = json.RawMessage("1")

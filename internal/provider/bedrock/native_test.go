@@ -76,6 +76,22 @@ func TestNativeMessagesModels(t *testing.T) {
 	}
 }
 
+func TestBaseModel(t *testing.T) {
+	tests := map[string]string{
+		claudeModel:   claudeModel,
+		claudeProfile: claudeModel,
+		"global.anthropic.claude-sonnet-4-5-v1:0":                                                      "anthropic.claude-sonnet-4-5-v1:0",
+		"arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-3-7-sonnet-v1:0": "anthropic.claude-3-7-sonnet-v1:0",
+		"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-v1:0":                    "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-v1:0",
+		"amazon.nova-pro-v1:0": "amazon.nova-pro-v1:0",
+	}
+	for in, want := range tests {
+		if got := baseModel(in); got != want {
+			t.Errorf("baseModel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestMessagesBody: the InvokeModel body is the caller's with model and
 // stream removed, Bedrock's anthropic_version, and the anthropic-beta
 // header values as an anthropic_beta array; everything else (cache_control,
