@@ -54,6 +54,7 @@ routers:
   capped: {strategy: fallback, targets: [{model: compat/m1}]}
 budgets:
   - {name: tiny, scope: "router:capped", limit_usd: 0.0000001, period: day, on_exceed: reject}
+  - {name: nat, scope: "router:native_first", limit_usd: 100, period: day, on_exceed: reject}
 `
 
 type respGateway struct {

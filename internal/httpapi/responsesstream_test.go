@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -227,5 +228,36 @@ func TestResponsesFailureAfterCommit(t *testing.T) {
 				t.Errorf("failed response = %s", failed.RawJSON())
 			}
 		})
+	}
+}
+
+// TestResponsesNativeStreamPriced: a native stream is priced from the
+// usage of its response.completed (37 in, 11 out at 2 and 8 USD per
+// million: 0.000162), not charged its worst case; a native answer's cost
+// header likewise (36 in, 87 out: 0.000768).
+func TestResponsesNativeStreamPriced(t *testing.T) {
+	g := newRespGateway(t)
+	params := responses.ResponseNewParams{Model: "router/native_first",
+		Input: responses.ResponseNewParamsInputUnion{OfString: openai.String("Hi")}}
+	if _, err := streamEvents(t, g.client(), params); err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, g.srv.URL+"/v1/routing/explain", strings.NewReader(`{"model":"router/native_first","input":"Hi"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(plan), `"spent_usd": 0.000162`) {
+		t.Errorf("spend after the stream is not its usage's price: %s", plan)
+	}
+	var raw *http.Response
+	if _, err := g.client().Responses.New(context.Background(), params, option.WithResponseInto(&raw)); err != nil {
+		t.Fatal(err)
+	}
+	if got := raw.Header.Get("x-switchyard-cost-usd"); got != "0.000768" {
+		t.Errorf("x-switchyard-cost-usd = %s, want 0.000768", got)
 	}
 }
