@@ -43,6 +43,9 @@ func decodeResponses(body []byte) (*responses.Request, *engine.Error) {
 // as chat; streamed as the Responses API's semantic events.
 func (s *Server) responses(w http.ResponseWriter, r *http.Request) {
 	var in *responses.Request
+	// A closure, unlike the other surfaces' plain bodyReaders: the
+	// Responses request has no field of its own in engine.Request, and
+	// one allocation per request is nothing beside the translation.
 	rt, ok := s.beginRouted(w, r, func(s *Server, r *http.Request, eng *engine.Engine, _ *engine.Request) *engine.Error {
 		var perr *engine.Error
 		in, perr = s.readResponses(r, eng)
