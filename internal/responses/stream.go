@@ -153,7 +153,10 @@ func (e *Encoder) messageDelta(kind, delta string) error {
 		if err := e.closeAll(); err != nil {
 			return err
 		}
-		it = e.add(OutputItem{Type: "message", ID: NewID("msg"), Status: "in_progress", Role: "assistant", Content: []OutputPart{}})
+		var err error
+		if it, err = e.add(OutputItem{Type: "message", ID: NewID("msg"), Status: "in_progress", Role: "assistant", Content: []OutputPart{}}); err != nil {
+			return err
+		}
 		e.msg = it
 		it.partIdx = -1
 	}
@@ -187,8 +190,11 @@ func (e *Encoder) callDelta(tc chat.ToolCallDelta) error {
 			return err
 		}
 		empty := ""
-		it = e.add(OutputItem{Type: "function_call", ID: NewID("fc"), Status: "in_progress", CallID: tc.ID,
-			Name: tc.Function.Name, Arguments: &empty})
+		var err error
+		if it, err = e.add(OutputItem{Type: "function_call", ID: NewID("fc"), Status: "in_progress", CallID: tc.ID,
+			Name: tc.Function.Name, Arguments: &empty}); err != nil {
+			return err
+		}
 		e.calls[tc.Index] = it
 	}
 	if tc.Function.Arguments == "" {
@@ -208,13 +214,11 @@ func (e *Encoder) callDelta(tc chat.ToolCallDelta) error {
 }
 
 // add opens an output item and sends response.output_item.added.
-func (e *Encoder) add(item OutputItem) *itemState {
+func (e *Encoder) add(item OutputItem) (*itemState, error) {
 	it := &itemState{idx: len(e.items), item: item}
 	e.items = append(e.items, it)
 	e.resp.Output = append(e.resp.Output, item)
-	// An error here is the caller gone; the next send reports it.
-	_ = e.send("response.output_item.added", event{OutputIndex: &it.idx, Item: &item})
-	return it
+	return it, e.send("response.output_item.added", event{OutputIndex: &it.idx, Item: &item})
 }
 
 // closePart sends the .done events of a message's open content part.
