@@ -25,6 +25,7 @@ func (e *Engine) Embed(ctx context.Context, r *Request) (*Result, *Error) {
 		return nil, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "invalid_input", Param: "input", Message: err.Error()}
 	}
 	r.Chat = EmbedChat(r.Embed, in)
+	r.Operation = OpEmbeddings
 	var resp *provider.EmbedResponse
 	res, perr := e.serve(ctx, r, func(ctx context.Context, ru *run, att attempt) attemptOut {
 		emb, ok := e.providers[att.cand.Provider].(provider.Embedder)

@@ -172,6 +172,7 @@ func policyView(p Policy) map[string]any {
 // annotateDecision puts the routing decision on the request's span:
 // indexed annotations for X-Ray filter expressions, scores as metadata.
 func annotateDecision(span trace.Span, ru *run) {
+	annotateOperation(span, ru)
 	span.Annotate("router", ru.route.Name)
 	span.Annotate("strategy", ru.route.Router.Kind)
 	// What the caller asked for (a router's name or provider/model).
