@@ -35,125 +35,134 @@ type StreamWriter interface {
 // *Error is only for a stream that never committed.
 func (e *Engine) Stream(ctx context.Context, r *Request, w StreamWriter) (*Result, *Error) {
 	includeUsage := r.Chat.StreamOptions != nil && r.Chat.StreamOptions.IncludeUsage
-	return e.serve(ctx, r, func(ctx context.Context, ru *run, att attempt) (out attemptOut) {
-		c, call := att.cand, att.call
-		start := time.Now()
-		// committed is the one record of whether this attempt has sent
-		// the caller anything: the loop reads it from out (it then ends
-		// the request, successful for the caller whatever out.err is),
-		// so the returns below leave out.committed to this defer. The
-		// answer's model and finish reasons are for the attempt's span.
-		var committed bool
-		var model string
-		var finish []string
-		defer func() { out.committed, out.model, out.finish = committed, model, finish }()
-		// Always ask for usage, so streamed responses are priced, counted
-		// and settled against budgets; the usage chunk is dropped for
-		// callers that did not ask for it.
-		withUsage := *call.Request
-		withUsage.StreamOptions = call.Request.StreamOptions.WithUsage()
-		call = &provider.Call{Model: call.Model, Request: &withUsage, RequestID: call.RequestID}
-		sctx, cancelStream := context.WithCancelCause(ctx)
-		defer cancelStream(nil)
-		s, err := e.providers[c.Provider].Stream(sctx, call)
-		if err != nil {
-			return attemptOut{err: err}
-		}
-		defer s.Close()
-		idleLimit := ru.route.Policy.StreamIdleTimeout
-		idle := e.watchIdle(idleLimit, func() { cancelStream(errStreamIdle) })
-		defer idle.stop()
-		var pending []chat.Chunk // chunks before the first content
-		var usage *chat.Usage
-		var ttft time.Duration
-		buffered, _ := s.(interface{ Buffered() bool })
-		more := func() bool { return buffered != nil && buffered.Buffered() }
-		deferred := false // the last chunk written waits for a flush
-		send := func(ch *chat.Chunk) error {
-			if ch.Usage != nil {
-				usage = ch.Usage
-				if len(ch.Choices) == 0 && !includeUsage {
-					// The usage chunk we asked for on the caller's behalf:
-					// not sent, so it must not hold back the chunk before it.
-					if deferred && !more() {
-						deferred = false
-						return w.Flush()
-					}
-					return nil
+	return e.serve(ctx, r, func(ctx context.Context, ru *run, att attempt) attemptOut {
+		return e.streamAttempt(ctx, ru, att, w, includeUsage)
+	})
+}
+
+// streamAttempt runs one attempt of a streamed request as chat chunks from
+// the candidate's provider into w, under the commit rule. Other surfaces
+// stream a translated attempt through it with a w that re-encodes chunks
+// into their wire format (one fresh w per attempt: nothing reaches it
+// before commit). includeUsage: the caller asked for the usage chunk.
+func (e *Engine) streamAttempt(ctx context.Context, ru *run, att attempt, w StreamWriter, includeUsage bool) (out attemptOut) {
+	c, call := att.cand, att.call
+	start := time.Now()
+	// committed is the one record of whether this attempt has sent
+	// the caller anything: the loop reads it from out (it then ends
+	// the request, successful for the caller whatever out.err is),
+	// so the returns below leave out.committed to this defer. The
+	// answer's model and finish reasons are for the attempt's span.
+	var committed bool
+	var model string
+	var finish []string
+	defer func() { out.committed, out.model, out.finish = committed, model, finish }()
+	// Always ask for usage, so streamed responses are priced, counted
+	// and settled against budgets; the usage chunk is dropped for
+	// callers that did not ask for it.
+	withUsage := *call.Request
+	withUsage.StreamOptions = call.Request.StreamOptions.WithUsage()
+	call = &provider.Call{Model: call.Model, Request: &withUsage, RequestID: call.RequestID}
+	sctx, cancelStream := context.WithCancelCause(ctx)
+	defer cancelStream(nil)
+	s, err := e.providers[c.Provider].Stream(sctx, call)
+	if err != nil {
+		return attemptOut{err: err}
+	}
+	defer s.Close()
+	idleLimit := ru.route.Policy.StreamIdleTimeout
+	idle := e.watchIdle(idleLimit, func() { cancelStream(errStreamIdle) })
+	defer idle.stop()
+	var pending []chat.Chunk // chunks before the first content
+	var usage *chat.Usage
+	var ttft time.Duration
+	buffered, _ := s.(interface{ Buffered() bool })
+	more := func() bool { return buffered != nil && buffered.Buffered() }
+	deferred := false // the last chunk written waits for a flush
+	send := func(ch *chat.Chunk) error {
+		if ch.Usage != nil {
+			usage = ch.Usage
+			if len(ch.Choices) == 0 && !includeUsage {
+				// The usage chunk we asked for on the caller's behalf:
+				// not sent, so it must not hold back the chunk before it.
+				if deferred && !more() {
+					deferred = false
+					return w.Flush()
 				}
-			}
-			deferred = more()
-			return w.Chunk(ch, deferred)
-		}
-		for s.Next() {
-			idle.touch()
-			ch := s.Current()
-			if ch.Model != "" {
-				model = ch.Model
-			}
-			for _, cc := range ch.Choices {
-				if cc.FinishReason != nil {
-					finish = append(finish, *cc.FinishReason)
-				}
-			}
-			if !committed {
-				if !ch.HasContent() {
-					if ch.Usage != nil {
-						usage = ch.Usage
-					}
-					pending = append(pending, copyChunk(ch))
-					continue
-				}
-				ttft = time.Since(start)
-				committed = true
-				if att.stopTimer != nil {
-					att.stopTimer()
-				}
-				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
-					return attemptOut{err: err, ttft: ttft}
-				}
-				for i := range pending {
-					if err := w.Chunk(&pending[i], true); err != nil {
-						return attemptOut{err: err, ttft: ttft}
-					}
-				}
-			}
-			if err := send(ch); err != nil {
-				// The caller went away; stop reading upstream.
-				return attemptOut{usage: usage, err: err, ttft: ttft}
+				return nil
 			}
 		}
-		serr := s.Err()
-		if serr != nil && ctx.Err() == nil && context.Cause(sctx) == errStreamIdle {
-			serr = &provider.Error{Class: provider.ClassTimeout,
-				Message: "the upstream stream sent nothing for " + idleLimit.String() + " (stream_idle_timeout)", Err: serr}
+		deferred = more()
+		return w.Chunk(ch, deferred)
+	}
+	for s.Next() {
+		idle.touch()
+		ch := s.Current()
+		if ch.Model != "" {
+			model = ch.Model
+		}
+		for _, cc := range ch.Choices {
+			if cc.FinishReason != nil {
+				finish = append(finish, *cc.FinishReason)
+			}
 		}
 		if !committed {
-			if serr == nil {
-				// A clean end with no content at all: an empty answer is
-				// still an answer, so commit and close it properly.
-				committed = true
-				if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
-					return attemptOut{err: err}
+			if !ch.HasContent() {
+				if ch.Usage != nil {
+					usage = ch.Usage
 				}
-				for i := range pending {
-					if pending[i].Usage != nil && len(pending[i].Choices) == 0 && !includeUsage {
-						continue
-					}
-					_ = w.Chunk(&pending[i], true)
-				}
-				w.Done()
-				return attemptOut{usage: usage}
+				pending = append(pending, copyChunk(ch))
+				continue
 			}
-			return attemptOut{err: serr, upstreamID: upstreamID(s)}
+			ttft = time.Since(start)
+			committed = true
+			if att.stopTimer != nil {
+				att.stopTimer()
+			}
+			if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
+				return attemptOut{err: err, ttft: ttft}
+			}
+			for i := range pending {
+				if err := w.Chunk(&pending[i], true); err != nil {
+					return attemptOut{err: err, ttft: ttft}
+				}
+			}
 		}
-		if serr != nil {
-			w.Fail(streamFailure(serr))
-			return attemptOut{brokeAfterCommit: true, usage: usage, err: serr, ttft: ttft, upstreamID: upstreamID(s)}
+		if err := send(ch); err != nil {
+			// The caller went away; stop reading upstream.
+			return attemptOut{usage: usage, err: err, ttft: ttft}
 		}
-		w.Done()
-		return attemptOut{usage: usage, ttft: ttft, upstreamID: upstreamID(s)}
-	})
+	}
+	serr := s.Err()
+	if serr != nil && ctx.Err() == nil && context.Cause(sctx) == errStreamIdle {
+		serr = &provider.Error{Class: provider.ClassTimeout,
+			Message: "the upstream stream sent nothing for " + idleLimit.String() + " (stream_idle_timeout)", Err: serr}
+	}
+	if !committed {
+		if serr == nil {
+			// A clean end with no content at all: an empty answer is
+			// still an answer, so commit and close it properly.
+			committed = true
+			if err := w.Commit(commitResult(ru, c, upstreamID(s))); err != nil {
+				return attemptOut{err: err}
+			}
+			for i := range pending {
+				if pending[i].Usage != nil && len(pending[i].Choices) == 0 && !includeUsage {
+					continue
+				}
+				_ = w.Chunk(&pending[i], true)
+			}
+			w.Done()
+			return attemptOut{usage: usage}
+		}
+		return attemptOut{err: serr, upstreamID: upstreamID(s)}
+	}
+	if serr != nil {
+		w.Fail(streamFailure(serr))
+		return attemptOut{brokeAfterCommit: true, usage: usage, err: serr, ttft: ttft, upstreamID: upstreamID(s)}
+	}
+	w.Done()
+	return attemptOut{usage: usage, ttft: ttft, upstreamID: upstreamID(s)}
 }
 
 // commitResult is what the headers of a committed stream say: the target
