@@ -48,6 +48,31 @@ type modelEntry struct {
 	Object  string `json:"object"`
 	Created int64  `json:"created"`
 	OwnedBy string `json:"owned_by"`
+	// Operations are the APIs the entry serves (modelOperations).
+	Operations []string `json:"operations"`
+}
+
+// The operations a /v1/models entry serves: an embedding model's or
+// router's, a chat model's (the three chat-shaped APIs, which translate
+// to one another), or a router's that reaches both kinds.
+var (
+	embeddingOperations = []string{engine.OpEmbeddings}
+	chatOperations      = []string{engine.OpChat, engine.OpMessages, engine.OpResponses}
+	allOperations       = engine.Operations
+)
+
+// modelOperations is embeddingOperations when the config knows every
+// model the entry reaches as an embedding model (models.<m>.dimensions,
+// or a target's params.dimensions), allOperations when it knows some
+// (a router that sends embeddings to one branch), else chatOperations.
+func modelOperations(all, some bool) []string {
+	switch {
+	case all:
+		return embeddingOperations
+	case some:
+		return allOperations
+	}
+	return chatOperations
 }
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +81,8 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sc := scopeOf(eng.Config(), id.key)
+	cfg := eng.Config()
+	sc := scopeOf(cfg, id.key)
 	routers, models := eng.Models()
 	if !sc.models() {
 		models = nil
@@ -64,7 +90,8 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	data := make([]modelEntry, 0, len(routers)+len(models))
 	for _, name := range routers {
 		if sc.router(name) {
-			data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard"})
+			data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard",
+				Operations: modelOperations(cfg.EmbeddingTargets(name))})
 		}
 	}
 	for _, m := range models {
@@ -72,7 +99,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 			continue // keys[].models: not one this key may be served by
 		}
 		owner, _, _ := strings.Cut(m, "/")
-		data = append(data, modelEntry{ID: m, Object: "model", OwnedBy: owner})
+		data = append(data, modelEntry{ID: m, Object: "model", OwnedBy: owner, Operations: modelOperations(cfg.EmbeddingModel(m), false)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
 }
@@ -81,6 +108,10 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	eng := s.src.Engine()
 	id, ok := s.auth(w, r, eng)
 	if !ok {
+		return
+	}
+	if op := r.URL.Query().Get("operation"); op != "" && op != engine.OpChat {
+		s.explainOperation(w, r, eng, id, op)
 		return
 	}
 	req, perr := s.readExplain(r, eng)
