@@ -74,8 +74,10 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/anthropic/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/gemini/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/
+	$(FUZZ) -fuzz '^FuzzClaudeBody$$' ./internal/provider/bedrock/
 	$(FUZZ) -fuzz '^FuzzRequest$$' ./internal/lambdaapi/
 	$(FUZZ) -fuzz '^FuzzEmbedInputs$$' ./internal/provider/
+	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/responses/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

@@ -16,7 +16,8 @@ import (
 // {"$gt": 3, "$lt": 9}, whose operators are ANDed, or a literal meaning $eq.
 //
 // A variable must be one the router supplies (KnownVariables); compared
-// with equality, time.weekday must be one of Weekdays. Any budget name is
+// with equality, time.weekday must be one of Weekdays and
+// request.operation one of Operations. Any budget name is
 // accepted; CompileWith also checks them against the config's budgets.
 //
 // Every problem is reported, as Errors, each with its path inside the
@@ -113,8 +114,8 @@ func (c *compiler) field(parent, name string, v any) node {
 	if !c.variable(parent, path, name, isMap && hasField(m)) {
 		return nil
 	}
-	if name == "time.weekday" {
-		c.weekdayOperands(path, v)
+	if e, ok := enums[name]; ok {
+		c.enumOperands(path, e, v)
 	}
 	if !isMap {
 		return &field{name: name, ops: []matcher{c.eq(path, v)}}

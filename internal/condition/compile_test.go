@@ -311,3 +311,41 @@ func TestCompileWeekday(t *testing.T) {
 		})
 	}
 }
+
+// TestCompileOperation: request.operation is one of Operations, so an
+// equality with anything else ("embedding", "/v1/embeddings") could never
+// hold and is refused; a route on it matches by the request's API.
+func TestCompileOperation(t *testing.T) {
+	const ops = "chat, embeddings, messages, responses"
+	tests := []struct {
+		name    string
+		when    string
+		wantErr string
+	}{
+		{"literal", `{"request.operation": "embeddings"}`, ""},
+		{"$in", `{"request.operation": {"$in": ["messages", "responses"]}}`, ""},
+		{"$ne", `{"request.operation": {"$ne": "chat"}}`, ""},
+		{"singular", `{"request.operation": "embedding"}`,
+			`request.operation: request.operation is the API the request came in by (` + ops + `), got the string "embedding"`},
+		{"a path", `{"request.operation": {"$in": ["chat", "/v1/embeddings"]}}`,
+			`request.operation.$in[1]: request.operation is the API the request came in by (` + ops + `), got the string "/v1/embeddings"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := Compile(parse(t, tt.when))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Fatalf("error:\n%s\nwant:\n%s", got, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if tt.name == "literal" && !e.Eval(MapVars{"request": map[string]any{"operation": "embeddings"}}) {
+				t.Errorf("request.operation = embeddings does not match %s", tt.when)
+			}
+		})
+	}
+}

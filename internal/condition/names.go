@@ -11,16 +11,21 @@ import (
 // "metdata.tier" or a bare "tier" would otherwise make its route silently
 // never match.
 const KnownVariables = "metadata.<key>, user, headers.<name>, params.<field>, " +
-	"request.input_tokens, request.messages, request.has_tools, request.has_images, " +
+	"request.input_tokens, request.messages, request.has_tools, request.has_images, request.operation, " +
 	"budget.<name>.remaining_pct, geo.country, geo.region, time.hour_utc, time.weekday"
 
 // Weekdays are the values of time.weekday: the UTC day of the week as a
 // lowercase English name.
 var Weekdays = []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
+// Operations are the values of request.operation: the API a request came
+// in by (POST /v1/chat/completions, /v1/embeddings, /v1/messages,
+// /v1/responses), as the engine's Op* constants name them.
+var Operations = []string{"chat", "embeddings", "messages", "responses"}
+
 // fixedFields are the variables under a root that reads named fields only.
 var fixedFields = map[string][]string{
-	"request": {"input_tokens", "messages", "has_tools", "has_images"},
+	"request": {"input_tokens", "messages", "has_tools", "has_images", "operation"},
 	"geo":     {"country", "region"},
 	"time":    {"hour_utc", "weekday"},
 }
@@ -88,33 +93,46 @@ func (c *compiler) budget(path, name string) bool {
 	return false
 }
 
-// weekdayOperands checks the operands time.weekday is compared with by
-// equality ($eq, $ne, $in, $nin or a literal): each must be one of Weekdays,
-// since "tue", "Tuesday" or 2 could never equal the variable's value.
-func (c *compiler) weekdayOperands(path string, v any) {
+// enum is a variable with a closed set of values: compared by equality,
+// an operand outside the set could never match, so the route would
+// silently never (or, negated, always) apply.
+type enum struct {
+	values []string
+	what   string // the error's description of the values
+}
+
+// enums are the variables whose values are a closed set.
+var enums = map[string]enum{
+	"time.weekday":      {Weekdays, "time.weekday is the UTC day as a lowercase English name"},
+	"request.operation": {Operations, "request.operation is the API the request came in by"},
+}
+
+// enumOperands checks the operands an enum variable is compared with by
+// equality ($eq, $ne, $in, $nin or a literal): each must be one of its
+// values, since "tue", "Tuesday" or 2 could never equal time.weekday.
+func (c *compiler) enumOperands(path string, e enum, v any) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		c.weekday(path, v)
+		c.enumValue(path, e, v)
 		return
 	}
 	for _, op := range sortedKeys(m) {
 		switch op {
 		case "$eq", "$ne":
-			c.weekday(join(path, op), m[op])
+			c.enumValue(join(path, op), e, m[op])
 		case "$in", "$nin":
 			if l, ok := m[op].([]any); ok {
-				for i, e := range l {
-					c.weekday(index(join(path, op), i), e)
+				for i, x := range l {
+					c.enumValue(index(join(path, op), i), e, x)
 				}
 			}
 		}
 	}
 }
 
-func (c *compiler) weekday(path string, v any) {
-	if s, ok := v.(string); ok && slices.Contains(Weekdays, s) {
+func (c *compiler) enumValue(path string, e enum, v any) {
+	if s, ok := v.(string); ok && slices.Contains(e.values, s) {
 		return
 	}
-	c.errorf(path, "time.weekday is the UTC day as a lowercase English name (%s), got %s",
-		strings.Join(Weekdays, ", "), describe(v))
+	c.errorf(path, "%s (%s), got %s", e.what, strings.Join(e.values, ", "), describe(v))
 }

@@ -6,7 +6,7 @@ package condition
 // "time.hour_utc" (the names Compile accepts: KnownVariables). ok is false
 // when the variable is absent; a present variable may still hold nil (JSON
 // null). time.weekday is one of Weekdays ("tuesday"), time.hour_utc a
-// number from 0 to 23.
+// number from 0 to 23, request.operation one of Operations.
 //
 // Values should be the shapes a JSON decoder produces (string, a number of
 // any Go type, bool, nil, []any, map[string]any); []string is also understood.

@@ -121,3 +121,28 @@ func ParamDimensions(p map[string]any) (int, bool) {
 	}
 	return 0, false
 }
+
+// EmbeddingTargets reports whether the models the named router can reach
+// are embedding models (known dimensions: their path's params.dimensions,
+// or models.<key>.dimensions; chat models have none): all of them, or
+// some. GET /v1/models derives each router's operations from it.
+func (c *Config) EmbeddingTargets(name string) (all, some bool) {
+	if c.Routers[name] == nil {
+		return false, false
+	}
+	leaves := c.namedLeaves(name, map[string][]dimLeaf{})
+	n := 0
+	for _, l := range leaves {
+		if l.dims > 0 || c.EmbeddingModel(l.model) {
+			n++
+		}
+	}
+	return n > 0 && n == len(leaves), n > 0
+}
+
+// EmbeddingModel reports whether the config declares model
+// ("provider/model") an embedding model: models.<key>.dimensions is set.
+func (c *Config) EmbeddingModel(model string) bool {
+	m, ok := c.Models[model]
+	return ok && m.Dimensions > 0
+}

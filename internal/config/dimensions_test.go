@@ -41,3 +41,35 @@ models:
   p/m: {dimensions: -1}
 `, []wantErr{{"models.p/m.dimensions", "must be > 0"}})
 }
+
+// TestEmbeddingTargets: a router's targets are all embedding models when
+// every model it reaches has known dimensions, through nested routers
+// too; some when only some have.
+func TestEmbeddingTargets(t *testing.T) {
+	c, err := Parse([]byte(`
+providers:
+  p: {type: mock}
+models:
+  p/small: {dimensions: 1536}
+  p/small2: {dimensions: 1536}
+  p/chat: {input_per_mtok: 1}
+routers:
+  emb: {strategy: fallback, targets: [{model: p/small}, {model: p/small2}]}
+  mixed: {strategy: fallback, targets: [{model: p/small}, {model: p/chat}]}
+  pinned: {strategy: fallback, targets: [{model: p/other, params: {dimensions: 1536}}]}
+  nested: {strategy: fallback, targets: [{router: emb}, {router: pinned}]}
+  chat: {strategy: fallback, targets: [{model: p/chat}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][2]bool{"emb": {true, true}, "mixed": {false, true}, "pinned": {true, true},
+		"nested": {true, true}, "chat": {false, false}, "missing": {false, false}} {
+		if all, some := c.EmbeddingTargets(name); all != want[0] || some != want[1] {
+			t.Errorf("EmbeddingTargets(%s) = %v, %v, want %v", name, all, some, want)
+		}
+	}
+	if !c.EmbeddingModel("p/small") || c.EmbeddingModel("p/chat") || c.EmbeddingModel("p/none") {
+		t.Error("EmbeddingModel: only p/small declares dimensions")
+	}
+}

@@ -17,14 +17,9 @@ import (
 // limits and quotas read (EmbedChat). A target whose provider cannot
 // embed fails as unsupported and the next candidate is tried.
 func (e *Engine) Embed(ctx context.Context, r *Request) (*Result, *Error) {
-	if r.Embed == nil {
-		return nil, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "missing_input", Param: "input", Message: "input is required"}
+	if _, perr := prepareEmbed(r); perr != nil {
+		return nil, perr
 	}
-	in, err := r.Embed.Inputs()
-	if err != nil {
-		return nil, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "invalid_input", Param: "input", Message: err.Error()}
-	}
-	r.Chat = EmbedChat(r.Embed, in)
 	var resp *provider.EmbedResponse
 	res, perr := e.serve(ctx, r, func(ctx context.Context, ru *run, att attempt) attemptOut {
 		emb, ok := e.providers[att.cand.Provider].(provider.Embedder)
@@ -44,6 +39,21 @@ func (e *Engine) Embed(ctx context.Context, r *Request) (*Result, *Error) {
 		res.Embedding = resp
 	}
 	return res, perr
+}
+
+// prepareEmbed checks r's embeddings input and sets what the planner
+// reads: r.Chat (EmbedChat) and the operation.
+func prepareEmbed(r *Request) (provider.EmbedInputs, *Error) {
+	if r.Embed == nil {
+		return provider.EmbedInputs{}, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "missing_input", Param: "input", Message: "input is required"}
+	}
+	in, err := r.Embed.Inputs()
+	if err != nil {
+		return in, &Error{Status: statusBadRequest, Type: TypeInvalidRequest, Code: "invalid_input", Param: "input", Message: err.Error()}
+	}
+	r.Chat = EmbedChat(r.Embed, in)
+	r.Operation = OpEmbeddings
+	return in, nil
 }
 
 // embedWithParams applies a target's params.dimensions (the merged params

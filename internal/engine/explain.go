@@ -11,6 +11,9 @@ import (
 // Plan is what POST /v1/routing/explain returns: the decision the gateway
 // would make for a request, without calling any provider.
 type Plan struct {
+	// Operation is the API the request would come in by (chat,
+	// embeddings, ...).
+	Operation  string            `json:"operation"`
 	Router     string            `json:"router"`
 	Strategy   string            `json:"strategy"`
 	Route      string            `json:"route,omitempty"`
@@ -26,6 +29,8 @@ type Plan struct {
 	// the request is rejected, or rerouted (Candidates are then the
 	// reroute router's).
 	BudgetOutcome *BudgetOutcome `json:"budget_outcome,omitempty"`
+	// Embedding describes an embeddings request (ExplainEmbed).
+	Embedding *PlanEmbedding `json:"embedding,omitempty"`
 }
 
 // PlanMetrics is the metrics router and arm of a request.
@@ -59,6 +64,12 @@ type PlanCandidate struct {
 	// OverQuota says why the target's provider quota is used up, as this
 	// instance knows it: the target would be skipped before any call.
 	OverQuota string `json:"over_quota,omitempty"`
+	// Dimensions is the vector length an embeddings request would get
+	// from this target, when known (ExplainEmbed).
+	Dimensions int `json:"dimensions,omitempty"`
+	// Unsupported says why this target cannot serve the request's
+	// operation (a provider that cannot embed): the loop passes it over.
+	Unsupported string `json:"unsupported,omitempty"`
 }
 
 // PlanDecision is one router's choice.
@@ -91,7 +102,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 	}
 	route, sc := ru.route, ru.scope
 	now := e.deps.Now()
-	p := &Plan{Router: route.Name, Strategy: route.Router.Kind, Policy: policyView(route.Policy)}
+	p := &Plan{Operation: r.Op(), Router: route.Name, Strategy: route.Router.Kind, Policy: policyView(route.Policy)}
 	shown := e.explainBudgets(ctx, ru, p, now)
 	allCooling := len(ru.candidates) == len(shown) && anyCooling(e, shown, now)
 	for _, c := range shown {
@@ -172,6 +183,7 @@ func policyView(p Policy) map[string]any {
 // annotateDecision puts the routing decision on the request's span:
 // indexed annotations for X-Ray filter expressions, scores as metadata.
 func annotateDecision(span trace.Span, ru *run) {
+	annotateOperation(span, ru)
 	span.Annotate("router", ru.route.Name)
 	span.Annotate("strategy", ru.route.Router.Kind)
 	// What the caller asked for (a router's name or provider/model).

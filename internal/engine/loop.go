@@ -191,6 +191,7 @@ func (e *Engine) call(ru *run, c routing.Candidate) (*provider.Call, error) {
 func (e *Engine) runAttempt(ctx context.Context, ru *run, att *attempt, pol Policy, deadline time.Time, fn attemptFunc) {
 	c := att.cand
 	actx, span := e.deps.Tracer.Start(ctx, "attempt")
+	annotateOperation(span, ru)
 	span.Annotate("provider", c.Provider)
 	span.Annotate("provider_type", e.cfg.Providers[c.Provider].Type)
 	span.Annotate("model", c.Model)

@@ -132,7 +132,7 @@ func (e *Engine) planRun(ctx context.Context, r *Request, record, dryRun bool) (
 func (e *Engine) input(ctx context.Context, ru *run) *routing.Input {
 	now := e.deps.Now()
 	vars := &requestVars{ctx: ctx, req: ru.req.Chat, headers: ru.req.Headers, caller: ru.req.Caller,
-		now: now, budgets: e.budgets, scope: ru.scope, inputTokens: -1}
+		now: now, budgets: e.budgets, scope: ru.scope, op: ru.req.Op(), inputTokens: -1}
 	return &routing.Input{
 		Request: ru.req.Chat, Vars: vars, Rand: e.rng(), Now: now,
 		Stats: e.local.stats, Load: e.state, Costs: &costs{e: e, req: ru.req.Chat}, Caller: ru.req.Caller,

@@ -7,6 +7,14 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
+// annotateOperation names the API the request came in by on its span
+// (Request.Op): X-Ray indexes it as the operation annotation, OpenTelemetry
+// as gen_ai.operation.name ("chat" or "embeddings", the conventions'
+// values) and switchyard.operation (all four).
+func annotateOperation(span trace.Span, ru *run) {
+	span.Annotate("operation", ru.req.opValue())
+}
+
 // annotateAnswer puts what the upstream answered on the attempt's span:
 // tokens, model and finish reasons (OpenTelemetry maps them to gen_ai.*,
 // X-Ray indexes the numbers and keeps the reasons as metadata).

@@ -56,7 +56,7 @@ func TestRoutingSpanAnnotations(t *testing.T) {
 	if routing == nil {
 		t.Fatalf("no routing span in %+v", rec.Spans())
 	}
-	want := map[string]any{"router": "outer", "strategy": "fallback", "route": "treatment", "target": "m/a",
+	want := map[string]any{"operation": "chat", "router": "outer", "strategy": "fallback", "route": "treatment", "target": "m/a",
 		"attempts": 1, "fallback": false, "cost_usd": res.CostUSD}
 	for k, v := range want {
 		if routing.Annotations[k] != v {

@@ -26,10 +26,10 @@ type TraceSink interface {
 type MetricSink interface {
 	// Sample is one attempt's metric sample, as the store gets it.
 	Sample(s store.Sample)
-	// Request is one routed request's end: the status its caller got, how
-	// long routing and the answer took, and whether a later candidate
-	// served it.
-	Request(router string, status int, d time.Duration, fallback bool)
+	// Request is one routed request's end: its operation (Request.Op:
+	// one of Operations), the status its caller got, how long routing and
+	// the answer took, and whether a later candidate served it.
+	Request(router, operation string, status int, d time.Duration, fallback bool)
 	// Cooldown is a target entering cooldown.
 	Cooldown(target string)
 }
@@ -80,13 +80,13 @@ func (e *Engine) recordEnd(ru *run, res *Result, start time.Time, err *Error) {
 		status = err.Status
 	}
 	if m := e.deps.Metrics; m != nil {
-		m.Request(e.metricRouter(ru.route.Name), status, d, res.Fallback)
+		m.Request(e.metricRouter(ru.route.Name), ru.req.Op(), status, d, res.Fallback)
 	}
 	if e.deps.Traces == nil || res.TraceID == "" {
 		return
 	}
 	rec := &tracestore.Record{TraceID: res.TraceID, RequestID: ru.req.ID, Time: start, DurationMs: ms(d),
-		Router: ru.route.Name, Strategy: ru.route.Router.Kind, Stream: ru.req.Chat.Stream, Status: status,
+		Router: ru.route.Name, Operation: ru.req.Op(), Strategy: ru.route.Router.Kind, Stream: ru.req.Chat.Stream, Status: status,
 		Target: res.Target, Arm: res.Arm, Fallback: res.Fallback, CostUSD: res.CostUSD}
 	if ru.rerouted {
 		rec.ReroutedTo = ru.scope.router

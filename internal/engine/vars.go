@@ -24,6 +24,7 @@ type requestVars struct {
 	now     time.Time
 	budgets *budgets
 	scope   scope
+	op      string // Request.Op(): request.operation
 
 	inputTokens int // cached estimate; -1 until computed
 }
@@ -198,6 +199,8 @@ func (v *requestVars) request(field string) (any, bool) {
 		return float64(len(v.req.Messages)), true
 	case "has_tools":
 		return len(v.req.Tools) > 0, true
+	case "operation":
+		return opValues[v.op], true
 	case "has_images":
 		for _, m := range v.req.Messages {
 			if m.Content.HasImages() {

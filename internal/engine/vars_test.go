@@ -282,7 +282,7 @@ func TestKnownVariablesResolve(t *testing.T) {
 		"metadata.<key>", "metadata.tier", "headers.<name>", "headers.x-team",
 		"params.<field>", "params.temperature", "budget.<name>", "budget.monthly")
 	names := strings.Split(examples.Replace(condition.KnownVariables), ", ")
-	if len(names) != 13 {
+	if len(names) != 14 {
 		t.Fatalf("KnownVariables has %d entries (%q); update this test", len(names), names)
 	}
 	for _, name := range names {
@@ -390,5 +390,17 @@ func TestConditionVariablesValidated(t *testing.T) {
 				t.Errorf("config error:\n%v\nwant it to contain:\n%s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestRequestVarsOperation: request.operation is the API the request came
+// in by, chat when the caller set none.
+func TestRequestVarsOperation(t *testing.T) {
+	e := varsEngine(t, varsNow)
+	for _, tt := range []struct{ set, want string }{{"", "chat"}, {OpEmbeddings, "embeddings"}, {OpMessages, "messages"}, {OpResponses, "responses"}} {
+		v := varsFor(t, e, &Request{Chat: decodeChat(t, minimalBody), Headers: http.Header{}, Operation: tt.set})
+		if got, ok := v.Lookup("request.operation"); !ok || got != tt.want {
+			t.Errorf("Operation %q: request.operation = %#v, %v, want %q", tt.set, got, ok, tt.want)
+		}
 	}
 }

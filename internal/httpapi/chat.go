@@ -23,6 +23,11 @@ func (s *Server) readChat(r *http.Request, eng *engine.Engine) (*chat.Request, *
 	if berr != nil {
 		return nil, berr
 	}
+	return checkChat(body)
+}
+
+// checkChat decodes and checks a chat request body.
+func checkChat(body []byte) (*chat.Request, *engine.Error) {
 	req, perr := decodeChat(body)
 	if perr != nil {
 		return nil, perr

@@ -1,5 +1,6 @@
 // Package httpapi is the gateway's OpenAI-compatible HTTP surface (DESIGN
-// §3): chat completions (streamed and not), models, routing explain,
+// §3): chat completions (streamed and not), embeddings, the Responses API
+// (responses.go, streamed as semantic events by responsesse.go), models, routing explain,
 // metrics, admin config and health. It authenticates, parses, maps engine
 // results and errors to responses and headers, and logs one line per
 // request. The same handler serves the local server and Lambda. Before any

@@ -48,6 +48,31 @@ type modelEntry struct {
 	Object  string `json:"object"`
 	Created int64  `json:"created"`
 	OwnedBy string `json:"owned_by"`
+	// Operations are the APIs the entry serves (modelOperations).
+	Operations []string `json:"operations"`
+}
+
+// The operations a /v1/models entry serves: an embedding model's or
+// router's, a chat model's (the three chat-shaped APIs, which translate
+// to one another), or a router's that reaches both kinds.
+var (
+	embeddingOperations = []string{engine.OpEmbeddings}
+	chatOperations      = []string{engine.OpChat, engine.OpMessages, engine.OpResponses}
+	allOperations       = engine.Operations
+)
+
+// modelOperations is embeddingOperations when the config knows every
+// model the entry reaches as an embedding model (models.<m>.dimensions,
+// or a target's params.dimensions), allOperations when it knows some
+// (a router that sends embeddings to one branch), else chatOperations.
+func modelOperations(all, some bool) []string {
+	switch {
+	case all:
+		return embeddingOperations
+	case some:
+		return allOperations
+	}
+	return chatOperations
 }
 
 func (s *Server) models(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +81,8 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sc := scopeOf(eng.Config(), id.key)
+	cfg := eng.Config()
+	sc := scopeOf(cfg, id.key)
 	routers, models := eng.Models()
 	if !sc.models() {
 		models = nil
@@ -64,7 +90,8 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 	data := make([]modelEntry, 0, len(routers)+len(models))
 	for _, name := range routers {
 		if sc.router(name) {
-			data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard"})
+			data = append(data, modelEntry{ID: "router/" + name, Object: "model", OwnedBy: "switchyard",
+				Operations: modelOperations(cfg.EmbeddingTargets(name))})
 		}
 	}
 	for _, m := range models {
@@ -72,7 +99,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 			continue // keys[].models: not one this key may be served by
 		}
 		owner, _, _ := strings.Cut(m, "/")
-		data = append(data, modelEntry{ID: m, Object: "model", OwnedBy: owner})
+		data = append(data, modelEntry{ID: m, Object: "model", OwnedBy: owner, Operations: modelOperations(cfg.EmbeddingModel(m), false)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
 }
@@ -83,19 +110,18 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rid := requestID(r)
-	er := &engine.Request{ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng),
-		TraceID: trace.TraceIDFrom(r.Context())}
-	// ?api=messages: the body is an Anthropic Messages request, planned
-	// as POST /v1/messages would plan it.
-	read := readChatInto
-	if r.URL.Query().Get("api") == engine.OpMessages {
-		read = readMessagesInto
+	if op := r.URL.Query().Get("operation"); op != "" && op != engine.OpChat {
+		s.explainOperation(w, r, eng, id, op)
+		return
 	}
-	if perr := read(s, r, eng, er); perr != nil {
+	req, perr := s.readExplain(r, eng)
+	if perr != nil {
 		writeError(w, perr)
 		return
 	}
+	rid := requestID(r)
+	er := &engine.Request{Chat: req, ID: rid, Key: id.key, Headers: r.Header, Caller: s.caller(r, eng),
+		TraceID: trace.TraceIDFrom(r.Context())}
 	plan, err := eng.Explain(r.Context(), er)
 	if err != nil {
 		writeError(w, err)

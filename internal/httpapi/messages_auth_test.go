@@ -68,18 +68,18 @@ func TestMessagesGuardEnvelope(t *testing.T) {
 	}
 }
 
-// TestMessagesExplain: /v1/routing/explain?api=messages plans a Messages
+// TestMessagesExplain: /v1/routing/explain?operation=messages plans a Messages
 // body as POST /v1/messages would, without calling an upstream.
 func TestMessagesExplain(t *testing.T) {
 	h := newMessagesHarness(t)
-	resp, body := h.post("/v1/routing/explain?api=messages",
+	resp, body := h.post("/v1/routing/explain?operation=messages",
 		[]byte(`{"model":"claude-sonnet-4-5","max_tokens":100,"system":[{"type":"text","text":"x","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":"hi"}]}`))
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "ant/claude-sonnet-4-5") || !strings.Contains(string(body), "up/m1") {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 	// The chat explain refuses the same body (no max_tokens check, but its
 	// system field is not chat's): the api parameter is what selects.
-	resp, body = h.post("/v1/routing/explain?api=messages", []byte(`{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}`))
+	resp, body = h.post("/v1/routing/explain?operation=messages", []byte(`{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}`))
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "max_tokens") {
 		t.Errorf("%d %s", resp.StatusCode, body)
 	}

@@ -20,9 +20,11 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/configsource"
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/fakes/anthropicfake"
+	"github.com/switchyard-llm/switchyard/internal/fakes/bedrockfake"
 	"github.com/switchyard-llm/switchyard/internal/fakes/openaifake"
 	"github.com/switchyard-llm/switchyard/internal/httpapi"
 	_ "github.com/switchyard-llm/switchyard/internal/provider/anthropic"
+	_ "github.com/switchyard-llm/switchyard/internal/provider/bedrock"
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
@@ -33,6 +35,7 @@ const messagesConfig = `
 providers:
   ant: {type: anthropic, base_url: ANTFAKE, api_key: env:ANT_FAKE_API_KEY}
   up: {type: openai-compatible, base_url: OAIFAKE, api_key: env:FAKE_UPSTREAM_API_KEY}
+  br: {type: bedrock, region: us-east-1, endpoint_url: BRFAKE}
 models:
   ant/claude-sonnet-4-5: {input_per_mtok: 3, output_per_mtok: 15}
   up/m1: {input_per_mtok: 1, output_per_mtok: 2}
@@ -47,6 +50,7 @@ routers:
   native: {strategy: fallback, targets: [{model: ant/claude-sonnet-4-5}]}
   translated: {strategy: fallback, targets: [{model: up/m1}, {model: up/m2}]}
   capped: {strategy: fallback, targets: [{model: up/m1}]}
+  bedrock-claude: {strategy: fallback, targets: [{model: br/anthropic.claude-haiku-4-5-20251001-v1:0}]}
 budgets:
   - {name: cap, scope: "router:capped", limit_usd: 0.0000001, period: day, on_exceed: reject}
 `
@@ -56,6 +60,7 @@ type mharness struct {
 	t     *testing.T
 	ant   *anthropicfake.Fake
 	oai   *openaifake.Fake
+	br    *bedrockfake.Fake
 	srv   *httptest.Server
 	calls atomic.Int64 // requests the gateway received
 }
@@ -64,9 +69,10 @@ func newMessagesHarness(t *testing.T, extra ...string) *mharness {
 	t.Helper()
 	t.Setenv("FAKE_UPSTREAM_API_KEY", "sk-upstream-secret")
 	t.Setenv("ANT_FAKE_API_KEY", anthropicfake.APIKey)
-	h := &mharness{t: t, ant: anthropicfake.New(t), oai: openaifake.New(t)}
+	h := &mharness{t: t, ant: anthropicfake.New(t), oai: openaifake.New(t), br: bedrockfake.New(t)}
+	bedrockfake.SetAWSEnv(t)
 	h.oai.APIKey = "sk-upstream-secret"
-	yml := strings.NewReplacer("ANTFAKE", h.ant.BaseURL(), "OAIFAKE", h.oai.BaseURL()).Replace(messagesConfig + strings.Join(extra, ""))
+	yml := strings.NewReplacer("ANTFAKE", h.ant.BaseURL(), "OAIFAKE", h.oai.BaseURL(), "BRFAKE", h.br.URL).Replace(messagesConfig + strings.Join(extra, ""))
 	cfg, err := config.Parse([]byte(yml))
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/engine"
 	"github.com/switchyard-llm/switchyard/internal/prom"
@@ -27,8 +29,8 @@ func (s *Server) requireAdmin(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// traces serves GET /v1/traces?limit=N&router=&target=&status=: the most
-// recent routing decisions that match, newest first.
+// traces serves GET /v1/traces?limit=N&router=&target=&status=&operation=:
+// the most recent routing decisions that match, newest first.
 func (s *Server) traces(w http.ResponseWriter, r *http.Request) {
 	if !s.requireAdmin(w, r) || !s.haveTraces(w) {
 		return
@@ -52,7 +54,15 @@ func (s *Server) traces(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	recs := s.opts.Traces.List(tracestore.Filter{Router: q.Get("router"), Target: q.Get("target"), Status: st}, limit)
+	op := q.Get("operation")
+	if op != "" && !slices.Contains(engine.Operations, op) {
+		e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_operation",
+			"operation must be one of "+strings.Join(engine.Operations, ", "))
+		e.Param = "operation"
+		writeError(w, e)
+		return
+	}
+	recs := s.opts.Traces.List(tracestore.Filter{Router: q.Get("router"), Operation: op, Target: q.Get("target"), Status: st}, limit)
 	data := make([]tracestore.Summary, len(recs))
 	for i, rec := range recs {
 		data[i] = rec.Summary()

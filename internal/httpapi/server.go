@@ -87,6 +87,8 @@ func New(src EngineSource, opts Options) *Server {
 		{"/embeddings", []string{http.MethodPost}, s.embeddings},
 		{"/v1/messages", []string{http.MethodPost}, s.messages},
 		{"/v1/messages/count_tokens", []string{http.MethodPost}, s.countTokens},
+		{"/v1/responses", []string{http.MethodPost}, s.responses},
+		{"/responses", []string{http.MethodPost}, s.responses},
 		{"/v1/models", []string{http.MethodGet}, s.models},
 		{"/v1/routing/explain", []string{http.MethodPost}, s.explain},
 		{"/v1/metrics", []string{http.MethodGet}, s.metrics},

@@ -234,7 +234,7 @@ func gatewayBaseGrants() map[string][]string {
 		"{getatt:ConfigTable.Arn}":                           {"dynamodb:DeleteItem", "dynamodb:Scan", "dynamodb:UpdateItem"},
 		"{getatt:StateTable.Arn}":                            {"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 		"{getatt:MetricsTable.Arn}":                          {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-		"arn:aws:bedrock:*::foundation-model/*":              {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
+		"arn:aws:bedrock:*::foundation-model/*":              {"bedrock:CountTokens", "bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
 		"arn:aws:bedrock:*:123456789012:inference-profile/*": {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"},
 		"{ref:ProviderKeysSecret}":                           {"secretsmanager:GetSecretValue"},
 	}

@@ -6,7 +6,8 @@
 //
 // Labels are bounded: the engine hands over configured router names (or
 // "direct", "inline") and metric targets, never a caller's raw model
-// name; error classes are the closed set of provider.Classes; and past
+// name; operations are the engine's four (chat, embeddings, messages,
+// responses); error classes are the closed set of provider.Classes; and past
 // MaxSeries series every new label set is counted under router and
 // target "other", so no traffic can grow a scrape without bound.
 //

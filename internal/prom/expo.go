@@ -51,18 +51,18 @@ func (r *Registry) Write(w io.Writer, g Gauges) error {
 }
 
 func (r *Registry) writeCounters(b *bytes.Buffer) {
-	reqs := sortedKeys(r.requests, func(k requestKey) string { return k.router + "\x00" + k.codeClass })
-	family(b, "switchyard_requests_total", "counter", "Routed requests by router and the status class their caller got.")
+	reqs := sortedKeys(r.requests, func(k requestKey) string { return routerOpOrder(k.routerOp) + "\x00" + k.codeClass })
+	family(b, "switchyard_requests_total", "counter", "Routed requests by router, operation (the API they came in by) and the status class their caller got.")
 	for _, k := range reqs {
-		sample(b, "switchyard_requests_total", labels("router", k.router, "code", k.codeClass), float64(r.requests[k]))
+		sample(b, "switchyard_requests_total", labels("router", k.router, "operation", k.operation, "code", k.codeClass), float64(r.requests[k]))
 	}
-	family(b, "switchyard_request_duration_seconds", "histogram", "Time from routing to the end of the answer, by router.")
-	for _, router := range sortedKeys(r.reqDur, ident) {
-		histo(b, "switchyard_request_duration_seconds", labels("router", router), durationBuckets, r.reqDur[router])
+	family(b, "switchyard_request_duration_seconds", "histogram", "Time from routing to the end of the answer, by router and operation.")
+	for _, k := range sortedKeys(r.reqDur, routerOpOrder) {
+		histo(b, "switchyard_request_duration_seconds", labels("router", k.router, "operation", k.operation), durationBuckets, r.reqDur[k])
 	}
-	family(b, "switchyard_fallbacks_total", "counter", "Requests served by a later candidate than the first, by router.")
-	for _, router := range sortedKeys(r.fallbacks, ident) {
-		sample(b, "switchyard_fallbacks_total", labels("router", router), float64(r.fallbacks[router]))
+	family(b, "switchyard_fallbacks_total", "counter", "Requests served by a later candidate than the first, by router and operation.")
+	for _, k := range sortedKeys(r.fallbacks, routerOpOrder) {
+		sample(b, "switchyard_fallbacks_total", labels("router", k.router, "operation", k.operation), float64(r.fallbacks[k]))
 	}
 
 	atts := sortedKeys(r.attempts, targetOrder)
@@ -210,6 +210,8 @@ func formatFloat(v float64) string {
 }
 
 func ident(s string) string { return s }
+
+func routerOpOrder(k routerOp) string { return k.router + "\x00" + k.operation }
 
 func targetOrder(k targetKey) string { return k.router + "\x00" + k.target }
 

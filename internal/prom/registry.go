@@ -28,8 +28,8 @@ type Registry struct {
 	mu        sync.Mutex
 	series    int // label sets held, all families
 	requests  map[requestKey]uint64
-	reqDur    map[string]*histogram // by router
-	fallbacks map[string]uint64     // by router
+	reqDur    map[routerOp]*histogram
+	fallbacks map[routerOp]uint64
 	attempts  map[targetKey]*attemptSeries
 	errors    map[errorKey]uint64
 	cooldowns map[string]uint64 // by target
@@ -40,7 +40,14 @@ type Registry struct {
 
 type keyLimitKey struct{ key, limit string }
 
-type requestKey struct{ router, codeClass string }
+// routerOp is a router and an operation (the API a request came in by:
+// chat, embeddings, messages, responses).
+type routerOp struct{ router, operation string }
+
+type requestKey struct {
+	routerOp
+	codeClass string
+}
 
 // targetKey is a router and a metric target; the provider label is the
 // target's prefix.
@@ -80,7 +87,7 @@ func (h *histogram) observe(bounds []float64, v float64) {
 
 // New returns an empty registry.
 func New() *Registry {
-	return &Registry{requests: map[requestKey]uint64{}, reqDur: map[string]*histogram{}, fallbacks: map[string]uint64{},
+	return &Registry{requests: map[requestKey]uint64{}, reqDur: map[routerOp]*histogram{}, fallbacks: map[routerOp]uint64{},
 		attempts: map[targetKey]*attemptSeries{}, errors: map[errorKey]uint64{}, cooldowns: map[string]uint64{},
 		keyRefusals: map[keyLimitKey]uint64{}}
 }
@@ -141,24 +148,29 @@ func (r *Registry) Sample(s store.Sample) {
 	a.costMicros += max(s.CostMicros, 0)
 }
 
-// Request counts one routed request's end.
-func (r *Registry) Request(router string, status int, d time.Duration, fallback bool) {
-	k := requestKey{router: router, codeClass: codeClass(status)}
+// Request counts one routed request's end. operation is the API it came
+// in by (the engine's Op* values: four at most, so the label stays
+// bounded); empty counts as chat.
+func (r *Registry) Request(router, operation string, status int, d time.Duration, fallback bool) {
+	if operation == "" {
+		operation = "chat"
+	}
+	k := requestKey{routerOp: routerOp{router: router, operation: operation}, codeClass: codeClass(status)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.requests[k]; !ok && r.full() {
 		k.router = Other
 	}
 	r.requests[k]++
-	h := r.reqDur[k.router]
+	h := r.reqDur[k.routerOp]
 	if h == nil {
 		hist := newHistogram(durationBuckets)
 		h = &hist
-		r.reqDur[k.router] = h
+		r.reqDur[k.routerOp] = h
 	}
 	h.observe(durationBuckets, d.Seconds())
 	if fallback {
-		r.fallbacks[k.router]++
+		r.fallbacks[k.routerOp]++
 	}
 }
 

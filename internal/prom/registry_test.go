@@ -43,7 +43,7 @@ func TestLabelValuesAreEscaped(t *testing.T) {
 	r := New()
 	weird := "a\"b\\c\nd}{,="
 	r.Sample(store.Sample{Router: weird, Target: "p/" + weird, Success: true, LatencyMs: 12})
-	r.Request(weird, 200, time.Second, false)
+	r.Request(weird, "chat", 200, time.Second, false)
 	fams, _ := parse(t, r, Gauges{Budgets: []Budget{{Name: "bad\xffutf8", LimitUSD: 1, Known: true}}})
 	m := fams["switchyard_attempts_total"].Metric[0]
 	if l := labelsOf(m); l["router"] != weird || l["target"] != "p/"+weird || l["provider"] != "p" {
@@ -85,7 +85,7 @@ func TestSeriesAreCapped(t *testing.T) {
 	for i := 0; i < n; i++ {
 		target := fmt.Sprintf("p/m%d", i)
 		r.Sample(store.Sample{Router: "r", Target: target, ErrorClass: "not-a-class"})
-		r.Request(fmt.Sprint("router", i), 200, time.Millisecond, false)
+		r.Request(fmt.Sprint("router", i), "chat", 200, time.Millisecond, false)
 		r.Cooldown(target)
 	}
 	if r.series > MaxSeries {

@@ -17,8 +17,11 @@ type Record struct {
 	// chunk of a stream).
 	DurationMs float64 `json:"duration_ms"`
 	Router     string  `json:"router"`
-	Strategy   string  `json:"strategy,omitempty"`
-	Stream     bool    `json:"stream"`
+	// Operation is the API the request came in by: chat, embeddings,
+	// messages or responses.
+	Operation string `json:"operation"`
+	Strategy  string `json:"strategy,omitempty"`
+	Stream    bool   `json:"stream"`
 	// Status is the HTTP status the caller got; a stream that failed after
 	// it started is a 200 with ErrorCode set.
 	Status    int     `json:"status"`
@@ -137,7 +140,7 @@ func (r *Record) Size() int { return r.size }
 // fits MaxRecordBytes, and counts its size.
 func (r *Record) bound() {
 	b := budget{left: MaxRecordBytes - sizeRecord}
-	for _, s := range []*string{&r.TraceID, &r.RequestID, &r.Router, &r.Strategy, &r.ErrorCode, &r.Target, &r.Arm, &r.ReroutedTo} {
+	for _, s := range []*string{&r.TraceID, &r.RequestID, &r.Router, &r.Operation, &r.Strategy, &r.ErrorCode, &r.Target, &r.Arm, &r.ReroutedTo} {
 		*s = b.str(*s, MaxString)
 	}
 	r.Error = b.str(r.Error, MaxText)
@@ -221,6 +224,7 @@ type Summary struct {
 	Time       time.Time `json:"time"`
 	DurationMs float64   `json:"duration_ms"`
 	Router     string    `json:"router"`
+	Operation  string    `json:"operation"`
 	Stream     bool      `json:"stream"`
 	Status     int       `json:"status"`
 	ErrorCode  string    `json:"error_code,omitempty"`
@@ -233,7 +237,7 @@ type Summary struct {
 
 // Summary is r's list entry.
 func (r *Record) Summary() Summary {
-	return Summary{TraceID: r.TraceID, RequestID: r.RequestID, Time: r.Time, DurationMs: r.DurationMs, Router: r.Router,
+	return Summary{TraceID: r.TraceID, RequestID: r.RequestID, Time: r.Time, DurationMs: r.DurationMs, Router: r.Router, Operation: r.Operation,
 		Stream: r.Stream, Status: r.Status, ErrorCode: r.ErrorCode, Target: r.Target, Arm: r.Arm, Fallback: r.Fallback,
 		Attempts: len(r.Attempts), CostUSD: r.CostUSD}
 }

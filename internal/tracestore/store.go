@@ -108,6 +108,9 @@ func (s *Store) Bytes() int {
 // Filter selects records; zero fields match everything.
 type Filter struct {
 	Router string
+	// Operation matches the API the request came in by (chat,
+	// embeddings, messages, responses).
+	Operation string
 	// Target matches a record served by it or with an attempt on it.
 	Target string
 	Status Status
@@ -116,6 +119,9 @@ type Filter struct {
 // Match reports whether r passes f.
 func (f Filter) Match(r *Record) bool {
 	if f.Router != "" && r.Router != f.Router {
+		return false
+	}
+	if f.Operation != "" && r.Operation != f.Operation {
 		return false
 	}
 	if f.Target != "" && !touched(r, f.Target) {

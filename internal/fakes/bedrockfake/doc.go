@@ -2,6 +2,14 @@
 // and ConverseStream operations (POST /model/{modelId}/converse and
 // /converse-stream) for tests of the bedrock provider and of the gateway
 // end to end, reached through the real AWS SDK via its endpoint override.
+// It also serves InvokeModel (/invoke) for Claude (Anthropic Messages
+// bodies, answered from testdata/invoke), Titan Text Embeddings and Cohere
+// Embed (vectors computed from the text: Vector, Tokens),
+// InvokeModelWithResponseStream (/invoke-with-response-stream: Anthropic
+// events as "chunk" events, scripts in testdata/invoke_stream) and
+// CountTokens (/count-tokens), validating those bodies too
+// (validate_invoke.go: anthropic_version, no model or stream member,
+// max_tokens; the embedding models' fields and limits).
 //
 // It validates what the SDK sends (route, path-escaped model id, a SigV4
 // Authorization header for the bedrock service in us-east-1 signed with

@@ -44,14 +44,16 @@ type Fake struct {
 
 // Request is one request as the fake received it.
 type Request struct {
-	Model  string // path-unescaped model id
-	Op     string // "converse" or "converse-stream"
+	Model string // path-unescaped model id
+	// Op is "converse", "converse-stream", "invoke",
+	// "invoke-with-response-stream" or "count-tokens".
+	Op     string
 	Path   string // escaped path as sent
 	Header http.Header
 	Body   []byte
 }
 
-var routeRE = regexp.MustCompile(`^/model/([^/]+)/(converse|converse-stream)$`)
+var routeRE = regexp.MustCompile(`^/model/([^/]+)/(converse|converse-stream|invoke|invoke-with-response-stream|count-tokens)$`)
 
 // credentialRE checks the SigV4 credential scope: the fake key, a date,
 // the region and Bedrock's signing name.
@@ -91,6 +93,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if reply.ErrorCode != "" {
 		writeError(w, status, reply.ErrorCode, reply.Message)
+		return
+	}
+	switch rec.Op {
+	case "invoke", "invoke-with-response-stream", "count-tokens":
+		f.serveInvoke(w, r, rec, reply, status)
 		return
 	}
 	stream := rec.Op == "converse-stream"
@@ -146,7 +153,7 @@ func validate(r *http.Request) (Request, string) {
 	}
 	m := routeRE.FindStringSubmatch(rec.Path)
 	if m == nil {
-		return rec, "path must be /model/{modelId}/converse or /converse-stream"
+		return rec, "path must be /model/{modelId}/ followed by converse, converse-stream, invoke, invoke-with-response-stream or count-tokens"
 	}
 	model, err := url.PathUnescape(m[1])
 	if err != nil {
@@ -162,7 +169,7 @@ func validate(r *http.Request) (Request, string) {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		return rec, "Content-Type must be application/json, got " + ct
 	}
-	if err := ValidateBody(rec.Body); err != nil {
+	if err := validateOpBody(rec); err != nil {
 		return rec, err.Error()
 	}
 	return rec, ""

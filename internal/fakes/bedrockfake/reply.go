@@ -32,6 +32,9 @@ type Reply struct {
 	// A Converse request gets half its body.
 	Cut   bool
 	After int
+	// InputTokens, when set, is the CountTokens answer; else the fake
+	// counts a token per four bytes of the body (CountTokens).
+	InputTokens int
 }
 
 // Text is the documented text answer.
@@ -72,4 +75,16 @@ func CutAfter(n int) Reply {
 // stopReason replaced by reason.
 func Stopped(reason string) Reply {
 	return Reply{File: "converse/text.json", StreamFile: "stream/text.jsonl", StopReason: reason}
+}
+
+// ClaudeStream answers InvokeModelWithResponseStream with the script
+// testdata/invoke_stream/<name>.jsonl: Anthropic events as chunks, and
+// exceptions; a non-nil gate holds the stream at the script's gate line.
+func ClaudeStream(name string, gate chan struct{}) Reply {
+	return Reply{StreamFile: "invoke_stream/" + name + ".jsonl", Gate: gate}
+}
+
+// ClaudeMessage answers InvokeModel with testdata/invoke/<name>.json.
+func ClaudeMessage(name string) Reply {
+	return Reply{File: "invoke/" + name + ".json"}
 }

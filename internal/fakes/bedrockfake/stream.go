@@ -11,11 +11,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 )
 
-// StreamLine is one line of a testdata/stream/*.jsonl script: an event, an
+// StreamLine is one line of a testdata/stream/*.jsonl or
+// testdata/invoke_stream/*.jsonl script: an event, an InvokeModel chunk, an
 // exception, a gate (wait for Reply.Gate), or a cut connection (half a
 // frame, then the connection drops).
 type StreamLine struct {
-	Event     string          `json:"event"`
+	Event string `json:"event"`
+	// Chunk is an InvokeModelWithResponseStream payload (for Claude, an
+	// Anthropic event), sent as a "chunk" event whose {"bytes"} member
+	// holds it base64-encoded, as Bedrock does.
+	Chunk     json.RawMessage `json:"chunk"`
 	Exception string          `json:"exception"`
 	Payload   json.RawMessage `json:"payload"`
 	Gate      bool            `json:"gate"`
@@ -38,7 +43,7 @@ func parseScript(data []byte) ([]StreamLine, error) {
 	return lines, sc.Err()
 }
 
-// stream answers ConverseStream with a script encoded in the AWS
+// stream answers ConverseStream or InvokeModelWithResponseStream with a script encoded in the AWS
 // event-stream binary framing, flushing every message.
 func (f *Fake) stream(w http.ResponseWriter, r *http.Request, reply Reply, status int, lines []StreamLine) {
 	w.Header().Set("Content-Type", "application/vnd.amazon.eventstream")
@@ -69,6 +74,15 @@ func (f *Fake) stream(w http.ResponseWriter, r *http.Request, reply Reply, statu
 			_, _ = w.Write(frame.Bytes()[:frame.Len()/2])
 			flusher.Flush()
 			panic(http.ErrAbortHandler)
+		case len(l.Chunk) > 0:
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, l.Chunk); err != nil {
+				f.t.Errorf("bedrockfake: chunk: %v", err)
+			}
+			payload, _ := json.Marshal(struct {
+				Bytes []byte `json:"bytes"`
+			}{compact.Bytes()})
+			_ = enc.Encode(&frame, eventMessage("chunk", payload))
 		case l.Exception != "":
 			var msg eventstream.Message
 			msg.Headers.Set(":exception-type", eventstream.StringValue(l.Exception))

@@ -1,6 +1,10 @@
 // Package geminifake is an httptest fake of the Gemini API's
-// models/{model}:generateContent and :streamGenerateContent?alt=sse for
-// tests of the gemini provider and of the gateway end to end.
+// models/{model}:generateContent, :streamGenerateContent?alt=sse and
+// :batchEmbedContents for tests of the gemini provider and of the gateway
+// end to end. Embeddings are checked by ValidateEmbedBody (documented
+// members only, 1-100 requests each naming the path's model, documented
+// taskType values) and answered with Vector(i, outputDimensionality), no
+// token counts, as the real API answers.
 //
 // It validates every request the way the real API would reject it (method,
 // path, alt=sse, the key in x-goog-api-key and never in the URL; a body

@@ -37,7 +37,8 @@ type Fake struct {
 type Request struct {
 	// Model is the model id from the path, without models/.
 	Model string
-	// Method is generateContent or streamGenerateContent.
+	// Method is generateContent, streamGenerateContent or
+	// batchEmbedContents.
 	Method string
 	Header http.Header
 	Body   []byte
@@ -65,6 +66,17 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Record(rec)
 	reply := f.Next(rec.Model)
+	status := reply.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if rec.Method == "batchEmbedContents" && reply.File == "" && reply.StreamFile == "" {
+		if err := writeEmbed(w, reply, status, body); err != nil {
+			f.t.Errorf("geminifake: %v", err)
+			writeAPIError(w, http.StatusInternalServerError, "INTERNAL", err.Error())
+		}
+		return
+	}
 
 	stream := rec.Method == "streamGenerateContent"
 	file := reply.File
@@ -82,10 +94,6 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)
-	}
-	status := reply.Status
-	if status == 0 {
-		status = http.StatusOK
 	}
 	if !strings.HasSuffix(file, ".sse") {
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")

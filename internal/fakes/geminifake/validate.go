@@ -8,7 +8,7 @@ import (
 	"regexp"
 )
 
-var pathRE = regexp.MustCompile(`^/v1beta/(?:models|tunedModels)/([^/:]+):(generateContent|streamGenerateContent)$`)
+var pathRE = regexp.MustCompile(`^/v1beta/(?:models|tunedModels)/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$`)
 
 // validateRequest checks what the real API checks, plus the gateway's own
 // rule that the key travels only in x-goog-api-key.
@@ -19,7 +19,7 @@ func validateRequest(r *http.Request, body []byte) (Request, error) {
 	}
 	m := pathRE.FindStringSubmatch(r.URL.Path)
 	if m == nil {
-		return rec, fmt.Errorf("path %q is not /v1beta/models/{model}:generateContent|streamGenerateContent", r.URL.Path)
+		return rec, fmt.Errorf("path %q is not /v1beta/models/{model}:generateContent|streamGenerateContent|batchEmbedContents", r.URL.Path)
 	}
 	rec.Model, rec.Method = m[1], m[2]
 	q := r.URL.Query()
@@ -29,14 +29,17 @@ func validateRequest(r *http.Request, body []byte) (Request, error) {
 	if rec.Method == "streamGenerateContent" && q.Get("alt") != "sse" {
 		return rec, fmt.Errorf("streamGenerateContent without alt=sse")
 	}
-	if rec.Method == "generateContent" && q.Has("alt") {
-		return rec, fmt.Errorf("generateContent with alt=%s", q.Get("alt"))
+	if rec.Method != "streamGenerateContent" && q.Has("alt") {
+		return rec, fmt.Errorf("%s with alt=%s", rec.Method, q.Get("alt"))
 	}
 	if got := r.Header.Get("x-goog-api-key"); got != APIKey {
 		return rec, fmt.Errorf("x-goog-api-key = %q", got)
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		return rec, fmt.Errorf("Content-Type = %q", ct)
+	}
+	if rec.Method == "batchEmbedContents" {
+		return rec, ValidateEmbedBody(rec.Model, body)
 	}
 	if err := ValidateBody(body); err != nil {
 		return rec, err

@@ -56,3 +56,47 @@ func TestValidateBody(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateEmbedBody: Google's documented batchEmbedContents example
+// passes, and each documented rule refuses the body that breaks it.
+func TestValidateEmbedBody(t *testing.T) {
+	doc, err := Fixture("embeddings/request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const one = `{"model":"models/gemini-embedding-001","content":{"parts":[{"text":"hi"}]}`
+	many := make([]string, MaxEmbedRequests+1)
+	for i := range many {
+		many[i] = one + `}`
+	}
+	tests := []struct {
+		name, body, wantErr string
+	}{
+		{"documented example", string(doc), ""},
+		{"retrieval document with title", `{"requests":[` + one + `,"taskType":"RETRIEVAL_DOCUMENT","title":"t"}]}`, ""},
+		{"a hundred requests", `{"requests":[` + strings.Join(many[1:], ",") + `]}`, ""},
+		{"no requests", `{"requests":[]}`, "must not be empty"},
+		{"over a hundred", `{"requests":[` + strings.Join(many, ",") + `]}`, "at most 100"},
+		{"other model", `{"requests":[{"model":"models/text-embedding-004","content":{"parts":[{"text":"hi"}]}}]}`, "does not match"},
+		{"bare model name", `{"requests":[{"model":"gemini-embedding-001","content":{"parts":[{"text":"hi"}]}}]}`, "does not match"},
+		{"no content", `{"requests":[{"model":"models/gemini-embedding-001"}]}`, "content is required"},
+		{"empty text", `{"requests":[{"model":"models/gemini-embedding-001","content":{"parts":[{"text":""}]}}]}`, "empty text"},
+		{"snake_case dimensionality", `{"requests":[` + one + `,"output_dimensionality":8}]}`, `Unknown name "output_dimensionality"`},
+		{"OpenAI input", `{"input":"hi"}`, `Unknown name "input"`},
+		{"unknown task type", `{"requests":[` + one + `,"taskType":"SEARCH"}]}`, "taskType"},
+		{"title without retrieval document", `{"requests":[` + one + `,"title":"t"}]}`, "title"},
+		{"zero dimensionality", `{"requests":[` + one + `,"outputDimensionality":0}]}`, "must be positive"},
+		{"fractional dimensionality", `{"requests":[` + one + `,"outputDimensionality":1.5}]}`, "must be an integer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateEmbedBody("gemini-embedding-001", []byte(tt.body))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("err = %v, want one saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}

@@ -171,6 +171,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.embed(w, r)
 		return
 	}
+	if r.Method == http.MethodPost && r.URL.Path == "/v1/responses" {
+		f.responses(w, r)
+		return
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/chat/completions" {
 		openAIError(w, 404, "Unknown request URL: "+r.Method+" "+r.URL.Path, "invalid_request_error", "unknown_url")
 		return

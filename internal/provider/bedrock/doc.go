@@ -1,7 +1,11 @@
 // Package bedrock is the Amazon Bedrock provider: it serves OpenAI-style chat
 // requests through the Bedrock Runtime Converse and ConverseStream APIs with
 // the official AWS SDK, signing with the default credential chain (the
-// Lambda role in production).
+// Lambda role in production). It also passes Anthropic Messages requests
+// through to Claude models natively (InvokeModel,
+// InvokeModelWithResponseStream and CountTokens with an Anthropic body:
+// native.go, native_stream.go) and serves embeddings with Titan Text
+// Embeddings and Cohere Embed through InvokeModel (embed.go).
 //
 // The package translates and calls, nothing more. client.go builds the SDK
 // client once and makes the calls; rules.go refuses what Converse cannot

@@ -46,10 +46,11 @@ var exceptions = map[string]exception{
 // contextLengthHints are lower-case fragments of the ValidationException
 // messages Bedrock's model families return when the prompt does not fit
 // ("Input is too long for requested model.", "prompt is too long: 215000
-// tokens > 200000 maximum", "... maximum context length is 8192 tokens").
+// tokens > 200000 maximum", "... maximum context length is 8192 tokens",
+// Claude's "input length and `max_tokens` exceed context limit: ...").
 var contextLengthHints = []string{
 	"input is too long", "input too long", "prompt is too long", "too many input tokens",
-	"context window", "context length", "maximum context", "exceeds the context",
+	"context window", "context length", "maximum context", "exceeds the context", "exceed context limit",
 }
 
 // classify maps an SDK error onto a *provider.Error. The SDK wraps errors

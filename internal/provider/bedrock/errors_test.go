@@ -50,6 +50,8 @@ func TestErrorMapping(t *testing.T) {
 			nil, provider.ClassContextLength, 0, 400},
 		{"prompt too long", 400, "ValidationException", "The model returned the following errors: prompt is too long: 215000 tokens > 200000 maximum",
 			nil, provider.ClassContextLength, 0, 400},
+		{"input plus max_tokens over the window", 400, "ValidationException", "The model returned the following errors: input length and `max_tokens` exceed context limit: 197202 + 8192 > 200000, decrease input length or `max_tokens` and try again",
+			nil, provider.ClassContextLength, 0, 400},
 		{"max context length", 400, "ValidationException", "This model's maximum context length is 8192 tokens. Please reduce the length of the prompt.",
 			nil, provider.ClassContextLength, 0, 400},
 		{"access denied", 403, "AccessDeniedException", "You don't have access to the model with the specified model ID.",

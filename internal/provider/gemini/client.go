@@ -143,6 +143,12 @@ func (c *Client) post(ctx context.Context, call *provider.Call, method string) (
 	if err != nil {
 		return nil, "", invalid("request", "cannot encode for gemini: %v", err)
 	}
+	return c.send(ctx, target, body, method == "streamGenerateContent")
+}
+
+// send POSTs body to target with the key and the provider's headers. It
+// returns the resolved key so error messages can be scrubbed of it.
+func (c *Client) send(ctx context.Context, target string, body []byte, stream bool) (*http.Response, string, error) {
 	key, err := c.key.Get(ctx)
 	if err != nil {
 		return nil, "", err
@@ -155,7 +161,7 @@ func (c *Client) post(ctx context.Context, call *provider.Call, method string) (
 		req.Header.Set(k, v)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if method == "streamGenerateContent" {
+	if stream {
 		req.Header.Set("Accept", "text/event-stream")
 	}
 	if key != "" {

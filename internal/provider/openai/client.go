@@ -37,6 +37,9 @@ type Client struct {
 	// another name (Azure OpenAI's api-key) the bare key.
 	authHeader string
 	http       *http.Client
+	// native is true for type openai: it serves the Responses API
+	// (NativeResponses).
+	native bool
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -66,6 +69,7 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 		key:        provider.NewCredential(cfg.APIKey, env.Secrets, provider.DefaultCredentialTTL),
 		authHeader: auth,
 		http:       hc,
+		native:     cfg.Type == "openai",
 	}, nil
 }
 

@@ -33,7 +33,7 @@ var semantic = map[string]struct {
 	names []string
 	keep  bool
 }{
-	"operation":      {names: []string{AttrOperation}},
+	"operation":      {names: []string{AttrOperation}, keep: true},
 	"provider_type":  {names: []string{AttrProvider, AttrSystem}},
 	"model":          {names: []string{AttrRequestModel}},
 	"request_model":  {names: []string{AttrRequestModel}},
@@ -45,6 +45,18 @@ var semantic = map[string]struct {
 	"error_code":     {names: []string{AttrErrorType}, keep: true},
 	"status":         {names: []string{AttrHTTPStatus}, keep: true},
 	"route":          {names: []string{Prefix + "arm"}},
+}
+
+// GenAIOperation is gen_ai.operation.name for a gateway operation. The
+// GenAI conventions name "chat" and "embeddings" (among others); an
+// Anthropic Messages or OpenAI Responses request is a chat completion in
+// their terms ("chat": a conversation in, a message out), so both are
+// "chat", and switchyard.operation tells them apart.
+func GenAIOperation(op string) string {
+	if op == "embeddings" {
+		return "embeddings"
+	}
+	return "chat"
 }
 
 // providerNames are gen_ai.provider.name's well-known values for the
@@ -61,6 +73,13 @@ func attributes(key string, value any) []attribute.KeyValue {
 	m, ok := semantic[key]
 	if !ok {
 		return []attribute.KeyValue{attr(Prefix+key, value)}
+	}
+	if key == "operation" {
+		// The gateway's operation is kept whole under switchyard.operation;
+		// gen_ai.operation.name takes the convention's value for it.
+		if s, isStr := value.(string); isStr {
+			return []attribute.KeyValue{attribute.String(AttrOperation, GenAIOperation(s)), attribute.String(Prefix+key, s)}
+		}
 	}
 	if key == "provider_type" {
 		if s, isStr := value.(string); isStr && providerNames[s] != "" {

@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -115,6 +116,55 @@ func TestAnnotationsBecomeAttributes(t *testing.T) {
 	}
 	if att2.Parent.SpanID() != spans["routing"].SpanContext.SpanID() {
 		t.Error("attempt span is not under the routing span")
+	}
+}
+
+// TestOperationNamesSpans: the engine's operation annotation sets
+// gen_ai.operation.name to the conventions' value ("embeddings", or
+// "chat" for the Messages and Responses APIs) and switchyard.operation to
+// the gateway's, and names the attempt span after it, whichever of
+// operation and model is annotated first.
+func TestOperationNamesSpans(t *testing.T) {
+	tests := []struct {
+		op, wantGenAI, wantName string
+		modelFirst              bool
+	}{
+		{op: "embeddings", wantGenAI: "embeddings", wantName: "embeddings text-embedding-004"},
+		{op: "embeddings", wantGenAI: "embeddings", wantName: "embeddings text-embedding-004", modelFirst: true},
+		{op: "messages", wantGenAI: "chat", wantName: "chat text-embedding-004"},
+		{op: "responses", wantGenAI: "chat", wantName: "chat text-embedding-004"},
+		{op: "chat", wantGenAI: "chat", wantName: "chat text-embedding-004"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.op, tt.modelFirst), func(t *testing.T) {
+			tr, exp := newTest(t)
+			ctx, routing := tr.Start(context.Background(), "routing")
+			routing.Annotate("operation", tt.op)
+			_, att := tr.Start(ctx, "attempt")
+			if tt.modelFirst {
+				att.Annotate("model", "text-embedding-004")
+				att.Annotate("operation", tt.op)
+			} else {
+				att.Annotate("operation", tt.op)
+				att.Annotate("model", "text-embedding-004")
+			}
+			att.End(nil)
+			routing.End(nil)
+			spans := flushed(t, tr, exp)
+			a, ok := spans[tt.wantName]
+			if !ok {
+				t.Fatalf("no attempt span %q in %v", tt.wantName, spans)
+			}
+			for _, s := range []struct {
+				name  string
+				attrs map[string]any
+			}{{"routing", attrMap(spans["routing"].Attributes)}, {tt.wantName, attrMap(a.Attributes)}} {
+				if s.attrs["gen_ai.operation.name"] != tt.wantGenAI || s.attrs["switchyard.operation"] != tt.op {
+					t.Errorf("%s: gen_ai.operation.name %v switchyard.operation %v, want %s and %s", s.name,
+						s.attrs["gen_ai.operation.name"], s.attrs["switchyard.operation"], tt.wantGenAI, tt.op)
+				}
+			}
+		})
 	}
 }
 

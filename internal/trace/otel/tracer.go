@@ -112,7 +112,9 @@ func (t *Tracer) Flush(ctx context.Context) error { return t.tp.ForceFlush(ctx) 
 func (t *Tracer) Shutdown(ctx context.Context) error { return t.tp.Shutdown(ctx) }
 
 // Start opens a span under the one in ctx. The engine's spans are named
-// "routing" and "attempt"; an attempt is a GenAI client span.
+// "routing" and "attempt"; an attempt is a GenAI client span. Both start
+// as chat operations; the engine's "operation" annotation sets the real
+// one (and renames an attempt "embeddings <model>").
 func (t *Tracer) Start(ctx context.Context, name string) (context.Context, trace.Span) {
 	kind := oteltrace.SpanKindInternal
 	var attrs []attribute.KeyValue
@@ -134,11 +136,12 @@ func (t *Tracer) withInjector(ctx context.Context) context.Context {
 
 // span adapts an OpenTelemetry span to trace.Span.
 type span struct {
-	s    oteltrace.Span
-	name string
-	mu   sync.Mutex // op and model name the span; annotations may come from a stream's goroutine
-	op   string
-	done atomic.Bool
+	s     oteltrace.Span
+	name  string
+	mu    sync.Mutex // op and model name the span; annotations may come from a stream's goroutine
+	op    string     // gen_ai.operation.name
+	model string
+	done  atomic.Bool
 }
 
 // Annotate sets the attributes key maps to (attrs.go).
@@ -150,10 +153,12 @@ func (s *span) Annotate(key string, value any) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if key == "operation" {
-			s.op = v
-			return
+			s.op = GenAIOperation(v)
+		} else {
+			s.model = v
 		}
-		s.s.SetName(spanName(s.name, s.op, v))
+		// Either may come first: the name follows whichever came last.
+		s.s.SetName(spanName(s.name, s.op, s.model))
 	}
 }
 
