@@ -10,6 +10,8 @@ import (
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/option"
+
+	"github.com/switchyard-llm/switchyard/internal/fakes/openaifake"
 )
 
 // TestMessagesAuth: a gateway key is accepted as x-api-key (how the
@@ -112,5 +114,35 @@ func TestMessagesInlineRouter(t *testing.T) {
 	}
 	if len(h.ant.Requests()) != 1 {
 		t.Error("an out-of-range params max_tokens reached the upstream")
+	}
+}
+
+// TestMessagesLimits: the gateway's own overload (server.max_in_flight) is
+// Anthropic's 529 overloaded_error with Retry-After, which the Anthropic
+// SDKs retry; a body over server.max_body_bytes is 413 request_too_large.
+func TestMessagesLimits(t *testing.T) {
+	h := newMessagesHarness(t, "server: {max_in_flight: 1, max_body_bytes: 4096}\n")
+	h.oai.HangStarted = make(chan struct{}, 1)
+	h.oai.HangEnded = make(chan struct{}, 1)
+	h.oai.Script("m1", openaifake.Fault{Kind: openaifake.Hang})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = h.client().Messages.New(ctx, hello("translated"))
+	}()
+	waitOrFail(t, h.oai.HangStarted, "the held request to reach the upstream")
+	resp, body := h.post("/v1/messages", []byte(`{"model":"translated","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`))
+	if e := decodeAnthropicErr(t, body); resp.StatusCode != 529 || e.Error.Type != "overloaded_error" || resp.Header.Get("Retry-After") != "1" {
+		t.Errorf("%d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	cancel()
+	waitOrFail(t, h.oai.HangEnded, "the held request to end")
+	<-done
+
+	big := `{"model":"translated","max_tokens":5,"messages":[{"role":"user","content":"` + strings.Repeat("x", 5000) + `"}]}`
+	resp, body = h.post("/v1/messages", []byte(big))
+	if e := decodeAnthropicErr(t, body); resp.StatusCode != 413 || e.Error.Type != "request_too_large" {
+		t.Errorf("%d %s", resp.StatusCode, body)
 	}
 }
