@@ -64,6 +64,7 @@ FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 
 fuzz:
 	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/chat/
+	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/messages/
 	$(FUZZ) -fuzz '^FuzzCompileEval$$' ./internal/condition/
 	$(FUZZ) -fuzz '^FuzzParse$$' ./internal/config/
 	$(FUZZ) -fuzz '^FuzzDecoder$$' ./internal/sse/
