@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/responses"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
@@ -29,9 +30,19 @@ func (s *Server) explainOperation(w http.ResponseWriter, r *http.Request, eng *e
 		if perr = readMessagesInto(s, r, eng, er); perr == nil {
 			plan, perr = eng.Explain(r.Context(), er)
 		}
+	case engine.OpResponses:
+		// A Responses body, planned from its chat form as
+		// POST /v1/responses plans it.
+		var in *responses.Request
+		if in, perr = s.readResponses(r, eng); perr == nil {
+			if er.Chat, perr = responsesChat(in); perr == nil {
+				er.Operation = engine.OpResponses
+				plan, perr = eng.Explain(r.Context(), er)
+			}
+		}
 	default:
 		perr = errf(http.StatusBadRequest, engine.TypeInvalidRequest, "invalid_operation",
-			"operation must be chat, embeddings or messages (the body is read as that API's request)")
+			"operation must be chat, embeddings, messages or responses (the body is read as that API's request)")
 		perr.Param = "operation"
 	}
 	if perr != nil {

@@ -86,10 +86,22 @@ func (s *Server) readExplain(r *http.Request, eng *engine.Engine) (*chat.Request
 		if perr != nil {
 			return nil, perr
 		}
-		req, _ := in.ToChat()
-		return req, nil
+		return responsesChat(in)
 	}
 	return checkChat(body)
+}
+
+// responsesChat is a Responses request's chat form, which explain plans.
+// What only a native target can carry (built-in tools) does not change
+// the plan; a request with no chat form at all is a 400.
+func responsesChat(in *responses.Request) (*chat.Request, *engine.Error) {
+	req, fe := in.ToChat()
+	if req == nil {
+		e := errf(http.StatusBadRequest, engine.TypeInvalidRequest, fe.Code, fe.Msg)
+		e.Param = fe.Param
+		return nil, e
+	}
+	return req, nil
 }
 
 // commitSSE writes a committed stream's status and headers.

@@ -344,19 +344,24 @@ func TestResponsesExplain(t *testing.T) {
 		{`{"model":"router/native_first","input":[{"role":"user","content":"hi"}],"max_output_tokens":10}`, 200, `"ant/claude-haiku-4-5"`},
 		{`{"model":"router/native_first","input":"hi","previous_response_id":"resp_1"}`, 400, `previous_response_id`},
 	} {
-		req, _ := http.NewRequest(http.MethodPost, g.srv.URL+"/v1/routing/explain", strings.NewReader(tc.body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
-			t.Errorf("%s: %d %s", tc.body, resp.StatusCode, body)
-		}
-		if tc.status == 200 && !strings.Contains(string(body), `"oa/gpt-4.1"`) {
-			t.Errorf("plan lacks the native target: %s", body)
+		for _, path := range []string{"/v1/routing/explain", "/v1/routing/explain?operation=responses"} {
+			req, _ := http.NewRequest(http.MethodPost, g.srv.URL+path, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.want) {
+				t.Errorf("%s: %d %s", tc.body, resp.StatusCode, body)
+			}
+			if tc.status == 200 && !strings.Contains(string(body), `"oa/gpt-4.1"`) {
+				t.Errorf("plan lacks the native target: %s", body)
+			}
+			if tc.status == 200 && strings.Contains(path, "operation=") && !strings.Contains(strings.Join(strings.Fields(string(body)), ""), `"operation":"responses"`) {
+				t.Errorf("%s: plan does not say it is for a Responses request: %s", path, body)
+			}
 		}
 	}
 	if g.oai.Hits("gpt-4.1") != 0 {
