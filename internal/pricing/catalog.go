@@ -25,6 +25,8 @@ type Catalog struct {
 	// priced as a shorter family key (gemini-3.5-flash-lite is not
 	// gemini-3.5-flash).
 	unpriced map[string]map[string]bool
+	// embedding holds "type/key" of the embedding models (input price only).
+	embedding map[string]bool
 	// overrides maps provider name -> model -> the fields a config set.
 	overrides map[string]map[string]override
 }
@@ -62,7 +64,11 @@ func Default() *Catalog { return defaultCatalog() }
 type entry struct {
 	// Unpriced marks a model whose list price no source confirmed but whose
 	// id extends a priced family key; it must set nothing else.
-	Unpriced        bool    `yaml:"unpriced"`
+	Unpriced bool `yaml:"unpriced"`
+	// Embedding marks an embedding model: priced per input token only, so
+	// it must set no output price or output cap (other entries must:
+	// a missing output price would make every answer's output free).
+	Embedding       bool    `yaml:"embedding"`
 	Input           float64 `yaml:"input_per_mtok"`
 	Output          float64 `yaml:"output_per_mtok"`
 	CachedInput     float64 `yaml:"cached_input_per_mtok"`
@@ -83,6 +89,7 @@ func parseCatalog(doc []byte) (*Catalog, error) {
 	var errs []error
 	prices := make(map[string]map[string]Price, len(raw))
 	unpriced := make(map[string]map[string]bool)
+	embedding := make(map[string]bool)
 	for typ, models := range raw {
 		prices[typ] = make(map[string]Price, len(models))
 		for model, e := range models {
@@ -96,6 +103,9 @@ func parseCatalog(doc []byte) (*Catalog, error) {
 				}
 				unpriced[typ][model] = true
 				continue
+			}
+			if e.Embedding {
+				embedding[typ+"/"+model] = true
 			}
 			prices[typ][model] = Price{
 				InputPerMTok:       e.Input,
@@ -111,13 +121,24 @@ func parseCatalog(doc []byte) (*Catalog, error) {
 		sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 		return nil, errors.Join(errs...)
 	}
-	return &Catalog{prices: prices, unpriced: unpriced}, nil
+	return &Catalog{prices: prices, unpriced: unpriced, embedding: embedding}, nil
 }
 
 func (e entry) validate() error {
 	if e.Unpriced {
 		if e != (entry{Unpriced: true}) {
 			return errors.New("an unpriced entry must set no price or limit")
+		}
+		return nil
+	}
+	if e.Embedding {
+		switch {
+		case e.Input <= 0:
+			return errors.New("input_per_mtok must be > 0")
+		case e.Output != 0 || e.MaxOutputTokens != 0 || e.CachedInput != 0 || e.CacheWrite != 0:
+			return errors.New("an embedding model has an input price and context_window only")
+		case e.ContextWindow <= 0:
+			return errors.New("context_window must be > 0")
 		}
 		return nil
 	}

@@ -16,6 +16,12 @@ func TestEmbeddedCatalogParses(t *testing.T) {
 	for typ, models := range c.prices {
 		for model, p := range models {
 			t.Run(typ+"/"+model, func(t *testing.T) {
+				if c.embedding[typ+"/"+model] {
+					if p.InputPerMTok <= 0 || p.OutputPerMTok != 0 || p.MaxOutputTokens != 0 || p.ContextWindow <= 0 {
+						t.Errorf("embedding model %+v; want an input price and a context window only", p)
+					}
+					return
+				}
 				if p.InputPerMTok <= 0 || p.OutputPerMTok <= 0 {
 					t.Errorf("input %v, output %v per MTok; want both > 0", p.InputPerMTok, p.OutputPerMTok)
 				}
@@ -340,4 +346,31 @@ func TestLookupConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestEmbeddingEntries: an entry marked embedding is priced by input alone
+// and may set nothing about output; an unmarked entry without an output
+// price is still refused (a forgotten output price would make answers free).
+func TestEmbeddingEntries(t *testing.T) {
+	for _, tc := range []struct {
+		doc string
+		ok  bool
+	}{
+		{"bedrock:\n  e1: {embedding: true, input_per_mtok: 0.02, context_window: 8192}\n", true},
+		{"bedrock:\n  e1: {embedding: true, input_per_mtok: 0.02, output_per_mtok: 1, context_window: 8192}\n", false},
+		{"bedrock:\n  e1: {embedding: true, input_per_mtok: 0.02, context_window: 8192, max_output_tokens: 10}\n", false},
+		{"bedrock:\n  e1: {embedding: true, context_window: 8192}\n", false},
+		{"bedrock:\n  e1: {input_per_mtok: 0.02, context_window: 8192}\n", false},
+	} {
+		c, err := parseCatalog([]byte(tc.doc))
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: err %v, want ok %v", tc.doc, err, tc.ok)
+			continue
+		}
+		if tc.ok {
+			if p, ok := c.Lookup("bedrock", "bedrock", "e1"); !ok || p.InputPerMTok != 0.02 {
+				t.Errorf("%q: lookup %+v %v", tc.doc, p, ok)
+			}
+		}
+	}
 }

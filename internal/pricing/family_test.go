@@ -197,6 +197,7 @@ var repoModelID = []struct {
 // does not price, and why.
 var unpricedRepoModels = map[string]string{
 	"claude-nonexistent-1": "a not-found error fixture",
+	"claude-code-20250219": "an anthropic-beta value Claude Code sends (testdata/messages), not a model",
 	"gemini-9-ultra":       "a not-found error fixture",
 	"gpt-3.5-turbo":        "a legacy model in a vLLora import fixture; not in the catalog",
 	"claude-haiku":         "docs/config.md's models glob anthropic/claude-haiku-* (a prefix, not a model)",
