@@ -112,6 +112,13 @@ type Engine struct {
 	// (keylimits.go, quotas.go).
 	keyLimits *keyLimits
 	quotas    *quotas
+	// The attempt loop's side effects, behind the interfaces it calls:
+	// the budget ledger (ledger.go, budgets), the cooldown tracker
+	// (health.go, state) and the recorder (outcomes.go). Tests swap in
+	// fakes.
+	ledger   ledger
+	health   health
+	outcomes outcomes
 }
 
 // New validates and compiles cfg. The error lists every problem.
@@ -201,6 +208,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.budgets.homes = homes
 	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
 	e.recorder = NewRecorderWith(deps.Store, deps.Logger, RecorderOptions{Now: deps.Now, Every: deps.MetricsFlushEvery})
+	e.ledger, e.health, e.outcomes = e.budgets, e.state, engineOutcomes{e}
 	e.wireMetrics()
 	return e, nil
 }

@@ -96,7 +96,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 	allCooling := len(ru.candidates) == len(shown) && anyCooling(e, shown, now)
 	for _, c := range shown {
 		pc := PlanCandidate{Target: c.Key, Provider: c.Provider, Model: c.Model, Via: c.Path, Arm: c.Arm, Params: c.Params,
-			CoolingDown: e.state.isCooling(c.Key, now), OverQuota: e.quotas.peek(c.Provider, now)}
+			CoolingDown: e.health.isCooling(c.Key, now), OverQuota: e.quotas.peek(c.Provider, now)}
 		if price, ok := e.price(c.Leaf); ok {
 			v := price.Expected(r.Chat)
 			pc.EstimatedCostUSD = &v
@@ -154,7 +154,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 
 func anyCooling(e *Engine, cands []routing.Candidate, now time.Time) bool {
 	for _, c := range cands {
-		if e.state.isCooling(c.Key, now) {
+		if e.health.isCooling(c.Key, now) {
 			return true
 		}
 	}
