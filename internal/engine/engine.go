@@ -18,6 +18,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/pricing"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/samples"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
@@ -207,9 +208,8 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.budgets.settleEach = deps.SettleEachRequest
 	e.budgets.homes = homes
 	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
-	e.recorder = NewRecorderWith(deps.Store, deps.Logger, RecorderOptions{Now: deps.Now, Every: deps.MetricsFlushEvery})
+	e.recorder = samples.New(deps.Store, deps.Logger, samples.Options{Now: deps.Now, Every: deps.MetricsFlushEvery, Tee: e.wireMetrics()})
 	e.ledger, e.health, e.outcomes = e.budgets, e.state, engineOutcomes{e}
-	e.wireMetrics()
 	return e, nil
 }
 
@@ -258,7 +258,8 @@ func cutPath(s string) (string, string, bool) {
 // Config is the config this engine serves.
 func (e *Engine) Config() *config.Config { return e.cfg }
 
-// Recorder is the engine's metrics recorder (flushed by Lambda after a response).
+// Recorder is the engine's metrics recorder (flushed by Lambda after a
+// response).
 func (e *Engine) Recorder() *Recorder { return e.recorder }
 
 // Catalog is the price catalog with config overrides.

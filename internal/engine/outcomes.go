@@ -4,8 +4,17 @@ import (
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/samples"
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
+
+// Recorder buffers metric samples and writes their per-minute sums to the
+// store off the request path (package samples).
+type Recorder = samples.Recorder
+
+// DefaultMetricsFlushEvery is how often the recorder writes its sums
+// unless Deps.MetricsFlushEvery says otherwise.
+const DefaultMetricsFlushEvery = samples.DefaultFlushEvery
 
 // outcomes is the recorder as the attempt loop sees it: where it reports
 // each finished attempt and, once, the request's end. The implementation
