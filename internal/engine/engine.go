@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/switchyard-llm/switchyard/internal/budget"
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/pricing"
 	"github.com/switchyard-llm/switchyard/internal/provider"
@@ -63,7 +64,7 @@ type Deps struct {
 	SettleEachRequest bool
 	// Region is the region this gateway runs in (Lambda: AWS_REGION);
 	// default the config's server.region. A budget whose home_region is
-	// another region keeps its counter there (budgethome.go).
+	// another region keeps its counter there (package budget, home.go).
 	Region string
 	// HomeStore opens the budget store of another region: its state
 	// table, for budgets with that home_region. Called when an engine is
@@ -198,16 +199,14 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	if region == "" {
 		region = cfg.Server.Region
 	}
-	homes, err := openHomes(cfg, region, deps.HomeStore)
+	homes, err := budget.OpenHomes(cfg, region, deps.HomeStore)
 	if err != nil {
 		return nil, err
 	}
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
 	e.local = newLocalStats(e.state, deps.Now)
-	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
-	e.budgets.settleEach = deps.SettleEachRequest
-	e.budgets.homes = homes
-	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
+	e.budgets = &budgets{budget.New(cfg, deps.Store, deps.Logger, deps.Now,
+		budget.Options{SettleEach: deps.SettleEachRequest, Homes: homes, Instance: deps.InstanceID})}
 	e.recorder = samples.New(deps.Store, deps.Logger, samples.Options{Now: deps.Now, Every: deps.MetricsFlushEvery, Tee: e.wireMetrics()})
 	e.ledger, e.health, e.outcomes = e.budgets, e.state, engineOutcomes{e}
 	return e, nil
@@ -271,7 +270,7 @@ func (e *Engine) Catalog() *pricing.Catalog { return e.catalog }
 // them when final). Lambda calls it after each response; the local server
 // on a timer.
 func (e *Engine) Flush(ctx context.Context, final bool) error {
-	e.budgets.flush(ctx, final)
+	e.budgets.Flush(ctx, final)
 	e.state.publishInFlight(ctx, e.deps.InstanceID, final)
 	if final {
 		return e.recorder.Flush(ctx)
@@ -292,8 +291,7 @@ func (e *Engine) PublishInFlight(ctx context.Context) {
 func (e *Engine) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	e.budgets.closed.Store(true)
-	e.budgets.flush(ctx, true)
+	e.budgets.Retire(ctx)
 	e.state.retired.Store(true)
 	e.state.publishInFlight(ctx, e.deps.InstanceID, true)
 	e.recorder.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/switchyard-llm/switchyard/internal/budget"
 	"github.com/switchyard-llm/switchyard/internal/routing"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
@@ -132,7 +133,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 		sub := e.metricSubject(route, shown[0].Arm, true)
 		p.Metrics = &PlanMetrics{Router: sub.router, Arm: sub.arm, Note: sub.note}
 	}
-	p.Budgets = e.budgets.status(ctx, sc, now)
+	p.Budgets = e.budgets.Status(ctx, sc.budget(), now)
 	for k, until := range e.state.coolingDown(now) {
 		if !until.After(now) {
 			continue // ended: half-open, awaiting its probe (halfopen.go)
@@ -209,19 +210,19 @@ func (e *Engine) explainBudgets(ctx context.Context, ru *run, p *Plan, now time.
 	if over == nil {
 		return ru.plan
 	}
-	// The loop's own wording (budgeterror.go), so explain and the 429
+	// The loop's own wording (budget.Exceeded.Why), so explain and the 429
 	// agree on what did not fit.
-	why := over.why()
-	if act, target, _ := cutReroute(onExceed(over.budget)); act == "reroute" {
+	why := over.Why()
+	if act, target, _ := cutReroute(budget.OnExceed(over.Budget)); act == "reroute" {
 		if _, ok := e.routers[target]; ok {
 			planned := *ru
-			at := ru.planIndex(over.target) + 1
+			at := ru.planIndex(over.Target) + 1
 			// The reroute happens once: if the reroute router's first
 			// attempt does not fit either, the request is refused.
 			if next, ok := e.reroute(ctx, ru, over); ok {
 				ru.candidates = next
 				if e.firstOverBudget(ctx, ru, now) == nil {
-					p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reroute", Router: target,
+					p.BudgetOutcome = &BudgetOutcome{Budget: over.Budget.Name, Action: "reroute", Router: target,
 						Why: why + "; the request goes to router " + target}
 					return ru.plan[at:]
 				}
@@ -230,7 +231,7 @@ func (e *Engine) explainBudgets(ctx context.Context, ru *run, p *Plan, now time.
 			why += "; router " + target + " cannot serve within it either"
 		}
 	}
-	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: statusTooManyRequests,
+	p.BudgetOutcome = &BudgetOutcome{Budget: over.Budget.Name, Action: "reject", Status: statusTooManyRequests,
 		Code: "budget_exceeded", Why: why + "; the request is refused; " + maxTokensHint(ru.req.Chat)}
 	return ru.plan
 }

@@ -3,14 +3,16 @@ package engine
 import (
 	"context"
 	"time"
+
+	"github.com/switchyard-llm/switchyard/internal/budget"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
 )
 
 // ledger is the budget ledger as the attempt loop sees it: each attempt
 // holds its worst-case cost before the upstream call and, after it,
 // settles the real cost or releases the hold. The implementation is
-// budgets (budget.go, with its leases in budgetlease.go and its other
-// regions in budgethome.go); tests put a fake in Engine.ledger to watch
-// the loop's side of the contract alone.
+// package budget's Ledger, through budgets below; tests put a fake in
+// Engine.ledger to watch the loop's side of the contract alone.
 type ledger interface {
 	// reserve holds micros against every budget covering sc; on refusal
 	// nothing stays held and the refusing budget is returned.
@@ -24,6 +26,56 @@ type ledger interface {
 }
 
 var _ ledger = (*budgets)(nil)
+
+// scope is who a request is charged to: its router, key and user.
+type scope struct {
+	router string
+	key    string // key name, "" without auth
+	user   string
+}
+
+func (sc scope) budget() budget.Scope {
+	return budget.Scope{Router: sc.router, Key: sc.key, User: sc.user}
+}
+
+// reservation is what one attempt holds against its budgets, exceeded a
+// budget that refused it.
+type (
+	reservation = budget.Reservation
+	exceeded    = budget.Exceeded
+)
+
+// BudgetStatus is one budget's state, as explain shows it.
+type BudgetStatus = budget.Status
+
+// budgets is the engine's budget ledger (package budget) with the
+// engine's request scope: the loop's ledger, explain's budget status,
+// the budget conditions' remaining_pct (vars.go) and the budget gauges.
+type budgets struct{ *budget.Ledger }
+
+func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.Time) (*reservation, *exceeded) {
+	return b.Reserve(ctx, sc.budget(), micros, now)
+}
+
+func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now time.Time) *exceeded {
+	return b.WouldExceed(ctx, sc.budget(), micros, now)
+}
+
+func (b *budgets) settle(ctx context.Context, res *reservation, actualMicros int64) {
+	b.Settle(ctx, res, actualMicros)
+}
+
+func (b *budgets) release(ctx context.Context, res *reservation) { b.Release(ctx, res) }
+
+// remainingPct is 100 × (limit − spent) / limit for the named budget in
+// sc, never below 0; ok=false when no such budget covers sc.
+func (b *budgets) remainingPct(ctx context.Context, name string, sc scope, now time.Time) (float64, bool) {
+	return b.RemainingPct(ctx, name, sc.budget(), now)
+}
+
+// toMicros converts USD to integer micro-USD, rounding up so a
+// reservation never undercounts (pricing.Micros).
+func toMicros(usd float64) int64 { return pricing.Micros(usd) }
 
 // budgetStep prices att and holds its worst-case cost against ru's
 // budgets, or, in a dry run, only asks whether it would fit. over is the
@@ -42,7 +94,7 @@ func (e *Engine) budgetStep(ctx context.Context, ru *run, att *attempt, now time
 		att.hold, over = e.ledger.reserve(ctx, ru.scope, att.worst, now)
 	}
 	if over != nil {
-		over.target = att.cand.Key
+		over.Target = att.cand.Key
 	}
 	return over
 }

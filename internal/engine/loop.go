@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -267,8 +268,8 @@ func (e *Engine) jitter() float64 { return e.rng().Float64() }
 
 // reroute switches to a budget's reroute router, once per request.
 func (e *Engine) reroute(ctx context.Context, ru *run, over *exceeded) ([]routing.Candidate, bool) {
-	act, target, _ := cutReroute(over.budget.OnExceed)
-	if act != "reroute" || ru.rerouted || over.storeErr != nil {
+	act, target, _ := cutReroute(over.Budget.OnExceed)
+	if act != "reroute" || ru.rerouted || over.StoreErr != nil {
 		return nil, false
 	}
 	r, ok := e.routers[target]
@@ -290,10 +291,13 @@ func (e *Engine) reroute(ctx context.Context, ru *run, over *exceeded) ([]routin
 	// The reroute router's plan replaces the rest of this one: its
 	// targets are skipped for cooldown as the first router's are, and
 	// the targets of the first after the refused one are not skipped.
-	at := ru.planIndex(over.target) + 1
+	at := ru.planIndex(over.Target) + 1
 	ru.plan = append(ru.plan[:at:at], ex.Candidates...)
 	return e.orderByHealth(ex.Candidates), true
 }
+
+// cutReroute splits on_exceed "reroute:<router>".
+func cutReroute(s string) (action, router string, ok bool) { return strings.Cut(s, ":") }
 
 // RerouteBudget is Result.Reroute for a budget's on_exceed reroute.
 const RerouteBudget = "budget"

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard-llm/switchyard/internal/budget"
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/provider"
@@ -105,8 +106,8 @@ type fakeLedger struct {
 func (l *fakeLedger) reserve(_ context.Context, _ scope, micros int64, _ time.Time) (*reservation, *exceeded) {
 	if l.limit > 0 && micros > l.limit {
 		l.log = append(l.log, fmt.Sprintf("refuse %d", micros))
-		return nil, &exceeded{budget: config.Budget{Name: "cap", Scope: "global", LimitUSD: float64(l.limit) / 1e6, Period: "day"},
-			worst: micros, limit: l.limit}
+		return nil, &exceeded{Budget: config.Budget{Name: "cap", Scope: "global", LimitUSD: float64(l.limit) / 1e6, Period: "day"},
+			Worst: micros, Limit: l.limit}
 	}
 	l.log = append(l.log, fmt.Sprintf("reserve %d", micros))
 	res := &reservation{}
@@ -273,6 +274,11 @@ func TestLoopHealth(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ownCounter is the store key of budget b's counter for sc (vars_test.go).
+func ownCounter(b config.Budget, sc scope, now time.Time) (string, bool) {
+	return budget.OwnCounter(b, sc.budget(), now)
 }
 
 func set(keys []string) map[string]bool {
