@@ -11,8 +11,12 @@ import (
 // targets are cooling down (left out of the try order), which half-open
 // target this request may probe, and each attempt's outcome, which
 // counts towards a cooldown or ends one. The implementation is
-// sharedState (state.go, halfopen.go), which shares cooldowns between
-// instances through the store; tests put a fake in Engine.health.
+// sharedState's cooldown tracker (cooldown.go, halfopen.go). It stays in
+// this package because its cooldowns live in the one snapshot of shared
+// state (state.go, digest.go) that also serves the strategies' stats and
+// in-flight counts off a single store read: a package of its own would
+// have to export that cache or refresh a second copy. Tests put a fake
+// in Engine.health.
 type health interface {
 	// isCooling reports whether target is in a running cooldown at now.
 	isCooling(target string, now time.Time) bool
