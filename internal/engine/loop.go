@@ -82,7 +82,7 @@ func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result
 			att := &attempt{cand: c, call: call, retry: retry}
 			next, refused := s.hold(att, ci, now)
 			if refused != nil {
-				return s.end(refused) // over a budget, no reroute: 429 budget_exceeded
+				return s.end(refused) // over a budget that does not reroute: 429 (503: unreadable)
 			}
 			if next {
 				break // provider quota used up, or a budget rerouted the rest of the plan
@@ -93,18 +93,20 @@ func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result
 			}
 			s.failed(att) // hold released; the failure counts towards the target's cooldown
 			st := pol.next(att, e.deps.Now(), deadline, e.jitter)
+			// The sample of the attempt the request ends with is final (it
+			// counts the request); a 429 is not, even out of retries.
 			final := st.kind == stepStop || (ci == len(ru.candidates)-1 && st.action != Retry)
 			e.outcomes.attempt(ru, c, att.rec, att.out, final, false, 0)
 			switch st.kind {
-			case stepStop: // other 4xx relayed as they are (400, 404, 413, 422); the caller went away
+			case stepStop: // other 4xx (400, 404, 413, 422): relayed, no retry; or the caller went away
 				return s.fail(false)
-			case stepRetry: // 429: Retry-After or jittered exponential backoff, then the same target
+			case stepRetry: // 429: wait (Retry-After, else backoff with jitter), then the same target
 				if e.deps.Sleep(ctx, st.wait) != nil {
 					return s.fail(ctx.Err() == context.DeadlineExceeded)
 				}
 				continue
 			}
-			break // 5xx, 529, network, timeouts, 401/403, retries used up: the next target
+			break // 5xx, 529, network, timeouts, 408, context length, 401/403, a 429 out of retries: next
 		}
 	}
 	return s.exhausted()
