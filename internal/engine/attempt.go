@@ -24,6 +24,8 @@ type attempt struct {
 	// worst its size in micro-USD (0 for an unpriced target).
 	hold  *reservation
 	worst int64
+	// quota is what it holds against its provider's quota (quotas.go).
+	quota *quotaHold
 	// price is the target's price, when priced (budgetStep).
 	price  pricing.Price
 	priced bool
@@ -152,3 +154,88 @@ func (p Policy) backoff(retry int, err error, jitter func() float64) time.Durati
 	// to the upstream in lockstep.
 	return time.Duration(jitter() * float64(d))
 }
+
+// call builds the provider call for candidate c.
+func (e *Engine) call(ru *run, c routing.Candidate) (*provider.Call, error) {
+	req, err := ru.req.Chat.WithParams(c.Params)
+	if err != nil {
+		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: statusBadRequest, Message: "target params: " + err.Error()}
+	}
+	return &provider.Call{Model: c.Model, Request: req, RequestID: ru.req.ID}, nil
+}
+
+// runAttempt runs att under its own timeout and span, filling in its
+// start, outcome and record, and adds the record to the request's
+// attempts.
+func (e *Engine) runAttempt(ctx context.Context, ru *run, att *attempt, pol Policy, deadline time.Time, fn attemptFunc) {
+	c := att.cand
+	actx, span := e.deps.Tracer.Start(ctx, "attempt")
+	annotateOperation(span, ru)
+	span.Annotate("provider", c.Provider)
+	span.Annotate("provider_type", e.cfg.Providers[c.Provider].Type)
+	span.Annotate("model", c.Model)
+	span.Annotate("target", c.Key)
+	if att.retry > 0 {
+		span.Annotate("retry", true)
+	}
+	if t := e.attemptTimeout(pol, c); t > 0 && e.deps.Now().Add(t).Before(deadline) {
+		// An attempt timeout that ends after the deadline adds nothing: the
+		// request's own timeout already bounds it. It bounds the wait for
+		// an answer: a stream stops the timer when it commits (its first
+		// content), so a long answer is not cut mid-way; the request's
+		// timeout still bounds the whole stream.
+		var cancel context.CancelCauseFunc
+		actx, cancel = context.WithCancelCause(actx)
+		stop := e.deps.AfterFunc(t, func() { cancel(errAttemptTimeout) })
+		att.stopTimer = stop
+		defer func() {
+			stop()
+			att.stopTimer = nil
+			cancel(nil)
+		}()
+	}
+	if ru.trackLoad {
+		e.state.addInFlight(ctx, e.deps.InstanceID, c.Key, 1)
+		defer e.state.addInFlight(context.WithoutCancel(ctx), e.deps.InstanceID, c.Key, -1)
+	}
+	att.start = e.deps.Now()
+	out := fn(actx, ru, *att)
+	if out.err != nil && !out.committed && ctx.Err() == nil && context.Cause(actx) == errAttemptTimeout {
+		// The attempt's own timeout, not the caller's: a timeout failure.
+		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
+	}
+	out.elapsed = e.deps.Now().Sub(att.start)
+	rec := Attempt{Target: c.Key, Status: statusOK, Ms: out.elapsed.Milliseconds(), Retry: att.retry > 0,
+		UpstreamRequestID: out.upstreamID, Err: out.err, Start: att.start}
+	if out.err != nil {
+		rec.Class = provider.ClassOf(out.err)
+		var pe *provider.Error
+		if errors.As(out.err, &pe) {
+			rec.Status = pe.Status
+			if rec.UpstreamRequestID == "" {
+				rec.UpstreamRequestID = pe.RequestID
+			}
+		} else {
+			rec.Status = 0
+		}
+		span.Annotate("error_class", string(rec.Class))
+	}
+	span.Annotate("status", rec.Status)
+	annotateAnswer(span, out)
+	span.End(out.err)
+	rec.HeldMicros = att.worst
+	att.out, att.rec = out, rec
+	ru.res.Attempts = append(ru.res.Attempts, rec)
+}
+
+func (e *Engine) attemptTimeout(pol Policy, c routing.Candidate) time.Duration {
+	if t := e.cfg.Providers[c.Provider].Timeout.D(); t > 0 && (pol.AttemptTimeout == 0 || t < pol.AttemptTimeout) {
+		return t
+	}
+	return pol.AttemptTimeout
+}
+
+// errAttemptTimeout is the cause with which an attempt's own timeout
+// cancels it, told apart from the caller's cancellation and the request's
+// deadline.
+var errAttemptTimeout = errors.New("attempt timed out")

@@ -4,14 +4,23 @@
 // network and timeout failures, cooldowns, budgets, the request deadline,
 // and the streaming commit rule — then records metrics and traces.
 //
-// The pieces of the loop, each in one place: the planner (planRun in
-// prepare.go: request to ordered candidates, with a dry run that is
-// Explain), the attempt value (attempt.go: the state of one try), the
-// policy step (Policy.next and Policy.startable in attempt.go: retry the
-// same target, move on or stop, with the backoff and the deadline floor)
-// and the budget step (budgetStep: reserve, or in a dry run ask whether
-// the worst case would fit). Complete and Stream are attempt functions
-// the one loop (serve, loop.go) drives.
+// The shape of the loop (serve, loop.go), each piece in one place:
+//
+//   - the planner, planRun (prepare.go): request to ordered candidates;
+//     its dry run is Explain (explain.go);
+//   - the attempt value (attempt.go): the state of one try, run by
+//     runAttempt under its own timeout and span; Complete, Stream and
+//     Embed are attempt functions (attemptFunc) the one loop drives;
+//   - the policy step (Policy.next and Policy.startable, attempt.go, over
+//     Policy.Decide in policy.go): retry the same target, move on or
+//     stop, with the backoff and the deadline floor;
+//   - the side effects, behind three small interfaces the loop calls:
+//     ledger (ledger.go: reserve, settle, release; implemented by package
+//     budget), health (health.go: cooldowns, half-open probes, outcomes;
+//     implemented by the cooldown tracker in cooldown.go and halfopen.go)
+//     and outcomes (outcomes.go: each attempt's metric sample and local
+//     stats, the request's skips, metric and trace; samples are written
+//     by package samples).
 //
 // It speaks chat types and provider interfaces; it must not know HTTP
 // (package httpapi turns its results and *Error into responses) nor any

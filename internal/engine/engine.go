@@ -14,10 +14,12 @@ import (
 
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/switchyard-llm/switchyard/internal/budget"
 	"github.com/switchyard-llm/switchyard/internal/config"
 	"github.com/switchyard-llm/switchyard/internal/pricing"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/routing"
+	"github.com/switchyard-llm/switchyard/internal/samples"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
@@ -62,7 +64,7 @@ type Deps struct {
 	SettleEachRequest bool
 	// Region is the region this gateway runs in (Lambda: AWS_REGION);
 	// default the config's server.region. A budget whose home_region is
-	// another region keeps its counter there (budgethome.go).
+	// another region keeps its counter there (package budget, home.go).
 	Region string
 	// HomeStore opens the budget store of another region: its state
 	// table, for budgets with that home_region. Called when an engine is
@@ -112,6 +114,13 @@ type Engine struct {
 	// (keylimits.go, quotas.go).
 	keyLimits *keyLimits
 	quotas    *quotas
+	// The attempt loop's side effects, behind the interfaces it calls:
+	// the budget ledger (ledger.go, budgets), the cooldown tracker
+	// (health.go, state) and the recorder (outcomes.go). Tests swap in
+	// fakes.
+	ledger   ledger
+	health   health
+	outcomes outcomes
 }
 
 // New validates and compiles cfg. The error lists every problem.
@@ -190,18 +199,16 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	if region == "" {
 		region = cfg.Server.Region
 	}
-	homes, err := openHomes(cfg, region, deps.HomeStore)
+	homes, err := budget.OpenHomes(cfg, region, deps.HomeStore)
 	if err != nil {
 		return nil, err
 	}
 	e.state = newSharedState(deps.Store, deps.Now, deps.Logger, cfg.Server.Cooldown)
 	e.local = newLocalStats(e.state, deps.Now)
-	e.budgets = newBudgets(cfg, deps.Store, deps.Logger, deps.Now)
-	e.budgets.settleEach = deps.SettleEachRequest
-	e.budgets.homes = homes
-	e.budgets.holder = deps.InstanceID + "/" + e.budgets.holder
-	e.recorder = NewRecorderWith(deps.Store, deps.Logger, RecorderOptions{Now: deps.Now, Every: deps.MetricsFlushEvery})
-	e.wireMetrics()
+	e.budgets = &budgets{budget.New(cfg, deps.Store, deps.Logger, deps.Now,
+		budget.Options{SettleEach: deps.SettleEachRequest, Homes: homes, Instance: deps.InstanceID})}
+	e.recorder = samples.New(deps.Store, deps.Logger, samples.Options{Now: deps.Now, Every: deps.MetricsFlushEvery, Tee: e.wireMetrics()})
+	e.ledger, e.health, e.outcomes = e.budgets, e.state, engineOutcomes{e}
 	return e, nil
 }
 
@@ -250,7 +257,8 @@ func cutPath(s string) (string, string, bool) {
 // Config is the config this engine serves.
 func (e *Engine) Config() *config.Config { return e.cfg }
 
-// Recorder is the engine's metrics recorder (flushed by Lambda after a response).
+// Recorder is the engine's metrics recorder (flushed by Lambda after a
+// response).
 func (e *Engine) Recorder() *Recorder { return e.recorder }
 
 // Catalog is the price catalog with config overrides.
@@ -262,7 +270,7 @@ func (e *Engine) Catalog() *pricing.Catalog { return e.catalog }
 // them when final). Lambda calls it after each response; the local server
 // on a timer.
 func (e *Engine) Flush(ctx context.Context, final bool) error {
-	e.budgets.flush(ctx, final)
+	e.budgets.Flush(ctx, final)
 	e.state.publishInFlight(ctx, e.deps.InstanceID, final)
 	if final {
 		return e.recorder.Flush(ctx)
@@ -283,8 +291,7 @@ func (e *Engine) PublishInFlight(ctx context.Context) {
 func (e *Engine) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	e.budgets.closed.Store(true)
-	e.budgets.flush(ctx, true)
+	e.budgets.Retire(ctx)
 	e.state.retired.Store(true)
 	e.state.publishInFlight(ctx, e.deps.InstanceID, true)
 	e.recorder.Close()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/switchyard-llm/switchyard/internal/budget"
 	"github.com/switchyard-llm/switchyard/internal/routing"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
@@ -107,7 +108,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 	allCooling := len(ru.candidates) == len(shown) && anyCooling(e, shown, now)
 	for _, c := range shown {
 		pc := PlanCandidate{Target: c.Key, Provider: c.Provider, Model: c.Model, Via: c.Path, Arm: c.Arm, Params: c.Params,
-			CoolingDown: e.state.isCooling(c.Key, now), OverQuota: e.quotas.peek(c.Provider, now)}
+			CoolingDown: e.health.isCooling(c.Key, now), OverQuota: e.quotas.peek(c.Provider, now)}
 		if price, ok := e.price(c.Leaf); ok {
 			v := price.Expected(r.Chat)
 			pc.EstimatedCostUSD = &v
@@ -143,7 +144,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 		sub := e.metricSubject(route, shown[0].Arm, true)
 		p.Metrics = &PlanMetrics{Router: sub.router, Arm: sub.arm, Note: sub.note}
 	}
-	p.Budgets = e.budgets.status(ctx, sc, now)
+	p.Budgets = e.budgets.Status(ctx, sc.budget(), now)
 	for k, until := range e.state.coolingDown(now) {
 		if !until.After(now) {
 			continue // ended: half-open, awaiting its probe (halfopen.go)
@@ -165,7 +166,7 @@ func (e *Engine) Explain(ctx context.Context, r *Request) (*Plan, *Error) {
 
 func anyCooling(e *Engine, cands []routing.Candidate, now time.Time) bool {
 	for _, c := range cands {
-		if e.state.isCooling(c.Key, now) {
+		if e.health.isCooling(c.Key, now) {
 			return true
 		}
 	}
@@ -221,19 +222,19 @@ func (e *Engine) explainBudgets(ctx context.Context, ru *run, p *Plan, now time.
 	if over == nil {
 		return ru.plan
 	}
-	// The loop's own wording (budgeterror.go), so explain and the 429
+	// The loop's own wording (budget.Exceeded.Why), so explain and the 429
 	// agree on what did not fit.
-	why := over.why()
-	if act, target, _ := cutReroute(onExceed(over.budget)); act == "reroute" {
+	why := over.Why()
+	if act, target, _ := cutReroute(budget.OnExceed(over.Budget)); act == "reroute" {
 		if _, ok := e.routers[target]; ok {
 			planned := *ru
-			at := ru.planIndex(over.target) + 1
+			at := ru.planIndex(over.Target) + 1
 			// The reroute happens once: if the reroute router's first
 			// attempt does not fit either, the request is refused.
 			if next, ok := e.reroute(ctx, ru, over); ok {
 				ru.candidates = next
 				if e.firstOverBudget(ctx, ru, now) == nil {
-					p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reroute", Router: target,
+					p.BudgetOutcome = &BudgetOutcome{Budget: over.Budget.Name, Action: "reroute", Router: target,
 						Why: why + "; the request goes to router " + target}
 					return ru.plan[at:]
 				}
@@ -242,7 +243,7 @@ func (e *Engine) explainBudgets(ctx context.Context, ru *run, p *Plan, now time.
 			why += "; router " + target + " cannot serve within it either"
 		}
 	}
-	p.BudgetOutcome = &BudgetOutcome{Budget: over.budget.Name, Action: "reject", Status: statusTooManyRequests,
+	p.BudgetOutcome = &BudgetOutcome{Budget: over.Budget.Name, Action: "reject", Status: statusTooManyRequests,
 		Code: "budget_exceeded", Why: why + "; the request is refused; " + maxTokensHint(ru.req.Chat)}
 	return ru.plan
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+
+	"github.com/switchyard-llm/switchyard/internal/budget"
 )
 
 // BudgetLevel is one budget's spend in its current period, as a scrape
@@ -22,12 +24,12 @@ type BudgetLevel struct {
 func (e *Engine) BudgetLevels(ctx context.Context) []BudgetLevel {
 	now := e.deps.Now()
 	var out []BudgetLevel
-	for _, bud := range e.budgets.list {
+	for _, bud := range e.cfg.Budgets {
 		if bud.Scope == "user" {
 			continue
 		}
 		l := BudgetLevel{Name: bud.Name, LimitUSD: bud.LimitUSD}
-		if spent, ok := e.budgets.spentOf(ctx, bud, scope{}, now); ok {
+		if spent, ok := e.budgets.SpentOf(ctx, bud, budget.Scope{}, now); ok {
 			l.SpentUSD, l.Known = float64(spent)/1e6, true
 		}
 		out = append(out, l)

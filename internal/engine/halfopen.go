@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"time"
-
-	"github.com/switchyard-llm/switchyard/internal/routing"
 )
 
 // A target whose cooldown has ended is half-open until a probe shows what
@@ -84,30 +82,4 @@ func (s *sharedState) dropProbe(target string) {
 	s.mu.Lock()
 	delete(s.probes, target)
 	s.mu.Unlock()
-}
-
-// admitProbe readies candidate ci for its first attempt. A half-open
-// target that this request may not probe moves to the back of its
-// candidates, and the next one takes its place at ci; it is tried from
-// the back only if the request gets there (everything before it failed),
-// as when every candidate is cooling down. Each target moves at most
-// once per request.
-func (e *Engine) admitProbe(ctx context.Context, ru *run, ci int) {
-	for left := len(ru.candidates) - ci; left > 0; left-- {
-		c := ru.candidates[ci]
-		if ru.deferred[c.Key] || e.state.claimProbe(ctx, c.Key) {
-			return // free to try, or back here: nothing before it served the request
-		}
-		if ru.deferred == nil {
-			ru.deferred = map[string]bool{}
-		}
-		ru.deferred[c.Key] = true
-		if ci == len(ru.candidates)-1 {
-			return // nothing else to try
-		}
-		next := make([]routing.Candidate, 0, len(ru.candidates))
-		next = append(next, ru.candidates[:ci]...)
-		next = append(next, ru.candidates[ci+1:]...)
-		ru.candidates = append(next, c)
-	}
 }

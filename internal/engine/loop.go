@@ -2,13 +2,12 @@ package engine
 
 import (
 	"context"
-	"errors"
+	"strings"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 	"github.com/switchyard-llm/switchyard/internal/routing"
-	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
@@ -29,22 +28,26 @@ func (e *Engine) Complete(ctx context.Context, r *Request) (*Result, *Error) {
 	return res, err
 }
 
-// serve runs the attempt loop of DESIGN §5 over the request's candidates:
+// serve runs the attempt loop of DESIGN §5 over the request's candidates,
+// with fn as the surface's upstream call (Complete, Stream, Embed):
 //
-//   - candidates are tried in plan order, those cooling down skipped
-//     (counted as skips) and half-open ones deferred; max_attempts bounds
-//     retries and fallbacks together;
-//   - a request served by any target but the plan's first is a fallback,
-//     and counts for the arm of the plan's first;
-//   - the policy step (Policy.next, attempt.go) decides after each
-//     failure: retry the same target after a backoff (rate limits), move
-//     to the next, or stop;
-//   - no attempt starts with less than minAttemptTime before the
-//     deadline, and no backoff sleeps past it (Policy.startable, next);
-//   - each attempt reserves its worst-case cost against the budgets
-//     first and settles the real cost after;
-//   - every attempt is traced and counted in metrics; failures feed the
-//     cooldown of their target.
+//   - the planner (prepare) orders the candidates: those cooling down are
+//     left out (counted as skips), half-open ones deferred unless this
+//     request claims their probe (health.go); a request served by any
+//     target but the plan's first is a fallback, and counts for the arm
+//     of the plan's first;
+//   - no attempt starts beyond max_attempts (retries and fallbacks
+//     together) or with less than minAttemptTime before the deadline, and
+//     no backoff sleeps past it (Policy.startable, Policy.next);
+//   - each attempt takes its provider's quota and holds its worst-case
+//     cost against the budgets first (ledger.go), and settles the real
+//     cost after; a budget that refuses reroutes the rest of the plan or
+//     refuses the request;
+//   - after each failure the policy step (Policy.next) decides: retry the
+//     same target after a backoff (rate limits), move to the next, or
+//     stop; a committed stream ends the loop whatever happens after;
+//   - every outcome feeds its target's cooldown (health) and the metrics
+//     and traces (outcomes).
 func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result, *Error) {
 	ru, perr := e.prepare(ctx, r, true)
 	if perr != nil {
@@ -57,207 +60,218 @@ func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result
 	deadline := e.deps.Now().Add(limit)
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-
-	spanCtx, span := e.deps.Tracer.Start(ctx, "routing")
-	defer func() { span.End(nil) }()
-	// The request's arm is its plan's first candidate's, whoever serves
-	// it, and is reported on a failure too.
-	res := &Result{Router: ru.route.Name, Arm: ru.first().Arm, TraceID: r.TraceID}
-	ru.res = res
-	if span.TraceID() != "" {
-		res.TraceID = span.TraceID()
-	}
-	annotateDecision(span, ru)
-	kh, lerr := e.keyLimits.admit(ctx, r.Key, r.Chat, e.deps.Now(), deadline)
+	s := e.open(ctx, ru)
+	defer s.span.End(nil)
+	kh, lerr := s.admitKey(deadline) // the caller's key's rate and concurrency limits
 	if lerr != nil {
-		res.RateLimit = lerr.RateLimit
-		return e.finish(ctx, ru, res, e.deps.Now(), lerr, span)
+		return s.end(lerr)
 	}
 	defer func() { kh.release(ctx, e.deps.Now()) }()
-	res.RateLimit = kh.rateLimit()
 
-	var last error
-	deadlineHit := false
-	start := e.deps.Now()
 	for ci := 0; ci < len(ru.candidates); ci++ {
-		e.admitProbe(ctx, ru, ci) // a half-open target goes first only for its probe
-		c := ru.candidates[ci]
-		ru.reach = max(ru.reach, ru.planIndex(c.Key))
+		c := s.candidate(ci)
 		call, cerr := e.call(ru, c)
 		if cerr != nil {
-			last = cerr
-			res.Attempts = append(res.Attempts, Attempt{Target: c.Key, Status: 400, Class: provider.ClassInvalidRequest, Err: cerr})
-			return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
+			return s.invalid(c, cerr) // its params do not apply to the request: 400, nothing sent
 		}
 		for retry := 0; ; retry++ {
 			now := e.deps.Now()
-			if ok, hit := pol.startable(len(res.Attempts), now, deadline); !ok {
-				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, hit), span)
+			if ok, hit := pol.startable(len(s.res.Attempts), now, deadline); !ok {
+				return s.fail(hit) // max_attempts reached, or the deadline floor
 			}
 			att := &attempt{cand: c, call: call, retry: retry}
-			// Provider quota: a target whose account is used up is
-			// skipped before any upstream call (quotas.go).
-			qh, why := e.quotas.admit(ctx, c.Provider, call.Request, now)
-			if why != "" {
-				ru.quota = append(ru.quota, quotaSkip{target: c.Key, why: why})
-				span.Annotate("quota_skipped", c.Key)
-				break
+			next, refused := s.hold(att, ci, now)
+			if refused != nil {
+				return s.end(refused) // over a budget that does not reroute: 429 (503: unreadable)
 			}
-			// Budgets: hold the worst case before the attempt.
-			if over := e.budgetStep(ctx, ru, att, now); over != nil {
-				qh.settle(ctx, nil, false, now)
-				if next, ok := e.reroute(ctx, ru, over); ok {
-					ru.candidates = append(ru.candidates[:ci+1:ci+1], next...)
-					res.Reroute = RerouteBudget
-					span.Annotate("reroute", RerouteBudget)
-					break
-				}
-				return e.finish(ctx, ru, res, start, budgetError(over, call.Request, res.Attempts), span)
+			if next {
+				break // provider quota used up, or a budget rerouted the rest of the plan
 			}
-
-			e.runAttempt(spanCtx, ru, att, pol, deadline, fn)
-			out := att.out
-			att.rec.HeldMicros = att.worst
-			res.Attempts = append(res.Attempts, att.rec)
-			if out.err == nil || out.committed {
-				cost, micros := 0.0, int64(0)
-				switch {
-				case att.priced && out.usage != nil:
-					cost = att.price.Cost(out.usage)
-					micros = toMicros(cost)
-				case att.priced:
-					// No usage reported (a stream cut after it started, an
-					// upstream that leaves usage out): charge exactly what was
-					// reserved, which bounds the real cost, rather than nothing.
-					micros = att.worst
-					cost = float64(att.worst) / 1e6
-				}
-				e.budgets.settle(ctx, att.hold, micros)
-				qh.settle(ctx, out.usage, out.usage == nil, e.deps.Now())
-				kh.setUsage(out.usage)
-				res.Target, res.CostUSD = c.Key, cost
-				res.Fallback = c.Key != ru.first().Key
-				res.UpstreamRequestID = out.upstreamID
-				e.state.recordOutcome(ctx, c.Key, out.err)
-				e.sample(ru, c, att.rec, out, true, res.Fallback, micros)
-				return e.finish(ctx, ru, res, start, nil, span)
+			e.runAttempt(s.spanCtx, ru, att, pol, deadline, fn)
+			if att.out.err == nil || att.out.committed {
+				return s.served(att) // answered (or a stream committed): settle, report healthy
 			}
-			e.budgets.release(ctx, att.hold)
-			qh.settle(ctx, nil, false, e.deps.Now())
-			last = out.err
-			e.state.recordOutcome(ctx, c.Key, out.err)
+			s.failed(att) // hold released; the failure counts towards the target's cooldown
 			st := pol.next(att, e.deps.Now(), deadline, e.jitter)
+			// The sample of the attempt the request ends with is final (it
+			// counts the request); a 429 is not, even out of retries.
 			final := st.kind == stepStop || (ci == len(ru.candidates)-1 && st.action != Retry)
-			e.sample(ru, c, att.rec, out, final, false, 0)
+			e.outcomes.attempt(ru, c, att.rec, att.out, final, false, 0)
 			switch st.kind {
-			case stepStop:
-				return e.finish(ctx, ru, res, start, failure(last, res.Attempts, false), span)
-			case stepRetry:
+			case stepStop: // other 4xx (400, 404, 413, 422): relayed, no retry; or the caller went away
+				return s.fail(false)
+			case stepRetry: // 429: wait (Retry-After, else backoff with jitter), then the same target
 				if e.deps.Sleep(ctx, st.wait) != nil {
-					deadlineHit = ctx.Err() == context.DeadlineExceeded
-					return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
+					return s.fail(ctx.Err() == context.DeadlineExceeded)
 				}
 				continue
 			}
-			break // next candidate
+			break // 5xx, 529, network, timeouts, 408, context length, 401/403, a 429 out of retries: next
 		}
 	}
-	// Every candidate was tried: the cooling-down ones left out were
-	// passed over, whatever their place in the plan.
-	ru.reach = len(ru.plan)
-	if ctx.Err() == context.DeadlineExceeded {
-		deadlineHit = true
+	return s.exhausted()
+}
+
+// serving is the attempt loop's own state for one request, beside the
+// plan (run): what serve's steps below share.
+type serving struct {
+	e       *Engine
+	ctx     context.Context // the request's, bounded by its deadline
+	spanCtx context.Context // ctx under the request's span, for attempts
+	span    trace.Span
+	ru      *run
+	res     *Result // the result so far (ru.res)
+	start   time.Time
+	kh      *keyHold
+	lastErr error // the last attempt's failure
+}
+
+// open starts the request's span and result. The request's arm is its
+// plan's first candidate's, whoever serves it, and is reported on a
+// failure too.
+func (e *Engine) open(ctx context.Context, ru *run) serving {
+	s := serving{e: e, ctx: ctx, ru: ru}
+	s.spanCtx, s.span = e.deps.Tracer.Start(ctx, "routing")
+	s.res = &Result{Router: ru.route.Name, Arm: ru.first().Arm, TraceID: ru.req.TraceID}
+	ru.res = s.res
+	if s.span.TraceID() != "" {
+		s.res.TraceID = s.span.TraceID()
 	}
-	if len(res.Attempts) == 0 && len(ru.quota) > 0 {
-		return e.finish(ctx, ru, res, start, quotaFailure(ru.quota, e.deps.Now()), span)
+	annotateDecision(s.span, ru)
+	return s
+}
+
+// admitKey holds the request against its key's limits (keylimits.go),
+// which may wait for a concurrency slot: the request's time is counted
+// from when it has one.
+func (s *serving) admitKey(deadline time.Time) (*keyHold, *Error) {
+	e, r := s.e, s.ru.req
+	kh, lerr := e.keyLimits.admit(s.ctx, r.Key, r.Chat, e.deps.Now(), deadline)
+	s.start = e.deps.Now()
+	if lerr != nil {
+		s.res.RateLimit = lerr.RateLimit
+		return nil, lerr
 	}
-	return e.finish(ctx, ru, res, start, failure(last, res.Attempts, deadlineHit), span)
+	s.kh = kh
+	s.res.RateLimit = kh.rateLimit()
+	return kh, nil
+}
+
+// candidate readies candidate ci for its first attempt: a half-open
+// target goes first only for its probe (admitProbe), and the plan
+// position reached is noted for the skips.
+func (s *serving) candidate(ci int) routing.Candidate {
+	s.e.admitProbe(s.ctx, s.ru, ci)
+	c := s.ru.candidates[ci]
+	s.ru.reach = max(s.ru.reach, s.ru.planIndex(c.Key))
+	return c
+}
+
+// invalid ends the request on a candidate whose params cannot be applied.
+func (s *serving) invalid(c routing.Candidate, err error) (*Result, *Error) {
+	s.lastErr = err
+	s.res.Attempts = append(s.res.Attempts, Attempt{Target: c.Key, Status: statusBadRequest, Class: provider.ClassInvalidRequest, Err: err})
+	return s.fail(false)
+}
+
+// hold readies att's upstream call: its provider's quota (quotas.go),
+// then its worst-case cost against the budgets (budgetStep). next says
+// to move on to the next candidate: the quota is used up, or a budget
+// rerouted the request (its router's candidates now follow ci). refused
+// is the request's end when a budget refuses it.
+func (s *serving) hold(att *attempt, ci int, now time.Time) (next bool, refused *Error) {
+	e, ru, c := s.e, s.ru, att.cand
+	qh, why := e.quotas.admit(s.ctx, c.Provider, att.call.Request, now)
+	if why != "" {
+		ru.quota = append(ru.quota, quotaSkip{target: c.Key, why: why})
+		s.span.Annotate("quota_skipped", c.Key)
+		return true, nil
+	}
+	att.quota = qh
+	over := e.budgetStep(s.ctx, ru, att, now)
+	if over == nil {
+		return false, nil
+	}
+	qh.settle(s.ctx, nil, false, now)
+	if cands, ok := e.reroute(s.ctx, ru, over); ok {
+		ru.candidates = append(ru.candidates[:ci+1:ci+1], cands...)
+		s.res.Reroute = RerouteBudget
+		s.span.Annotate("reroute", RerouteBudget)
+		return true, nil
+	}
+	return false, budgetError(over, att.call.Request, s.res.Attempts)
+}
+
+// served ends the request with att's answer: its hold settles to what it
+// cost, its quota and the key's window count its real tokens, and its
+// target is healthy.
+func (s *serving) served(att *attempt) (*Result, *Error) {
+	e, out, c := s.e, att.out, att.cand
+	usd, micros := att.charge()
+	e.ledger.settle(s.ctx, att.hold, micros)
+	att.quota.settle(s.ctx, out.usage, out.usage == nil, e.deps.Now())
+	s.kh.setUsage(out.usage)
+	s.res.Target, s.res.CostUSD = c.Key, usd
+	s.res.Fallback = c.Key != s.ru.first().Key
+	s.res.UpstreamRequestID = out.upstreamID
+	e.health.recordOutcome(s.ctx, c.Key, out.err)
+	e.outcomes.attempt(s.ru, c, att.rec, out, true, s.res.Fallback, micros)
+	return s.end(nil)
+}
+
+// failed undoes a failed attempt's holds and reports the failure to the
+// cooldown tracker.
+func (s *serving) failed(att *attempt) {
+	e := s.e
+	e.ledger.release(s.ctx, att.hold)
+	att.quota.settle(s.ctx, nil, false, e.deps.Now())
+	s.lastErr = att.out.err
+	e.health.recordOutcome(s.ctx, att.cand.Key, att.out.err)
+}
+
+// exhausted ends a request whose every candidate was tried (or skipped):
+// the cooling-down ones left out were passed over, whatever their place
+// in the plan. A request whose every target was skipped for its
+// provider's quota says so.
+func (s *serving) exhausted() (*Result, *Error) {
+	s.ru.reach = len(s.ru.plan)
+	if len(s.res.Attempts) == 0 && len(s.ru.quota) > 0 {
+		return s.end(quotaFailure(s.ru.quota, s.e.deps.Now()))
+	}
+	return s.fail(s.ctx.Err() == context.DeadlineExceeded)
+}
+
+// fail ends the request with the caller's error for the last failure.
+func (s *serving) fail(deadlineHit bool) (*Result, *Error) {
+	return s.end(failure(s.lastErr, s.res.Attempts, deadlineHit))
+}
+
+// end reports the request (outcomes) and closes its span.
+func (s *serving) end(err *Error) (*Result, *Error) {
+	ru, res, span := s.ru, s.res, s.span
+	res.Decisions = ru.decisions
+	s.e.outcomes.end(ru, res, s.start, err)
+	span.Annotate("attempts", len(res.Attempts))
+	span.Annotate("fallback", res.Fallback)
+	s.e.annotateOutcome(span, ru, res)
+	if res.Target != "" {
+		span.Annotate("target", res.Target)
+		span.Annotate("cost_usd", res.CostUSD)
+	}
+	if err != nil {
+		span.Annotate("error_code", err.Code)
+		return res, err
+	}
+	return res, nil
 }
 
 // jitter draws the full-jitter fraction of an exponential backoff.
 func (e *Engine) jitter() float64 { return e.rng().Float64() }
 
-// call builds the provider call for candidate c.
-func (e *Engine) call(ru *run, c routing.Candidate) (*provider.Call, error) {
-	req, err := ru.req.Chat.WithParams(c.Params)
-	if err != nil {
-		return nil, &provider.Error{Class: provider.ClassInvalidRequest, Status: statusBadRequest, Message: "target params: " + err.Error()}
-	}
-	return &provider.Call{Model: c.Model, Request: req, RequestID: ru.req.ID}, nil
-}
-
-// runAttempt runs att under its own timeout and span, filling in its
-// start, outcome and record.
-func (e *Engine) runAttempt(ctx context.Context, ru *run, att *attempt, pol Policy, deadline time.Time, fn attemptFunc) {
-	c := att.cand
-	actx, span := e.deps.Tracer.Start(ctx, "attempt")
-	annotateOperation(span, ru)
-	span.Annotate("provider", c.Provider)
-	span.Annotate("provider_type", e.cfg.Providers[c.Provider].Type)
-	span.Annotate("model", c.Model)
-	span.Annotate("target", c.Key)
-	if att.retry > 0 {
-		span.Annotate("retry", true)
-	}
-	if t := e.attemptTimeout(pol, c); t > 0 && e.deps.Now().Add(t).Before(deadline) {
-		// An attempt timeout that ends after the deadline adds nothing: the
-		// request's own timeout already bounds it. It bounds the wait for
-		// an answer: a stream stops the timer when it commits (its first
-		// content), so a long answer is not cut mid-way; the request's
-		// timeout still bounds the whole stream.
-		var cancel context.CancelCauseFunc
-		actx, cancel = context.WithCancelCause(actx)
-		stop := e.deps.AfterFunc(t, func() { cancel(errAttemptTimeout) })
-		att.stopTimer = stop
-		defer func() {
-			stop()
-			att.stopTimer = nil
-			cancel(nil)
-		}()
-	}
-	if ru.trackLoad {
-		e.state.addInFlight(ctx, e.deps.InstanceID, c.Key, 1)
-		defer e.state.addInFlight(context.WithoutCancel(ctx), e.deps.InstanceID, c.Key, -1)
-	}
-	att.start = e.deps.Now()
-	out := fn(actx, ru, *att)
-	if out.err != nil && !out.committed && ctx.Err() == nil && context.Cause(actx) == errAttemptTimeout {
-		// The attempt's own timeout, not the caller's: a timeout failure.
-		out.err = &provider.Error{Class: provider.ClassTimeout, Message: "attempt timed out", Err: out.err}
-	}
-	out.elapsed = e.deps.Now().Sub(att.start)
-	rec := Attempt{Target: c.Key, Status: statusOK, Ms: out.elapsed.Milliseconds(), Retry: att.retry > 0,
-		UpstreamRequestID: out.upstreamID, Err: out.err, Start: att.start}
-	if out.err != nil {
-		rec.Class = provider.ClassOf(out.err)
-		var pe *provider.Error
-		if errors.As(out.err, &pe) {
-			rec.Status = pe.Status
-			if rec.UpstreamRequestID == "" {
-				rec.UpstreamRequestID = pe.RequestID
-			}
-		} else {
-			rec.Status = 0
-		}
-		span.Annotate("error_class", string(rec.Class))
-	}
-	span.Annotate("status", rec.Status)
-	annotateAnswer(span, out)
-	span.End(out.err)
-	att.out, att.rec = out, rec
-}
-
-func (e *Engine) attemptTimeout(pol Policy, c routing.Candidate) time.Duration {
-	if t := e.cfg.Providers[c.Provider].Timeout.D(); t > 0 && (pol.AttemptTimeout == 0 || t < pol.AttemptTimeout) {
-		return t
-	}
-	return pol.AttemptTimeout
-}
-
 // reroute switches to a budget's reroute router, once per request.
 func (e *Engine) reroute(ctx context.Context, ru *run, over *exceeded) ([]routing.Candidate, bool) {
-	act, target, _ := cutReroute(over.budget.OnExceed)
-	if act != "reroute" || ru.rerouted || over.storeErr != nil {
+	act, target, _ := cutReroute(over.Budget.OnExceed)
+	if act != "reroute" || ru.rerouted || over.StoreErr != nil {
 		return nil, false
 	}
 	r, ok := e.routers[target]
@@ -279,112 +293,13 @@ func (e *Engine) reroute(ctx context.Context, ru *run, over *exceeded) ([]routin
 	// The reroute router's plan replaces the rest of this one: its
 	// targets are skipped for cooldown as the first router's are, and
 	// the targets of the first after the refused one are not skipped.
-	at := ru.planIndex(over.target) + 1
+	at := ru.planIndex(over.Target) + 1
 	ru.plan = append(ru.plan[:at:at], ex.Candidates...)
 	return e.orderByHealth(ex.Candidates), true
 }
 
+// cutReroute splits on_exceed "reroute:<router>".
+func cutReroute(s string) (action, router string, ok bool) { return strings.Cut(s, ":") }
+
 // RerouteBudget is Result.Reroute for a budget's on_exceed reroute.
 const RerouteBudget = "budget"
-
-func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, costMicros int64) {
-	sub := e.metricSubject(ru.route, ru.first().Arm, false)
-	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm, Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
-		Final: final, LatencyMs: float64(out.elapsed.Microseconds()) / 1000, TTFTMs: float64(out.ttft.Microseconds()) / 1000,
-		CostMicros: costMicros}
-	// A fallback is a request another target served: one whose stream
-	// broke after commit failed, and counts as that.
-	s.Fallback = fallback && s.Success
-	if !s.Success {
-		s.ErrorClass = string(att.Class)
-	}
-	if out.usage != nil {
-		s.TokensIn, s.TokensOut = int64(out.usage.PromptTokens), int64(out.usage.CompletionTokens)
-	}
-	e.recorder.Record(s)
-	e.observe(s.Target, s.Time, att, out, costMicros)
-}
-
-// recordSkips counts, once per request, each target the request passed
-// over because it was cooling down or half-open under another request's
-// probe: those before the furthest plan position the loop reached that
-// were never attempted. A cooling-down target after the one that served
-// is not a skip: the request would not have tried it anyway.
-func (e *Engine) recordSkips(ru *run, res *Result) {
-	if ru.reach == 0 {
-		return // the plan's first was reached: nothing was passed over (the common case, no allocation)
-	}
-	tried := make(map[string]bool, len(res.Attempts))
-	for _, a := range res.Attempts {
-		tried[a.Target] = true
-	}
-	now := e.deps.Now()
-	for _, c := range ru.plan[:min(ru.reach, len(ru.plan))] {
-		if tried[c.Key] {
-			continue
-		}
-		tried[c.Key] = true // a target the reroute plan repeats is one skip
-		// The arm the request's samples count for is its plan's first
-		// candidate's, whichever target served (metricSubject bounds an
-		// inline router's names).
-		sub := e.metricSubject(ru.route, ru.first().Arm, false)
-		e.recorder.Record(store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm,
-			Time: now, Skipped: true})
-	}
-}
-
-// finish closes the request's span and logs the decision.
-func (e *Engine) finish(ctx context.Context, ru *run, res *Result, start time.Time, err *Error, span trace.Span) (*Result, *Error) {
-	res.Decisions = ru.decisions
-	e.recordSkips(ru, res)
-	e.recordEnd(ru, res, start, err)
-	span.Annotate("attempts", len(res.Attempts))
-	span.Annotate("fallback", res.Fallback)
-	e.annotateOutcome(span, ru, res)
-	if res.Target != "" {
-		span.Annotate("target", res.Target)
-		span.Annotate("cost_usd", res.CostUSD)
-	}
-	if err != nil {
-		span.Annotate("error_code", err.Code)
-		return res, err
-	}
-	return res, nil
-}
-
-// errAttemptTimeout is the cause with which an attempt's own timeout
-// cancels it, told apart from the caller's cancellation and the request's
-// deadline.
-var errAttemptTimeout = errors.New("attempt timed out")
-
-// metricSubject is the router and arm a sample of route is counted under:
-// the route's own, but for an inline router the name it carries, within
-// the bounds InlineNames keeps (metric dimensions must stay bounded, and
-// an inline router's names are the caller's). peek (explain) decides
-// without admitting a new name.
-func (e *Engine) metricSubject(route *Route, arm string, peek bool) metricSubject {
-	if route.Name != InlineRouter {
-		return metricSubject{router: route.Name, arm: arm}
-	}
-	return e.inlineNames.subject(route.InlineName, arm, e.cfg.Server.Inline.Effective().MaxNames, peek, e.deps.Logger)
-}
-
-// metricTarget is the target a sample is counted under. A model the config
-// names is counted as itself; another model a caller names directly is
-// counted under the price catalog's entry it resolves to
-// ("openai/gpt-4o" for "openai/gpt-4o-2024-08-06" or "openai/GPT-4o"),
-// and one the catalog does not know as "<provider>/other". So callers
-// cannot grow the shared metric subjects (one DynamoDB item set, stats per
-// subject) beyond the config and the catalog.
-func (e *Engine) metricTarget(l routing.Leaf) string {
-	if e.knownModels[l.Key] {
-		return l.Key
-	}
-	if family, ok := e.catalog.Family(e.cfg.Providers[l.Provider].Type, l.Model); ok {
-		return l.Provider + "/" + family
-	}
-	return l.Provider + "/" + OtherModels
-}
-
-// OtherModels names the metrics of models neither config nor catalog knows.
-const OtherModels = "other"

@@ -188,44 +188,6 @@ func (ru *run) planIndex(key string) int {
 	return -1
 }
 
-// budgetStep prices att and holds its worst-case cost against ru's
-// budgets, or, in a dry run, only asks whether it would fit. over is the
-// budget it does not fit, with its target set.
-func (e *Engine) budgetStep(ctx context.Context, ru *run, att *attempt, now time.Time) (over *exceeded) {
-	att.price, att.priced = e.price(att.cand.Leaf)
-	switch {
-	case att.priced && ru.req.Embed != nil:
-		att.worst = toMicros(embedWorstCase(att.price, att.call.Request))
-	case att.priced:
-		att.worst = toMicros(att.price.WorstCase(att.call.Request))
-	}
-	if ru.dryRun {
-		over = e.budgets.wouldExceed(ctx, ru.scope, att.worst, now)
-	} else {
-		att.hold, over = e.budgets.reserve(ctx, ru.scope, att.worst, now)
-	}
-	if over != nil {
-		over.target = att.cand.Key
-	}
-	return over
-}
-
-// orderByHealth drops targets in cooldown, unless every candidate is
-// cooling down: then all are tried anyway, in plan order.
-func (e *Engine) orderByHealth(cands []routing.Candidate) []routing.Candidate {
-	now := e.deps.Now()
-	healthy := cands[:0:0]
-	for _, c := range cands {
-		if !e.state.isCooling(c.Key, now) {
-			healthy = append(healthy, c)
-		}
-	}
-	if len(healthy) == 0 {
-		return cands
-	}
-	return healthy
-}
-
 // usesLoad reports whether a least_loaded router is in r's tree, in which
 // case in-flight counts are kept for its requests (and only then: they
 // cost store writes). The answer is cached per engine, for its named

@@ -34,17 +34,18 @@ type MetricSink interface {
 	Cooldown(target string)
 }
 
-// wireMetrics tees the engine's samples and cooldowns to Deps.Metrics.
-func (e *Engine) wireMetrics() {
+// wireMetrics tees the engine's cooldowns to Deps.Metrics, and returns
+// the tee of its samples (the recorder's Options.Tee); nil without it.
+func (e *Engine) wireMetrics() func(store.Sample) {
 	m := e.deps.Metrics
 	if m == nil {
-		return
+		return nil
 	}
-	e.recorder.tee = func(s store.Sample) {
+	e.state.onCool = func(key string) { m.Cooldown(e.MetricTarget(key)) }
+	return func(s store.Sample) {
 		s.Router = e.metricRouter(s.Router)
 		m.Sample(s)
 	}
-	e.state.onCool = func(key string) { m.Cooldown(e.MetricTarget(key)) }
 }
 
 // metricRouter bounds a router name for metric labels: configured routers

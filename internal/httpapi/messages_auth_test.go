@@ -122,6 +122,14 @@ func TestMessagesInlineRouter(t *testing.T) {
 // SDKs retry; a body over server.max_body_bytes is 413 request_too_large.
 func TestMessagesLimits(t *testing.T) {
 	h := newMessagesHarness(t, "server: {max_in_flight: 1, max_body_bytes: 4096}\n")
+	// The body limit first: after the held request below is canceled, its
+	// slot is freed when its handler returns, which the test cannot see.
+	big := `{"model":"translated","max_tokens":5,"messages":[{"role":"user","content":"` + strings.Repeat("x", 5000) + `"}]}`
+	resp, body := h.post("/v1/messages", []byte(big))
+	if e := decodeAnthropicErr(t, body); resp.StatusCode != 413 || e.Error.Type != "request_too_large" {
+		t.Errorf("%d %s", resp.StatusCode, body)
+	}
+
 	h.oai.HangStarted = make(chan struct{}, 1)
 	h.oai.HangEnded = make(chan struct{}, 1)
 	h.oai.Script("m1", openaifake.Fault{Kind: openaifake.Hang})
@@ -132,7 +140,7 @@ func TestMessagesLimits(t *testing.T) {
 		_, _ = h.client().Messages.New(ctx, hello("translated"))
 	}()
 	waitOrFail(t, h.oai.HangStarted, "the held request to reach the upstream")
-	resp, body := h.post("/v1/messages", []byte(`{"model":"translated","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`))
+	resp, body = h.post("/v1/messages", []byte(`{"model":"translated","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`))
 	if e := decodeAnthropicErr(t, body); resp.StatusCode != 529 || e.Error.Type != "overloaded_error" || resp.Header.Get("Retry-After") != "1" {
 		t.Errorf("%d %v %s", resp.StatusCode, resp.Header, body)
 	}
@@ -140,9 +148,4 @@ func TestMessagesLimits(t *testing.T) {
 	waitOrFail(t, h.oai.HangEnded, "the held request to end")
 	<-done
 
-	big := `{"model":"translated","max_tokens":5,"messages":[{"role":"user","content":"` + strings.Repeat("x", 5000) + `"}]}`
-	resp, body = h.post("/v1/messages", []byte(big))
-	if e := decodeAnthropicErr(t, body); resp.StatusCode != 413 || e.Error.Type != "request_too_large" {
-		t.Errorf("%d %s", resp.StatusCode, body)
-	}
 }

@@ -172,7 +172,7 @@ func TestTemplateProduction(t *testing.T) {
 				t.Errorf("%s: %v", filter, p)
 			}
 		}
-		for file, msg := range map[string]string{"internal/engine/recorder.go": `Warn("metric write failed`, "internal/engine/budget.go": `Warn("budget `} {
+		for file, msg := range map[string]string{"internal/samples/recorder.go": `Warn("metric write failed`, "internal/budget/ledger.go": `Warn("budget `} {
 			src, err := os.ReadFile(filepath.Join(repoRoot(t), file))
 			if err != nil || !strings.Contains(string(src), msg) {
 				t.Errorf("%s no longer logs %s…: the metric filter would count nothing (%v)", file, msg, err)

@@ -1,4 +1,4 @@
-package engine
+package budget
 
 import (
 	"context"
@@ -73,7 +73,7 @@ func TestBudgetArithmeticSaturates(t *testing.T) {
 }
 
 // reserveLog is a memory store that records the amounts it is asked to
-// reserve.
+// Reserve.
 type reserveLog struct {
 	*store.Memory
 	mu       sync.Mutex
@@ -100,12 +100,12 @@ func TestFoldedReleaseNeverReservesBelowZero(t *testing.T) {
 	ctx := context.Background()
 	const key = "daily#2026-11-25"
 
-	first, over := b.reserve(ctx, scope{}, 600, now)
+	first, over := b.Reserve(ctx, Scope{}, 600, now)
 	if over != nil {
 		t.Fatalf("first reservation refused: %+v", over)
 	}
-	b.settle(ctx, first, 0) // the attempt failed: -600 pending
-	second, over := b.reserve(ctx, scope{}, 100, now)
+	b.Settle(ctx, first, 0) // the attempt failed: -600 pending
+	second, over := b.Reserve(ctx, Scope{}, 100, now)
 	if over != nil {
 		t.Fatalf("second reservation refused: %+v", over)
 	}
@@ -117,8 +117,8 @@ func TestFoldedReleaseNeverReservesBelowZero(t *testing.T) {
 	if spent, _ := st.Spent(ctx, key); spent != 600 {
 		t.Errorf("spent %d after folding, want 600 (100 held, 500 of the release still pending)", spent)
 	}
-	b.settle(ctx, second, 40)
-	b.flush(ctx, true)
+	b.Settle(ctx, second, 40)
+	b.Flush(ctx, true)
 	if spent, _ := st.Spent(ctx, key); spent != 40 {
 		t.Errorf("spent %d after flush, want 40: only the settled cost", spent)
 	}
@@ -134,7 +134,7 @@ func TestNegativeReservationIsRefused(t *testing.T) {
 	b := newBudgets(cfg, st, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	ctx := context.Background()
 	b.addPending("daily#2026-11-25", 500, now.Add(time.Hour)) // fits with the -1
-	if _, over := b.reserve(ctx, scope{}, -1, now); over == nil {
+	if _, over := b.Reserve(ctx, Scope{}, -1, now); over == nil {
 		t.Fatal("a reservation of -1 micro-USD was accepted")
 	}
 	if spent, _ := st.Spent(ctx, "daily#2026-11-25"); spent != 0 {
@@ -159,11 +159,11 @@ func TestReservationLargerThanTheBudget(t *testing.T) {
 	b := newBudgets(cfg, downStore{store.NewMemory()}, slog.New(slog.DiscardHandler), func() time.Time { return now })
 	ctx := context.Background()
 	for _, micros := range []int64{1001, math.MaxInt64} {
-		if _, over := b.reserve(ctx, scope{}, micros, now); over == nil || over.storeErr != nil {
-			t.Errorf("reserve(%d) of a 1000 micro-USD budget with the store down: %+v, want refused as exceeded", micros, over)
+		if _, over := b.Reserve(ctx, Scope{}, micros, now); over == nil || over.StoreErr != nil {
+			t.Errorf("reserve(%d) of a 1000 micro-USD budget with the store down: %+v, want refused as Exceeded", micros, over)
 		}
 	}
-	if _, over := b.reserve(ctx, scope{}, 1000, now); over != nil {
+	if _, over := b.Reserve(ctx, Scope{}, 1000, now); over != nil {
 		t.Errorf("reserve(1000) with the store down: %+v, want allowed (on_store_error: allow)", over)
 	}
 }

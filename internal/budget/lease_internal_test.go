@@ -1,4 +1,4 @@
-package engine
+package budget
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
-func leasedBudgets(t *testing.T, st store.Store, now time.Time) *budgets {
+func leasedBudgets(t *testing.T, st store.Store, now time.Time) *Ledger {
 	t.Helper()
 	cfg := &config.Config{Budgets: []config.Budget{{Name: "b", Scope: "global", LimitUSD: 1, Period: "day", LeaseUSD: 0.6}}}
 	return newBudgets(cfg, st, slog.New(slog.DiscardHandler), func() time.Time { return now })
@@ -23,17 +23,17 @@ func TestExplainSeesTheLease(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	ctx := context.Background()
 	b := leasedBudgets(t, store.NewMemory(), now)
-	res, over := b.reserve(ctx, scope{}, 100_000, now)
+	res, over := b.Reserve(ctx, Scope{}, 100_000, now)
 	if over != nil {
 		t.Fatalf("reserve: %+v", over)
 	}
-	b.settle(ctx, res, 100_000)
+	b.Settle(ctx, res, 100_000)
 	// Counter 600 000 (the lease) + 450 000 > 1 000 000, but the lease has
 	// 500 000 left.
-	if over := b.wouldExceed(ctx, scope{}, 450_000, now); over != nil {
+	if over := b.WouldExceed(ctx, Scope{}, 450_000, now); over != nil {
 		t.Errorf("explain: a reservation the lease fits would be refused (%+v)", over)
 	}
-	if _, over := b.reserve(ctx, scope{}, 450_000, now); over != nil {
+	if _, over := b.Reserve(ctx, Scope{}, 450_000, now); over != nil {
 		t.Errorf("reserve of what explain allowed: refused %+v", over)
 	}
 }
@@ -48,12 +48,12 @@ func TestRetiredEngineTakesNoLease(t *testing.T) {
 	st := store.NewMemory()
 	b := leasedBudgets(t, st, now)
 	b.closed.Store(true)
-	b.flush(ctx, true)
-	res, over := b.reserve(ctx, scope{}, 100_000, now)
+	b.Flush(ctx, true)
+	res, over := b.Reserve(ctx, Scope{}, 100_000, now)
 	if over != nil {
 		t.Fatalf("reserve: %+v", over)
 	}
-	b.settle(ctx, res, 40_000)
+	b.Settle(ctx, res, 40_000)
 	if open, _ := st.OpenLeases(ctx, "b#2026-11-25"); len(open) != 0 {
 		t.Errorf("a retired engine took %d leases", len(open))
 	}

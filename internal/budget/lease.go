@@ -1,4 +1,4 @@
-package engine
+package budget
 
 import (
 	"context"
@@ -88,7 +88,7 @@ func newLeasing() leasing {
 // the key's take lock held, having tried the lease once more under it
 // (another request may have taken a lease while this one waited): the
 // caller takes a new lease, then calls unlock.
-func (b *budgets) fromLeaseOrLock(ctx context.Context, bud config.Budget, key string, expires time.Time, micros int64) (*reserved, *exceeded, func()) {
+func (b *Ledger) fromLeaseOrLock(ctx context.Context, bud config.Budget, key string, expires time.Time, micros int64) (*reserved, *Exceeded, func()) {
 	if it, err := b.fromLease(ctx, key, expires, micros); it != nil || err != nil {
 		if err != nil {
 			return nil, b.storeFailed(bud, micros, err), nil
@@ -112,7 +112,7 @@ func (b *budgets) fromLeaseOrLock(ctx context.Context, bud config.Budget, key st
 // taking a lease when it has none that fits. When no whole lease fits
 // under the limit, the reservation goes on the counter itself, so the
 // budget can still be spent to its last cent.
-func (b *budgets) reserveLeased(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit, chunk int64) (*reserved, *exceeded) {
+func (b *Ledger) reserveLeased(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit, chunk int64) (*reserved, *Exceeded) {
 	it, over, unlock := b.fromLeaseOrLock(ctx, bud, key, expires, micros)
 	if unlock == nil {
 		return it, over
@@ -129,7 +129,7 @@ func (b *budgets) reserveLeased(ctx context.Context, bud config.Budget, key stri
 		// Less than a lease left under the limit: this request alone,
 		// on the counter, so the budget can be spent to its last cent.
 		it, over := b.reserveCounter(ctx, bud, key, expires, micros, limit)
-		if over == nil || over.storeErr != nil || b.reclaim(ctx, key) == 0 {
+		if over == nil || over.StoreErr != nil || b.reclaim(ctx, key) == 0 {
 			return it, over
 		}
 		// Dead instances' leases came back: try again.
@@ -141,7 +141,7 @@ func (b *budgets) reserveLeased(ctx context.Context, bud config.Budget, key stri
 	case err == nil:
 		return &reserved{key: key, micros: micros, expires: expires, lease: l}, nil
 	case errors.Is(err, store.ErrNegativeReservation):
-		return nil, &exceeded{budget: bud}
+		return nil, &Exceeded{Budget: bud}
 	default:
 		return nil, b.storeFailed(bud, micros, err)
 	}
@@ -150,7 +150,7 @@ func (b *budgets) reserveLeased(ctx context.Context, bud config.Budget, key stri
 // tryLease takes a lease unless the counter's last known total says it
 // cannot fit (fresh: ask the store anyway), sparing an exhausted budget a
 // refused lease write on top of each request's own.
-func (b *budgets) tryLease(ctx context.Context, key string, expires time.Time, chunk, micros, limit int64, fresh bool) (*lease, error) {
+func (b *Ledger) tryLease(ctx context.Context, key string, expires time.Time, chunk, micros, limit int64, fresh bool) (*lease, error) {
 	b.mu.Lock()
 	known, ok := b.spent[key]
 	b.mu.Unlock()
@@ -163,7 +163,7 @@ func (b *budgets) tryLease(ctx context.Context, key string, expires time.Time, c
 // fromLease holds micros on key's current lease if it fits, first raising
 // the lease's mark in the store when the reservation would pass it. nil,
 // nil when there is no lease it fits.
-func (b *budgets) fromLease(ctx context.Context, key string, expires time.Time, micros int64) (*reserved, error) {
+func (b *Ledger) fromLease(ctx context.Context, key string, expires time.Time, micros int64) (*reserved, error) {
 	b.mu.Lock()
 	l := b.current[key]
 	if l == nil || l.retired || !b.now().Before(l.useUntil) || l.Granted-l.used() < micros {
@@ -191,7 +191,7 @@ func (b *budgets) fromLease(ctx context.Context, key string, expires time.Time, 
 // leaseFits reports whether micros fits this instance's lease on key, as
 // fromLease would find it (for explain: the counter counts the whole
 // lease as spent).
-func (b *budgets) leaseFits(key string, micros int64) bool {
+func (b *Ledger) leaseFits(key string, micros int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	l := b.current[key]
@@ -199,7 +199,7 @@ func (b *budgets) leaseFits(key string, micros int64) bool {
 }
 
 // nextMark is a report of mark on l; b.mu held.
-func (b *budgets) nextMark(l *lease, mark int64) store.Lease {
+func (b *Ledger) nextMark(l *lease, mark int64) store.Lease {
 	l.seq++
 	rep := l.Lease
 	rep.Used, rep.Seq = mark, l.seq
@@ -207,8 +207,8 @@ func (b *budgets) nextMark(l *lease, mark int64) store.Lease {
 }
 
 // report writes rep and, once written, makes it l's mark.
-func (b *budgets) report(ctx context.Context, l *lease, rep store.Lease) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
+func (b *Ledger) report(ctx context.Context, l *lease, rep store.Lease) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err := b.storeOf(rep.Counter).ReportLease(rctx, rep); err != nil {
 		return err
@@ -222,13 +222,13 @@ func (b *budgets) report(ctx context.Context, l *lease, rep store.Lease) error {
 }
 
 // takeLease takes a lease of size on key with held already reserved on it.
-func (b *budgets) takeLease(ctx context.Context, key string, expires time.Time, size, held, limit int64) (*lease, error) {
+func (b *Ledger) takeLease(ctx context.Context, key string, expires time.Time, size, held, limit int64) (*lease, error) {
 	now := b.now()
 	mark := min(size, held+size/leaseMarkSteps)
 	l := &lease{Lease: store.Lease{Counter: key, Holder: fmt.Sprintf("%s#%d", b.holder, b.seq.Add(1)), Granted: size,
 		Used: mark, Seq: 1, Expires: now.Add(leaseTerm + leaseGrace), CounterExpires: expires},
 		useUntil: now.Add(leaseTerm), held: held, seq: 1, markSeq: 1, mark: mark}
-	rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+	rctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	total, err := b.storeOf(key).TakeLease(rctx, l.Lease, limit)
 	if err != nil {
@@ -245,7 +245,7 @@ func (b *budgets) takeLease(ctx context.Context, key string, expires time.Time, 
 }
 
 // retireLease stops reservations on key's current lease and returns it.
-func (b *budgets) retireLease(ctx context.Context, key string) {
+func (b *Ledger) retireLease(ctx context.Context, key string) {
 	b.mu.Lock()
 	l := b.current[key]
 	delete(b.current, key)
@@ -262,7 +262,7 @@ func (b *budgets) retireLease(ctx context.Context, key string) {
 // Reservations still held on it stay counted on the counter and settle
 // there. A failed return is retried by flush (a return is idempotent);
 // until then the lease keeps its reservations.
-func (b *budgets) returnLease(ctx context.Context, l *lease) {
+func (b *Ledger) returnLease(ctx context.Context, l *lease) {
 	b.mu.Lock()
 	if l.returned {
 		b.mu.Unlock()
@@ -271,7 +271,7 @@ func (b *budgets) returnLease(ctx context.Context, l *lease) {
 	rep := l.Lease
 	rep.Used = l.used()
 	b.mu.Unlock()
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	err := b.storeOf(rep.Counter).ReturnLease(rctx, rep)
 	cancel()
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -296,7 +296,7 @@ func (b *budgets) returnLease(ctx context.Context, l *lease) {
 // under settleEach with the lease's mark lowered to the exact spend, so
 // a container frozen after this response leaves none held. false when the
 // lease was returned meanwhile: the reservation is then on the counter.
-func (b *budgets) settleLeased(ctx context.Context, it reserved, actual int64) bool {
+func (b *Ledger) settleLeased(ctx context.Context, it reserved, actual int64) bool {
 	l := it.lease
 	b.mu.Lock()
 	if l.returned {
@@ -308,7 +308,7 @@ func (b *budgets) settleLeased(ctx context.Context, it reserved, actual int64) b
 	var rep store.Lease
 	// Not for a budget homed in another region: lowering, then raising
 	// the mark again on the next request, would be two cross-region
-	// writes per request (budgethome.go: what a reaped container leaves).
+	// writes per request (home.go: what a reaped container leaves).
 	lower := b.settleEach && l.mark != l.used() && !b.remoteKey(l.Counter)
 	if lower {
 		rep = b.nextMark(l, l.used())
@@ -325,7 +325,7 @@ func (b *budgets) settleLeased(ctx context.Context, it reserved, actual int64) b
 
 // flushLeases returns leases whose term is over (every lease when final)
 // and retries returns that failed.
-func (b *budgets) flushLeases(ctx context.Context, final bool) {
+func (b *Ledger) flushLeases(ctx context.Context, final bool) {
 	now := b.now()
 	b.mu.Lock()
 	var due []string
@@ -350,7 +350,7 @@ func (b *budgets) flushLeases(ctx context.Context, final bool) {
 // died holding it. It is called only when a lease does not fit, so a
 // reclaim's Query is paid only when headroom is short. Returns how many
 // came back.
-func (b *budgets) reclaim(ctx context.Context, key string) int {
+func (b *Ledger) reclaim(ctx context.Context, key string) int {
 	now := b.now()
 	b.mu.Lock()
 	last, ok := b.reclaimed[key]
@@ -360,7 +360,7 @@ func (b *budgets) reclaim(ctx context.Context, key string) int {
 	}
 	b.reclaimed[key] = now
 	b.mu.Unlock()
-	rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+	rctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	defer cancel()
 	open, err := b.storeOf(key).OpenLeases(rctx, key)
 	if err != nil {

@@ -1,12 +1,10 @@
-package engine
+package budget
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +14,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
-// budgets enforces config budgets through the store: the worst-case cost
+// Ledger enforces config budgets through the store: the worst-case cost
 // of an attempt is reserved with a conditional add before it starts, and
 // settled to the real cost (or released) after, so concurrent requests on
 // any number of instances never take a hard budget past its limit.
@@ -26,9 +24,9 @@ import (
 // of its own, so a request with one budget costs one budget write. Until
 // folded, the counter overstates spend by the unsettled difference, which
 // errs on the safe side; corrections older than settleAfter are written by
-// flush, which the local server runs on a timer and Lambda after each
+// Flush, which the local server runs on a timer and Lambda after each
 // invocation.
-type budgets struct {
+type Ledger struct {
 	list []config.Budget
 	st   store.Budgets // this region's; storeOf picks a home region's
 	log  *slog.Logger
@@ -44,8 +42,8 @@ type budgets struct {
 	pending map[string]*pendingDelta
 	closed  atomic.Bool // set when the engine is retired
 
-	leasing // budgetlease.go
-	homing  // budgethome.go
+	leasing // lease.go
+	homing  // home.go
 }
 
 // pendingDelta is an unsettled correction of one counter.
@@ -59,13 +57,40 @@ type pendingDelta struct {
 // reservation before flush writes it on its own.
 const settleAfter = 5 * time.Second
 
-func newBudgets(cfg *config.Config, st store.Budgets, log *slog.Logger, now func() time.Time) *budgets {
-	return &budgets{list: cfg.Budgets, st: st, log: log, now: now, spent: map[string]int64{}, pending: map[string]*pendingDelta{},
-		leasing: newLeasing(), homing: homing{asked: map[string]time.Time{}}}
+// Options are how a ledger is deployed.
+type Options struct {
+	// SettleEach makes every settlement a write of its own, instead of
+	// folding it into a later reservation (Lambda; see Ledger.settleEach).
+	SettleEach bool
+	// Homes maps the budgets homed in another region to that region's
+	// store (OpenHomes); the others use the ledger's own store.
+	Homes map[string]store.Budgets
+	// Instance names this process in the names of the leases it holds.
+	Instance string
+}
+
+// New is a ledger of cfg's budgets, counted in st (and, for budgets homed
+// elsewhere, in o.Homes) on the clock now.
+func New(cfg *config.Config, st store.Budgets, log *slog.Logger, now func() time.Time, o Options) *Ledger {
+	b := &Ledger{list: cfg.Budgets, st: st, log: log, now: now, spent: map[string]int64{}, pending: map[string]*pendingDelta{},
+		leasing: newLeasing(), homing: homing{asked: map[string]time.Time{}, homes: o.Homes}, settleEach: o.SettleEach}
+	if o.Instance != "" {
+		b.holder = o.Instance + "/" + b.holder
+	}
+	return b
+}
+
+// Retire marks the ledger as its engine's last use of it (a config
+// reload, shutdown) and writes everything it holds back: from now on a
+// settlement is written at once, as no later flush would write it, and
+// no lease is taken, as none would be returned.
+func (b *Ledger) Retire(ctx context.Context) {
+	b.closed.Store(true)
+	b.Flush(ctx, true)
 }
 
 // takePending removes and returns key's pending correction.
-func (b *budgets) takePending(key string) pendingDelta {
+func (b *Ledger) takePending(key string) pendingDelta {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p := b.pending[key]
@@ -77,13 +102,13 @@ func (b *budgets) takePending(key string) pendingDelta {
 }
 
 // addPending records a correction to fold into a later write.
-func (b *budgets) addPending(key string, delta int64, expires time.Time) {
+func (b *Ledger) addPending(key string, delta int64, expires time.Time) {
 	b.putPending(key, pendingDelta{micros: delta, expires: expires, since: b.now()})
 }
 
 // putPending merges d into key's pending correction, keeping the older
 // since, so a correction put back unfolded is still flushed on time.
-func (b *budgets) putPending(key string, d pendingDelta) {
+func (b *Ledger) putPending(key string, d pendingDelta) {
 	if d.micros == 0 {
 		return
 	}
@@ -101,9 +126,9 @@ func (b *budgets) putPending(key string, d pendingDelta) {
 	p.expires = d.expires
 }
 
-// flush writes corrections older than settleAfter (all of them when
+// Flush writes corrections older than settleAfter (all of them when
 // force), and returns leases whose term is over (all of them when force).
-func (b *budgets) flush(ctx context.Context, force bool) {
+func (b *Ledger) Flush(ctx context.Context, force bool) {
 	defer b.flushLeases(ctx, force)
 	now := b.now()
 	b.mu.Lock()
@@ -130,77 +155,6 @@ func (b *budgets) flush(ctx context.Context, force bool) {
 		}
 		// The last known spend already holds the correction: settle
 		// added it. Adding it again here counted every settlement twice.
-	}
-}
-
-// scope is who a request is charged to.
-type scope struct {
-	router string
-	key    string // key name, "" without auth
-	user   string
-}
-
-// counterKey is the store key of budget b's counter for sc in the period
-// containing now ("" when b does not cover sc), and when the counter expires.
-func counterKey(b config.Budget, sc scope, now time.Time) (string, time.Time, bool) {
-	subject := ""
-	kind, arg, _ := strings.Cut(b.Scope, ":")
-	switch {
-	case b.Scope == "global":
-	case b.Scope == "user":
-		if sc.user == "" {
-			return "", time.Time{}, false
-		}
-		subject = "#u=" + sc.user
-	case kind == "router":
-		if arg != sc.router {
-			return "", time.Time{}, false
-		}
-	case kind == "key":
-		if arg != sc.key {
-			return "", time.Time{}, false
-		}
-	default:
-		return "", time.Time{}, false
-	}
-	period, end := periodOf(b.Period, now.UTC())
-	// Counters outlive their period a while so spend stays inspectable.
-	return b.Name + subject + "#" + period, end.Add(35 * 24 * time.Hour), true
-}
-
-// ownCounter is budget b's counter regardless of whether it covers the
-// request (user-scoped budgets: the request user's counter).
-func ownCounter(b config.Budget, sc scope, now time.Time) (string, bool) {
-	subject := ""
-	if b.Scope == "user" {
-		if sc.user == "" {
-			return "", false
-		}
-		subject = "#u=" + sc.user
-	}
-	period, _ := periodOf(b.Period, now.UTC())
-	return b.Name + subject + "#" + period, true
-}
-
-// periodOf names the period containing t and returns its end.
-func periodOf(p string, t time.Time) (string, time.Time) {
-	switch p {
-	case "hour":
-		start := t.Truncate(time.Hour)
-		return start.Format("2006-01-02T15"), start.Add(time.Hour)
-	case "day":
-		start := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
-		return start.Format("2006-01-02"), start.AddDate(0, 0, 1)
-	case "week":
-		y, w := t.ISOWeek()
-		wd := (int(t.Weekday()) + 6) % 7 // Monday = 0
-		start := time.Date(t.Year(), t.Month(), t.Day()-wd, 0, 0, 0, 0, time.UTC)
-		return fmt.Sprintf("%d-W%02d", y, w), start.AddDate(0, 0, 7)
-	case "month":
-		start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-		return start.Format("2006-01"), start.AddDate(0, 1, 0)
-	default: // total
-		return "total", time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 }
 
@@ -234,8 +188,8 @@ func foldable(micros, fold int64) (now, rest int64) {
 	return fold, 0
 }
 
-// reservation is what one attempt holds against its budgets.
-type reservation struct {
+// Reservation is what one attempt holds against its budgets.
+type Reservation struct {
 	items []reserved
 }
 
@@ -248,27 +202,27 @@ type reserved struct {
 	lease *lease
 }
 
-// exceeded describes a budget that refused a reservation.
-type exceeded struct {
-	budget config.Budget
-	// storeErr is set when the store failed and the budget's
+// Exceeded describes a budget that refused a reservation.
+type Exceeded struct {
+	Budget config.Budget
+	// StoreErr is set when the store failed and the budget's
 	// on_store_error is reject.
-	storeErr error
-	// worst is the refused reservation (the attempt's worst-case cost)
-	// and limit the budget's, in micro-USD; spent is the counter's
-	// figure when known (spentKnown), so the refusal can say what was
+	StoreErr error
+	// Worst is the refused reservation (the attempt's worst-case cost)
+	// and Limit the budget's, in micro-USD; Spent is the counter's
+	// figure when known (SpentKnown), so the refusal can say what was
 	// left. Set whenever the refusal is a limit's, not the store's.
-	worst, limit, spent int64
-	spentKnown          bool
-	// target is the candidate whose worst case was refused; set by the
+	Worst, Limit, Spent int64
+	SpentKnown          bool
+	// Target is the candidate whose worst case was refused; set by the
 	// caller, which knows it.
-	target string
+	Target string
 }
 
-// reserve holds micros against every budget covering sc. On refusal,
+// Reserve holds micros against every budget covering sc. On refusal,
 // whatever was already held is released and the refusing budget returned.
-func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.Time) (*reservation, *exceeded) {
-	res := &reservation{}
+func (b *Ledger) Reserve(ctx context.Context, sc Scope, micros int64, now time.Time) (*Reservation, *Exceeded) {
+	res := &Reservation{}
 	for _, bud := range b.list {
 		key, expires, ok := counterKey(bud, sc, now)
 		if !ok {
@@ -278,19 +232,19 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 			// toMicros never returns one; refused here too so that no
 			// pending correction is folded into it and hides it.
 			b.log.Error("budget refused a negative reservation", "budget", bud.Name, "micros", micros)
-			b.release(ctx, res)
-			return nil, &exceeded{budget: bud}
+			b.Release(ctx, res)
+			return nil, &Exceeded{Budget: bud}
 		}
 		limit := toMicros(bud.LimitUSD)
 		if micros > limit {
 			// Larger than the whole budget: no counter state fits it, so
 			// it is refused without a store call, and so even when the
 			// store is down and on_store_error would allow.
-			b.release(ctx, res)
-			return nil, &exceeded{budget: bud, worst: micros, limit: limit}
+			b.Release(ctx, res)
+			return nil, &Exceeded{Budget: bud, Worst: micros, Limit: limit}
 		}
 		var it *reserved
-		var over *exceeded
+		var over *Exceeded
 		if chunk := toMicros(bud.LeaseUSD); chunk > 0 && !b.closed.Load() {
 			// (A retired engine takes no lease: no flush would return it.)
 			if b.remote(bud) {
@@ -302,7 +256,7 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 			it, over = b.reserveCounter(ctx, bud, key, expires, micros, limit)
 		}
 		if over != nil {
-			b.release(ctx, res)
+			b.Release(ctx, res)
 			return nil, over
 		}
 		if it != nil {
@@ -315,11 +269,11 @@ func (b *budgets) reserve(ctx context.Context, sc scope, micros int64, now time.
 // reserveCounter holds micros on the counter itself: one conditional ADD,
 // with the counter's pending correction folded in. nil, nil when the store
 // failed and the budget allows that (the request goes uncounted).
-func (b *budgets) reserveCounter(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit int64) (*reserved, *exceeded) {
+func (b *Ledger) reserveCounter(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit int64) (*reserved, *Exceeded) {
 	pend := b.takePending(key)
 	fold, rest := foldable(micros, pend.micros)
 	b.putPending(key, pendingDelta{micros: rest, expires: expires, since: pend.since})
-	rctx, cancel := context.WithTimeout(ctx, requestPathStoreTimeout)
+	rctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	total, err := b.storeOf(key).Reserve(rctx, key, addMicros(micros, fold), limit, expires)
 	cancel()
 	switch {
@@ -336,13 +290,13 @@ func (b *budgets) reserveCounter(ctx context.Context, bud config.Budget, key str
 	switch {
 	case errors.Is(err, store.ErrBudgetExceeded):
 		b.note(key, addMicros(total, fold))
-		return nil, &exceeded{budget: bud, worst: micros, limit: limit, spent: addMicros(total, fold), spentKnown: true}
+		return nil, &Exceeded{Budget: bud, Worst: micros, Limit: limit, Spent: addMicros(total, fold), SpentKnown: true}
 	case errors.Is(err, store.ErrNegativeReservation):
 		// Unreachable (foldable keeps the sum at zero or more), and
 		// never allowed as a store outage would be: it is the bypass
 		// the ledger exists to stop.
 		b.log.Error("budget store refused a negative reservation", "budget", bud.Name, "micros", micros, "fold", fold)
-		return nil, &exceeded{budget: bud}
+		return nil, &Exceeded{Budget: bud}
 	case err != nil:
 		return nil, b.storeFailed(bud, micros, err)
 	}
@@ -352,13 +306,13 @@ func (b *budgets) reserveCounter(ctx context.Context, bud config.Budget, key str
 
 // storeFailed applies the budget's on_store_error to a store failure:
 // nil when the request may go ahead uncounted.
-func (b *budgets) storeFailed(bud config.Budget, micros int64, err error) *exceeded {
+func (b *Ledger) storeFailed(bud config.Budget, micros int64, err error) *Exceeded {
 	if bud.StoreErrorAction() == "reject" {
 		// The default for a hard budget: a request served uncounted is
 		// spend the cap never sees, and under DynamoDB throttling that is
 		// every request. Logged like allow's, for the store-error alarm.
 		b.log.Warn("budget store unavailable; refusing request", "budget", bud.Name, "micros", micros, "err", err)
-		return &exceeded{budget: bud, storeErr: err}
+		return &Exceeded{Budget: bud, StoreErr: err}
 	}
 	// allow (the default of a reroute budget): a ledger outage must not
 	// take the gateway down with it; the spend is logged so it can be
@@ -367,12 +321,12 @@ func (b *budgets) storeFailed(bud config.Budget, micros int64, err error) *excee
 	return nil
 }
 
-// settle replaces the reserved amounts with the real cost. A correction
+// Settle replaces the reserved amounts with the real cost. A correction
 // on the counter waits to be folded into its next reservation (or
-// flush), except where no later write may come: on a retired engine, and
+// Flush), except where no later write may come: on a retired engine, and
 // when every request settles on its own (Lambda, settleEach). One held
-// against a lease stays in memory (budgetlease.go).
-func (b *budgets) settle(ctx context.Context, res *reservation, actualMicros int64) {
+// against a lease stays in memory (lease.go).
+func (b *Ledger) Settle(ctx context.Context, res *Reservation, actualMicros int64) {
 	if res == nil {
 		return
 	}
@@ -387,7 +341,7 @@ func (b *budgets) settle(ctx context.Context, res *reservation, actualMicros int
 }
 
 // correct writes delta to the counter now, or leaves it pending.
-func (b *budgets) correct(ctx context.Context, key string, delta int64, expires time.Time) {
+func (b *Ledger) correct(ctx context.Context, key string, delta int64, expires time.Time) {
 	if delta == 0 {
 		return
 	}
@@ -398,7 +352,7 @@ func (b *budgets) correct(ctx context.Context, key string, delta int64, expires 
 	// A retired engine (config reload) serves no more reservations to
 	// fold into, and a Lambda container may be frozen for good once the
 	// response ends: the request writes its own correction, now.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestPathStoreTimeout)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
 	if err := b.storeOf(key).Adjust(wctx, key, delta, expires); err != nil {
 		// Not retried (see flush): dropping only overstates spend.
@@ -406,30 +360,26 @@ func (b *budgets) correct(ctx context.Context, key string, delta int64, expires 
 	}
 }
 
-// release returns a reservation whose attempt failed.
-func (b *budgets) release(ctx context.Context, res *reservation) { b.settle(ctx, res, 0) }
+// Release returns a reservation whose attempt failed.
+func (b *Ledger) Release(ctx context.Context, res *Reservation) { b.Settle(ctx, res, 0) }
 
-func (b *budgets) note(key string, total int64) {
+func (b *Ledger) note(key string, total int64) {
 	b.mu.Lock()
 	b.spent[key] = total
 	b.mu.Unlock()
 }
 
-func (b *budgets) add(key string, delta int64) {
+func (b *Ledger) add(key string, delta int64) {
 	b.mu.Lock()
 	b.spent[key] = addMicros(b.spent[key], delta)
 	b.mu.Unlock()
 }
 
-func onExceed(b config.Budget) string {
+// OnExceed is what budget b does to a request it refuses: its on_exceed,
+// "reject" by default, or "reroute:<router>".
+func OnExceed(b config.Budget) string {
 	if b.OnExceed == "" {
 		return "reject"
 	}
 	return b.OnExceed
-}
-
-// cutReroute splits on_exceed "reroute:<router>".
-func cutReroute(s string) (action, router string, ok bool) {
-	action, router, ok = strings.Cut(s, ":")
-	return action, router, ok
 }

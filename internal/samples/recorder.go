@@ -1,4 +1,4 @@
-package engine
+package samples
 
 import (
 	"context"
@@ -40,7 +40,7 @@ type Recorder struct {
 	writing   int           // writes under way
 	drained   chan struct{} // closed when no write is under way; made by a waiting flush
 
-	// tee also gets every sample, in process (Deps.Metrics); nil: none.
+	// tee also gets every sample, in process (Options.Tee); nil: none.
 	tee func(store.Sample)
 
 	// Written, Dropped and Failed count samples: written to the store (as
@@ -61,39 +61,37 @@ const recorderQueue = 4096
 // checks whether a write is due.
 const recordEvery = 100 * time.Millisecond
 
-// DefaultMetricsFlushEvery is how often a recorder writes its sums unless
-// told otherwise (Deps.MetricsFlushEvery). With MetricShards shards, one
-// bucket item takes containers ÷ 20 s ÷ 8 writes per second at most:
+// DefaultFlushEvery is how often a recorder writes its sums unless told
+// otherwise (Options.Every; the engine's Deps.MetricsFlushEvery). With
+// MetricShards shards, one bucket item takes containers ÷ 20 s ÷ 8 writes per second at most:
 // 1,000 containers make 6.25/s, 60,000 make 375/s (docs/scale.md).
-const DefaultMetricsFlushEvery = 20 * time.Second
+const DefaultFlushEvery = 20 * time.Second
 
 // sampleTimeout bounds one bucket write; FailFast ends a call to an
 // unreachable store well within it.
 const sampleTimeout = 2 * time.Second
 
-// RecorderOptions tune a recorder; zero fields take the defaults.
-type RecorderOptions struct {
+// Options tune a recorder; zero fields take the defaults.
+type Options struct {
 	// Now is the clock the flush interval is measured on; default time.Now.
 	Now func() time.Time
-	// Every is the flush interval; default DefaultMetricsFlushEvery.
+	// Every is the flush interval; default DefaultFlushEvery.
 	Every time.Duration
+	// Tee also gets every sample as it is recorded, in process (the
+	// engine's Deps.Metrics); nil: none. It must not block.
+	Tee func(store.Sample)
 }
 
-// NewRecorder starts a recorder writing to st with the default options.
-func NewRecorder(st store.Metrics, log *slog.Logger) *Recorder {
-	return NewRecorderWith(st, log, RecorderOptions{})
-}
-
-// NewRecorderWith starts a recorder writing to st.
-func NewRecorderWith(st store.Metrics, log *slog.Logger, o RecorderOptions) *Recorder {
+// New starts a recorder writing to st.
+func New(st store.Metrics, log *slog.Logger, o Options) *Recorder {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Every <= 0 {
-		o.Every = DefaultMetricsFlushEvery
+		o.Every = DefaultFlushEvery
 	}
 	r := &Recorder{st: st, log: log, now: o.Now, every: o.Every, stop: make(chan struct{}), done: make(chan struct{}),
-		sums: map[sumKey]*store.Bucket{}}
+		sums: map[sumKey]*store.Bucket{}, tee: o.Tee}
 	r.obs, _ = st.(store.SampleObserver)
 	go r.run()
 	return r

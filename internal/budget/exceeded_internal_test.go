@@ -1,4 +1,4 @@
-package engine
+package budget
 
 import (
 	"math"
@@ -32,19 +32,19 @@ func TestExceededSaysWhatDidNotFit(t *testing.T) {
 	day := config.Budget{Name: "team-a", Period: "day"}
 	tests := []struct {
 		name string
-		x    exceeded
+		x    Exceeded
 		want string
 	}{
-		{"room left, but not enough", exceeded{budget: day, target: "openai/gpt-4o", worst: 21500, limit: 1300000, spent: 1296000, spentKnown: true},
+		{"room left, but not enough", Exceeded{Budget: day, Target: "openai/gpt-4o", Worst: 21500, Limit: 1300000, Spent: 1296000, SpentKnown: true},
 			"budget team-a: this request's worst-case cost on openai/gpt-4o ($0.0215) does not fit the $0.004 left of $1.30 for this day"},
-		{"overspent: nothing left", exceeded{budget: day, worst: 21500, limit: 1300000, spent: 1400000, spentKnown: true},
+		{"overspent: nothing left", Exceeded{Budget: day, Worst: 21500, Limit: 1300000, Spent: 1400000, SpentKnown: true},
 			"budget team-a: this request's worst-case cost ($0.0215) does not fit the $0.00 left of $1.30 for this day"},
-		{"more than the whole budget", exceeded{budget: config.Budget{Name: "all"}, worst: 2000000, limit: 1300000},
+		{"more than the whole budget", Exceeded{Budget: config.Budget{Name: "all"}, Worst: 2000000, Limit: 1300000},
 			"budget all: this request's worst-case cost ($2.00) is more than the whole budget of $1.30 in total"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.x.why(); got != tt.want {
+			if got := tt.x.Why(); got != tt.want {
 				t.Errorf("why() = %q\nwant      %q", got, tt.want)
 			}
 		})

@@ -1,4 +1,4 @@
-package engine
+package budget
 
 import (
 	"context"
@@ -37,12 +37,12 @@ type homing struct {
 	asked   map[string]time.Time
 }
 
-// openHomes resolves the store of every budget homed in a region other
+// OpenHomes resolves the store of every budget homed in a region other
 // than region, through open (Deps.HomeStore), once per region. A gateway
 // that does not know its region (a local server without server.region or
 // AWS_REGION) keeps every budget itself: it has no other region to share
 // the limit with.
-func openHomes(cfg *config.Config, region string, open func(string) (store.Budgets, error)) (map[string]store.Budgets, error) {
+func OpenHomes(cfg *config.Config, region string, open func(string) (store.Budgets, error)) (map[string]store.Budgets, error) {
 	homes := map[string]store.Budgets{}
 	byRegion := map[string]store.Budgets{}
 	var errs config.Errors
@@ -75,7 +75,7 @@ func openHomes(cfg *config.Config, region string, open func(string) (store.Budge
 
 // storeOf is the store holding counter key (budget name, then '#';
 // budget names cannot hold one).
-func (b *budgets) storeOf(key string) store.Budgets {
+func (b *Ledger) storeOf(key string) store.Budgets {
 	name, _, _ := strings.Cut(key, "#")
 	if st, ok := b.homes[name]; ok {
 		return st
@@ -89,14 +89,14 @@ func (b *budgets) storeOf(key string) store.Budgets {
 // cross-region writes per request: a container reaped while holding one
 // leaves its mark, at most a quarter lease above its spend, counted as
 // spent for the rest of the period (docs/scale-budgets.md).
-func (b *budgets) remoteKey(key string) bool {
+func (b *Ledger) remoteKey(key string) bool {
 	name, _, _ := strings.Cut(key, "#")
 	_, ok := b.homes[name]
 	return ok
 }
 
 // remote reports whether bud is homed in another region.
-func (b *budgets) remote(bud config.Budget) bool {
+func (b *Ledger) remote(bud config.Budget) bool {
 	_, ok := b.homes[bud.Name]
 	return ok
 }
@@ -108,7 +108,7 @@ func (b *budgets) remote(bud config.Budget) bool {
 // budget to its last cent too. A home region that cannot be reached is a
 // store failure (on_store_error: a hard budget refuses); leases already
 // held keep serving up to their recorded mark.
-func (b *budgets) reserveRemote(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit, chunk int64) (*reserved, *exceeded) {
+func (b *Ledger) reserveRemote(ctx context.Context, bud config.Budget, key string, expires time.Time, micros, limit, chunk int64) (*reserved, *Exceeded) {
 	it, over, unlock := b.fromLeaseOrLock(ctx, bud, key, expires, micros)
 	if unlock == nil {
 		return it, over
@@ -129,9 +129,9 @@ func (b *budgets) reserveRemote(ctx context.Context, bud config.Budget, key stri
 		b.mu.Lock()
 		spent, known := b.spent[key]
 		b.mu.Unlock()
-		return nil, &exceeded{budget: bud, worst: micros, limit: limit, spent: spent, spentKnown: known}
+		return nil, &Exceeded{Budget: bud, Worst: micros, Limit: limit, Spent: spent, SpentKnown: known}
 	case errors.Is(err, store.ErrNegativeReservation):
-		return nil, &exceeded{budget: bud}
+		return nil, &Exceeded{Budget: bud}
 	default:
 		return nil, b.storeFailed(bud, micros, err)
 	}
@@ -141,7 +141,7 @@ func (b *budgets) reserveRemote(ctx context.Context, bud config.Budget, key stri
 // limit when that is less but still fits micros. ErrBudgetExceeded
 // without a call when the counter was read less than leaseReclaimEvery
 // ago and micros did not fit then.
-func (b *budgets) remoteLease(ctx context.Context, key string, expires time.Time, size, micros, limit int64) (*lease, error) {
+func (b *Ledger) remoteLease(ctx context.Context, key string, expires time.Time, size, micros, limit int64) (*lease, error) {
 	now := b.now()
 	b.mu.Lock()
 	known, ok := b.spent[key]
@@ -173,7 +173,7 @@ func (b *budgets) remoteLease(ctx context.Context, key string, expires time.Time
 }
 
 // forget drops when key was last read, so the next lease asks the store.
-func (b *budgets) forget(key string) {
+func (b *Ledger) forget(key string) {
 	b.askedMu.Lock()
 	delete(b.asked, key)
 	b.askedMu.Unlock()

@@ -1,4 +1,4 @@
-package engine_test
+package samples_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchyard-llm/switchyard/internal/engine"
+	"github.com/switchyard-llm/switchyard/internal/samples"
 	"github.com/switchyard-llm/switchyard/internal/store"
 )
 
@@ -16,7 +16,7 @@ import (
 // racing from many goroutines.
 func TestRecorderConcurrentRecordAndFlush(t *testing.T) {
 	st := store.NewMemory()
-	r := engine.NewRecorder(st, slog.New(slog.DiscardHandler))
+	r := samples.New(st, slog.New(slog.DiscardHandler), samples.Options{})
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {

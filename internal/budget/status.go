@@ -1,4 +1,4 @@
-package engine
+package budget
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/config"
 )
 
-// spentOf is the spend on budget bud's counter for sc as this instance
+// SpentOf is the spend on budget bud's counter for sc as this instance
 // knows it: its last known figure, read once from the store when unknown.
 // ok=false when the budget has no counter for sc or the store cannot be
 // read. A budget is named, so its state is readable from any request: only
 // a per-user budget needs the request's user.
-func (b *budgets) spentOf(ctx context.Context, bud config.Budget, sc scope, now time.Time) (int64, bool) {
-	key, ok := ownCounter(bud, sc, now)
+func (b *Ledger) SpentOf(ctx context.Context, bud config.Budget, sc Scope, now time.Time) (int64, bool) {
+	key, ok := OwnCounter(bud, sc, now)
 	if !ok {
 		return 0, false
 	}
@@ -32,15 +32,15 @@ func (b *budgets) spentOf(ctx context.Context, bud config.Budget, sc scope, now 
 	return s, true
 }
 
-// remainingPct is 100 × (limit − spent) / limit for the named budget in
+// RemainingPct is 100 × (limit − spent) / limit for the named budget in
 // sc, never below 0 (an overspent budget has nothing left, which is what
 // conditions ask). ok=false when no such budget covers sc.
-func (b *budgets) remainingPct(ctx context.Context, name string, sc scope, now time.Time) (float64, bool) {
+func (b *Ledger) RemainingPct(ctx context.Context, name string, sc Scope, now time.Time) (float64, bool) {
 	for _, bud := range b.list {
 		if bud.Name != name {
 			continue
 		}
-		spent, ok := b.spentOf(ctx, bud, sc, now)
+		spent, ok := b.SpentOf(ctx, bud, sc, now)
 		if !ok {
 			return 0, false
 		}
@@ -58,12 +58,12 @@ func remaining(spent, limit int64) float64 {
 	return math.Max(0, 100*(float64(limit)-float64(spent))/float64(limit))
 }
 
-// wouldExceed reports the first budget covering sc that a reservation of
+// WouldExceed reports the first budget covering sc that a reservation of
 // micros would take past its limit, as reserve would refuse it, without
 // reserving anything: for explain. Spend is read from the store (with the
 // unsettled corrections this instance holds), falling back to the last
 // known figure; a budget whose spend cannot be read is skipped.
-func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now time.Time) *exceeded {
+func (b *Ledger) WouldExceed(ctx context.Context, sc Scope, micros int64, now time.Time) *Exceeded {
 	for _, bud := range b.list {
 		key, _, ok := counterKey(bud, sc, now)
 		if !ok || b.leaseFits(key, micros) {
@@ -83,26 +83,26 @@ func (b *budgets) wouldExceed(ctx context.Context, sc scope, micros int64, now t
 		}
 		b.mu.Unlock()
 		if limit := toMicros(bud.LimitUSD); micros < 0 || addMicros(spent, micros) > limit {
-			return &exceeded{budget: bud, worst: micros, limit: limit, spent: spent, spentKnown: true}
+			return &Exceeded{Budget: bud, Worst: micros, Limit: limit, Spent: spent, SpentKnown: true}
 		}
 	}
 	return nil
 }
 
-// status reports each budget's spend for sc, for explain. SpentUSD is the
+// Status reports each budget's spend for sc, for explain. SpentUSD is the
 // counter's real figure, past the limit when requests in flight or
 // settled above their reservation took it there: clamped to the limit, an
 // overspend would be invisible. A counter that cannot be read shows as
 // exhausted (the limit spent, nothing remaining).
-func (b *budgets) status(ctx context.Context, sc scope, now time.Time) []BudgetStatus {
-	var out []BudgetStatus
+func (b *Ledger) Status(ctx context.Context, sc Scope, now time.Time) []Status {
+	var out []Status
 	for _, bud := range b.list {
 		key, _, ok := counterKey(bud, sc, now)
 		if !ok {
 			continue
 		}
-		st := BudgetStatus{Name: bud.Name, Counter: key, LimitUSD: bud.LimitUSD, SpentUSD: bud.LimitUSD, OnExceed: onExceed(bud)}
-		if spent, ok := b.spentOf(ctx, bud, sc, now); ok {
+		st := Status{Name: bud.Name, Counter: key, LimitUSD: bud.LimitUSD, SpentUSD: bud.LimitUSD, OnExceed: OnExceed(bud)}
+		if spent, ok := b.SpentOf(ctx, bud, sc, now); ok {
 			st.SpentUSD = float64(spent) / 1e6
 			st.RemainingPct = remaining(spent, toMicros(bud.LimitUSD))
 		}
@@ -111,8 +111,8 @@ func (b *budgets) status(ctx context.Context, sc scope, now time.Time) []BudgetS
 	return out
 }
 
-// BudgetStatus is one budget's state, as explain shows it.
-type BudgetStatus struct {
+// Status is one budget's state, as explain shows it.
+type Status struct {
 	Name     string  `json:"name"`
 	Counter  string  `json:"counter"`
 	LimitUSD float64 `json:"limit_usd"`
