@@ -115,6 +115,63 @@ var gatewayEvents = map[string]eventCase{
 			}
 		},
 	},
+	"messages-stream.json": {
+		// Claude Code's shape (x-api-key, cache_control on the system block,
+		// stream) through API Gateway to an OpenAI-compatible target: the
+		// Messages API translated, Anthropic's event sequence on the stream.
+		status: 200, traced: true,
+		headers: map[string]string{"content-type": "text/event-stream", "x-request-id": "c0a8e2f1-6d1b-4c3e-9f2a-000000000008",
+			"x-switchyard-router": "default", "x-switchyard-target": "fake/gpt-4o-mini", "x-switchyard-attempts": "1"},
+		check: func(t *testing.T, s streamed) {
+			var names []string
+			var text strings.Builder
+			sc := bufio.NewScanner(strings.NewReader(s.Body))
+			for sc.Scan() {
+				if n, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+					names = append(names, n)
+				}
+				if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+					var ev struct {
+						Type  string
+						Delta struct{ Type, Text string }
+					}
+					if err := json.Unmarshal([]byte(d), &ev); err != nil {
+						t.Fatalf("event data %q: %v", d, err)
+					}
+					if ev.Type == "content_block_delta" && ev.Delta.Type == "text_delta" {
+						text.WriteString(ev.Delta.Text)
+					}
+				}
+			}
+			if len(names) < 5 || names[0] != "message_start" || names[1] != "content_block_start" ||
+				names[len(names)-2] != "message_delta" || names[len(names)-1] != "message_stop" {
+				t.Errorf("event sequence %v", names)
+			}
+			if text.String() != "Hello! How can I help?" {
+				t.Errorf("streamed text %q", text.String())
+			}
+		},
+	},
+	"responses.json": {
+		// The OpenAI Responses API through API Gateway, translated for an
+		// OpenAI-compatible target.
+		status: 200, traced: true,
+		headers: map[string]string{"content-type": "application/json", "x-request-id": "c0a8e2f1-6d1b-4c3e-9f2a-000000000009",
+			"x-switchyard-router": "default", "x-switchyard-target": "fake/gpt-4o-mini", "x-switchyard-attempts": "1"},
+		check: func(t *testing.T, s streamed) {
+			var v struct {
+				Object, Status string
+				Output         []struct {
+					Type    string
+					Content []struct{ Type, Text string }
+				}
+			}
+			if err := json.Unmarshal([]byte(s.Body), &v); err != nil || v.Object != "response" || v.Status != "completed" ||
+				len(v.Output) != 1 || len(v.Output[0].Content) != 1 || v.Output[0].Content[0].Text == "" {
+				t.Errorf("body %s (%v)", s.Body, err)
+			}
+		},
+	},
 	"models.json": {
 		status:  200,
 		headers: map[string]string{"content-type": "application/json"},
@@ -217,7 +274,7 @@ func TestLambdaDeployment(t *testing.T) {
 	}
 
 	d.Upstream.Script("gpt-4o-mini", openaifake.Fault{Kind: openaifake.Status, Status: 503})
-	for _, name := range []string{"chat.json", "chat-stream.json", "chat-base64.json", "models.json", "explain.json", "malformed.json", "unauthenticated.json"} {
+	for _, name := range []string{"chat.json", "chat-stream.json", "chat-base64.json", "messages-stream.json", "responses.json", "models.json", "explain.json", "malformed.json", "unauthenticated.json"} {
 		tc := gatewayEvents[name]
 		t.Run("gateway/"+name, func(t *testing.T) {
 			event := readEvent(t, name)
@@ -277,9 +334,10 @@ func TestLambdaDeployment(t *testing.T) {
 				lines = append(lines, m)
 			}
 		}
-		// chat: a failed attempt then a served fallback; stream and base64: one attempt each.
-		if len(lines) != 4 {
-			t.Fatalf("%d EMF lines, want 4:\n%s", len(lines), gw.logs.String())
+		// chat: a failed attempt then a served fallback; stream, base64,
+		// messages and responses: one attempt each.
+		if len(lines) != 6 {
+			t.Fatalf("%d EMF lines, want 6:\n%s", len(lines), gw.logs.String())
 		}
 		if lines[1]["Target"] != "fake/gpt-4o" || lines[1]["Fallbacks"] != 1.0 || lines[0]["AttemptErrors"] != 1.0 {
 			t.Errorf("EMF lines %v", lines)
@@ -306,11 +364,11 @@ func TestLambdaDeployment(t *testing.T) {
 				got[s.Subject] = s
 			}
 		}
-		if s := got["fake/gpt-4o-mini"]; s.Requests != 3 || s.Successes != 2 {
-			t.Errorf("fake/gpt-4o-mini: %+v, want 3 attempts, 2 successes", s)
+		if s := got["fake/gpt-4o-mini"]; s.Requests != 5 || s.Successes != 4 {
+			t.Errorf("fake/gpt-4o-mini: %+v, want 5 attempts, 4 successes", s)
 		}
-		if s := got["router/default"]; s.Requests != 3 || s.Fallbacks != 1 {
-			t.Errorf("router/default: %+v, want 3 requests, 1 fallback", s)
+		if s := got["router/default"]; s.Requests != 5 || s.Fallbacks != 1 {
+			t.Errorf("router/default: %+v, want 5 requests (3 chat, 1 messages, 1 responses), 1 fallback", s)
 		}
 	})
 
@@ -333,10 +391,10 @@ func TestLambdaDeployment(t *testing.T) {
 				Fallbacks int64
 			}
 		}
-		// The provider counts attempts: 3 on gpt-4o-mini, 1 fallback to gpt-4o.
+		// The provider counts attempts: 5 on gpt-4o-mini, 1 fallback to gpt-4o.
 		if err := json.Unmarshal([]byte(s.Body), &m); err != nil || s.StatusCode != 200 || m.Window != "15m" ||
-			m.Routers["default"].Requests != 3 || m.Routers["default"].Fallbacks != 1 ||
-			m.Providers["fake"].Requests != 4 || m.Providers["fake"].Fallbacks != 1 {
+			m.Routers["default"].Requests != 5 || m.Routers["default"].Fallbacks != 1 ||
+			m.Providers["fake"].Requests != 6 || m.Providers["fake"].Fallbacks != 1 {
 			t.Errorf("metrics %d %s (%v)", s.StatusCode, s.Body, err)
 		}
 	})
