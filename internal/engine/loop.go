@@ -87,16 +87,16 @@ func (e *Engine) serve(ctx context.Context, r *Request, fn attemptFunc) (*Result
 			if next {
 				break // provider quota used up, or a budget rerouted the rest of the plan
 			}
+			s.flushPending(false) // another attempt follows the last failure: it did not end the request
 			e.runAttempt(s.spanCtx, ru, att, pol, deadline, fn)
 			if att.out.err == nil || att.out.committed {
 				return s.served(att) // answered (or a stream committed): settle, report healthy
 			}
 			s.failed(att) // hold released; the failure counts towards the target's cooldown
+			// Its sample waits: it is final (it counts the request) if the
+			// request ends with it, however it ends (flushPending).
+			s.pending, s.hasPending = *att, true // a copy: att stays off the heap
 			st := pol.next(att, e.deps.Now(), deadline, e.jitter)
-			// The sample of the attempt the request ends with is final (it
-			// counts the request); a 429 is not, even out of retries.
-			final := st.kind == stepStop || (ci == len(ru.candidates)-1 && st.action != Retry)
-			e.outcomes.attempt(ru, c, att.rec, att.out, final, false, 0)
 			switch st.kind {
 			case stepStop: // other 4xx (400, 404, 413, 422): relayed, no retry; or the caller went away
 				return s.fail(false)
@@ -124,6 +124,23 @@ type serving struct {
 	start   time.Time
 	kh      *keyHold
 	lastErr error // the last attempt's failure
+	// pending is the last failed attempt, whose sample is reported when
+	// it is known whether the request ended with it (flushPending).
+	pending    attempt
+	hasPending bool
+}
+
+// flushPending reports the last failed attempt's sample: final when the
+// request ended with it, whichever way (the last candidate failed, a 429
+// out of retries, max_attempts, the deadline, a budget refusal after
+// it), so that every failed request is counted once; not final when
+// another attempt followed it.
+func (s *serving) flushPending(final bool) {
+	if s.hasPending {
+		s.hasPending = false
+		att := &s.pending
+		s.e.outcomes.attempt(s.ru, att.cand, att.rec, att.out, final, false, 0)
+	}
 }
 
 // open starts the request's span and result. The request's arm is its
@@ -208,6 +225,7 @@ func (s *serving) hold(att *attempt, ci int, now time.Time) (next bool, refused 
 func (s *serving) served(att *attempt) (*Result, *Error) {
 	e, out, c := s.e, att.out, att.cand
 	usd, micros := att.charge()
+	s.flushPending(false)
 	e.ledger.settle(s.ctx, att.hold, micros)
 	att.quota.settle(s.ctx, out.usage, out.usage == nil, e.deps.Now())
 	s.kh.setUsage(out.usage)
@@ -249,6 +267,7 @@ func (s *serving) fail(deadlineHit bool) (*Result, *Error) {
 // end reports the request (outcomes) and closes its span.
 func (s *serving) end(err *Error) (*Result, *Error) {
 	ru, res, span := s.ru, s.res, s.span
+	s.flushPending(true)
 	res.Decisions = ru.decisions
 	s.e.outcomes.end(ru, res, s.start, err)
 	span.Annotate("attempts", len(res.Attempts))

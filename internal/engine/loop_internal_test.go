@@ -31,6 +31,8 @@ models:
   p/b: {input_per_mtok: 2000, output_per_mtok: 2000}
 routers:
   r: {strategy: fallback, targets: [{model: p/a}, {model: p/b}]}
+  one_retry: {strategy: fallback, targets: [{model: p/a}], retry: {max_retries: 1}}
+  one_attempt: {strategy: fallback, targets: [{model: p/a}, {model: p/b}], max_attempts: 1}
 `
 
 // scripted answers each model's calls with its queued errors in turn (a
@@ -315,6 +317,7 @@ func (o *fakeOutcomes) end(_ *run, res *Result, _ time.Time, err *Error) {
 func TestLoopOutcomes(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
+		router    string // default r
 		replies   map[string][]error
 		wantAtts  []string
 		wantEnd   string
@@ -334,13 +337,25 @@ func TestLoopOutcomes(t *testing.T) {
 		{name: "every target fails: the last attempt is final",
 			replies:  map[string][]error{"a": {errServer}, "b": {errServer}},
 			wantAtts: []string{"p/a 503 final=false fallback=false", "p/b 503 final=true fallback=false"}, wantEnd: "502 attempts=2"},
+		// The request ends with a failure however the loop stops, so its
+		// last attempt counts it (before, neither of these was counted).
+		{name: "the last target's 429 out of retries is final", router: "one_retry",
+			replies:  map[string][]error{"a": {errRate, errRate}},
+			wantAtts: []string{"p/a 429 final=false fallback=false", "p/a 429 final=true fallback=false"}, wantEnd: "429 attempts=2", wantSleep: 1},
+		{name: "max_attempts reached: the last attempt is final", router: "one_attempt",
+			replies:  map[string][]error{"a": {errServer}},
+			wantAtts: []string{"p/a 503 final=true fallback=false"}, wantEnd: "502 attempts=1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var slept []time.Duration
 			e := loopEngine(t, &scripted{replies: tc.replies}, &slept)
 			o := &fakeOutcomes{}
 			e.outcomes = o
-			_, err := e.Complete(context.Background(), loopRequest())
+			r := loopRequest()
+			if tc.router != "" {
+				r.Chat.Model = "router/" + tc.router
+			}
+			_, err := e.Complete(context.Background(), r)
 			if !slices.Equal(o.attempts, tc.wantAtts) {
 				t.Errorf("attempts = %q, want %q", o.attempts, tc.wantAtts)
 			}
