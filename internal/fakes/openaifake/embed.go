@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -48,18 +47,11 @@ func (f *Fake) embed(w http.ResponseWriter, r *http.Request) {
 		openAIError(w, 400, "'input' is a required property", "invalid_request_error", "")
 		return
 	}
-	fault := f.record(r, req.Model, body, raw)
-	w.Header().Set("x-request-id", fmt.Sprintf("req_fake_%s_%d", req.Model, f.Hits(req.Model)))
-	for k, v := range fault.Headers {
-		w.Header().Set(k, v)
+	fault, answered := f.begin(w, r, req.Model, body, raw)
+	if answered {
+		return
 	}
 	switch fault.Kind {
-	case Status:
-		openAIError(w, fault.Status, http.StatusText(fault.Status), "server_error", "")
-		return
-	case Reset:
-		hijackClose(w)
-		return
 	case Malformed:
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"object": "list", "data": [`)

@@ -203,39 +203,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		openAIError(w, 400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "invalid_request_error", "")
 		return
 	}
-	fault := f.record(r, model, body, raw)
-	w.Header().Set("x-request-id", fmt.Sprintf("req_fake_%s_%d", model, f.Hits(model)))
-	// Headers go on every kind of answer (rate-limit headers ride on
-	// successes too).
-	for k, v := range fault.Headers {
-		w.Header().Set(k, v)
+	fault, answered := f.begin(w, r, model, body, raw)
+	if answered {
+		return
 	}
-
 	switch fault.Kind {
-	case Status:
-		if fault.Body != "" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(fault.Status)
-			io.WriteString(w, fault.Body)
-			return
-		}
-		openAIError(w, fault.Status, http.StatusText(fault.Status), "server_error", "")
-		return
-	case Reset:
-		hijackClose(w)
-		return
-	case Hang:
-		if f.HangStarted != nil {
-			f.HangStarted <- struct{}{}
-		}
-		<-r.Context().Done()
-		f.mu.Lock()
-		f.canceled++
-		f.mu.Unlock()
-		if f.HangEnded != nil {
-			f.HangEnded <- struct{}{}
-		}
-		return
 	case Malformed:
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id": "chatcmpl-broken", "choices": [`)
@@ -328,5 +300,49 @@ func hijackClose(w http.ResponseWriter) {
 	conn, _, err := hj.Hijack()
 	if err == nil {
 		conn.Close()
+	}
+}
+
+// begin records a request and applies the faults every endpoint answers
+// alike: the fake's request id and the fault's headers on every answer
+// (rate-limit headers ride on successes too), then a Status, Reset or Hang
+// fault answered here (answered true). Other faults are the endpoint's.
+func (f *Fake) begin(w http.ResponseWriter, r *http.Request, model string, body map[string]any, raw []byte) (fault Fault, answered bool) {
+	fault = f.record(r, model, body, raw)
+	w.Header().Set("x-request-id", fmt.Sprintf("req_fake_%s_%d", model, f.Hits(model)))
+	for k, v := range fault.Headers {
+		w.Header().Set(k, v)
+	}
+	switch fault.Kind {
+	case Status:
+		if fault.Body != "" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(fault.Status)
+			io.WriteString(w, fault.Body)
+			return fault, true
+		}
+		openAIError(w, fault.Status, http.StatusText(fault.Status), "server_error", "")
+		return fault, true
+	case Reset:
+		hijackClose(w)
+		return fault, true
+	case Hang:
+		f.hang(r.Context())
+		return fault, true
+	}
+	return fault, false
+}
+
+// hang holds a request until its caller gives up, counted as canceled.
+func (f *Fake) hang(ctx context.Context) {
+	if f.HangStarted != nil {
+		f.HangStarted <- struct{}{}
+	}
+	<-ctx.Done()
+	f.mu.Lock()
+	f.canceled++
+	f.mu.Unlock()
+	if f.HangEnded != nil {
+		f.HangEnded <- struct{}{}
 	}
 }

@@ -72,27 +72,11 @@ func (f *Fake) responses(w http.ResponseWriter, r *http.Request) {
 		openAIError(w, 400, "Invalid type for 'stream': expected a boolean.", "invalid_request_error", "invalid_type")
 		return
 	}
-	fault := f.record(r, model, body, raw)
-	w.Header().Set("x-request-id", fmt.Sprintf("req_fake_%s_%d", model, f.Hits(model)))
-	for k, v := range fault.Headers {
-		w.Header().Set(k, v)
+	fault, answered := f.begin(w, r, model, body, raw)
+	if answered {
+		return
 	}
 	switch fault.Kind {
-	case Status:
-		if fault.Body != "" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(fault.Status)
-			io.WriteString(w, fault.Body)
-			return
-		}
-		openAIError(w, fault.Status, http.StatusText(fault.Status), "server_error", "")
-		return
-	case Reset:
-		hijackClose(w)
-		return
-	case Hang:
-		f.hang(r.Context())
-		return
 	case Malformed:
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id": "resp_broken", "object": "response", "output": [`)
@@ -114,19 +98,6 @@ func (f *Fake) responses(w http.ResponseWriter, r *http.Request) {
 func withModel(b []byte, model string) []byte {
 	m, _ := json.Marshal(model)
 	return bytes.ReplaceAll(b, []byte(`"gpt-4.1-2025-04-14"`), m)
-}
-
-func (f *Fake) hang(ctx context.Context) {
-	if f.HangStarted != nil {
-		f.HangStarted <- struct{}{}
-	}
-	<-ctx.Done()
-	f.mu.Lock()
-	f.canceled++
-	f.mu.Unlock()
-	if f.HangEnded != nil {
-		f.HangEnded <- struct{}{}
-	}
 }
 
 // namedEvents splits a recorded stream into its events, each with its
