@@ -70,7 +70,7 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzTopLevel$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzChunk$$' ./internal/provider/openai/
-	$(FUZZ) -fuzz '^FuzzValid$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzValid$$' ./internal/jsonscan/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/anthropic/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/gemini/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 	"github.com/switchyard-llm/switchyard/internal/config"
+	"github.com/switchyard-llm/switchyard/internal/jsonscan"
 	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
@@ -179,7 +180,7 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 	// The body is relayed as is (Raw); only what the gateway itself needs
 	// is read: that it is JSON with an answer, and the usage for pricing.
 	rid := resp.Header.Get("x-request-id")
-	if !json.Valid(raw) {
+	if !jsonscan.Valid(raw) { // json.Valid's answer, faster
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
 			Message: "upstream returned malformed JSON", RequestID: rid}
 	}

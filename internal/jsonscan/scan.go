@@ -1,29 +1,40 @@
-package openai
+package jsonscan
 
-// validJSON reports whether b is one valid JSON value, exactly as
-// json.Valid does (FuzzValid holds it to that), at several times its speed:
-// every streamed event is checked before it is relayed, and json.Valid's
-// byte-at-a-time state machine was the largest cost left per chunk.
-func validJSON(b []byte) bool {
-	i, ok := validValue(b, skipSpace(b, 0), 0)
-	return ok && skipSpace(b, i) == len(b)
+// Valid reports whether b is one valid JSON value, exactly as json.Valid
+// does (FuzzValid holds it to that), at several times its speed:
+// json.Valid's byte-at-a-time state machine was the largest cost left per
+// streamed chunk.
+func Valid(b []byte) bool {
+	i, ok := Value(b, Space(b, 0), 0)
+	return ok && Space(b, i) == len(b)
 }
 
-// maxDepth is encoding/json's nesting limit.
-const maxDepth = 10000
+// MaxDepth is encoding/json's nesting limit.
+const MaxDepth = 10000
 
-// validValue checks the value starting at b[i] and returns the index just
-// past it.
-func validValue(b []byte, i, depth int) (int, bool) {
+// Space returns the index of the first byte at or after b[i] that is not
+// JSON white space.
+func Space(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// Value checks the value starting at b[i], nested depth deep (0 for a
+// whole document, 1 for a member of its top-level object...), and returns
+// the index just past it; false when it is not valid JSON or nests deeper
+// than encoding/json allows.
+func Value(b []byte, i, depth int) (int, bool) {
 	if i >= len(b) {
 		return i, false
 	}
 	switch c := b[i]; {
 	case c == '{':
-		if depth++; depth > maxDepth {
+		if depth++; depth > MaxDepth {
 			return i, false
 		}
-		i = skipSpace(b, i+1)
+		i = Space(b, i+1)
 		if i < len(b) && b[i] == '}' {
 			return i + 1, true
 		}
@@ -32,17 +43,17 @@ func validValue(b []byte, i, depth int) (int, bool) {
 				return i, false
 			}
 			var ok bool
-			if i, ok = validString(b, i); !ok {
+			if i, ok = String(b, i); !ok {
 				return i, false
 			}
-			i = skipSpace(b, i)
+			i = Space(b, i)
 			if i >= len(b) || b[i] != ':' {
 				return i, false
 			}
-			if i, ok = validValue(b, skipSpace(b, i+1), depth); !ok {
+			if i, ok = Value(b, Space(b, i+1), depth); !ok {
 				return i, false
 			}
-			i = skipSpace(b, i)
+			i = Space(b, i)
 			if i >= len(b) {
 				return i, false
 			}
@@ -50,25 +61,25 @@ func validValue(b []byte, i, depth int) (int, bool) {
 			case '}':
 				return i + 1, true
 			case ',':
-				i = skipSpace(b, i+1)
+				i = Space(b, i+1)
 			default:
 				return i, false
 			}
 		}
 	case c == '[':
-		if depth++; depth > maxDepth {
+		if depth++; depth > MaxDepth {
 			return i, false
 		}
-		i = skipSpace(b, i+1)
+		i = Space(b, i+1)
 		if i < len(b) && b[i] == ']' {
 			return i + 1, true
 		}
 		for {
 			var ok bool
-			if i, ok = validValue(b, i, depth); !ok {
+			if i, ok = Value(b, i, depth); !ok {
 				return i, false
 			}
-			i = skipSpace(b, i)
+			i = Space(b, i)
 			if i >= len(b) {
 				return i, false
 			}
@@ -76,15 +87,15 @@ func validValue(b []byte, i, depth int) (int, bool) {
 			case ']':
 				return i + 1, true
 			case ',':
-				i = skipSpace(b, i+1)
+				i = Space(b, i+1)
 			default:
 				return i, false
 			}
 		}
 	case c == '"':
-		return validString(b, i)
+		return String(b, i)
 	case c == '-' || (c >= '0' && c <= '9'):
-		return validNumber(b, i)
+		return Number(b, i)
 	case c == 't':
 		return literal(b, i, "true")
 	case c == 'f':
@@ -102,9 +113,10 @@ func literal(b []byte, i int, lit string) (int, bool) {
 	return i + len(lit), true
 }
 
-// validString checks the string starting at b[i] == '"'. Like json.Valid it
+// String checks the string starting at b[i] == '"' and returns the index
+// just past its closing quote. Like json.Valid it
 // accepts any byte but control characters, invalid UTF-8 included.
-func validString(b []byte, i int) (int, bool) {
+func String(b []byte, i int) (int, bool) {
 	for i++; i < len(b); i++ {
 		switch c := b[i]; {
 		case c == '"':
@@ -140,8 +152,9 @@ func isHex(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// validNumber checks -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
-func validNumber(b []byte, i int) (int, bool) {
+// Number checks the number starting at b[i] (a digit or
+// '-'), returning the index just past it: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+func Number(b []byte, i int) (int, bool) {
 	if b[i] == '-' {
 		i++
 	}
