@@ -8,9 +8,12 @@
 //
 //   - one at a time: requests in sequence, alternating the targets;
 //   - open loop: a fixed arrival rate for a bounded duration, latency
-//     counted from each request's scheduled start, so queueing shows;
+//     counted from each request's scheduled start, so queueing shows; the
+//     gateway and the floor share one interleaved schedule, so a stall of
+//     the machine falls on both;
 //   - closed loop: N concurrent clients for a bounded duration (capacity),
-//     for plain requests and for streams;
+//     for plain requests and for streams, in windows alternating the
+//     targets (-rounds);
 //   - streamed: time to the first content chunk, one at a time and at the
 //     open-loop rate.
 //
@@ -43,6 +46,7 @@ type options struct {
 	streamConc       int
 	streamClosedDur  time.Duration
 	closedDur        time.Duration
+	rounds           int
 	chunks           int
 	gatewayBin       string
 	inProcess        bool
@@ -64,6 +68,7 @@ func main() {
 	flag.DurationVar(&o.closedDur, "closed", 4*time.Second, "closed-loop duration per target (0 skips)")
 	flag.IntVar(&o.streamConc, "stream-c", 16, "closed-loop streamed concurrent clients")
 	flag.DurationVar(&o.streamClosedDur, "stream-closed", 3*time.Second, "closed-loop streamed duration per target (0 skips)")
+	flag.IntVar(&o.rounds, "rounds", 3, "closed loops: alternate the targets in this many windows, dur/rounds each")
 	flag.IntVar(&o.chunks, "chunks", benchfake.DefaultChunks, "content chunks per streamed answer")
 	flag.StringVar(&o.gatewayBin, "gateway-bin", "", "gateway binary to run (default: go build ./functions/gateway into a temp dir)")
 	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
@@ -144,12 +149,15 @@ func run(o options, out, logw io.Writer) error {
 	serial(ts, 50, true)
 
 	rep := &report{out: out, gw: gw, upPid: upPid}
-	each := func(f func(t *target) result) []result {
-		rs := make([]result, len(ts))
-		for i, t := range ts {
-			rs[i] = f(t)
+	// The open loops run the targets interleaved on one schedule (openLoop);
+	// with a floor, the upstream alone first, then the gateway and the
+	// floor together: three targets at the rate each would be a load of
+	// its own (a streamed answer costs the fake upstream ~0.3 ms of CPU).
+	open := func(dur time.Duration, stream bool) []result {
+		if len(ts) < 3 {
+			return openLoop(ts, o.rate, dur, stream)
 		}
-		return rs
+		return append(openLoop(ts[:1], o.rate, dur, stream), openLoop(ts[1:], o.rate, dur, stream)...)
 	}
 	if o.serialN > 0 {
 		logf("one at a time: %d requests per target", o.serialN)
@@ -158,13 +166,13 @@ func run(o options, out, logw io.Writer) error {
 	if o.openDur > 0 {
 		logf("open loop: %d req/s for %s per target", o.rate, o.openDur)
 		rep.measure(fmt.Sprintf("open loop %d/s", o.rate), false, ts, func() []result {
-			return each(func(t *target) result { return openLoop(t, o.rate, o.openDur, false) })
+			return open(o.openDur, false)
 		})
 	}
 	if o.closedDur > 0 {
 		logf("closed loop: %d clients for %s per target", o.conc, o.closedDur)
 		rep.measure(fmt.Sprintf("closed loop %d clients", o.conc), false, ts, func() []result {
-			return each(func(t *target) result { return closedLoop(t, o.conc, o.closedDur, false) })
+			return closedRounds(ts, o.conc, o.closedDur, o.rounds, false)
 		})
 	}
 	if o.streamN > 0 {
@@ -174,13 +182,13 @@ func run(o options, out, logw io.Writer) error {
 	if o.streamOpenDur > 0 {
 		logf("streamed, open loop: %d req/s for %s per target", o.rate, o.streamOpenDur)
 		rep.measure(fmt.Sprintf("stream, open loop %d/s", o.rate), true, ts, func() []result {
-			return each(func(t *target) result { return openLoop(t, o.rate, o.streamOpenDur, true) })
+			return open(o.streamOpenDur, true)
 		})
 	}
 	if o.streamClosedDur > 0 {
 		logf("streamed, closed loop: %d clients for %s per target", o.streamConc, o.streamClosedDur)
 		rep.measure(fmt.Sprintf("stream, closed loop %d clients", o.streamConc), true, ts, func() []result {
-			return each(func(t *target) result { return closedLoop(t, o.streamConc, o.streamClosedDur, true) })
+			return closedRounds(ts, o.streamConc, o.streamClosedDur, o.rounds, true)
 		})
 	}
 	rep.mem = gw.memory()
