@@ -65,6 +65,7 @@ FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 fuzz:
 	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/chat/
 	$(FUZZ) -fuzz '^FuzzDecodeFast$$' ./internal/chat/
+	$(FUZZ) -fuzz '^FuzzEncodeFast$$' ./internal/chat/
 	$(FUZZ) -fuzz '^FuzzCompileEval$$' ./internal/condition/
 	$(FUZZ) -fuzz '^FuzzParse$$' ./internal/config/
 	$(FUZZ) -fuzz '^FuzzDecoder$$' ./internal/sse/

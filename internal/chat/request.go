@@ -242,6 +242,15 @@ func (r *Request) field(k string) any {
 
 // MarshalJSON writes the typed fields then Extra.
 func (r Request) MarshalJSON() ([]byte, error) {
+	if b, ok := r.appendFast(make([]byte, 0, len(r.rawMessages)+256)); ok {
+		return b, nil
+	}
+	return r.marshalSlow()
+}
+
+// marshalSlow is MarshalJSON by encoding/json: the reference appendFast
+// is held to, and the error when a value does not encode.
+func (r Request) marshalSlow() ([]byte, error) {
 	a := requestAlias(r)
 	reuse := r.messagesAsReceived()
 	if reuse {
