@@ -8,12 +8,12 @@
 //
 //   - one at a time: requests in sequence, alternating the targets;
 //   - open loop: a fixed arrival rate for a bounded duration, latency
-//     counted from each request's scheduled start, so queueing shows; the
-//     gateway and the floor share one interleaved schedule, so a stall of
-//     the machine falls on both;
+//     counted from each request's scheduled start, so queueing shows;
 //   - closed loop: N concurrent clients for a bounded duration (capacity),
-//     for plain requests and for streams, in windows alternating the
-//     targets (-rounds);
+//     for plain requests and for streams;
+//
+// The open and closed loops run in windows alternating the targets
+// (-rounds), so that the drift of a busy shared machine falls on all.
 //   - streamed: time to the first content chunk, one at a time and at the
 //     open-loop rate.
 //
@@ -68,7 +68,7 @@ func main() {
 	flag.DurationVar(&o.closedDur, "closed", 4*time.Second, "closed-loop duration per target (0 skips)")
 	flag.IntVar(&o.streamConc, "stream-c", 16, "closed-loop streamed concurrent clients")
 	flag.DurationVar(&o.streamClosedDur, "stream-closed", 3*time.Second, "closed-loop streamed duration per target (0 skips)")
-	flag.IntVar(&o.rounds, "rounds", 3, "closed loops: alternate the targets in this many windows, dur/rounds each")
+	flag.IntVar(&o.rounds, "rounds", 5, "open and closed loops: alternate the targets in this many windows, dur/rounds each")
 	flag.IntVar(&o.chunks, "chunks", benchfake.DefaultChunks, "content chunks per streamed answer")
 	flag.StringVar(&o.gatewayBin, "gateway-bin", "", "gateway binary to run (default: go build ./functions/gateway into a temp dir)")
 	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
@@ -149,16 +149,6 @@ func run(o options, out, logw io.Writer) error {
 	serial(ts, 50, true)
 
 	rep := &report{out: out, gw: gw, upPid: upPid}
-	// The open loops run the targets interleaved on one schedule (openLoop);
-	// with a floor, the upstream alone first, then the gateway and the
-	// floor together: three targets at the rate each would be a load of
-	// its own (a streamed answer costs the fake upstream ~0.3 ms of CPU).
-	open := func(dur time.Duration, stream bool) []result {
-		if len(ts) < 3 {
-			return openLoop(ts, o.rate, dur, stream)
-		}
-		return append(openLoop(ts[:1], o.rate, dur, stream), openLoop(ts[1:], o.rate, dur, stream)...)
-	}
 	if o.serialN > 0 {
 		logf("one at a time: %d requests per target", o.serialN)
 		rep.measure("one at a time", false, ts, func() []result { return serial(ts, o.serialN, false) })
@@ -166,7 +156,7 @@ func run(o options, out, logw io.Writer) error {
 	if o.openDur > 0 {
 		logf("open loop: %d req/s for %s per target", o.rate, o.openDur)
 		rep.measure(fmt.Sprintf("open loop %d/s", o.rate), false, ts, func() []result {
-			return open(o.openDur, false)
+			return openRounds(ts, o.rate, o.openDur, o.rounds, false)
 		})
 	}
 	if o.closedDur > 0 {
@@ -182,7 +172,7 @@ func run(o options, out, logw io.Writer) error {
 	if o.streamOpenDur > 0 {
 		logf("streamed, open loop: %d req/s for %s per target", o.rate, o.streamOpenDur)
 		rep.measure(fmt.Sprintf("stream, open loop %d/s", o.rate), true, ts, func() []result {
-			return open(o.streamOpenDur, true)
+			return openRounds(ts, o.rate, o.streamOpenDur, o.rounds, true)
 		})
 	}
 	if o.streamClosedDur > 0 {
