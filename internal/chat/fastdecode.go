@@ -434,9 +434,12 @@ func stringAt(b []byte, i int) (string, int, bool) {
 	if b[i] != '"' {
 		return "", i, false
 	}
-	end, ok := jsonscan.String(b, i)
+	end, plain, ok := jsonscan.PlainString(b, i)
 	if !ok {
 		return "", i, false
+	}
+	if plain {
+		return string(b[i+1 : end-1]), end, true
 	}
 	if s, ok := unquote(b[i+1 : end-1]); ok {
 		return s, end, true

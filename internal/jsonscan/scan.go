@@ -114,38 +114,77 @@ func literal(b []byte, i int, lit string) (int, bool) {
 }
 
 // String checks the string starting at b[i] == '"' and returns the index
-// just past its closing quote. Like json.Valid it
-// accepts any byte but control characters, invalid UTF-8 included.
+// just past its closing quote. Like json.Valid it accepts any byte but
+// control characters, invalid UTF-8 included.
 func String(b []byte, i int) (int, bool) {
-	for i++; i < len(b); i++ {
-		switch c := b[i]; {
+	end, _, ok := PlainString(b, i)
+	return end, ok
+}
+
+// Byte classes in a string, for PlainString's loop (one table load per
+// byte instead of three comparisons).
+const (
+	ordinary = iota
+	quote
+	backslash
+	control
+	nonASCII
+)
+
+var classes = func() (t [256]uint8) {
+	for c := range t {
+		switch {
 		case c == '"':
-			return i + 1, true
+			t[c] = quote
 		case c == '\\':
+			t[c] = backslash
+		case c < 0x20:
+			t[c] = control
+		case c >= 0x80:
+			t[c] = nonASCII
+		}
+	}
+	return t
+}()
+
+// PlainString is String, and reports too whether the string's raw bytes
+// are its value (plain: ASCII without escapes), so that a decoder can
+// take them as they are without a second look.
+func PlainString(b []byte, i int) (end int, plain, ok bool) {
+	plain = true
+	for i++; i < len(b); i++ {
+		switch classes[b[i]] {
+		case ordinary:
+		case quote:
+			return i + 1, plain, true
+		case nonASCII:
+			plain = false
+		case control:
+			return i, false, false
+		case backslash:
+			plain = false
 			i++
 			if i >= len(b) {
-				return i, false
+				return i, false, false
 			}
 			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if len(b)-i <= 4 {
-					return i, false
+					return i, false, false
 				}
 				for _, h := range b[i+1 : i+5] {
 					if !isHex(h) {
-						return i, false
+						return i, false, false
 					}
 				}
 				i += 4
 			default:
-				return i, false
+				return i, false, false
 			}
-		case c < 0x20:
-			return i, false
 		}
 	}
-	return i, false
+	return i, false, false
 }
 
 func isHex(c byte) bool {

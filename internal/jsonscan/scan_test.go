@@ -75,5 +75,47 @@ func FuzzValid(f *testing.F) {
 		if got, want := Valid(b), json.Valid(b); got != want {
 			t.Fatalf("Valid(%q) = %v, json.Valid says %v", b, got, want)
 		}
+		checkPlain(t, b)
 	})
+}
+
+// checkPlain: on input starting with a quote, PlainString finds where a
+// valid string ends, and calls it plain exactly when its raw bytes are its
+// value.
+func checkPlain(t *testing.T, b []byte) {
+	if len(b) == 0 || b[0] != '"' {
+		return
+	}
+	end, plain, ok := PlainString(b, 0)
+	if !ok {
+		// No prefix of b may be a valid string then.
+		if i := bytes.IndexByte(b[1:], '"'); i >= 0 && json.Valid(b[:i+2]) && !bytes.Contains(b[:i+2], []byte(`\`)) {
+			t.Fatalf("PlainString(%q) refuses the valid string %q", b, b[:i+2])
+		}
+		return
+	}
+	if !json.Valid(b[:end]) {
+		t.Fatalf("PlainString(%q) accepts %q, not a JSON string", b, b[:end])
+	}
+	var s string
+	if err := json.Unmarshal(b[:end], &s); err != nil {
+		t.Fatal(err)
+	}
+	raw := string(b[1 : end-1])
+	ascii := true
+	for _, c := range []byte(raw) {
+		ascii = ascii && c < 0x80
+	}
+	if want := ascii && !strings.Contains(raw, `\`); plain != want {
+		t.Fatalf("PlainString(%q) plain = %v, want %v", b[:end], plain, want)
+	}
+	if plain && s != raw {
+		t.Fatalf("PlainString(%q) is plain, but its value is %q", b[:end], s)
+	}
+}
+
+func TestPlainString(t *testing.T) {
+	for _, c := range []string{`""`, `"abc"`, `"a\nb"`, `"\u00e9"`, `"é"`, "\"\xff\"", `"a"b`, `"ab`, "\"a\tb\"", `"\q"`} {
+		checkPlain(t, []byte(c))
+	}
 }

@@ -399,12 +399,13 @@ func strAt(b []byte, i int, prev string) (string, int, bool) {
 	if b[i] != '"' {
 		return "", i, false
 	}
-	end, ok := jsonscan.String(b, i)
+	end, plain, ok := jsonscan.PlainString(b, i)
 	if !ok {
 		return "", i, false
 	}
 	in := b[i+1 : end-1]
-	if !plain(in) {
+	if !plain {
+		// Escapes or non-ASCII: encoding/json rewrites invalid UTF-8.
 		var s string
 		err := json.Unmarshal(b[i:end], &s)
 		return s, end, err == nil
@@ -424,17 +425,6 @@ func strPtrAt(b []byte, i int) (*string, int, bool) {
 		return nil, i, false
 	}
 	return &s, end, true
-}
-
-// plain reports whether a string's raw bytes are its value: ASCII without
-// escapes (encoding/json rewrites invalid UTF-8, so anything else goes to it).
-func plain(b []byte) bool {
-	for _, c := range b {
-		if c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // intAt decodes the JSON integer (null leaves it 0) at b[i] as
