@@ -170,7 +170,7 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	raw, err := readBody(resp)
 	if err != nil {
 		return nil, provider.NetworkError(ctx, err)
 	}
@@ -184,12 +184,14 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
 			Message: "upstream returned malformed JSON", RequestID: rid}
 	}
-	if !nonEmptyArray(topLevel(raw, "choices")) {
+	var fields [3][]byte // one scan for the three the gateway reads
+	topLevels(raw, answerFields, fields[:])
+	if !nonEmptyArray(fields[0]) {
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
 			Message: "upstream response has no choices", RequestID: rid}
 	}
-	usage := readUsage(topLevel(raw, "usage"))
-	model := readModel(topLevel(raw, "model"))
+	usage := readUsage(fields[1])
+	model := readModel(fields[2])
 	return &chat.Response{Object: "chat.completion", Model: model, Usage: usage,
 		Raw: raw, UpstreamRequestID: rid}, nil
 }
@@ -240,4 +242,31 @@ func readModel(m []byte) string {
 	var model string
 	_ = json.Unmarshal(m, &model)
 	return model
+}
+
+// answerFields are the members of an answer the gateway reads.
+var answerFields = []string{"choices", "usage", "model"}
+
+// readBody reads a non-streamed answer, up to maxResponseBytes+1 bytes
+// (more is refused), in one allocation when the upstream sent its length
+// (io.ReadAll would grow from 512 bytes, copying as it goes).
+func readBody(resp *http.Response) ([]byte, error) {
+	lr := io.LimitReader(resp.Body, maxResponseBytes+1)
+	n := resp.ContentLength
+	if n <= 0 || n > maxResponseBytes {
+		return io.ReadAll(lr)
+	}
+	buf := make([]byte, 0, n+1) // +1: EOF is seen without growing
+	for {
+		m, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) == cap(buf):
+			buf = append(buf, 0)[:len(buf)] // longer than announced: grow
+		}
+	}
 }

@@ -2,8 +2,12 @@ package openai
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"reflect"
+	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 )
@@ -58,4 +62,33 @@ func FuzzUsage(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, u []byte) { checkUsage(t, u) })
+}
+
+// TestReadBody: an answer is read whole whether its length is announced,
+// wrong or missing, and one past the limit is cut at limit+1 (Complete
+// refuses it).
+func TestReadBody(t *testing.T) {
+	body := strings.Repeat("x", 3000)
+	for _, tt := range []struct {
+		name   string
+		length int64
+		body   string
+		want   int
+	}{
+		{"announced", 3000, body, 3000},
+		{"announced short", 10, body, 3000},
+		{"announced long", 5000, body, 3000},
+		{"unknown", -1, body, 3000},
+		{"empty", 0, "", 0},
+		{"over the limit", -1, strings.Repeat("y", maxResponseBytes+10), maxResponseBytes + 1},
+		{"over the limit, announced", maxResponseBytes + 10, strings.Repeat("y", maxResponseBytes+10), maxResponseBytes + 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{ContentLength: tt.length, Body: io.NopCloser(iotest.HalfReader(strings.NewReader(tt.body)))}
+			got, err := readBody(resp)
+			if err != nil || len(got) != tt.want || string(got) != tt.body[:tt.want] {
+				t.Fatalf("readBody = %d bytes, %v; want %d", len(got), err, tt.want)
+			}
+		})
+	}
 }
