@@ -210,40 +210,6 @@ func (c *Client) Stream(ctx context.Context, call *provider.Call) (provider.Stre
 	return newStream(ctx, resp, time.Now), nil
 }
 
-// readUsage decodes an answer's usage value (valid JSON, or nil when
-// absent) as encoding/json does, by the stream's decoder (usage is a member
-// of the top-level object here too) and encoding/json for anything
-// unusual; nil when it is not an object or does not decode: an unreadable
-// usage must not fail a good answer.
-func readUsage(u []byte) *chat.Usage {
-	if len(u) == 0 || u[0] != '{' {
-		return nil
-	}
-	usage := new(chat.Usage)
-	if end, ok := fastUsage(u, 0, usage); ok && end == len(u) {
-		return usage
-	}
-	*usage = chat.Usage{}
-	if err := json.Unmarshal(u, usage); err != nil {
-		return nil
-	}
-	return usage
-}
-
-// readModel decodes an answer's model value (valid JSON, or nil), "" when
-// it is not a string.
-func readModel(m []byte) string {
-	if len(m) == 0 {
-		return ""
-	}
-	if s, end, ok := strAt(m, 0, ""); ok && end == len(m) {
-		return s
-	}
-	var model string
-	_ = json.Unmarshal(m, &model)
-	return model
-}
-
 // answerFields are the members of an answer the gateway reads.
 var answerFields = []string{"choices", "usage", "model"}
 
