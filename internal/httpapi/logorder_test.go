@@ -27,8 +27,8 @@ type gatedLog struct {
 }
 
 func (g *gatedLog) Enabled(context.Context, slog.Level) bool { return true }
-func (g *gatedLog) WithAttrs([]slog.Attr) slog.Handler        { return g }
-func (g *gatedLog) WithGroup(string) slog.Handler             { return g }
+func (g *gatedLog) WithAttrs([]slog.Attr) slog.Handler       { return g }
+func (g *gatedLog) WithGroup(string) slog.Handler            { return g }
 func (g *gatedLog) Handle(_ context.Context, r slog.Record) error {
 	if r.Message != "request" {
 		return nil
