@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -82,6 +83,7 @@ func TestReadBody(t *testing.T) {
 		{"empty", 0, "", 0},
 		{"over the limit", -1, strings.Repeat("y", maxResponseBytes+10), maxResponseBytes + 1},
 		{"over the limit, announced", maxResponseBytes + 10, strings.Repeat("y", maxResponseBytes+10), maxResponseBytes + 1},
+		{"past the preallocation", preallocMax + 5000, strings.Repeat("z", preallocMax+5000), preallocMax + 5000},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := &http.Response{ContentLength: tt.length, Body: io.NopCloser(iotest.HalfReader(strings.NewReader(tt.body)))}
@@ -90,5 +92,23 @@ func TestReadBody(t *testing.T) {
 				t.Fatalf("readBody = %d bytes, %v; want %d", len(got), err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadBodyTrustsNoLength: an upstream that announces the largest
+// answer and sends a few bytes does not make the gateway allocate what it
+// announced.
+func TestReadBodyTrustsNoLength(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 4 {
+		resp := &http.Response{ContentLength: maxResponseBytes, Body: io.NopCloser(strings.NewReader(`{"choices":[]}`))}
+		if b, err := readBody(resp); err != nil || string(b) != `{"choices":[]}` {
+			t.Fatalf("readBody = %q, %v", b, err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+		t.Errorf("4 short answers announced at %d bytes allocated %d bytes", maxResponseBytes, got)
 	}
 }

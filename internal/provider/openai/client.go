@@ -213,6 +213,11 @@ func (c *Client) Stream(ctx context.Context, call *provider.Call) (provider.Stre
 // answerFields are the members of an answer the gateway reads.
 var answerFields = []string{"choices", "usage", "model"}
 
+// preallocMax bounds what readBody allocates on the upstream's word (its
+// Content-Length) before the bytes arrive: an upstream announcing 32 MiB
+// and sending ten bytes must not cost 32 MiB per request.
+const preallocMax = 1 << 20
+
 // readBody reads a non-streamed answer, up to maxResponseBytes+1 bytes
 // (more is refused), in one allocation when the upstream sent its length
 // (io.ReadAll would grow from 512 bytes, copying as it goes).
@@ -222,7 +227,7 @@ func readBody(resp *http.Response) ([]byte, error) {
 	if n <= 0 || n > maxResponseBytes {
 		return io.ReadAll(lr)
 	}
-	buf := make([]byte, 0, n+1) // +1: EOF is seen without growing
+	buf := make([]byte, 0, min(n, preallocMax)+1) // +1: EOF is seen without growing
 	for {
 		m, err := lr.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+m]
@@ -232,7 +237,7 @@ func readBody(resp *http.Response) ([]byte, error) {
 		case err != nil:
 			return buf, err
 		case len(buf) == cap(buf):
-			buf = append(buf, 0)[:len(buf)] // longer than announced: grow
+			buf = append(buf, 0)[:len(buf)] // longer than announced or preallocated: grow
 		}
 	}
 }
