@@ -65,13 +65,16 @@ FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS)
 fuzz:
 	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/chat/
 	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/messages/
+	$(FUZZ) -fuzz '^FuzzDecodeFast$$' ./internal/chat/
+	$(FUZZ) -fuzz '^FuzzEncodeFast$$' ./internal/chat/
 	$(FUZZ) -fuzz '^FuzzCompileEval$$' ./internal/condition/
 	$(FUZZ) -fuzz '^FuzzParse$$' ./internal/config/
 	$(FUZZ) -fuzz '^FuzzDecoder$$' ./internal/sse/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzTopLevel$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzChunk$$' ./internal/provider/openai/
-	$(FUZZ) -fuzz '^FuzzValid$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzUsage$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzValid$$' ./internal/jsonscan/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/anthropic/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/gemini/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/bedrock/

@@ -11,6 +11,9 @@
 //     counted from each request's scheduled start, so queueing shows;
 //   - closed loop: N concurrent clients for a bounded duration (capacity),
 //     for plain requests and for streams;
+//
+// The open and closed loops run in windows alternating the targets
+// (-rounds), so that the drift of a busy shared machine falls on all.
 //   - streamed: time to the first content chunk, one at a time and at the
 //     open-loop rate.
 //
@@ -43,6 +46,7 @@ type options struct {
 	streamConc       int
 	streamClosedDur  time.Duration
 	closedDur        time.Duration
+	rounds           int
 	chunks           int
 	gatewayBin       string
 	inProcess        bool
@@ -64,6 +68,7 @@ func main() {
 	flag.DurationVar(&o.closedDur, "closed", 4*time.Second, "closed-loop duration per target (0 skips)")
 	flag.IntVar(&o.streamConc, "stream-c", 16, "closed-loop streamed concurrent clients")
 	flag.DurationVar(&o.streamClosedDur, "stream-closed", 3*time.Second, "closed-loop streamed duration per target (0 skips)")
+	flag.IntVar(&o.rounds, "rounds", 5, "open and closed loops: alternate the targets in this many windows, dur/rounds each")
 	flag.IntVar(&o.chunks, "chunks", benchfake.DefaultChunks, "content chunks per streamed answer")
 	flag.StringVar(&o.gatewayBin, "gateway-bin", "", "gateway binary to run (default: go build ./functions/gateway into a temp dir)")
 	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
@@ -144,13 +149,6 @@ func run(o options, out, logw io.Writer) error {
 	serial(ts, 50, true)
 
 	rep := &report{out: out, gw: gw, upPid: upPid}
-	each := func(f func(t *target) result) []result {
-		rs := make([]result, len(ts))
-		for i, t := range ts {
-			rs[i] = f(t)
-		}
-		return rs
-	}
 	if o.serialN > 0 {
 		logf("one at a time: %d requests per target", o.serialN)
 		rep.measure("one at a time", false, ts, func() []result { return serial(ts, o.serialN, false) })
@@ -158,13 +156,13 @@ func run(o options, out, logw io.Writer) error {
 	if o.openDur > 0 {
 		logf("open loop: %d req/s for %s per target", o.rate, o.openDur)
 		rep.measure(fmt.Sprintf("open loop %d/s", o.rate), false, ts, func() []result {
-			return each(func(t *target) result { return openLoop(t, o.rate, o.openDur, false) })
+			return openRounds(ts, o.rate, o.openDur, o.rounds, false)
 		})
 	}
 	if o.closedDur > 0 {
 		logf("closed loop: %d clients for %s per target", o.conc, o.closedDur)
 		rep.measure(fmt.Sprintf("closed loop %d clients", o.conc), false, ts, func() []result {
-			return each(func(t *target) result { return closedLoop(t, o.conc, o.closedDur, false) })
+			return closedRounds(ts, o.conc, o.closedDur, o.rounds, false)
 		})
 	}
 	if o.streamN > 0 {
@@ -174,13 +172,13 @@ func run(o options, out, logw io.Writer) error {
 	if o.streamOpenDur > 0 {
 		logf("streamed, open loop: %d req/s for %s per target", o.rate, o.streamOpenDur)
 		rep.measure(fmt.Sprintf("stream, open loop %d/s", o.rate), true, ts, func() []result {
-			return each(func(t *target) result { return openLoop(t, o.rate, o.streamOpenDur, true) })
+			return openRounds(ts, o.rate, o.streamOpenDur, o.rounds, true)
 		})
 	}
 	if o.streamClosedDur > 0 {
 		logf("streamed, closed loop: %d clients for %s per target", o.streamConc, o.streamClosedDur)
 		rep.measure(fmt.Sprintf("stream, closed loop %d clients", o.streamConc), true, ts, func() []result {
-			return each(func(t *target) result { return closedLoop(t, o.streamConc, o.streamClosedDur, true) })
+			return closedRounds(ts, o.streamConc, o.streamClosedDur, o.rounds, true)
 		})
 	}
 	rep.mem = gw.memory()

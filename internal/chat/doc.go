@@ -7,5 +7,8 @@
 // OpenAI-compatible upstream receives exactly what the caller sent.
 // Decode is the one place a caller's body is decoded: what the caller got
 // wrong comes back as a *FieldError in the caller's terms (the field's path
-// with array indices, JSON kinds), never in Go's.
+// with array indices, JSON kinds), never in Go's. The usual body is decoded
+// in one pass (decodeFast) and a request encoded without reflection
+// (appendFast); anything unusual, and every error, is left to encoding/json,
+// and fuzz targets hold both to encoding/json's results.
 package chat

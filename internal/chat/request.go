@@ -154,10 +154,17 @@ type JSONSchema struct {
 // requestAlias has Request's fields without its methods, for default (un)marshalling.
 type requestAlias Request
 
-// UnmarshalJSON decodes the typed fields and keeps the rest in Extra. The
-// body is scanned once: each top-level value is decoded straight into its
-// field (this is on every request's path).
+// UnmarshalJSON decodes the typed fields and keeps the rest in Extra.
 func (r *Request) UnmarshalJSON(b []byte) error {
+	if decodeFast(b, r) {
+		return nil
+	}
+	return r.unmarshalSlow(b)
+}
+
+// unmarshalSlow is UnmarshalJSON by encoding/json alone: each top-level
+// value is decoded into its field, and its errors name the field.
+func (r *Request) unmarshalSlow(b []byte) error {
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
 		return describe("", err) // not an object
@@ -235,6 +242,15 @@ func (r *Request) field(k string) any {
 
 // MarshalJSON writes the typed fields then Extra.
 func (r Request) MarshalJSON() ([]byte, error) {
+	if b, ok := r.appendFast(make([]byte, 0, len(r.rawMessages)+256)); ok {
+		return b, nil
+	}
+	return r.marshalSlow()
+}
+
+// marshalSlow is MarshalJSON by encoding/json: the reference appendFast
+// is held to, and the error when a value does not encode.
+func (r Request) marshalSlow() ([]byte, error) {
 	a := requestAlias(r)
 	reuse := r.messagesAsReceived()
 	if reuse {

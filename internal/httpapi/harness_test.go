@@ -35,6 +35,19 @@ type harness struct {
 	mu     sync.Mutex
 	sleeps []time.Duration
 	logs   bytes.Buffer
+	// handlers counts the server's running handlers: a request's log line
+	// is written after its answer went out, so Logs waits for them.
+	handlers sync.WaitGroup
+}
+
+// track wraps the handler under test so that Logs can wait for the
+// handlers still running (each writes its request's log line last).
+func (h *harness) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.handlers.Add(1)
+		defer h.handlers.Done()
+		next.ServeHTTP(w, r)
+	})
 }
 
 const baseConfig = `
@@ -99,7 +112,7 @@ func newHarnessConfig(t *testing.T, yml string) *harness {
 		t.Fatalf("engine: %v", err)
 	}
 	t.Cleanup(func() { h.src.Engine().Close() })
-	h.srv = httptest.NewServer(httpapi.New(h.src, httpapi.Options{Logger: log, Store: h.store}))
+	h.srv = httptest.NewServer(h.track(httpapi.New(h.src, httpapi.Options{Logger: log, Store: h.store})))
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -121,7 +134,10 @@ func (h *harness) Sleeps() []time.Duration {
 	return append([]time.Duration(nil), h.sleeps...)
 }
 
+// Logs is what the server logged, once the requests answered so far have
+// written their log lines.
 func (h *harness) Logs() string {
+	h.handlers.Wait()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.logs.String()

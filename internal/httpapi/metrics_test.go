@@ -147,7 +147,8 @@ models:
 		t.Fatal(err)
 	}
 	t.Cleanup(src.Engine().Close)
-	srv := httptest.NewServer(httpapi.New(src, httpapi.Options{Logger: log}))
+	h := &harness{}
+	srv := httptest.NewServer(h.track(httpapi.New(src, httpapi.Options{Logger: log})))
 	t.Cleanup(srv.Close)
 	resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json",
 		strings.NewReader(`{"model":"up/m1","messages":[{"role":"user","content":"hi"}]}`))
@@ -155,6 +156,7 @@ models:
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	h.handlers.Wait() // the log line is written after the answer went out
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("x-switchyard-cost-usd") != "0.0000049" {
 		t.Fatalf("status %d, cost header %q", resp.StatusCode, resp.Header.Get("x-switchyard-cost-usd"))
 	}

@@ -65,7 +65,7 @@ func newObservedStore(t *testing.T, extra string, traces *tracestore.Store) *obs
 		t.Fatalf("engine: %v", err)
 	}
 	t.Cleanup(func() { h.src.Engine().Close() })
-	h.srv = httptest.NewServer(httpapi.New(h.src, httpapi.Options{Logger: log, Store: h.store, Traces: o.traces, Metrics: o.metrics}))
+	h.srv = httptest.NewServer(h.track(httpapi.New(h.src, httpapi.Options{Logger: log, Store: h.store, Traces: o.traces, Metrics: o.metrics})))
 	t.Cleanup(h.srv.Close)
 	return o
 }

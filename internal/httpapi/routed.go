@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/engine"
@@ -65,7 +66,13 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt routed, res *
 	if body == nil {
 		body, _ = json.Marshal(v)
 	}
+	// The answer goes out before the log line is built and written (a
+	// write to stderr): the caller does not wait for the gateway's own
+	// bookkeeping. With its length set, the flush sends it whole, as
+	// net/http would have at the handler's return.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+	_ = http.NewResponseController(w).Flush()
 	s.logRequest(r, rt.er.ID, res, http.StatusOK, rt.start, nil)
 }

@@ -5,19 +5,26 @@ import (
 	"encoding/json"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/jsonscan"
 )
 
-// fastChunk decodes one stream event (already checked with json.Valid) into
-// c, reusing c's Choices array and, for the fields every chunk repeats (id,
-// object, model, system_fingerprint), its strings when unchanged. It is the
-// hot path of every streamed token: encoding/json spent most of a stream's
-// CPU here (reflection, a map of field names, ~30 allocations per chunk).
+// fastChunk decodes one stream event into c, reusing c's Choices array
+// and, for the fields every chunk repeats (id, object, model,
+// system_fingerprint), its strings when unchanged. It is the hot path of
+// every streamed token: encoding/json spent most of a stream's CPU here
+// (reflection, a map of field names, ~30 allocations per chunk).
+//
+// It checks the syntax in the same pass as it decodes (one scan of the
+// event, not a json.Valid scan and then a decode): when it returns true,
+// data is one valid JSON value as json.Valid defines it, so the gateway
+// still relays only JSON.
 //
 // It only handles what OpenAI-compatible upstreams send: an object with the
 // chat.Chunk fields in their exact spelling and types, each once, and no
-// error. On anything else it returns false with c in an unspecified state,
-// and the caller decodes the event with encoding/json instead, so the
-// result is always what encoding/json gives (FuzzChunk holds it to that).
+// error. On anything else (malformed JSON included) it returns false with
+// c in an unspecified state, and the caller decodes the event with
+// encoding/json instead, so the result is always what encoding/json gives
+// (FuzzChunk holds it to that, and to json.Valid).
 func fastChunk(data []byte, c *chat.Chunk) bool {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
@@ -27,50 +34,61 @@ func fastChunk(data []byte, c *chat.Chunk) bool {
 	*c = chat.Chunk{}
 	choices := prev.Choices[:0]
 	var seen uint
-	return eachField(data, i, func(key, v []byte) bool {
+	end, ok := fields(data, i, func(key []byte, i int) (int, bool) {
 		var bit uint
-		ok := true
+		end, ok := i, true
 		switch string(key) {
 		case "id":
 			bit = 1
-			c.ID, ok = str(v, prev.ID)
+			c.ID, end, ok = strAt(data, i, prev.ID)
 		case "object":
 			bit = 2
-			c.Object, ok = str(v, prev.Object)
+			c.Object, end, ok = strAt(data, i, prev.Object)
 		case "created":
 			bit = 4
-			c.Created, ok = integer(v)
+			c.Created, end, ok = intAt(data, i)
 		case "model":
 			bit = 8
-			c.Model, ok = str(v, prev.Model)
+			c.Model, end, ok = strAt(data, i, prev.Model)
 		case "system_fingerprint":
 			bit = 16
-			c.SystemFingerprint, ok = str(v, prev.SystemFingerprint)
+			c.SystemFingerprint, end, ok = strAt(data, i, prev.SystemFingerprint)
 		case "choices":
 			bit = 32
-			if isNull(v) {
+			if end, ok = nullAt(data, i); ok {
 				break
 			}
 			if choices == nil {
 				choices = make([]chat.ChunkChoice, 0, 1)
 			}
-			c.Choices, ok = fastChoices(v, choices)
+			c.Choices, end, ok = fastChoices(data, i, choices)
 		case "usage":
 			bit = 64
 			// Many upstreams send "usage":null on every chunk.
-			ok = isNull(v) || json.Unmarshal(v, &c.Usage) == nil
+			if end, ok = nullAt(data, i); ok {
+				break
+			}
+			if data[i] != '{' {
+				return i, false
+			}
+			c.Usage = new(chat.Usage)
+			end, ok = fastUsage(data, i, c.Usage)
 		case "error":
 			// An error event (or a null one): rare, left to encoding/json.
-			return false
+			return i, false
 		default:
-			return !knownFold(key, chunkFields)
+			if knownFold(key, chunkFields) {
+				return i, false
+			}
+			return jsonscan.Value(data, i, 1)
 		}
 		if seen&bit != 0 {
-			return false // a repeated key: encoding/json merges, leave it to it
+			return i, false // a repeated key: encoding/json merges, leave it to it
 		}
 		seen |= bit
-		return ok
+		return end, ok
 	})
+	return ok && skipSpace(data, end) == len(data)
 }
 
 var (
@@ -79,118 +97,175 @@ var (
 	deltaFields  = []string{"role", "content", "refusal", "tool_calls"}
 )
 
-// fastChoices decodes a choices array into dst[:0].
-func fastChoices(v []byte, dst []chat.ChunkChoice) ([]chat.ChunkChoice, bool) {
-	if v[0] != '[' {
-		return nil, false
+// Nesting depths of the members of a chunk's objects, for encoding/json's
+// limit (validValue): the chunk is at depth 1, a choice at 3, a delta at 4.
+const (
+	choiceDepth = 3
+	deltaDepth  = 4
+)
+
+// fastChoices decodes the choices array at b[i] into dst[:0].
+func fastChoices(b []byte, i int, dst []chat.ChunkChoice) ([]chat.ChunkChoice, int, bool) {
+	if b[i] != '[' {
+		return nil, i, false
 	}
-	i := skipSpace(v, 1)
-	if v[i] == ']' {
-		return dst, true
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return dst, i + 1, true
 	}
 	for {
-		if v[i] != '{' {
-			return nil, false
+		if i >= len(b) || b[i] != '{' {
+			return nil, i, false
 		}
-		end := skipValue(v, i)
 		dst = append(dst, chat.ChunkChoice{})
-		if !fastChoice(v[i:end], &dst[len(dst)-1]) {
-			return nil, false
+		var ok bool
+		if i, ok = fastChoice(b, i, &dst[len(dst)-1]); !ok {
+			return nil, i, false
 		}
-		i = skipSpace(v, end)
-		if v[i] == ']' {
-			return dst, true
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return nil, i, false
 		}
-		i = skipSpace(v, i+1) // past ','
+		switch b[i] {
+		case ']':
+			return dst, i + 1, true
+		case ',':
+			i = skipSpace(b, i+1)
+		default:
+			return nil, i, false
+		}
 	}
 }
 
-func fastChoice(obj []byte, ch *chat.ChunkChoice) bool {
+// fastChoice decodes the choice object at b[i] into ch.
+func fastChoice(b []byte, i int, ch *chat.ChunkChoice) (int, bool) {
 	var seen uint
-	return eachField(obj, 0, func(key, v []byte) bool {
+	return fields(b, i, func(key []byte, i int) (int, bool) {
 		var bit uint
-		ok := true
+		end, ok := i, true
 		switch string(key) {
 		case "index":
 			bit = 1
 			var n int64
-			n, ok = integer(v)
+			n, end, ok = intAt(b, i)
 			ch.Index = int(n)
 		case "delta":
 			bit = 2
-			ok = isNull(v) || (v[0] == '{' && fastDelta(v, &ch.Delta))
+			if end, ok = nullAt(b, i); ok {
+				break
+			}
+			if b[i] != '{' {
+				return i, false
+			}
+			end, ok = fastDelta(b, i, &ch.Delta)
 		case "finish_reason":
 			bit = 4
-			ch.FinishReason, ok = strPtr(v)
+			ch.FinishReason, end, ok = strPtrAt(b, i)
 		case "logprobs":
 			bit = 8
 			// As encoding/json does for a RawMessage: the value, null included
 			// (the usual value, shared: nothing writes into a chunk's fields).
-			if isNull(v) {
+			if end, ok = nullAt(b, i); ok {
 				ch.Logprobs = jsonNull
-			} else {
-				ch.Logprobs = append(json.RawMessage(nil), v...)
+				break
+			}
+			if end, ok = jsonscan.Value(b, i, choiceDepth); ok {
+				ch.Logprobs = append(json.RawMessage(nil), b[i:end]...)
 			}
 		default:
-			return !knownFold(key, choiceFields)
+			if knownFold(key, choiceFields) {
+				return i, false
+			}
+			return jsonscan.Value(b, i, choiceDepth)
 		}
 		if seen&bit != 0 {
-			return false
+			return i, false
 		}
 		seen |= bit
-		return ok
+		return end, ok
 	})
 }
 
-func fastDelta(obj []byte, d *chat.Delta) bool {
+// fastDelta decodes the delta object at b[i] into d.
+func fastDelta(b []byte, i int, d *chat.Delta) (int, bool) {
 	var seen uint
-	return eachField(obj, 0, func(key, v []byte) bool {
+	return fields(b, i, func(key []byte, i int) (int, bool) {
 		var bit uint
-		ok := true
+		end, ok := i, true
 		switch string(key) {
 		case "role":
 			bit = 1
-			d.Role, ok = str(v, "")
+			d.Role, end, ok = strAt(b, i, "")
 		case "content":
 			bit = 2
-			d.Content, ok = strPtr(v)
+			d.Content, end, ok = strPtrAt(b, i)
 		case "refusal":
 			bit = 4
-			d.Refusal, ok = strPtr(v)
+			d.Refusal, end, ok = strPtrAt(b, i)
 		case "tool_calls":
 			bit = 8
-			ok = isNull(v) || json.Unmarshal(v, &d.ToolCalls) == nil
+			if end, ok = nullAt(b, i); ok {
+				break
+			}
+			if end, ok = jsonscan.Value(b, i, deltaDepth); ok {
+				ok = json.Unmarshal(b[i:end], &d.ToolCalls) == nil
+			}
 		default:
-			return !knownFold(key, deltaFields)
+			if knownFold(key, deltaFields) {
+				return i, false
+			}
+			return jsonscan.Value(b, i, deltaDepth)
 		}
 		if seen&bit != 0 {
-			return false
+			return i, false
 		}
 		seen |= bit
-		return ok
+		return end, ok
 	})
 }
 
-// eachField calls f with each key (raw, between its quotes) and value of
-// the valid JSON object starting at b[i], until f returns false.
-func eachField(b []byte, i int, f func(key, v []byte) bool) bool {
+// fields walks the object starting at b[i] == '{', checking its syntax as
+// validValue does, and calls f with each key (raw, between its quotes) and
+// the index of its value; f checks and decodes the value and returns the
+// index just past it. fields returns the index just past the object, and
+// false as soon as the syntax is wrong or f returns false.
+func fields(b []byte, i int, f func(key []byte, v int) (int, bool)) (int, bool) {
 	i = skipSpace(b, i+1)
-	if b[i] == '}' {
-		return true
+	if i < len(b) && b[i] == '}' {
+		return i + 1, true
 	}
 	for {
-		kEnd := skipString(b, i)
+		if i >= len(b) || b[i] != '"' {
+			return i, false
+		}
+		kEnd, ok := jsonscan.String(b, i)
+		if !ok {
+			return i, false
+		}
 		key := b[i+1 : kEnd-1]
-		i = skipSpace(b, skipSpace(b, kEnd)+1) // past ':'
-		vEnd := skipValue(b, i)
-		if !f(key, b[i:vEnd]) {
-			return false
+		i = skipSpace(b, kEnd)
+		if i >= len(b) || b[i] != ':' {
+			return i, false
 		}
-		i = skipSpace(b, vEnd)
-		if b[i] == '}' {
-			return true
+		i = skipSpace(b, i+1)
+		if i >= len(b) {
+			return i, false
 		}
-		i = skipSpace(b, i+1) // past ','
+		if i, ok = f(key, i); !ok {
+			return i, false
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return i, false
+		}
+		switch b[i] {
+		case '}':
+			return i + 1, true
+		case ',':
+			i = skipSpace(b, i+1)
+		default:
+			return i, false
+		}
 	}
 }
 
@@ -213,73 +288,83 @@ func knownFold(key []byte, names []string) bool {
 
 var jsonNull = json.RawMessage("null")
 
-func isNull(v []byte) bool { return len(v) == 4 && string(v) == "null" }
+// nullAt reports whether the value at b[i] is null, and the index past it.
+func nullAt(b []byte, i int) (int, bool) {
+	if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
+		return i + 4, true
+	}
+	return i, false
+}
 
-// str decodes a JSON string (null leaves it empty), returning prev itself
-// when equal so that repeated fields cost no allocation.
-func str(v []byte, prev string) (string, bool) {
-	if isNull(v) {
-		return "", true
+// strAt decodes the JSON string (null leaves it empty) at b[i], returning
+// prev itself when equal so that repeated fields cost no allocation, and
+// the index past the value.
+func strAt(b []byte, i int, prev string) (string, int, bool) {
+	if end, ok := nullAt(b, i); ok {
+		return "", end, true
 	}
-	if v[0] != '"' {
-		return "", false
+	if b[i] != '"' {
+		return "", i, false
 	}
-	in := v[1 : len(v)-1]
-	if !plain(in) {
+	end, plain, ok := jsonscan.PlainString(b, i)
+	if !ok {
+		return "", i, false
+	}
+	in := b[i+1 : end-1]
+	if !plain {
+		// Escapes or non-ASCII: encoding/json rewrites invalid UTF-8.
 		var s string
-		err := json.Unmarshal(v, &s)
-		return s, err == nil
+		err := json.Unmarshal(b[i:end], &s)
+		return s, end, err == nil
 	}
 	if string(in) == prev {
-		return prev, true
+		return prev, end, true
 	}
-	return string(in), true
+	return string(in), end, true
 }
 
-func strPtr(v []byte) (*string, bool) {
-	if isNull(v) {
-		return nil, true
+func strPtrAt(b []byte, i int) (*string, int, bool) {
+	if end, ok := nullAt(b, i); ok {
+		return nil, end, true
 	}
-	s, ok := str(v, "")
+	s, end, ok := strAt(b, i, "")
 	if !ok {
-		return nil, false
+		return nil, i, false
 	}
-	return &s, true
+	return &s, end, true
 }
 
-// plain reports whether a string's raw bytes are its value: ASCII without
-// escapes (encoding/json rewrites invalid UTF-8, so anything else goes to it).
-func plain(b []byte) bool {
-	for _, c := range b {
-		if c == '\\' || c >= 0x80 {
-			return false
-		}
+// intAt decodes the JSON integer (null leaves it 0) at b[i] as
+// encoding/json does into an int64; a fraction, an exponent or an overflow
+// are left to encoding/json.
+func intAt(b []byte, i int) (int64, int, bool) {
+	if end, ok := nullAt(b, i); ok {
+		return 0, end, true
 	}
-	return true
-}
-
-// integer decodes a JSON integer as encoding/json does into an int64; a
-// fraction, an exponent or an overflow are left to encoding/json.
-func integer(v []byte) (int64, bool) {
-	if isNull(v) {
-		return 0, true
+	if c := b[i]; c != '-' && (c < '0' || c > '9') {
+		return 0, i, false
 	}
+	end, ok := jsonscan.Number(b, i)
+	if !ok {
+		return 0, i, false
+	}
+	v := b[i:end]
 	neg := v[0] == '-'
 	if neg {
 		v = v[1:]
 	}
 	if len(v) == 0 || len(v) > 18 {
-		return 0, false
+		return 0, i, false
 	}
 	var n int64
 	for _, c := range v {
 		if c < '0' || c > '9' {
-			return 0, false
+			return 0, i, false
 		}
 		n = n*10 + int64(c-'0')
 	}
 	if neg {
 		n = -n
 	}
-	return n, true
+	return n, end, true
 }

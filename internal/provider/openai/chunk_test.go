@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,11 +29,15 @@ func slowChunk(data []byte) (chat.Chunk, bool) {
 }
 
 // checkFast fails t when fastChunk accepts data (decoding into c, which may
-// hold the previous event) but disagrees with encoding/json.
+// hold the previous event) but data is not valid JSON, or encoding/json
+// decodes it otherwise. data may be anything: fastChunk checks the syntax.
 func checkFast(t *testing.T, c *chat.Chunk, data []byte) (accepted bool) {
 	t.Helper()
-	if !json.Valid(data) || !fastChunk(data, c) {
+	if !fastChunk(data, c) {
 		return false
+	}
+	if !json.Valid(data) {
+		t.Fatalf("fastChunk accepted %q, which is not valid JSON", data)
 	}
 	want, ok := slowChunk(data)
 	if !ok {
@@ -85,6 +90,14 @@ func TestFastChunk(t *testing.T) {
 		{"null choices", `{"choices":null}`, true},
 		{"unknown fields", `{"x":{"choices":1},"choices":[{"delta":{"reasoning_content":"hm"},"extra":[1,{"a":"}"}]}]}`, true},
 		{"negative created", `{"created":-12}`, true},
+		{"usage with details", `{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8,"prompt_tokens_details":{"cached_tokens":2,"audio_tokens":0,"cache_write_tokens":1},"completion_tokens_details":{"reasoning_tokens":4,"accepted_prediction_tokens":0},"cost":0.5}}`, true},
+		{"usage with null members", `{"usage":{"prompt_tokens":null,"prompt_tokens_details":null,"completion_tokens_details":{"reasoning_tokens":null}}}`, true},
+		{"usage key in another case", `{"usage":{"Total_Tokens":8}}`, false},
+		{"usage details key in another case", `{"usage":{"prompt_tokens_details":{"Cached_Tokens":8}}}`, false},
+		{"repeated usage key", `{"usage":{"total_tokens":8,"total_tokens":9}}`, false},
+		{"float usage", `{"usage":{"total_tokens":8.0}}`, false},
+		{"usage not an object", `{"usage":8}`, false},
+		{"malformed usage", `{"usage":{"total_tokens":8,}}`, false},
 		{"null usage and tool calls", `{"usage":null,"choices":[{"delta":{"tool_calls":null}}]}`, true},
 		{"error event", `{"error":{"message":"boom"}}`, false},
 		{"null error", `{"error":null,"choices":[]}`, false},
@@ -97,6 +110,25 @@ func TestFastChunk(t *testing.T) {
 		{"string index", `{"choices":[{"index":"0"}]}`, false},
 		{"not an object", `[{"choices":[]}]`, false},
 		{"null event", `null`, false},
+		// Malformed events: the syntax is checked in the same pass.
+		{"trailing comma", `{"id":"x",}`, false},
+		{"missing colon", `{"id" "x"}`, false},
+		{"unterminated", `{"choices":[{"delta":{"content":"x"}}]`, false},
+		{"cut mid-string", `{"choices":[{"delta":{"content":"x`, false},
+		{"more after the object", `{"id":"x"} {}`, false},
+		{"control character in a string", "{\"id\":\"a\tb\"}", false},
+		{"bad escape", `{"choices":[{"delta":{"content":"a\qb"}}]}`, false},
+		{"bad number", `{"created":01}`, false},
+		{"bad literal", `{"choices":nul}`, false},
+		{"literal run on", `{"usage":nullx}`, false},
+		{"malformed unknown value", `{"x":[1,,2],"choices":[]}`, false},
+		{"malformed unknown value in a choice", `{"choices":[{"x":{"a"}}]}`, false},
+		{"malformed logprobs", `{"choices":[{"logprobs":[}]}]}`, false},
+		{"choices not closed", `{"choices":[{"index":0}`, false},
+		{"choices element not an object", `{"choices":[1]}`, false},
+		{"space everywhere", " \n{ \"id\" : \"x\" , \"choices\" : [ { \"index\" : 0 , \"delta\" : { \"content\" : \"a\" } } ] } \n", true},
+		{"nesting past encoding/json's limit", `{"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, false},
+		{"nesting at encoding/json's limit", `{"x":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,8 +150,8 @@ func TestFastChunkReuse(t *testing.T) {
 	checkFast(t, &c, []byte(`{"model":"m2"}`))
 }
 
-// FuzzChunk: whenever the fast path decodes an event, it decodes it as
-// encoding/json does, also after the event before it.
+// FuzzChunk: whenever the fast path decodes an event, the event is valid
+// JSON and decoded as encoding/json does, also after the event before it.
 func FuzzChunk(f *testing.F) {
 	evs := events(f)
 	for _, ev := range evs {

@@ -5,30 +5,40 @@ package openai
 // upstream bodies byte for byte and only needs a field or two of them.
 // It returns nil when raw is not an object or has no such key.
 func topLevel(raw []byte, key string) []byte {
+	var v [1][]byte
+	topLevels(raw, []string{key}, v[:])
+	return v[0]
+}
+
+// topLevels is topLevel for several keys in one scan: vals[k] is the value
+// of keys[k] (its first occurrence), nil when absent.
+func topLevels(raw []byte, keys []string, vals [][]byte) {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
-		return nil
+		return
 	}
 	i++
 	for {
 		i = skipSpace(raw, i)
 		if i >= len(raw) || raw[i] != '"' {
-			return nil
+			return
 		}
 		kEnd := skipString(raw, i)
 		k := raw[i+1 : kEnd-1]
 		i = skipSpace(raw, kEnd)
 		if i >= len(raw) || raw[i] != ':' {
-			return nil
+			return
 		}
 		i = skipSpace(raw, i+1)
 		vEnd := skipValue(raw, i)
-		if string(k) == key {
-			return raw[i:vEnd]
+		for n, key := range keys {
+			if vals[n] == nil && string(k) == key {
+				vals[n] = raw[i:vEnd]
+			}
 		}
 		i = skipSpace(raw, vEnd)
 		if i >= len(raw) || raw[i] != ',' {
-			return nil
+			return
 		}
 		i++
 	}

@@ -43,9 +43,10 @@ func (s *stream) Next() bool {
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue
 		}
-		if !validJSON(data) || !fastChunk(data, &s.cur) {
+		if !fastChunk(data, &s.cur) {
 			// Anything but a well-formed plain chunk (an error object,
-			// malformed JSON, unusual spelling): one decode by encoding/json.
+			// malformed JSON, unusual spelling): one decode by encoding/json,
+			// which also refuses what is not JSON.
 			var ev struct {
 				chat.Chunk
 				Error json.RawMessage `json:"error"`
