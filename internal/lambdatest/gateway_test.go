@@ -143,7 +143,7 @@ var gatewayEvents = map[string]eventCase{
 					}
 				}
 			}
-			if len(names) < 5 || names[0] != "message_start" || names[1] != "content_block_start" ||
+			if len(names) < 5 || names[0] != "message_start" || names[1] != "content_block_start" || names[2] != "ping" ||
 				names[len(names)-2] != "message_delta" || names[len(names)-1] != "message_stop" {
 				t.Errorf("event sequence %v", names)
 			}

@@ -14,7 +14,8 @@ type Event struct {
 
 // Encoder turns a stream of chat chunks into Anthropic's event sequence:
 // message_start; for each block content_block_start, its deltas
-// (text_delta, input_json_delta) and content_block_stop; then
+// (text_delta, input_json_delta) and content_block_stop, with one ping
+// after the first block's start as Anthropic's own streams send; then
 // message_delta with the stop_reason and usage, and message_stop. One
 // Encoder serves one attempt's stream.
 type Encoder struct {
@@ -29,6 +30,7 @@ type Encoder struct {
 	finish string
 	usage  *chat.Usage
 	ended  bool
+	pinged bool
 }
 
 // NewEncoder starts an encoder; model is reported in message_start until
@@ -78,7 +80,7 @@ func (e *Encoder) text(evs []Event, s string) []Event {
 		evs = e.closeBlock(evs)
 		e.open, e.openTool = e.next, false
 		e.next++
-		evs = append(evs, event("content_block_start", map[string]any{"type": "content_block_start", "index": e.open,
+		evs = e.startBlock(evs, event("content_block_start", map[string]any{"type": "content_block_start", "index": e.open,
 			"content_block": map[string]any{"type": "text", "text": ""}}))
 	}
 	return append(evs, event("content_block_delta", map[string]any{"type": "content_block_delta", "index": e.open,
@@ -93,7 +95,7 @@ func (e *Encoder) tool(evs []Event, tc chat.ToolCallDelta) []Event {
 		e.next++
 		e.tools[tc.Index] = idx
 		e.open, e.openTool = idx, true
-		evs = append(evs, event("content_block_start", map[string]any{"type": "content_block_start", "index": idx,
+		evs = e.startBlock(evs, event("content_block_start", map[string]any{"type": "content_block_start", "index": idx,
 			"content_block": map[string]any{"type": "tool_use", "id": tc.ID, "name": tc.Function.Name, "input": map[string]any{}}}))
 	}
 	if tc.Function.Arguments == "" {
@@ -101,6 +103,18 @@ func (e *Encoder) tool(evs []Event, tc chat.ToolCallDelta) []Event {
 	}
 	return append(evs, event("content_block_delta", map[string]any{"type": "content_block_delta", "index": idx,
 		"delta": map[string]any{"type": "input_json_delta", "partial_json": tc.Function.Arguments}}))
+}
+
+// startBlock appends a content_block_start, and after the first one the
+// stream's ping (Anthropic's documented sequence: message_start,
+// content_block_start, ping, content_block_delta...).
+func (e *Encoder) startBlock(evs []Event, start Event) []Event {
+	evs = append(evs, start)
+	if !e.pinged {
+		e.pinged = true
+		evs = append(evs, Event{Type: "ping", Data: []byte(`{"type":"ping"}`)})
+	}
+	return evs
 }
 
 func (e *Encoder) closeBlock(evs []Event) []Event {

@@ -119,6 +119,7 @@ func TestEncoder(t *testing.T) {
 	want := []string{
 		`message_start {"message":{"content":[],"id":"msg_c1","model":"gpt-4o","role":"assistant","stop_reason":null,"stop_sequence":null,"type":"message","usage":{"input_tokens":0,"output_tokens":0,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}},"type":"message_start"}`,
 		`content_block_start {"content_block":{"text":"","type":"text"},"index":0,"type":"content_block_start"}`,
+		`ping {"type":"ping"}`,
 		`content_block_delta {"delta":{"text":"Hel","type":"text_delta"},"index":0,"type":"content_block_delta"}`,
 		`content_block_delta {"delta":{"text":"lo","type":"text_delta"},"index":0,"type":"content_block_delta"}`,
 		`content_block_stop {"index":0,"type":"content_block_stop"}`,
