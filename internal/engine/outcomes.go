@@ -48,7 +48,7 @@ func (o engineOutcomes) end(ru *run, res *Result, start time.Time, err *Error) {
 // sample records one attempt's metric sample and local observation.
 func (e *Engine) sample(ru *run, c routing.Candidate, att Attempt, out attemptOut, final, fallback bool, costMicros int64) {
 	sub := e.metricSubject(ru.route, ru.first().Arm, false)
-	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm, Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
+	s := store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm, Operation: ru.req.Op(), Time: e.deps.Now(), Success: out.err == nil || (out.committed && !out.brokeAfterCommit),
 		Final: final, LatencyMs: float64(out.elapsed.Microseconds()) / 1000, TTFTMs: float64(out.ttft.Microseconds()) / 1000,
 		CostMicros: costMicros}
 	// A fallback is a request another target served: one whose stream
@@ -87,7 +87,7 @@ func (e *Engine) recordSkips(ru *run, res *Result) {
 		// candidate's, whichever target served (metricSubject bounds an
 		// inline router's names).
 		sub := e.metricSubject(ru.route, ru.first().Arm, false)
-		e.recorder.Record(store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm,
+		e.recorder.Record(store.Sample{Target: e.metricTarget(c.Leaf), Router: sub.router, Arm: sub.arm, Operation: ru.req.Op(),
 			Time: now, Skipped: true})
 	}
 }

@@ -187,6 +187,10 @@ func TestOperationInMetricsAndTraces(t *testing.T) {
 		{"switchyard_requests_total", []string{"router=fb", "operation=chat", "code=2xx"}, 1},
 		{"switchyard_requests_total", []string{"router=fb", "operation=embeddings", "code=2xx"}, 2},
 		{"switchyard_request_duration_seconds", []string{"router=fb", "operation=embeddings"}, 2},
+		// Attempt-level families are per operation too.
+		{"switchyard_attempts_total", []string{"router=fb", "operation=chat", "target=up/m1", "outcome=success"}, 1},
+		{"switchyard_attempts_total", []string{"router=fb", "operation=embeddings", "target=up/m1", "outcome=success"}, 2},
+		{"switchyard_attempt_duration_seconds", []string{"router=fb", "operation=embeddings", "target=up/m1"}, 2},
 	} {
 		if got := value(series(fams, tt.name, tt.labels...)); got != tt.want {
 			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)

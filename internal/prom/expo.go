@@ -67,9 +67,9 @@ func (r *Registry) writeCounters(b *bytes.Buffer) {
 
 	atts := sortedKeys(r.attempts, targetOrder)
 	tl := func(k targetKey, extra ...string) string {
-		return labels(append([]string{"router", k.router, "provider", providerOf(k.target), "target", k.target}, extra...)...)
+		return labels(append([]string{"router", k.router, "operation", k.operation, "provider", providerOf(k.target), "target", k.target}, extra...)...)
 	}
-	family(b, "switchyard_attempts_total", "counter", "Provider attempts by outcome (success or error).")
+	family(b, "switchyard_attempts_total", "counter", "Provider attempts by router, operation, target and outcome (success or error).")
 	for _, k := range atts {
 		a := r.attempts[k]
 		sample(b, "switchyard_attempts_total", tl(k, "outcome", "success"), float64(a.ok))
@@ -213,7 +213,7 @@ func ident(s string) string { return s }
 
 func routerOpOrder(k routerOp) string { return k.router + "\x00" + k.operation }
 
-func targetOrder(k targetKey) string { return k.router + "\x00" + k.target }
+func targetOrder(k targetKey) string { return k.router + "\x00" + k.operation + "\x00" + k.target }
 
 // sortedKeys returns m's keys in the order of their sort strings, so a
 // scrape reads the same twice.

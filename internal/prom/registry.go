@@ -49,9 +49,9 @@ type requestKey struct {
 	codeClass string
 }
 
-// targetKey is a router and a metric target; the provider label is the
-// target's prefix.
-type targetKey struct{ router, target string }
+// targetKey is a router, an operation and a metric target; the provider
+// label is the target's prefix.
+type targetKey struct{ router, operation, target string }
 
 type errorKey struct {
 	targetKey
@@ -112,13 +112,17 @@ func (r *Registry) full() bool {
 
 // Sample counts one attempt.
 func (r *Registry) Sample(s store.Sample) {
-	k := targetKey{router: s.Router, target: s.Target}
+	op := s.Operation
+	if op == "" {
+		op = "chat"
+	}
+	k := targetKey{router: s.Router, operation: op, target: s.Target}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	a := r.attempts[k]
 	if a == nil {
 		if r.full() {
-			k = targetKey{Other, Other}
+			k = targetKey{Other, op, Other}
 		}
 		if a = r.attempts[k]; a == nil {
 			a = &attemptSeries{latency: newHistogram(durationBuckets), ttft: newHistogram(ttftBuckets)}
@@ -135,7 +139,7 @@ func (r *Registry) Sample(s store.Sample) {
 		}
 		ek := errorKey{k, class}
 		if _, ok := r.errors[ek]; !ok && r.full() {
-			ek = errorKey{targetKey{Other, Other}, class}
+			ek = errorKey{targetKey{Other, op, Other}, class}
 		}
 		r.errors[ek]++
 	}

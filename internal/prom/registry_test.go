@@ -72,7 +72,7 @@ func TestHistogramBuckets(t *testing.T) {
 	if h.GetSampleCount() != 5 || h.GetSampleSum() != 0.01+0.05+0.06+0.4+1000 {
 		t.Errorf("count %d sum %v", h.GetSampleCount(), h.GetSampleSum())
 	}
-	if !strings.Contains(text, `switchyard_attempt_duration_seconds_bucket{router="r",provider="p",target="p/m",le="+Inf"} 5`) {
+	if !strings.Contains(text, `switchyard_attempt_duration_seconds_bucket{router="r",operation="chat",provider="p",target="p/m",le="+Inf"} 5`) {
 		t.Errorf("no +Inf bucket:\n%s", text)
 	}
 }

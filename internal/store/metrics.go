@@ -16,8 +16,12 @@ type Sample struct {
 	// assigned on its way to Target (routing.Candidate.Arm), empty when
 	// none. A fallback to another arm's target keeps the assigned arm, so
 	// an experiment's figures are per assignment.
-	Arm  string
-	Time time.Time
+	Arm string
+	// Operation is the API the request came in by (chat, embeddings,
+	// messages, responses) for live metrics sinks (Prometheus); it is not
+	// a dimension of the stored buckets.
+	Operation string
+	Time      time.Time
 	// Success is true when the attempt succeeded.
 	Success bool
 	// Final is true for the attempt that ended the request (served it or
