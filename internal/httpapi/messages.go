@@ -166,13 +166,7 @@ type messagesSSE struct {
 var _ engine.NativeWriter = (*messagesSSE)(nil)
 
 func (m *messagesSSE) Commit(res *engine.Result) error {
-	h := m.w.Header()
-	setRoutingHeaders(h, res, res.Attempts)
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Connection", "keep-alive")
-	h.Set("X-Accel-Buffering", "no")
-	m.w.WriteHeader(http.StatusOK)
+	commitSSE(m.w, res)
 	return nil
 }
 

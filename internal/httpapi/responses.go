@@ -104,17 +104,6 @@ func responsesChat(in *responses.Request) (*chat.Request, *engine.Error) {
 	return req, nil
 }
 
-// commitSSE writes a committed stream's status and headers.
-func commitSSE(w http.ResponseWriter, res *engine.Result) {
-	h := w.Header()
-	setRoutingHeaders(h, res, res.Attempts)
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Connection", "keep-alive")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-}
-
 // mustJSON is json.Marshal for values that always encode.
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)

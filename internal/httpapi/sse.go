@@ -23,16 +23,9 @@ var _ engine.StreamWriter = (*sseWriter)(nil)
 const maxKeptEvent = 64 << 10
 
 func (s *sseWriter) Commit(res *engine.Result) error {
-	h := s.w.Header()
-	// Attempts so far, this one included: after commit nothing else is tried.
-	setRoutingHeaders(h, res, res.Attempts)
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("Connection", "keep-alive")
-	h.Set("X-Accel-Buffering", "no")
 	// No flush of its own: the first chunk follows at once and the headers
 	// go out with it (one write, not two, before the first content).
-	s.w.WriteHeader(http.StatusOK)
+	commitSSE(s.w, res)
 	return nil
 }
 
@@ -70,4 +63,18 @@ func (s *sseWriter) Fail(e *engine.Error) {
 func (s *sseWriter) Done() {
 	_ = sse.WriteData(s.w, sse.Done)
 	_ = s.rc.Flush()
+}
+
+// commitSSE writes a committed stream's status and headers: the routing
+// headers of the attempts so far, this one included (after commit nothing
+// else is tried), and those that keep proxies from buffering the stream.
+// Every surface's stream writer commits through it.
+func commitSSE(w http.ResponseWriter, res *engine.Result) {
+	h := w.Header()
+	setRoutingHeaders(h, res, res.Attempts)
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Connection", "keep-alive")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
 }

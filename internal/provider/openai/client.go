@@ -174,16 +174,12 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := readBody(resp)
+	raw, rid, err := readAnswer(ctx, resp)
 	if err != nil {
-		return nil, provider.NetworkError(ctx, err)
-	}
-	if len(raw) > maxResponseBytes {
-		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, Message: "upstream response larger than 32 MiB"}
+		return nil, err
 	}
 	// The body is relayed as is (Raw); only what the gateway itself needs
 	// is read: that it is JSON with an answer, and the usage for pricing.
-	rid := resp.Header.Get("x-request-id")
 	if !jsonscan.Valid(raw) { // json.Valid's answer, faster
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
 			Message: "upstream returned malformed JSON", RequestID: rid}
@@ -225,6 +221,21 @@ const preallocMax = 1 << 20
 // readBody reads a non-streamed answer, up to maxResponseBytes+1 bytes
 // (more is refused), in one allocation when the upstream sent its length
 // (io.ReadAll would grow from 512 bytes, copying as it goes).
+// readAnswer reads a successful answer's body (readBody) and its
+// upstream request id; a cut read is a network error and a body over
+// maxResponseBytes a bad response, each a *provider.Error.
+func readAnswer(ctx context.Context, resp *http.Response) (raw []byte, rid string, err error) {
+	rid = resp.Header.Get("x-request-id")
+	raw, err = readBody(resp)
+	if err != nil {
+		return nil, rid, provider.NetworkError(ctx, err)
+	}
+	if len(raw) > maxResponseBytes {
+		return nil, rid, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, Message: "upstream response larger than 32 MiB", RequestID: rid}
+	}
+	return raw, rid, nil
+}
+
 func readBody(resp *http.Response) ([]byte, error) {
 	lr := io.LimitReader(resp.Body, maxResponseBytes+1)
 	n := resp.ContentLength

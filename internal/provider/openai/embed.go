@@ -2,7 +2,6 @@ package openai
 
 import (
 	"encoding/json"
-	"io"
 
 	"context"
 
@@ -24,13 +23,9 @@ func (c *Client) Embed(ctx context.Context, call *provider.EmbedCall) (*provider
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	raw, rid, err := readAnswer(ctx, resp)
 	if err != nil {
-		return nil, provider.NetworkError(ctx, err)
-	}
-	rid := resp.Header.Get("x-request-id")
-	if len(raw) > maxResponseBytes {
-		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, Message: "upstream response larger than 32 MiB", RequestID: rid}
+		return nil, err
 	}
 	var out provider.EmbedResponse
 	if err := json.Unmarshal(raw, &out); err != nil {

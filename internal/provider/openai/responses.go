@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -65,13 +64,9 @@ func (c *Client) Responses(ctx context.Context, call *provider.NativeCall) (*pro
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	raw, rid, err := readAnswer(ctx, resp)
 	if err != nil {
-		return nil, provider.NetworkError(ctx, err)
-	}
-	rid := resp.Header.Get("x-request-id")
-	if len(raw) > maxResponseBytes {
-		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, Message: "upstream response larger than 32 MiB", RequestID: rid}
+		return nil, err
 	}
 	var head struct {
 		Object string               `json:"object"`
