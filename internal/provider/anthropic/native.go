@@ -162,17 +162,7 @@ func (s *eventStream) Next() bool {
 	}
 	if !s.dec.Next() {
 		s.done = true
-		var e *provider.Error
-		switch {
-		case s.dec.Err() != nil:
-			e = provider.NetworkError(s.ctx, s.dec.Err())
-		case s.ctx.Err() != nil:
-			e = provider.NetworkError(s.ctx, s.ctx.Err())
-		default:
-			e = &provider.Error{Class: provider.ClassNetwork, Message: "anthropic: stream ended before message_stop"}
-		}
-		e.RequestID = s.requestID
-		s.err = e
+		s.err = endError(s.ctx, s.dec, s.requestID)
 		return false
 	}
 	ev := s.dec.Current()

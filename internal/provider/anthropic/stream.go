@@ -107,17 +107,21 @@ func (s *stream) Next() bool {
 // endError explains a stream that ended without message_stop: a read error,
 // the caller's context, or a connection closed early. Each is a failure,
 // never a clean end, so a truncated answer is not mistaken for a whole one.
-func (s *stream) endError() *provider.Error {
+func (s *stream) endError() *provider.Error { return endError(s.ctx, s.dec, s.requestID) }
+
+// endError is the failure of an event stream that ended without
+// message_stop (the chat stream's and the native relay's alike).
+func endError(ctx context.Context, dec *sse.Decoder, requestID string) *provider.Error {
 	var e *provider.Error
 	switch {
-	case s.dec.Err() != nil:
-		e = provider.NetworkError(s.ctx, s.dec.Err())
-	case s.ctx.Err() != nil:
-		e = provider.NetworkError(s.ctx, s.ctx.Err())
+	case dec.Err() != nil:
+		e = provider.NetworkError(ctx, dec.Err())
+	case ctx.Err() != nil:
+		e = provider.NetworkError(ctx, ctx.Err())
 	default:
 		e = &provider.Error{Class: provider.ClassNetwork, Message: "stream ended before message_stop"}
 	}
-	e.RequestID = s.requestID
+	e.RequestID = requestID
 	return e
 }
 
