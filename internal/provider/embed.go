@@ -2,9 +2,12 @@ package provider
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Embedder is a provider that can embed text (POST /v1/embeddings). It is
@@ -105,4 +108,32 @@ type EmbedResponse struct {
 type EmbedUsage struct {
 	PromptTokens int `json:"prompt_tokens"`
 	TotalTokens  int `json:"total_tokens"`
+}
+
+// EmbedItem is one entry of OpenAI's embeddings data, for providers that
+// build the data array themselves (those whose API is not OpenAI's).
+type EmbedItem struct {
+	Object    string `json:"object"` // "embedding"
+	Index     int    `json:"index"`
+	Embedding any    `json:"embedding"` // the floats, or a base64 string (EncodeVector)
+}
+
+// EncodeVector is v as OpenAI's embedding field for encoding_format
+// format: the floats, or for "base64" their little-endian float32 bytes
+// in standard base64, as OpenAI sends them.
+func EncodeVector(v []float64, format string) any {
+	if format != "base64" {
+		return v
+	}
+	return Float32Base64(v)
+}
+
+// Float32Base64 is OpenAI's base64 encoding of a vector: its values as
+// little-endian float32, base64 (standard alphabet, padded).
+func Float32Base64(v []float64) string {
+	buf := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
+	}
+	return base64.StdEncoding.EncodeToString(buf)
 }

@@ -2,11 +2,8 @@ package bedrock
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -277,12 +274,7 @@ func (c *Client) cohere(ctx context.Context, model string, texts []string) ([]js
 // embedData is the OpenAI data array: each vector checked to be dims
 // numbers, relayed as received or as base64 float32.
 func embedData(vecs []json.RawMessage, dims int, b64 bool, rid string) (json.RawMessage, *provider.Error) {
-	type item struct {
-		Object    string `json:"object"`
-		Index     int    `json:"index"`
-		Embedding any    `json:"embedding"`
-	}
-	items := make([]item, len(vecs))
+	items := make([]provider.EmbedItem, len(vecs))
 	for i, raw := range vecs {
 		var fs []float64
 		if err := json.Unmarshal(raw, &fs); err != nil {
@@ -291,9 +283,9 @@ func embedData(vecs []json.RawMessage, dims int, b64 bool, rid string) (json.Raw
 		if len(fs) != dims {
 			return nil, badEmbedding(rid, fmt.Sprintf("embedding %d has %d dimensions, want %d", i, len(fs), dims))
 		}
-		items[i] = item{Object: "embedding", Index: i, Embedding: raw}
+		items[i] = provider.EmbedItem{Object: "embedding", Index: i, Embedding: raw}
 		if b64 {
-			items[i].Embedding = float32Base64(fs)
+			items[i].Embedding = provider.Float32Base64(fs)
 		}
 	}
 	b, err := json.Marshal(items)
@@ -301,16 +293,6 @@ func embedData(vecs []json.RawMessage, dims int, b64 bool, rid string) (json.Raw
 		return nil, badEmbedding(rid, "cannot encode the embeddings: "+err.Error())
 	}
 	return b, nil
-}
-
-// float32Base64 is OpenAI's base64 encoding of a vector: its values as
-// little-endian float32, base64 (standard alphabet, padded).
-func float32Base64(fs []float64) string {
-	buf := make([]byte, 4*len(fs))
-	for i, f := range fs {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
-	}
-	return base64.StdEncoding.EncodeToString(buf)
 }
 
 func badEmbedding(rid, msg string) *provider.Error {

@@ -2,11 +2,8 @@ package gemini
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 
@@ -46,13 +43,6 @@ type embedAnswer struct {
 	Error *apiError `json:"error,omitempty"`
 }
 
-// embedItem is one entry of OpenAI's embeddings data.
-type embedItem struct {
-	Object    string `json:"object"`
-	Index     int    `json:"index"`
-	Embedding any    `json:"embedding"` // []float64, or a base64 string
-}
-
 // Embed calls models/{model}:batchEmbedContents with one request per input
 // text (dimensions → outputDimensionality) and answers in OpenAI's shape:
 // float arrays, or with encoding_format base64 the little-endian float32
@@ -78,7 +68,7 @@ func (c *Client) Embed(ctx context.Context, call *provider.EmbedCall) (*provider
 		return nil, err
 	}
 	resource := resourceName(call.Model)
-	items := make([]embedItem, 0, len(in.Texts))
+	items := make([]provider.EmbedItem, 0, len(in.Texts))
 	for start := 0; start < len(in.Texts); start += maxEmbedBatch {
 		texts := in.Texts[start:min(start+maxEmbedBatch, len(in.Texts))]
 		vecs, err := c.embedBatch(ctx, target, resource, texts, call.Request.Dimensions)
@@ -86,7 +76,7 @@ func (c *Client) Embed(ctx context.Context, call *provider.EmbedCall) (*provider
 			return nil, err
 		}
 		for i, v := range vecs {
-			items = append(items, embedItem{Object: "embedding", Index: start + i, Embedding: encodeVector(v, call.Request.EncodingFormat)})
+			items = append(items, provider.EmbedItem{Object: "embedding", Index: start + i, Embedding: provider.EncodeVector(v, call.Request.EncodingFormat)})
 		}
 	}
 	data, err := json.Marshal(items)
@@ -154,19 +144,6 @@ func resourceName(model string) string {
 		return model
 	}
 	return "models/" + strings.TrimPrefix(model, "models/")
-}
-
-// encodeVector is v as OpenAI's embedding field: the floats, or for
-// base64 their little-endian float32 bytes in standard base64.
-func encodeVector(v []float64, format string) any {
-	if format != "base64" {
-		return v
-	}
-	buf := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(f)))
-	}
-	return base64.StdEncoding.EncodeToString(buf)
 }
 
 // EstimateEmbedTokens is the input tokens Gemini's embeddings usage is
