@@ -21,14 +21,16 @@ import (
 const embedConfig = `
 providers:
   up: {type: openai-compatible, base_url: FAKE, api_key: env:FAKE_UPSTREAM_API_KEY}
-  mock: {type: mock}
+  # A provider that cannot embed (Anthropic has no embeddings API): its
+  # target fails as unsupported before any call.
+  chatonly: {type: anthropic, base_url: "http://127.0.0.1:1", api_key: env:FAKE_UPSTREAM_API_KEY}
 models:
   up/e1: {input_per_mtok: 1000, output_per_mtok: 1000}
   up/e2: {input_per_mtok: 1000, output_per_mtok: 1000}
 routers:
   emb:
     strategy: fallback
-    targets: [{model: mock/e0}, {model: up/e1}, {model: up/e2}]
+    targets: [{model: chatonly/e0}, {model: up/e1}, {model: up/e2}]
   capped: {strategy: fallback, targets: [{model: up/e1}]}
   sized: {strategy: fallback, targets: [{model: up/e1, params: {dimensions: 2}}]}
 budgets:
@@ -54,7 +56,7 @@ func TestEmbeddingsSDKFallback(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			// A fresh gateway each: the mock target's failures would
+			// A fresh gateway each: the chatonly target's failures would
 			// otherwise cool it down, and it would be skipped.
 			h := newHarnessConfig(t, embedConfig)
 			client := sdkClient(h)

@@ -13,16 +13,16 @@ import (
 const operationsConfig = `
 providers:
   up: {type: openai-compatible, base_url: FAKE, api_key: env:FAKE_UPSTREAM_API_KEY}
-  mock: {type: mock}
+  chatonly: {type: anthropic, base_url: "http://127.0.0.1:1", api_key: env:FAKE_UPSTREAM_API_KEY} # cannot embed
 models:
-  mock/e0: {dimensions: 256}
+  chatonly/e0: {dimensions: 256}
   up/e1: {input_per_mtok: 1000, output_per_mtok: 0, dimensions: 256}
   up/e2: {input_per_mtok: 1000, output_per_mtok: 0}
   up/chat: {input_per_mtok: 1, output_per_mtok: 2}
 routers:
   emb:
     strategy: fallback
-    targets: [{model: mock/e0}, {model: up/e1}, {model: up/e2, params: {dimensions: 256}}]
+    targets: [{model: chatonly/e0}, {model: up/e1}, {model: up/e2, params: {dimensions: 256}}]
   talk: {strategy: fallback, targets: [{model: up/chat}]}
   any:
     strategy: conditional
@@ -77,7 +77,7 @@ func TestModelsListOperations(t *testing.T) {
 	}
 	const chat, all = "chat,messages,responses", "chat,embeddings,messages,responses"
 	want := map[string]string{"router/emb": "embeddings", "router/talk": chat, "router/any": all,
-		"up/e1": "embeddings", "mock/e0": "embeddings", "up/chat": chat, "up/e2": chat}
+		"up/e1": "embeddings", "chatonly/e0": "embeddings", "up/chat": chat, "up/e2": chat}
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("%s operations %q, want %q", id, got[id], w)
@@ -132,8 +132,8 @@ func TestExplainEmbeddings(t *testing.T) {
 	if plan.Embedding.Inputs != 2 || plan.Embedding.Dimensions != nil {
 		t.Errorf("embedding %+v, want 2 inputs and no dimensions asked", plan.Embedding)
 	}
-	// The mock provider cannot embed: listed, marked, passed over.
-	if got, want := candidates(plan), []string{"mock/e0:256:true", "up/e1:256:false", "up/e2:256:false"}; !slices.Equal(got, want) {
+	// The Anthropic provider cannot embed: listed, marked, passed over.
+	if got, want := candidates(plan), []string{"chatonly/e0:256:true", "up/e1:256:false", "up/e2:256:false"}; !slices.Equal(got, want) {
 		t.Errorf("candidates %v, want %v", got, want)
 	}
 	// 401 bytes of text at 4 bytes a token, plus the estimator's overhead,
@@ -143,7 +143,7 @@ func TestExplainEmbeddings(t *testing.T) {
 	}
 	// The caller's dimensions apply where no target's params.dimensions wins.
 	plan = explain(map[string]any{"model": "router/emb", "input": "x", "dimensions": 512})
-	if got, want := candidates(plan), []string{"mock/e0:512:true", "up/e1:512:false", "up/e2:256:false"}; !slices.Equal(got, want) {
+	if got, want := candidates(plan), []string{"chatonly/e0:512:true", "up/e1:512:false", "up/e2:256:false"}; !slices.Equal(got, want) {
 		t.Errorf("with dimensions 512: candidates %v, want %v", got, want)
 	}
 	if len(h.fake.Requests()) != 0 {
