@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
@@ -27,7 +28,15 @@ func (e *Engine) Embed(ctx context.Context, r *Request) (*Result, *Error) {
 			return attemptOut{err: &provider.Error{Class: provider.ClassUnsupported, Status: statusBadRequest,
 				Message: "provider " + att.cand.Provider + " cannot serve embeddings"}}
 		}
-		out, err := emb.Embed(ctx, &provider.EmbedCall{Model: att.call.Model, Request: embedWithParams(ru.req.Embed, att.cand.Params), RequestID: ru.req.ID})
+		req := embedWithParams(ru.req.Embed, att.cand.Params)
+		if asked := ru.req.Embed.Dimensions; asked != nil && *req.Dimensions != *asked {
+			// The target pins another size than the caller asked for:
+			// its vectors would not be in the space the other targets
+			// answer in, so a fallback to it would mix vector sizes.
+			return attemptOut{err: &provider.Error{Class: provider.ClassUnsupported, Status: statusBadRequest, Param: "dimensions",
+				Message: fmt.Sprintf("target %s answers with %d dimensions (params.dimensions), not the %d asked for", att.cand.Key, *req.Dimensions, *asked)}}
+		}
+		out, err := emb.Embed(ctx, &provider.EmbedCall{Model: att.call.Model, Request: req, RequestID: ru.req.ID})
 		if err != nil {
 			return attemptOut{err: err}
 		}

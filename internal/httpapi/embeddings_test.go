@@ -162,6 +162,8 @@ func TestEmbeddingsBadRequests(t *testing.T) {
 		{"object input", map[string]any{"model": "up/e1", "input": map[string]any{"a": 1}}, "input"},
 		{"zero dimensions", map[string]any{"model": "up/e1", "input": "a", "dimensions": 0}, "dimensions"},
 		{"bad format", map[string]any{"model": "up/e1", "input": "a", "encoding_format": "int8"}, "encoding_format"},
+		// One upstream call per text on some providers: OpenAI's 2,048 bound.
+		{"too many inputs", map[string]any{"model": "up/e1", "input": manyInputs(2049)}, "input"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -179,22 +181,68 @@ func TestEmbeddingsBadRequests(t *testing.T) {
 	}
 }
 
-// TestEmbeddingsTargetDimensions: a target's params.dimensions is sent
-// upstream over the caller's, so the size config validation compared the
-// router's targets by is the size served.
+// TestEmbeddingsTargetDimensions: a target's params.dimensions is the size
+// it is sent and answers in, the size config validation compared the
+// router's targets by. A caller who asks for another size is refused (400
+// naming dimensions, no upstream call) rather than answered in a size it
+// did not ask for; one who asks for that size or none is served.
 func TestEmbeddingsTargetDimensions(t *testing.T) {
 	h := newHarnessConfig(t, embedConfig)
 	client := sdkClient(h)
-	resp, err := client.Embeddings.New(context.Background(), openai.EmbeddingNewParams{
-		Model: "router/sized", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hi")}, Dimensions: openai.Int(5),
-	})
-	if err != nil {
-		t.Fatalf("SDK call: %v", err)
-	}
-	if len(resp.Data) != 1 || len(resp.Data[0].Embedding) != 2 {
-		t.Errorf("data %+v", resp.Data)
+	for _, dims := range []int64{0, 2} {
+		p := openai.EmbeddingNewParams{Model: "router/sized", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hi")}}
+		if dims > 0 {
+			p.Dimensions = openai.Int(dims)
+		}
+		resp, err := client.Embeddings.New(context.Background(), p)
+		if err != nil {
+			t.Fatalf("dimensions %d: SDK call: %v", dims, err)
+		}
+		if len(resp.Data) != 1 || len(resp.Data[0].Embedding) != 2 {
+			t.Errorf("dimensions %d: data %+v", dims, resp.Data)
+		}
 	}
 	if got := h.fake.Requests()[0]["dimensions"]; got != float64(2) {
 		t.Errorf("upstream dimensions %v", got)
 	}
+	_, err := client.Embeddings.New(context.Background(), openai.EmbeddingNewParams{
+		Model: "router/sized", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hi")}, Dimensions: openai.Int(5),
+	})
+	var apiErr *openai.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || apiErr.Param != "dimensions" {
+		t.Fatalf("dimensions 5 from a router pinned at 2: %v, want a 400 naming dimensions", err)
+	}
+	if n := len(h.fake.Requests()); n != 2 {
+		t.Errorf("%d upstream requests, want 2 (none for the refused size)", n)
+	}
+}
+
+// TestEmbeddingsNeverMixSizes: in a router whose first target pins its
+// size and whose fallback takes the caller's, a caller asking for another
+// size is never answered by the pinned one: every answer has the size
+// asked for, whichever target serves.
+func TestEmbeddingsNeverMixSizes(t *testing.T) {
+	h := newHarnessConfig(t, strings.Replace(embedConfig, "routers:\n",
+		"routers:\n  mixed: {strategy: fallback, targets: [{model: up/e1, params: {dimensions: 2}}, {model: up/e2}]}\n", 1))
+	client := sdkClient(h)
+	resp, err := client.Embeddings.New(context.Background(), openai.EmbeddingNewParams{
+		Model: "router/mixed", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hi")}, Dimensions: openai.Int(3),
+	})
+	if err != nil {
+		t.Fatalf("SDK call: %v", err)
+	}
+	if len(resp.Data) != 1 || len(resp.Data[0].Embedding) != 3 {
+		t.Errorf("answered %d dimensions, want the 3 asked for", len(resp.Data[0].Embedding))
+	}
+	if reqs := h.fake.Requests(); len(reqs) != 1 || reqs[0]["model"] != "e2" {
+		t.Errorf("upstream requests %v, want one to e2", reqs)
+	}
+}
+
+func manyInputs(n int) []string {
+	in := make([]string, n)
+	for i := range in {
+		in[i] = "a"
+	}
+	return in
 }

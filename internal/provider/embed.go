@@ -29,6 +29,10 @@ type EmbedRequest struct {
 	User           string          `json:"user,omitempty"`
 }
 
+// MaxEmbedInputs bounds the inputs of one embeddings request (OpenAI's
+// limit: 2,048).
+const MaxEmbedInputs = 2048
+
 // EmbedInputs is an embeddings input read into its two forms: texts, or
 // token arrays (one per input).
 type EmbedInputs struct {
@@ -68,6 +72,12 @@ func (r *EmbedRequest) Inputs() (EmbedInputs, error) {
 	}
 	if in.Len() == 0 {
 		return in, errors.New("input must not be empty")
+	}
+	if n := in.Len(); n > MaxEmbedInputs {
+		// OpenAI's own limit. Providers that embed one text per call
+		// (Bedrock Titan) fan out per input: without a bound a 10 MiB body
+		// of short strings is millions of upstream calls.
+		return in, fmt.Errorf("input has %d items; at most %d are allowed per request", n, MaxEmbedInputs)
 	}
 	for i, t := range in.Texts {
 		if t == "" {
