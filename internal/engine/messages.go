@@ -309,6 +309,7 @@ func (messagesCodec) Facts(ev provider.Event, f *StreamFacts) {
 			}
 		}
 		f.Usage = cur.ToChatUsage()
+		f.Final = ev.Type == "message_delta"
 	}
 }
 

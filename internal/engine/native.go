@@ -44,6 +44,23 @@ type StreamFacts struct {
 	Usage  *chat.Usage
 	Model  string
 	Finish []string
+	// Final: Usage is the answer's final count (Anthropic's message_delta,
+	// the Responses API's response.completed). Before it, Usage is what
+	// the stream's start said (the input, one output token), which must
+	// not settle a stream that breaks or is abandoned early.
+	Final bool
+}
+
+// settled is the usage an attempt that ends now is charged by: the final
+// count, or nil (the attempt's whole reservation, as for a chat stream cut
+// before its usage chunk) when the stream ended before it. Otherwise a
+// caller could read a long answer and drop the connection before the end
+// to be charged for one output token.
+func (f *StreamFacts) settled() *chat.Usage {
+	if f.Final {
+		return f.Usage
+	}
+	return nil
 }
 
 // relayNative runs one attempt of a natively streamed request: open
@@ -104,7 +121,7 @@ func (e *Engine) relayNative(ctx context.Context, ru *run, att attempt,
 		}
 		if err := w.Event(ev, more()); err != nil {
 			// The caller went away; stop reading upstream.
-			return attemptOut{usage: facts.Usage, err: err, ttft: ttft}
+			return attemptOut{usage: facts.settled(), err: err, ttft: ttft}
 		}
 	}
 	serr := s.Err()
@@ -122,17 +139,17 @@ func (e *Engine) relayNative(ctx context.Context, ru *run, att attempt,
 			return attemptOut{err: err}
 		}
 		if err := w.Flush(); err != nil {
-			return attemptOut{usage: facts.Usage, err: err}
+			return attemptOut{usage: facts.settled(), err: err}
 		}
 		w.Done()
-		return attemptOut{usage: facts.Usage, upstreamID: upstreamIDOf(s)}
+		return attemptOut{usage: facts.settled(), upstreamID: upstreamIDOf(s)}
 	}
 	if serr != nil {
 		w.Fail(streamFailure(serr))
-		return attemptOut{brokeAfterCommit: true, usage: facts.Usage, err: serr, ttft: ttft, upstreamID: upstreamIDOf(s)}
+		return attemptOut{brokeAfterCommit: true, usage: facts.settled(), err: serr, ttft: ttft, upstreamID: upstreamIDOf(s)}
 	}
 	w.Done()
-	return attemptOut{usage: facts.Usage, ttft: ttft, upstreamID: upstreamIDOf(s)}
+	return attemptOut{usage: facts.settled(), ttft: ttft, upstreamID: upstreamIDOf(s)}
 }
 
 // nativeOut is the attempt outcome of a non-streamed native answer.

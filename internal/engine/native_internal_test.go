@@ -144,3 +144,50 @@ func TestRelayNative(t *testing.T) {
 		})
 	}
 }
+
+// TestRelayNativeSettlesFinalUsageOnly: a native Messages stream is
+// charged by its final usage (message_delta); one that breaks after it
+// started, before that, is charged its whole reservation, as a chat
+// stream cut before its usage chunk is. message_start's counts (the
+// input and one output token) must not settle it: a caller could read a
+// long answer, drop the connection before the end, and pay for one token.
+func TestRelayNativeSettlesFinalUsageOnly(t *testing.T) {
+	ev := func(typ, data string) provider.Event { return provider.Event{Type: typ, Data: []byte(data)} }
+	start := ev("message_start", `{"type":"message_start","message":{"model":"a","usage":{"input_tokens":10,"output_tokens":1}}}`)
+	block := ev("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
+	delta := ev("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}`)
+	end := ev("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":5}}`)
+	stop := ev("message_stop", `{"type":"message_stop"}`)
+	broken := &provider.Error{Class: provider.ClassNetwork, Message: "connection reset"}
+	for _, tc := range []struct {
+		name     string
+		up       *scriptedEvents
+		min, max float64
+	}{
+		{"whole stream: its final usage", &scriptedEvents{events: []provider.Event{start, block, delta, end, stop}}, 2e-5, 2e-5},
+		{"cut after content: the reservation", &scriptedEvents{events: []provider.Event{start, block, delta}, err: broken}, 0.19, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Parse([]byte("providers:\n  m: {type: mock}\nmodels:\n  m/a: {input_per_mtok: 1, output_per_mtok: 2}\nrouters:\n  r: {strategy: fallback, targets: [{model: m/a}]}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := New(cfg, Deps{Store: store.NewMemory(), Logger: slog.New(slog.DiscardHandler), Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(e.Close)
+			r := &Request{Operation: OpMessages, ID: "t", Headers: http.Header{},
+				Chat: &chat.Request{Model: "router/r", Stream: true, MaxTokens: chat.Ptr(100000), Messages: []chat.Message{{Role: "user", Content: chat.TextContent("hi")}}}}
+			res, rerr := e.serve(context.Background(), r, func(ctx context.Context, ru *run, att attempt) attemptOut {
+				return e.relayNative(ctx, ru, att, func(context.Context) (provider.EventStream, error) { return tc.up, nil }, messagesCodec{}, &eventLog{})
+			})
+			if rerr != nil {
+				t.Fatalf("error %+v", rerr)
+			}
+			if res.CostUSD < tc.min-1e-12 || res.CostUSD > tc.max+1e-12 {
+				t.Errorf("charged %v USD, want %v..%v", res.CostUSD, tc.min, tc.max)
+			}
+		})
+	}
+}

@@ -201,6 +201,7 @@ func (responsesCodec) Facts(ev provider.Event, f *StreamFacts) {
 	}
 	if u := responses.EventUsage(ev.Type, ev.Data); u != nil {
 		f.Usage = u
+		f.Final = ev.Type != "response.created"
 	}
 	var head struct {
 		Response struct {
