@@ -27,9 +27,12 @@ func init() { provider.Register("anthropic", New) }
 type Client struct {
 	endpoint string // {base_url}/v1/messages
 	version  string
-	headers  map[string]string
-	key      *provider.Credential
-	http     *http.Client
+	// versionPinned: api_version is configured, and wins over a caller's
+	// anthropic-version on native requests (the account may need it).
+	versionPinned bool
+	headers       map[string]string
+	key           *provider.Credential
+	http          *http.Client
 	// now stamps "created" and reads Retry-After dates; tests fix it.
 	now func() time.Time
 }
@@ -59,12 +62,13 @@ func New(cfg config.Provider, env provider.Env) (provider.Provider, error) {
 		hc = provider.DefaultHTTPClient()
 	}
 	return &Client{
-		endpoint: base + "/v1/messages",
-		version:  version,
-		headers:  cfg.Headers,
-		key:      provider.NewCredential(cfg.APIKey, env.Secrets, provider.DefaultCredentialTTL),
-		http:     hc,
-		now:      time.Now,
+		endpoint:      base + "/v1/messages",
+		version:       version,
+		versionPinned: cfg.APIVersion != "",
+		headers:       cfg.Headers,
+		key:           provider.NewCredential(cfg.APIKey, env.Secrets, provider.DefaultCredentialTTL),
+		http:          hc,
+		now:           time.Now,
 	}, nil
 }
 
@@ -143,7 +147,7 @@ func (c *Client) postTo(ctx context.Context, url string, body []byte, accept str
 	req.Header.Set("content-type", "application/json")
 	req.Header.Set("accept", accept)
 	req.Header.Set("anthropic-version", c.version)
-	forwardCallerHeaders(req.Header, hdr)
+	forwardCallerHeaders(req.Header, hdr, c.versionPinned)
 	// The gateway's request id (Call.RequestID) is not sent: the Messages
 	// API has no client request id header. Anthropic's own request-id
 	// comes back on every response and is kept in errors.

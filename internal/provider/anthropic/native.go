@@ -31,11 +31,11 @@ func (c *Client) NativeMessages(string) bool { return true }
 // forwardCallerHeaders sets the caller's anthropic-version (over the
 // default; a configured one, set after this, still wins) and
 // anthropic-beta.
-func forwardCallerHeaders(dst, caller http.Header) {
+func forwardCallerHeaders(dst, caller http.Header, versionPinned bool) {
 	if caller == nil {
 		return
 	}
-	if v := caller.Get("anthropic-version"); v != "" {
+	if v := caller.Get("anthropic-version"); v != "" && !versionPinned {
 		dst.Set("anthropic-version", v)
 	}
 	if betas := caller.Values("anthropic-beta"); len(betas) > 0 {

@@ -99,3 +99,28 @@ func TestNativeCountTokens(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// TestNativeVersionPinned: a configured api_version wins over the caller's
+// anthropic-version (the account may need it); without one, the caller's
+// is sent.
+func TestNativeVersionPinned(t *testing.T) {
+	for _, tc := range []struct {
+		pinned, caller, want string
+	}{
+		{"2099-01-01", "2023-06-01", "2099-01-01"},
+		{"", "2099-01-01", "2099-01-01"},
+	} {
+		f := newFakeAPI(t)
+		f.SetVersion(tc.want)
+		f.Script("m", anthropicfake.Reply{})
+		c := newTestClient(t, f, func(p *config.Provider) { p.APIVersion = tc.pinned })
+		hdr := http.Header{"Anthropic-Version": {tc.caller}}
+		if _, err := c.Messages(context.Background(), &provider.NativeCall{Model: "m", Body: []byte(nativeBody), Header: hdr}); err != nil {
+			t.Errorf("pinned %q, caller %q: %v", tc.pinned, tc.caller, err)
+			continue
+		}
+		if got := f.Requests()[0].Header.Get("anthropic-version"); got != tc.want {
+			t.Errorf("pinned %q, caller %q: sent %q, want %q", tc.pinned, tc.caller, got, tc.want)
+		}
+	}
+}
