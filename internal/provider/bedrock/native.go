@@ -186,10 +186,32 @@ func claudeBody(call *provider.NativeCall, send bool) ([]byte, *provider.Error) 
 	return b, nil
 }
 
+// bedrockBetas are the anthropic-beta values Bedrock's Claude models take
+// (the Bedrock user guide's Anthropic Claude Messages API page). Bedrock
+// refuses a whole request that names any other ("invalid beta flag"), and
+// Anthropic's own clients send first-party ones: Claude Code sends
+// claude-code-20250219, oauth-…, prompt-caching-scope-…, fast-mode-…. So
+// header betas outside this list are dropped rather than forwarded; a
+// caller who writes anthropic_beta in the body (Bedrock's own field) gets
+// exactly what it wrote.
+var bedrockBetas = map[string]bool{
+	"computer-use-2024-10-22":          true,
+	"computer-use-2025-01-24":          true,
+	"token-efficient-tools-2025-02-19": true,
+	"interleaved-thinking-2025-05-14":  true,
+	"output-128k-2025-02-19":           true,
+	"dev-full-thinking-2025-05-14":     true,
+	"context-1m-2025-08-07":            true,
+	"context-management-2025-06-27":    true,
+	"effort-2025-11-24":                true,
+	"tool-search-tool-2025-10-19":      true,
+	"tool-examples-2025-10-29":         true,
+}
+
 // mergeBetas is the body's anthropic_beta array (if any) followed by the
-// anthropic-beta header values not already in it (the header may repeat
-// and each value may list several, comma-separated); nil when neither has
-// any.
+// anthropic-beta header values Bedrock takes (bedrockBetas) not already in
+// it (the header may repeat and each value may list several,
+// comma-separated); nil when neither has any.
 func mergeBetas(inBody json.RawMessage, h http.Header) (json.RawMessage, error) {
 	var betas []string
 	if len(inBody) > 0 && string(inBody) != "null" {
@@ -203,7 +225,7 @@ func mergeBetas(inBody json.RawMessage, h http.Header) (json.RawMessage, error) 
 	}
 	for _, v := range h.Values("anthropic-beta") {
 		for _, b := range strings.Split(v, ",") {
-			if b = strings.TrimSpace(b); b != "" && !seen[b] {
+			if b = strings.TrimSpace(b); b != "" && !seen[b] && bedrockBetas[b] {
 				seen[b] = true
 				betas = append(betas, b)
 			}

@@ -111,6 +111,13 @@ func TestMessagesBody(t *testing.T) {
 			`{"max_tokens":5,"messages":[{"role":"user","content":"x"}],"anthropic_beta":["context-1m-2025-08-07"]}`,
 			http.Header{"Anthropic-Beta": {"context-1m-2025-08-07,computer-use-2025-01-24"}},
 			[]any{"context-1m-2025-08-07", "computer-use-2025-01-24"}},
+		// Claude Code's first-party betas: Bedrock refuses a request naming
+		// any beta it does not know, so those are dropped, the rest kept.
+		{"header betas Bedrock does not take are dropped", messagesBody,
+			http.Header{"Anthropic-Beta": {"claude-code-20250219,oauth-2025-04-20,interleaved-thinking-2025-05-14,prompt-caching-scope-2026-01-05"}},
+			[]any{"interleaved-thinking-2025-05-14"}},
+		{"only unknown header betas: no anthropic_beta", messagesBody,
+			http.Header{"Anthropic-Beta": {"claude-code-20250219,fast-mode-2026-02-01"}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
