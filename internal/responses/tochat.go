@@ -113,6 +113,15 @@ func (r *Request) ToChat() (req *chat.Request, unsupported *chat.FieldError) {
 	if len(req.Messages) == 0 {
 		note("input", "input has no message a non-OpenAI target can take")
 	}
+	if unsupported != nil {
+		// Only a native target can serve this request, and it is sent the
+		// caller's body, not this translation, which left out what chat
+		// cannot carry. So that token estimates (key limits, provider
+		// quotas, budgets' worst case, routing conditions) count what is
+		// sent, the translation carries the whole input once more as text:
+		// a 4 MiB input beside an input_file part must not count as none.
+		req.Messages = append(req.Messages, chat.Message{Role: "user", Content: chat.TextContent(string(r.Input))})
+	}
 	return req, unsupported
 }
 

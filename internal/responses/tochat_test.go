@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/pricing"
 )
 
 // TestToChat: what translation keeps, parameter by parameter, as the
@@ -126,4 +127,25 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 	xa, _ := json.Marshal(x)
 	ya, _ := json.Marshal(y)
 	return string(xa) == string(ya)
+}
+
+// TestToChatEstimateCountsWhatOnlyNativeTakes: a request only a native
+// target can serve (here: a message with an input_file part) is sent as
+// the caller wrote it, so its chat form, which estimates read, still
+// counts the whole input: 400 KB of text is not estimated as nothing.
+func TestToChatEstimateCountsWhatOnlyNativeTakes(t *testing.T) {
+	big := strings.Repeat("x", 400_000)
+	body := `{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"` + big +
+		`"},{"type":"input_file","file_id":"file-1"}]}]}`
+	r, err := Decode([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, unsupported := r.ToChat()
+	if unsupported == nil || req == nil {
+		t.Fatalf("unsupported %v, req %v: want a chat form and a note", unsupported, req)
+	}
+	if n := pricing.EstimateInputTokens(req); n < len(big)/pricing.BytesPerToken {
+		t.Errorf("estimated %d input tokens for %d bytes of text", n, len(big))
+	}
 }
