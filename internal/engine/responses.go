@@ -125,10 +125,16 @@ func (e *Engine) nativeResponses(ru *run, att attempt, in *responses.Request, st
 	return &provider.NativeCall{Model: att.call.Model, Body: body, Stream: stream, RequestID: ru.req.ID}, true, nil
 }
 
+// chatOnlyParams are target params a router's chat requests take that the
+// Responses API has no field for; they are left out of a native body.
+var chatOnlyParams = map[string]bool{"seed": true, "stop": true, "presence_penalty": true, "frequency_penalty": true,
+	"n": true, "logit_bias": true, "logprobs": true, "response_format": true, "stream_options": true}
+
 // responsesWithParams merges a target's params into a Responses body as
 // top-level fields (the target's win), chat's output limits under the
 // Responses name (max_tokens and max_completion_tokens become
-// max_output_tokens), the limit checked again as a caller's would be.
+// max_output_tokens, reasoning_effort becomes reasoning.effort), the limit
+// checked again as a caller's would be; chat-only params are left out.
 func responsesWithParams(raw []byte, params map[string]any) ([]byte, error) {
 	if len(params) == 0 {
 		return raw, nil
@@ -145,6 +151,13 @@ func responsesWithParams(raw []byte, params map[string]any) ([]byte, error) {
 		switch k {
 		case "max_tokens", "max_completion_tokens":
 			k = "max_output_tokens"
+		case "reasoning_effort":
+			k, b = "reasoning", append(append([]byte(`{"effort":`), b...), '}')
+		}
+		if chatOnlyParams[k] {
+			// A chat parameter the Responses API does not have: OpenAI
+			// would refuse the whole request, with no fallback.
+			continue
 		}
 		m[k] = b
 	}

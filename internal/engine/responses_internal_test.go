@@ -22,6 +22,12 @@ func TestResponsesWithParams(t *testing.T) {
 		{"max_completion_tokens renamed", map[string]any{"max_completion_tokens": 7}, map[string]any{"max_output_tokens": 7.0}, ""},
 		{"over the cap", map[string]any{"max_tokens": 20_000_000}, nil, "max_output_tokens must be"},
 		{"zero", map[string]any{"max_output_tokens": 0}, nil, "max_output_tokens must be"},
+		// A router's chat params that the Responses API has no field for
+		// would make OpenAI refuse every native request: left out.
+		{"chat-only params left out", map[string]any{"seed": 7, "presence_penalty": 0.5, "stop": "x", "response_format": map[string]any{"type": "json_object"}},
+			map[string]any{"seed": nil, "presence_penalty": nil, "stop": nil, "response_format": nil, "temperature": 1.0}, ""},
+		{"reasoning_effort as reasoning.effort", map[string]any{"reasoning_effort": "low"},
+			map[string]any{"reasoning_effort": nil}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,6 +52,9 @@ func TestResponsesWithParams(t *testing.T) {
 			}
 			if m["max_tokens"] != nil || m["max_completion_tokens"] != nil || !strings.Contains(string(out), "<b>hi</b>") {
 				t.Errorf("body = %s", out)
+			}
+			if _, ok := tc.params["reasoning_effort"]; ok && !strings.Contains(string(out), `"reasoning":{"effort":"low"}`) {
+				t.Errorf("reasoning_effort not sent as reasoning.effort: %s", out)
 			}
 		})
 	}

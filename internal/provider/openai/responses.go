@@ -21,8 +21,12 @@ var _ provider.Responder = (*Client)(nil)
 func (c *Client) NativeResponses(string) bool { return c.native }
 
 // responsesBody is the caller's body for the upstream: model replaced,
-// stream set as the call has it, and the gateway's own fields (router,
-// extra) removed. Other fields go as received.
+// stream set as the call has it, the gateway's own fields (router, extra)
+// removed, and "store": false. The gateway is stateless (it refuses
+// previous_response_id, and could not serve a stored response back), and
+// OpenAI stores responses by default: left alone, every caller's
+// conversations would be kept on the operator's account for 30 days.
+// Other fields go as received.
 func responsesBody(call *provider.NativeCall) ([]byte, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(call.Body, &m); err != nil {
@@ -38,6 +42,7 @@ func responsesBody(call *provider.NativeCall) ([]byte, error) {
 	for _, k := range gatewayOnly {
 		delete(m, k)
 	}
+	m["store"] = json.RawMessage("false")
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // the caller's "<b>" goes upstream as sent

@@ -40,14 +40,17 @@ func TestNativeResponsesOnlyForTypeOpenAI(t *testing.T) {
 func TestResponsesBody(t *testing.T) {
 	fake := openaifake.New(t)
 	p := newResponder(t, fake, "openai")
-	body := `{"model":"router/x","input":[{"role":"user","content":"<b>hi</b>"}],"include":["reasoning.encrypted_content"],"router":{"strategy":"fallback"},"extra":{"a":1},"stream":true}`
+	body := `{"model":"router/x","input":[{"role":"user","content":"<b>hi</b>"}],"include":["reasoning.encrypted_content"],"router":{"strategy":"fallback"},"extra":{"a":1},"stream":true,"store":true}`
 	out, err := p.Responses(context.Background(), &provider.NativeCall{Model: "gpt-4.1", Body: []byte(body), RequestID: "req-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	up := fake.Requests()[0]
 	raw := string(fake.RawRequests()[0])
-	if up["model"] != "gpt-4.1" || up["router"] != nil || up["extra"] != nil || up["stream"] != nil || up["include"] == nil || !strings.Contains(raw, "<b>hi</b>") {
+	// store is false whatever the caller said: the gateway is stateless,
+	// and OpenAI would otherwise keep every caller's conversation.
+	if up["model"] != "gpt-4.1" || up["router"] != nil || up["extra"] != nil || up["stream"] != nil || up["include"] == nil || !strings.Contains(raw, "<b>hi</b>") ||
+		up["store"] != false {
 		t.Errorf("upstream body = %s", raw)
 	}
 	if out.Usage == nil || out.Usage.PromptTokens != 36 || out.Usage.CompletionTokens != 87 || out.Model != "gpt-4.1" || out.StopReason != "completed" || out.UpstreamRequestID == "" {
