@@ -1,32 +1,37 @@
 package responses
 
 import (
-	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
 )
 
 // Commits reports whether a native upstream event carries something the
 // caller would see, which commits the stream (nothing is sent before it,
-// so a failure until then can still fall back): the first text, refusal
-// or function-call arguments delta, or a function_call item being added.
-// A terminal event (completed, incomplete) commits an answer with no
-// content at all.
+// so a failure until then can still fall back): any delta (text, refusal,
+// function-call arguments, reasoning text and summaries, a built-in tool's
+// code or input), a partial image, or an output item being added that is
+// neither a message nor a reasoning item (a function or built-in tool
+// call: the model is acting). A message item is added before its text,
+// which may never come, and a reasoning item before its summary. A
+// terminal event (completed, incomplete) commits an answer with no
+// content at all. Committing on reasoning as soon as it streams keeps a
+// reasoning model's long first phase from being held (in memory, unseen)
+// until its first text.
 func Commits(typ string, data []byte) bool {
-	switch typ {
-	case "response.output_text.delta", "response.refusal.delta", "response.function_call_arguments.delta",
-		"response.completed", "response.incomplete":
+	switch {
+	case typ == "response.completed", typ == "response.incomplete":
 		return true
-	case "response.output_item.added":
+	case strings.HasPrefix(typ, "response.") && (strings.HasSuffix(typ, ".delta") || strings.HasSuffix(typ, ".partial_image")):
+		return true
+	case typ == "response.output_item.added":
 		var ev struct {
 			Item struct {
 				Type string `json:"type"`
 			} `json:"item"`
 		}
-		// Only a function call: a message item is added before its text,
-		// which may never come.
-		return bytes.Contains(data, []byte(`function_call`)) && json.Unmarshal(data, &ev) == nil && ev.Item.Type == "function_call"
+		return json.Unmarshal(data, &ev) == nil && ev.Item.Type != "" && ev.Item.Type != "message" && ev.Item.Type != "reasoning"
 	}
 	return false
 }

@@ -156,3 +156,34 @@ func summary(items []any) string {
 	}
 	return strings.Join(s, " ")
 }
+
+// TestCommits: which native events commit a relayed stream. Any delta
+// (reasoning included, so a reasoning model's first phase is not held
+// unseen) and an acting item commit; a message or reasoning item being
+// added, and the lifecycle events before them, do not.
+func TestCommits(t *testing.T) {
+	for _, tc := range []struct {
+		typ, data string
+		want      bool
+	}{
+		{"response.created", `{}`, false},
+		{"response.in_progress", `{}`, false},
+		{"response.output_item.added", `{"item":{"type":"message"}}`, false},
+		{"response.output_item.added", `{"item":{"type":"reasoning"}}`, false},
+		{"response.content_part.added", `{}`, false},
+		{"response.output_text.delta", `{}`, true},
+		{"response.refusal.delta", `{}`, true},
+		{"response.function_call_arguments.delta", `{}`, true},
+		{"response.reasoning_summary_text.delta", `{}`, true},
+		{"response.code_interpreter_call_code.delta", `{}`, true},
+		{"response.image_generation_call.partial_image", `{}`, true},
+		{"response.output_item.added", `{"item":{"type":"function_call"}}`, true},
+		{"response.output_item.added", `{"item":{"type":"web_search_call"}}`, true},
+		{"response.completed", `{}`, true},
+		{"response.incomplete", `{}`, true},
+	} {
+		if got := Commits(tc.typ, []byte(tc.data)); got != tc.want {
+			t.Errorf("Commits(%s, %s) = %v, want %v", tc.typ, tc.data, got, tc.want)
+		}
+	}
+}
