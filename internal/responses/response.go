@@ -212,6 +212,11 @@ func (r *Request) FromChat(c *chat.Response, id string) *Response {
 	if reason := incompleteReason(ch.FinishReason); reason != "" {
 		resp.Status = "incomplete"
 		resp.IncompleteDetails = &IncompleteDetails{Reason: reason}
+		for i := range resp.Output {
+			if resp.Output[i].Type == "message" {
+				resp.Output[i].Status = "incomplete" // cut, as OpenAI marks it
+			}
+		}
 	}
 	return resp
 }

@@ -111,7 +111,13 @@ func (e *Encoder) Chunk(c *chat.Chunk) error {
 // End closes the open items and sends response.completed (or
 // response.incomplete) with the whole response and its usage.
 func (e *Encoder) End() error {
-	if err := e.closeAll(); err != nil {
+	// A message cut by the output limit or a filter is itself incomplete,
+	// as OpenAI marks it.
+	msgStatus := "completed"
+	if incompleteReason(e.finish) != "" {
+		msgStatus = "incomplete"
+	}
+	if err := e.closeAll(msgStatus); err != nil {
 		return err
 	}
 	e.ended = true
@@ -150,7 +156,7 @@ func (e *Encoder) Fail(code, message string) error {
 func (e *Encoder) messageDelta(kind, delta string) error {
 	it := e.msg
 	if it == nil {
-		if err := e.closeAll(); err != nil {
+		if err := e.closeAll("completed"); err != nil {
 			return err
 		}
 		var err error
@@ -186,7 +192,7 @@ func (e *Encoder) messageDelta(kind, delta string) error {
 func (e *Encoder) callDelta(tc chat.ToolCallDelta) error {
 	it, ok := e.calls[tc.Index]
 	if !ok {
-		if err := e.closeAll(); err != nil {
+		if err := e.closeAll("completed"); err != nil {
 			return err
 		}
 		empty := ""
@@ -245,8 +251,8 @@ func (e *Encoder) closePart(it *itemState) error {
 	return e.send("response.content_part.done", event{ItemID: it.item.ID, OutputIndex: &it.idx, ContentIndex: &it.partIdx, Part: &p})
 }
 
-// closeAll closes every open item, in order.
-func (e *Encoder) closeAll() error {
+// closeAll closes every open item, in order, a message with msgStatus.
+func (e *Encoder) closeAll(msgStatus string) error {
 	for _, it := range e.items {
 		if it.done {
 			continue
@@ -257,11 +263,15 @@ func (e *Encoder) closeAll() error {
 			}
 		} else {
 			args := it.args.String()
-			if err := e.send("response.function_call_arguments.done", event{ItemID: it.item.ID, OutputIndex: &it.idx, Arguments: &args}); err != nil {
+			if err := e.send("response.function_call_arguments.done", event{ItemID: it.item.ID, OutputIndex: &it.idx, Name: it.item.Name, Arguments: &args}); err != nil {
 				return err
 			}
 		}
-		item := e.materialize(it, "completed")
+		status := "completed"
+		if it.item.Type == "message" {
+			status = msgStatus
+		}
+		item := e.materialize(it, status)
 		if err := e.send("response.output_item.done", event{OutputIndex: &it.idx, Item: &item}); err != nil {
 			return err
 		}
@@ -304,6 +314,7 @@ type event struct {
 	Delta          *string         `json:"delta,omitempty"`
 	Text           *string         `json:"text,omitempty"`
 	Refusal        *string         `json:"refusal,omitempty"`
+	Name           string          `json:"name,omitempty"` // function_call_arguments.done
 	Arguments      *string         `json:"arguments,omitempty"`
 	Logprobs       json.RawMessage `json:"logprobs,omitempty"`
 	Code           *string         `json:"code,omitempty"`

@@ -113,6 +113,23 @@ func TestEncoder(t *testing.T) {
 			if got := summary(resp["output"].([]any)); got != tc.output {
 				t.Errorf("output = %s, want %s", got, tc.output)
 			}
+			// A message cut by the limit is itself incomplete; every
+			// function_call_arguments.done names its function.
+			for _, o := range resp["output"].([]any) {
+				item := o.(map[string]any)
+				want := "completed"
+				if item["type"] == "message" && tc.status == "incomplete" {
+					want = "incomplete"
+				}
+				if item["status"] != want {
+					t.Errorf("%s item status %v, want %s", item["type"], item["status"], want)
+				}
+			}
+			for _, ev := range evs {
+				if ev.typ == "response.function_call_arguments.done" && ev.data["name"] == nil {
+					t.Errorf("function_call_arguments.done without name: %v", ev.data)
+				}
+			}
 		})
 	}
 }
