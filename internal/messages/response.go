@@ -1,6 +1,8 @@
 package messages
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 
@@ -109,6 +111,20 @@ func MessageID(id string) string {
 	return "msg_" + id
 }
 
+// ToolUseID is a chat tool call's id as a tool_use id: the caller sends it
+// back with the tool's result on the next turn, where an empty id is
+// refused, so an upstream that gave none gets a fresh random one. Other
+// ids are kept as they are: a provider may carry state in them (Gemini's
+// thought signatures), which it reads back on the next turn.
+func ToolUseID(id string) string {
+	if id != "" {
+		return id
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "toolu_" + hex.EncodeToString(b[:])
+}
+
 // FromChat translates a chat answer (its first choice) into a Message. An
 // answer relayed as bytes (Raw, from an OpenAI-compatible provider, which
 // decodes only the usage) is decoded here.
@@ -134,7 +150,7 @@ func FromChat(resp *chat.Response) *Response {
 			out.Content = append(out.Content, OutBlock{Type: "text", Text: *c.Message.Refusal})
 		}
 		for _, tc := range c.Message.ToolCalls {
-			out.Content = append(out.Content, OutBlock{Type: "tool_use", ID: tc.ID, Name: tc.Function.Name, Input: toolInput(tc.Function.Arguments)})
+			out.Content = append(out.Content, OutBlock{Type: "tool_use", ID: ToolUseID(tc.ID), Name: tc.Function.Name, Input: toolInput(tc.Function.Arguments)})
 		}
 		stop = StopReason(c.FinishReason)
 	}

@@ -96,7 +96,7 @@ func (e *Encoder) tool(evs []Event, tc chat.ToolCallDelta) []Event {
 		e.tools[tc.Index] = idx
 		e.open, e.openTool = idx, true
 		evs = e.startBlock(evs, event("content_block_start", map[string]any{"type": "content_block_start", "index": idx,
-			"content_block": map[string]any{"type": "tool_use", "id": tc.ID, "name": tc.Function.Name, "input": map[string]any{}}}))
+			"content_block": map[string]any{"type": "tool_use", "id": ToolUseID(tc.ID), "name": tc.Function.Name, "input": map[string]any{}}}))
 	}
 	if tc.Function.Arguments == "" {
 		return evs

@@ -173,3 +173,31 @@ func TestFromChatRaw(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+// TestToolUseIDs: a tool call an upstream gave no id gets a fresh tool_use
+// id (the caller must send one back with the result, and an empty one is
+// refused); other ids are kept as sent, streamed and not.
+func TestToolUseIDs(t *testing.T) {
+	if id := ToolUseID(""); !strings.HasPrefix(id, "toolu_") || len(id) < 10 || id == ToolUseID("") {
+		t.Errorf("ToolUseID(\"\") = %q, want a fresh toolu_ id each time", id)
+	}
+	if id := ToolUseID("call_0__thought__ab+/="); id != "call_0__thought__ab+/=" {
+		t.Errorf("an upstream id was changed: %q", id)
+	}
+	resp := FromChat(&chat.Response{Choices: []chat.Choice{{FinishReason: "tool_calls", Message: chat.Message{Role: "assistant",
+		ToolCalls: []chat.ToolCall{{Type: "function", Function: chat.FunctionCall{Name: "f", Arguments: "{}"}}}}}}})
+	if len(resp.Content) != 1 || !strings.HasPrefix(resp.Content[0].ID, "toolu_") {
+		t.Errorf("tool_use block %+v, want a toolu_ id", resp.Content)
+	}
+	enc := NewEncoder("m")
+	evs := enc.Chunk(nil, &chat.Chunk{Choices: []chat.ChunkChoice{{Delta: chat.Delta{ToolCalls: []chat.ToolCallDelta{{Index: 0, Function: chat.FunctionCallDelta{Name: "f"}}}}}}})
+	found := false
+	for _, ev := range evs {
+		if ev.Type == "content_block_start" && strings.Contains(string(ev.Data), `"id":"toolu_`) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("streamed tool_use without an id: %v", evs)
+	}
+}
