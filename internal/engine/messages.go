@@ -107,6 +107,7 @@ func (e *Engine) CountTokens(ctx context.Context, r *Request) (*Result, int, *Er
 		return nil, 0, BadRequest("missing_messages", "messages is required")
 	}
 	_ = MessagesChat(r) // an estimate needs no faithful translation
+	r.counting = true
 	one := 1
 	r.Chat.MaxTokens = &one // no answer is generated: nothing to reserve for output
 	var n int

@@ -37,11 +37,16 @@ type outcomes interface {
 type engineOutcomes struct{ e *Engine }
 
 func (o engineOutcomes) attempt(ru *run, c routing.Candidate, rec Attempt, out attemptOut, final, fallback bool, costMicros int64) {
+	if ru.req.counting {
+		return // not an answer: kept out of the targets' stats (Request.counting)
+	}
 	o.e.sample(ru, c, rec, out, final, fallback, costMicros)
 }
 
 func (o engineOutcomes) end(ru *run, res *Result, start time.Time, err *Error) {
-	o.e.recordSkips(ru, res)
+	if !ru.req.counting {
+		o.e.recordSkips(ru, res)
+	}
 	o.e.recordEnd(ru, res, start, err)
 }
 

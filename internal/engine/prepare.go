@@ -33,6 +33,11 @@ type Request struct {
 	// Messages is an Anthropic Messages request (Engine.Messages); Chat
 	// is then its translation (messages.ToChat).
 	Messages *messages.Request
+	// counting: a count_tokens request, which generates nothing. Its
+	// attempts (an estimate in microseconds, or a count call) say nothing
+	// about how a target answers, so they stay out of the targets' stats
+	// that latency, optimized and least-loaded routing learn from.
+	counting bool
 }
 
 // The operations (APIs) a request can come in by: Request.Operation, the
