@@ -4,7 +4,6 @@ BIN       := bin
 TOOLS     := $(CURDIR)/.tools
 RIE       := $(TOOLS)/bin/aws-lambda-rie
 DYNALITE  := $(TOOLS)/node_modules/.bin/dynalite
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w'
 
 # The console's browser test (internal/console) drives headless Chromium:
 # Debian's package, found on PATH (or set SWITCHYARD_CHROMIUM).
@@ -40,7 +39,9 @@ $(RIE):
 
 test: tools
 	$(GO) vet ./...
+	$(GO) vet -tags noxray ./internal/tracing/ ./functions/...
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) test -count=1 -tags noxray ./internal/tracing/ ./functions/...
 
 test-short:
 	$(GO) test -count=1 ./...

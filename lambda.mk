@@ -9,7 +9,11 @@
 
 GO           ?= go
 RIE          ?= $(CURDIR)/.tools/bin/aws-lambda-rie
-LAMBDA_FLAGS ?= -tags lambda.norpc -trimpath -ldflags='-s -w'
+# LAMBDA_TAGS=lambda.norpc,noxray builds without aws-xray-sdk-go for a stack that
+# traces with OpenTelemetry: a smaller binary, less memory, a faster cold start
+# (README, "Tracing"). `sam build` passes the variable through from the environment.
+LAMBDA_TAGS  ?= lambda.norpc
+LAMBDA_FLAGS ?= -tags $(LAMBDA_TAGS) -trimpath -ldflags='-s -w'
 # provided.al2023 on Graviton: a static arm64 binary named bootstrap.
 LAMBDA_ENV   := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 ARTIFACTS_DIR ?= $(CURDIR)/.aws-sam/manual

@@ -80,7 +80,11 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 		pid: c.pid(), stop: func() { c.stop(); cleanup() }}, nil
 }
 
-// buildGateway builds ./functions/gateway of the module loadgen runs in.
+// buildGateway builds ./functions/gateway of the module loadgen runs in, the
+// way it is deployed (lambda.mk and the Dockerfile): static (CGO_ENABLED=0,
+// so no libc pages in its RSS and Go's own DNS resolver), -trimpath, no
+// symbol table. The Lambda's lambda.norpc tag is left out: the benchmark
+// measures `gateway serve`, which both deployments share.
 func buildGateway(ctx context.Context, out string) error {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
@@ -90,8 +94,9 @@ func buildGateway(ctx context.Context, out string) error {
 	if strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
 		return errors.New("not inside the switchyard module; pass -gateway-bin or -in-process")
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./functions/gateway")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./functions/gateway")
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%w\n%s", err, b)
 	}

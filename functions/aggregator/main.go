@@ -24,7 +24,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/aggregate"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
-	"github.com/switchyard-llm/switchyard/internal/trace/xray"
+	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
 const usage = `usage: aggregator run
@@ -49,8 +49,8 @@ func main() {
 		// The client is built once per container; it makes no call until
 		// the first event. Its calls are traced under the invocation.
 		var opts []func(*dynamodb.Options)
-		if tr, err := xray.New(xray.Options{Logger: log}); err == nil {
-			opts = append(opts, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, tr.AWSAPIOptions()...) })
+		if api, err := tracing.XRayAPIOptions(log); err == nil {
+			opts = append(opts, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, api...) })
 		} else {
 			log.Warn("X-Ray tracing off", "err", err)
 		}

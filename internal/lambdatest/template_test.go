@@ -98,6 +98,12 @@ func TestTemplate(t *testing.T) {
 				}
 			}
 		}
+		// An OpenTelemetry-only stack builds without the X-Ray SDK.
+		cmd := exec.Command("make", "-s", "-n", "build-GatewayFunction", "ARTIFACTS_DIR=/artifacts", "LAMBDA_TAGS=lambda.norpc,noxray")
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "-tags lambda.norpc,noxray -trimpath") {
+			t.Errorf("LAMBDA_TAGS not applied: %v\n%s", err, out)
+		}
 	})
 
 	t.Run("tables match dynamo.TableDefinitions", func(t *testing.T) {

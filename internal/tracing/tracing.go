@@ -11,7 +11,6 @@ import (
 
 	"github.com/switchyard-llm/switchyard/internal/trace"
 	"github.com/switchyard-llm/switchyard/internal/trace/otel"
-	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 )
 
 // Env is the variable that chooses the tracer.
@@ -86,7 +85,7 @@ func Choose(getenv func(string) string, lambda bool) (string, error) {
 	case !strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") &&
 		(getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""):
 		def = OTel
-	case lambda:
+	case lambda && XRayBuilt:
 		def = XRay
 	}
 	switch v := strings.ToLower(strings.TrimSpace(getenv(Env))); v {
@@ -109,12 +108,12 @@ func FromEnv(getenv func(string) string, lambda bool, log *slog.Logger) Tracing 
 	}
 	switch mode {
 	case XRay:
-		tr, err := xray.New(xray.Options{Logger: log})
+		t, err := newXRay(log)
 		if err != nil {
 			log.Warn("X-Ray tracing off", "err", err)
 			return Off()
 		}
-		return Tracing{Mode: XRay, Tracer: tr, Handler: tr.Handler, APIOptions: tr.AWSAPIOptions()}
+		return t
 	case OTel:
 		tr, err := otel.New(otel.Options{Logger: log})
 		if err != nil {

@@ -2,12 +2,18 @@ package tracing
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 )
 
 // TestChoose: OpenTelemetry when an OTLP endpoint is configured, else
-// X-Ray under Lambda and nothing elsewhere; SWITCHYARD_TRACING wins.
+// X-Ray under Lambda (nothing in a noxray build) and nothing elsewhere;
+// SWITCHYARD_TRACING wins.
 func TestChoose(t *testing.T) {
+	lambdaDefault := XRay
+	if !XRayBuilt {
+		lambdaDefault = None
+	}
 	cases := []struct {
 		name   string
 		env    map[string]string
@@ -15,9 +21,9 @@ func TestChoose(t *testing.T) {
 		want   string
 		bad    bool
 	}{
-		{"lambda default", nil, true, XRay, false},
+		{"lambda default", nil, true, lambdaDefault, false},
 		{"lambda with OTLP endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://localhost:4318"}, true, OTel, false},
-		{"lambda with OTLP endpoint, SDK disabled", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_SDK_DISABLED": "TRUE"}, true, XRay, false},
+		{"lambda with OTLP endpoint, SDK disabled", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_SDK_DISABLED": "TRUE"}, true, lambdaDefault, false},
 		{"lambda with OTLP endpoint, forced X-Ray", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", Env: "xray"}, true, XRay, false},
 		{"lambda switched to otel", map[string]string{Env: "otel"}, true, OTel, false},
 		{"lambda switched off", map[string]string{Env: "NONE"}, true, None, false},
@@ -26,7 +32,7 @@ func TestChoose(t *testing.T) {
 		{"local traces endpoint", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://tempo:4318/v1/traces"}, false, OTel, false},
 		{"local endpoint, SDK disabled", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x", "OTEL_SDK_DISABLED": "true"}, false, None, false},
 		{"local xray", map[string]string{Env: " xray "}, false, XRay, false},
-		{"unknown value keeps the default", map[string]string{Env: "jaeger"}, true, XRay, true},
+		{"unknown value keeps the default", map[string]string{Env: "jaeger"}, true, lambdaDefault, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -45,11 +51,27 @@ func TestFromEnvBuildsTheChosenTracer(t *testing.T) {
 	for _, mode := range []string{XRay, OTel, None} {
 		env := map[string]string{Env: mode, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}
 		tr := FromEnv(func(k string) string { return env[k] }, false, log)
-		if tr.Mode != mode || tr.Tracer == nil || tr.Handler == nil {
-			t.Errorf("%s: got mode %q tracer %T", mode, tr.Mode, tr.Tracer)
+		want := mode
+		if mode == XRay && !XRayBuilt {
+			want = None // a noxray build has no X-Ray tracer: logged, and off
 		}
-		if (tr.otel != nil) != (mode == OTel) || (len(tr.APIOptions) > 0) != (mode == XRay) {
+		if tr.Mode != want || tr.Tracer == nil || tr.Handler == nil {
+			t.Errorf("%s: got mode %q tracer %T, want %q", mode, tr.Mode, tr.Tracer, want)
+		}
+		if (tr.otel != nil) != (want == OTel) || (len(tr.APIOptions) > 0) != (want == XRay) {
 			t.Errorf("%s: otel %v, AWS API options %d", mode, tr.otel != nil, len(tr.APIOptions))
 		}
+	}
+}
+
+// TestXRayAPIOptions: the aggregator's AWS SDK instrumentation exists
+// exactly when the X-Ray SDK is built in.
+func TestXRayAPIOptions(t *testing.T) {
+	api, err := XRayAPIOptions(slog.New(slog.DiscardHandler))
+	if XRayBuilt && (err != nil || len(api) == 0) {
+		t.Errorf("X-Ray build: %d options, %v", len(api), err)
+	}
+	if !XRayBuilt && (err == nil || !strings.Contains(err.Error(), "noxray") || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT")) {
+		t.Errorf("noxray build: want an error naming the tag and the way out, got %v", err)
 	}
 }
