@@ -105,7 +105,7 @@ func newLambdaGateway(log *slog.Logger, tr tracing.Tracing, st store.Store, opts
 		Store: emf.Wrap(state, opts.EMF),
 		// secret:#<field> reads the stack's own provider secret, so one
 		// config in DynamoDB works in every region.
-		Secrets: secrets.New(secrets.Options{APIOptions: tr.APIOptions,
+		Secrets: secrets.New(secrets.Options{Tracer: tr.Tracer,
 			DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")}),
 		Now:           opts.Now,
 		Tracer:        tr.Tracer,

@@ -168,10 +168,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	// env: keys resolve locally; secret: and ssm: ones through the AWS
-	// default credential chain on first use, as under Lambda.
-	deps := engine.Deps{Logger: log, Secrets: secrets.New(secrets.Options{
-		DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")})}
+	deps := engine.Deps{Logger: log}
 	traces, metrics, err := observability(&deps)
 	if err != nil {
 		return err
@@ -185,6 +182,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		_ = tr.Shutdown(sctx) // exports the last spans
 	}()
 	deps.Tracer, deps.AWSAPIOptions = tr.Tracer, tr.APIOptions
+	// env: keys resolve locally; secret: and ssm: ones through the AWS
+	// default credential chain on first use, as under Lambda.
+	deps.Secrets = secrets.New(secrets.Options{Tracer: tr.Tracer,
+		DefaultSecret: os.Getenv("SWITCHYARD_PROVIDER_SECRET")})
 
 	var st store.Store
 	var src *configsource.Source

@@ -11,11 +11,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/switchyard-llm/switchyard/internal/provider"
+	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
 // DefaultTTL is how long a fetched value is served before it is fetched again.
@@ -42,31 +40,32 @@ type Options struct {
 	// LoadConfig loads the AWS config when the first secret: or ssm:
 	// reference is resolved; default config.LoadDefaultConfig.
 	LoadConfig func(ctx context.Context) (aws.Config, error)
-	// APIOptions are added to both clients (X-Ray instrumentation).
-	APIOptions []func(*middleware.Stack) error
-	// SecretsManager and SSM adjust the clients (endpoints in tests).
-	SecretsManager []func(*secretsmanager.Options)
-	SSM            []func(*ssm.Options)
+	// Tracer, if set, opens a span per Secrets Manager or SSM call, named
+	// as the X-Ray SDK names AWS calls ("Secrets Manager", "SSM") and
+	// annotated aws_operation (GetSecretValue, GetParameter) and
+	// aws_region. Nil: no spans.
+	Tracer trace.Tracer
+	// Endpoint, if set, is the URL both services are called at (tests, a
+	// local emulator). Default: AWS_ENDPOINT_URL_SECRETS_MANAGER or
+	// AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL, the AWS config file's
+	// endpoint_url, else the service's regional endpoint.
+	Endpoint string
+	// MaxAttempts bounds the tries of one call (1: no retry); default
+	// DefaultMaxAttempts.
+	MaxAttempts int
+	// Sleep waits before a retry, returning early with ctx's error when
+	// ctx is done; default a timer.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-}
-
-// secretsManagerAPI and ssmAPI are the calls the resolver makes.
-type secretsManagerAPI interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
-}
-
-type ssmAPI interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
 }
 
 // Resolver resolves api_key references. Safe for concurrent use.
 type Resolver struct {
 	opts Options
 
-	mu      sync.Mutex // guards clients and entries (not fetches)
-	sm      secretsManagerAPI
-	ssm     ssmAPI
+	mu      sync.Mutex // guards aws and entries (not fetches)
+	aws     *awsClient
 	entries map[string]*entry
 }
 
@@ -209,54 +208,57 @@ func (r *Resolver) cached(ctx context.Context, key string, isRejected func(strin
 }
 
 func (r *Resolver) fetchSecret(ctx context.Context, id string) (string, error) {
-	sm, _, err := r.clients(ctx)
+	c, err := r.client(ctx)
 	if err != nil {
 		return "", err
 	}
-	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(id)})
+	str, bin, err := c.getSecretValue(ctx, id)
 	if err != nil {
 		return "", fmt.Errorf("secrets: get secret %s: %w", id, err)
 	}
 	switch {
-	case out.SecretString != nil:
-		return *out.SecretString, nil
-	case len(out.SecretBinary) > 0:
-		return string(out.SecretBinary), nil
+	case str != nil:
+		return *str, nil
+	case len(bin) > 0:
+		return string(bin), nil
 	}
 	return "", fmt.Errorf("secrets: secret %s is empty", id)
 }
 
 func (r *Resolver) fetchParameter(ctx context.Context, name string) (string, error) {
-	_, ps, err := r.clients(ctx)
+	c, err := r.client(ctx)
 	if err != nil {
 		return "", err
 	}
-	out, err := ps.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	v, err := c.getParameter(ctx, name)
 	if err != nil {
 		return "", fmt.Errorf("secrets: get SSM parameter %s: %w", name, err)
 	}
-	if out.Parameter == nil || aws.ToString(out.Parameter.Value) == "" {
+	if v == "" {
 		return "", fmt.Errorf("secrets: SSM parameter %s is empty", name)
 	}
-	return *out.Parameter.Value, nil
+	return v, nil
 }
 
-// clients builds both AWS clients on first use. A failed config load is
-// not remembered: the next reference tries again.
-func (r *Resolver) clients(ctx context.Context) (secretsManagerAPI, ssmAPI, error) {
+// client builds the AWS client on first use. A failed config load (or a
+// config without a region) is not remembered: the next reference tries
+// again.
+func (r *Resolver) client(ctx context.Context) (*awsClient, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.sm != nil {
-		return r.sm, r.ssm, nil
+	if r.aws != nil {
+		return r.aws, nil
 	}
 	cfg, err := r.opts.LoadConfig(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("secrets: load AWS config: %w", err)
+		return nil, fmt.Errorf("secrets: load AWS config: %w", err)
 	}
-	cfg.APIOptions = append(cfg.APIOptions, r.opts.APIOptions...)
-	r.sm = secretsmanager.NewFromConfig(cfg, r.opts.SecretsManager...)
-	r.ssm = ssm.NewFromConfig(cfg, r.opts.SSM...)
-	return r.sm, r.ssm, nil
+	c, err := newAWSClient(ctx, cfg, r.opts, os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	r.aws = c
+	return c, nil
 }
 
 // errNotObject is deliberately vague: a JSON decoder's message quotes the

@@ -10,8 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
 
 const (
@@ -27,7 +25,7 @@ type clock struct{ t atomic.Int64 }
 func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
 func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
-// newResolver returns a resolver whose real SDK clients talk to f, and a
+// newResolver returns a resolver whose AWS client talks to f, and a
 // counter of AWS config loads.
 func newResolver(f *fakeAWS, c *clock) (*Resolver, *atomic.Int32) {
 	var loads atomic.Int32
@@ -36,13 +34,11 @@ func newResolver(f *fakeAWS, c *clock) (*Resolver, *atomic.Int32) {
 		Now: c.now,
 		LoadConfig: func(context.Context) (aws.Config, error) {
 			loads.Add(1)
-			return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}, nil
+			return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(fakeAccessKey, fakeSecretKey, "")}, nil
 		},
+		Endpoint: f.URL,
 		// No retries: a failure should reach the resolver at once.
-		SecretsManager: []func(*secretsmanager.Options){func(o *secretsmanager.Options) {
-			o.BaseEndpoint, o.Retryer = aws.String(f.URL), aws.NopRetryer{}
-		}},
-		SSM: []func(*ssm.Options){func(o *ssm.Options) { o.BaseEndpoint, o.Retryer = aws.String(f.URL), aws.NopRetryer{} }},
+		MaxAttempts: 1,
 	})
 	return r, &loads
 }

@@ -1,0 +1,125 @@
+package secrets
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// sharedConfig stands for the shared config file among cfg.ConfigSources:
+// a services section's endpoint_url, use_fips_endpoint and
+// ignore_configured_endpoint_urls.
+type sharedConfig struct {
+	services map[string]string
+	fips     bool
+	ignore   bool
+}
+
+func (c sharedConfig) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
+	v, ok := c.services[sdkID]
+	return v, ok, nil
+}
+
+func (c sharedConfig) GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointState, bool, error) {
+	if !c.fips {
+		return aws.FIPSEndpointStateUnset, false, nil
+	}
+	return aws.FIPSEndpointStateEnabled, true, nil
+}
+
+func (c sharedConfig) GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error) {
+	return c.ignore, c.ignore, nil
+}
+
+func TestEndpoint(t *testing.T) {
+	const (
+		global = "http://global.test:4566"
+		smURL  = "http://sm.test:4566"
+		ssmURL = "http://ssm.test:4566"
+		shared = "http://shared.test:4566"
+	)
+	sharedSrc := sharedConfig{services: map[string]string{"Secrets Manager": shared, "SSM": shared}}
+	tests := []struct {
+		name          string
+		region        string
+		base          string            // cfg.BaseEndpoint (AWS_ENDPOINT_URL or the profile's endpoint_url)
+		env           map[string]string // environment
+		src           []any             // cfg.ConfigSources
+		override      string            // Options.Endpoint
+		wantSM, wantP string            // endpoints, or an error substring after "error:"
+	}{
+		{name: "commercial", region: "us-east-1",
+			wantSM: "https://secretsmanager.us-east-1.amazonaws.com", wantP: "https://ssm.us-east-1.amazonaws.com"},
+		{name: "GovCloud", region: "us-gov-west-1",
+			wantSM: "https://secretsmanager.us-gov-west-1.amazonaws.com", wantP: "https://ssm.us-gov-west-1.amazonaws.com"},
+		{name: "China", region: "cn-north-1",
+			wantSM: "https://secretsmanager.cn-north-1.amazonaws.com.cn", wantP: "https://ssm.cn-north-1.amazonaws.com.cn"},
+		{name: "ISO", region: "us-iso-east-1",
+			wantSM: "https://secretsmanager.us-iso-east-1.c2s.ic.gov", wantP: "https://ssm.us-iso-east-1.c2s.ic.gov"},
+		{name: "ISO-B", region: "us-isob-east-1",
+			wantSM: "https://secretsmanager.us-isob-east-1.sc2s.sgov.gov", wantP: "https://ssm.us-isob-east-1.sc2s.sgov.gov"},
+		{name: "FIPS", region: "us-east-1", src: []any{sharedConfig{fips: true}},
+			wantSM: "https://secretsmanager-fips.us-east-1.amazonaws.com", wantP: "https://ssm-fips.us-east-1.amazonaws.com"},
+		{name: "no region", wantSM: "error:no AWS region", wantP: "error:no AWS region"},
+		{name: "region that is not a host label", region: "us-east-1.evil.test/x",
+			wantSM: "error:not a valid region name", wantP: "error:not a valid region name"},
+		{name: "AWS_ENDPOINT_URL", region: "us-east-1", base: global, env: map[string]string{"AWS_ENDPOINT_URL": global},
+			src: []any{sharedSrc}, wantSM: global, wantP: global},
+		{name: "service variables beat AWS_ENDPOINT_URL", region: "us-east-1", base: global,
+			env:    map[string]string{"AWS_ENDPOINT_URL": global, "AWS_ENDPOINT_URL_SECRETS_MANAGER": smURL, "AWS_ENDPOINT_URL_SSM": ssmURL},
+			wantSM: smURL, wantP: ssmURL},
+		{name: "one service variable", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL_SSM": ssmURL},
+			wantSM: "https://secretsmanager.us-east-1.amazonaws.com", wantP: ssmURL},
+		{name: "no region needed for a configured endpoint", env: map[string]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER": smURL},
+			wantSM: smURL, wantP: "error:no AWS region"},
+		{name: "shared config services section beats its endpoint_url", region: "us-east-1", base: global, src: []any{sharedSrc},
+			wantSM: shared, wantP: shared},
+		{name: "ignore configured endpoints", region: "us-east-1",
+			env:    map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true", "AWS_ENDPOINT_URL_SSM": ssmURL},
+			src:    []any{sharedSrc},
+			wantSM: "https://secretsmanager.us-east-1.amazonaws.com", wantP: "https://ssm.us-east-1.amazonaws.com"},
+		{name: "ignore configured endpoints in the config file", region: "us-east-1",
+			env:    map[string]string{"AWS_ENDPOINT_URL_SSM": ssmURL},
+			src:    []any{sharedConfig{services: sharedSrc.services, ignore: true}},
+			wantSM: "https://secretsmanager.us-east-1.amazonaws.com", wantP: "https://ssm.us-east-1.amazonaws.com"},
+		{name: "override beats everything", region: "us-east-1", base: global, override: "http://127.0.0.1:1",
+			env:    map[string]string{"AWS_ENDPOINT_URL_SECRETS_MANAGER": smURL, "AWS_ENDPOINT_URL_SSM": ssmURL},
+			wantSM: "http://127.0.0.1:1", wantP: "http://127.0.0.1:1"},
+		{name: "not an http URL", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL_SSM": "ssm.test:4566"},
+			wantSM: "https://secretsmanager.us-east-1.amazonaws.com", wantP: "error:is not an http(s) URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := aws.Config{Region: tt.region, ConfigSources: tt.src}
+			if tt.base != "" {
+				cfg.BaseEndpoint = aws.String(tt.base)
+			}
+			getenv := func(k string) string { return tt.env[k] }
+			for _, c := range []struct {
+				svc  service
+				want string
+			}{{secretsManager, tt.wantSM}, {ssmService, tt.wantP}} {
+				u, err := endpoint(context.Background(), cfg, c.svc, tt.override, getenv)
+				if want, ok := strings.CutPrefix(c.want, "error:"); ok {
+					if err == nil || !strings.Contains(err.Error(), want) {
+						t.Errorf("%s: %v, %v; want error containing %q", c.svc.sdkID, u, err, want)
+					}
+					continue
+				}
+				if err != nil || u.String() != c.want {
+					t.Errorf("%s: %v, %v; want %s", c.svc.sdkID, u, err, c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestEndpointEnvNames: the variables are the SDKs' names for the two
+// service ids.
+func TestEndpointEnvNames(t *testing.T) {
+	if a, b := secretsManager.endpointEnv(), ssmService.endpointEnv(); a != "AWS_ENDPOINT_URL_SECRETS_MANAGER" || b != "AWS_ENDPOINT_URL_SSM" {
+		t.Fatalf("%s, %s", a, b)
+	}
+}
