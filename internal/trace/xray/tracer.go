@@ -123,7 +123,20 @@ type span struct {
 // string form, other key characters as underscores.
 func (s *span) Annotate(key string, value any) {
 	_ = s.seg.AddAnnotation(annotationKey(key), annotationValue(value))
+	// A span annotated aws_operation is a call to an AWS service made
+	// without the SDK's instrumentor (internal/secrets): record it as the
+	// instrumentor would, so the service map shows the service.
+	if k, ok := awsFields[key]; ok {
+		s.seg.Lock()
+		s.seg.Namespace = "aws"
+		s.seg.GetAWS()[k] = value
+		s.seg.Unlock()
+	}
 }
+
+// awsFields map the annotations of a hand-made AWS call to the fields of
+// the subsegment's aws object.
+var awsFields = map[string]string{"aws_operation": "operation", "aws_region": "region"}
 
 // Metadata records unindexed detail under MetadataNamespace.
 func (s *span) Metadata(key string, value any) {

@@ -13,7 +13,6 @@ import (
 	_ "github.com/aws/aws-sdk-go-v2/config"
 	_ "github.com/aws/aws-sdk-go-v2/service/bedrockruntime"
 	_ "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	_ "github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	_ "github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
 	_ "github.com/aws/aws-xray-sdk-go/xray"
 )
