@@ -20,11 +20,15 @@ type service struct {
 	signingName string
 	// targetPrefix prefixes the operation in X-Amz-Target.
 	targetPrefix string
+	// govFIPSRegional: in GovCloud the service's FIPS endpoint is its
+	// regional one (the SDK's endpoint rules for SSM); there is no
+	// <service>-fips host to call.
+	govFIPSRegional bool
 }
 
 var (
 	secretsManager = service{sdkID: "Secrets Manager", signingName: "secretsmanager", targetPrefix: "secretsmanager"}
-	ssmService     = service{sdkID: "SSM", signingName: "ssm", targetPrefix: "AmazonSSM"}
+	ssmService     = service{sdkID: "SSM", signingName: "ssm", targetPrefix: "AmazonSSM", govFIPSRegional: true}
 )
 
 // endpointEnv is the service-specific endpoint variable the AWS SDKs
@@ -59,7 +63,9 @@ var validRegion = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 //  4. the service's endpoint_url in a services section of the shared
 //     config file (cfg.ConfigSources);
 //  5. cfg.BaseEndpoint from the profile's endpoint_url;
-//  6. https://<service>[-fips].<region>.<partition suffix>.
+//  6. https://<service>[-fips].<region>.<partition suffix>, as the
+//     service's endpoint rules in the SDK say (SSM's FIPS endpoint in
+//     GovCloud is its regional one).
 //
 // getenv is os.Getenv outside tests.
 func endpoint(ctx context.Context, cfg aws.Config, svc service, override string, getenv func(string) string) (*url.URL, error) {
@@ -82,7 +88,7 @@ func endpoint(ctx context.Context, cfg aws.Config, svc service, override string,
 			}
 		}
 		host := svc.signingName
-		if useFIPS(ctx, cfg) {
+		if useFIPS(ctx, cfg) && !(svc.govFIPSRegional && strings.HasPrefix(cfg.Region, "us-gov-")) {
 			host += "-fips"
 		}
 		raw = "https://" + host + "." + cfg.Region + "." + suffix

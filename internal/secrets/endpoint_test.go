@@ -62,6 +62,12 @@ func TestEndpoint(t *testing.T) {
 			wantSM: "https://secretsmanager.us-isob-east-1.sc2s.sgov.gov", wantP: "https://ssm.us-isob-east-1.sc2s.sgov.gov"},
 		{name: "FIPS", region: "us-east-1", src: []any{sharedConfig{fips: true}},
 			wantSM: "https://secretsmanager-fips.us-east-1.amazonaws.com", wantP: "https://ssm-fips.us-east-1.amazonaws.com"},
+		// The SDK's rules: SSM's GovCloud endpoints are FIPS already and
+		// have no ssm-fips host; Secrets Manager's do.
+		{name: "GovCloud FIPS", region: "us-gov-west-1", src: []any{sharedConfig{fips: true}},
+			wantSM: "https://secretsmanager-fips.us-gov-west-1.amazonaws.com", wantP: "https://ssm.us-gov-west-1.amazonaws.com"},
+		{name: "China FIPS", region: "cn-north-1", src: []any{sharedConfig{fips: true}},
+			wantSM: "https://secretsmanager-fips.cn-north-1.amazonaws.com.cn", wantP: "https://ssm-fips.cn-north-1.amazonaws.com.cn"},
 		{name: "no region", wantSM: "error:no AWS region", wantP: "error:no AWS region"},
 		{name: "region that is not a host label", region: "us-east-1.evil.test/x",
 			wantSM: "error:not a valid region name", wantP: "error:not a valid region name"},
