@@ -237,6 +237,25 @@ func TestSecretBinary(t *testing.T) {
 	}
 }
 
+// TestEmptySecret: a 200 that holds no value (an empty or null
+// SecretString, no SecretBinary, a JSON null) is an error, not an empty
+// key cached for the TTL; the next call fetches again.
+func TestEmptySecret(t *testing.T) {
+	for _, raw := range []string{`{"SecretString":""}`, `{"SecretString":null}`, `{"SecretBinary":""}`, `{}`, `null`} {
+		t.Run(raw, func(t *testing.T) {
+			f := newFakeAWS(t)
+			f.set(func(f *fakeAWS) { f.secrets["k"] = "v"; f.replies = []fakeReply{{status: 200, raw: raw}} })
+			r := retryingResolver(f, &sleeps{}, nil)
+			if got, err := r.Resolve(context.Background(), "secret:k"); err == nil || !strings.Contains(err.Error(), "secret k is empty") {
+				t.Fatalf("Resolve = %q, %v; want secret k is empty", got, err)
+			}
+			if got, err := r.Resolve(context.Background(), "secret:k"); err != nil || got != "v" {
+				t.Fatalf("next Resolve = %q, %v; want v fetched again", got, err)
+			}
+		})
+	}
+}
+
 // TestCallSpans: each call is one span named as X-Ray names AWS SDK calls,
 // annotated with its operation, failed when the call failed.
 func TestCallSpans(t *testing.T) {

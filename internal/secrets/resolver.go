@@ -216,8 +216,10 @@ func (r *Resolver) fetchSecret(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("secrets: get secret %s: %w", id, err)
 	}
+	// An empty SecretString is no key: returned, it would be cached and
+	// sent upstream, and Refresh cannot replace a rejected "".
 	switch {
-	case str != nil:
+	case str != nil && *str != "":
 		return *str, nil
 	case len(bin) > 0:
 		return string(bin), nil
