@@ -61,18 +61,23 @@ var throttleCodes = map[string]bool{
 // POST / with the operation in X-Amz-Target and its input as a JSON body,
 // signed with SigV4.
 type awsClient struct {
-	region      string
-	creds       aws.CredentialsProvider
-	http        aws.HTTPClient
-	signer      *v4.Signer
-	endpoints   map[string]*url.URL // by service signing name
-	tracer      trace.Tracer
-	maxAttempts int
-	sleep       func(context.Context, time.Duration) error
+	region    string
+	creds     aws.CredentialsProvider
+	http      aws.HTTPClient
+	signer    *v4.Signer
+	endpoints map[string]*url.URL // by service signing name
+	// endpointErrs are the services whose endpoint is misconfigured: a
+	// bad AWS_ENDPOINT_URL_SSM fails ssm: references only, as it did with
+	// one SDK client per service.
+	endpointErrs map[string]error
+	tracer       trace.Tracer
+	maxAttempts  int
+	sleep        func(context.Context, time.Duration) error
 }
 
 // newAWSClient resolves both endpoints from cfg; it fails without a region
-// or credentials, before any call.
+// or credentials, before any call. A service whose endpoint is invalid
+// fails its calls only.
 func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func(string) string) (*awsClient, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: set AWS_REGION (or region in the AWS config file)")
@@ -82,7 +87,7 @@ func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func
 	}
 	c := &awsClient{
 		region: cfg.Region, creds: cfg.Credentials, http: cfg.HTTPClient,
-		signer: v4.NewSigner(), endpoints: map[string]*url.URL{},
+		signer: v4.NewSigner(), endpoints: map[string]*url.URL{}, endpointErrs: map[string]error{},
 		tracer: opts.Tracer, maxAttempts: opts.MaxAttempts, sleep: opts.Sleep,
 	}
 	if c.http == nil {
@@ -100,7 +105,8 @@ func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func
 	for _, svc := range []service{secretsManager, ssmService} {
 		u, err := endpoint(ctx, cfg, svc, opts.Endpoint, getenv)
 		if err != nil {
-			return nil, err
+			c.endpointErrs[svc.signingName] = err
+			continue
 		}
 		if u.Path == "" {
 			u.Path = "/"
@@ -142,6 +148,9 @@ func (c *awsClient) getParameter(ctx context.Context, name string) (string, erro
 // retryable says with jittered exponential backoff. Each attempt is signed
 // afresh: a signature is valid for minutes and credentials rotate.
 func (c *awsClient) call(ctx context.Context, svc service, op string, in, out any) (err error) {
+	if err := c.endpointErrs[svc.signingName]; err != nil {
+		return err
+	}
 	ctx, span := c.tracer.Start(ctx, svc.sdkID)
 	span.Annotate("aws_operation", op)
 	span.Annotate("aws_region", c.region)

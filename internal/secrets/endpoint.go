@@ -94,8 +94,12 @@ func endpoint(ctx context.Context, cfg aws.Config, svc service, override string,
 		raw = "https://" + host + "." + cfg.Region + "." + suffix
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("endpoint %q for %s is not an http(s) URL", raw, svc.sdkID)
+	if err != nil {
+		// url.Parse's error quotes raw, which may hold a password.
+		return nil, fmt.Errorf("endpoint for %s is not a valid URL", svc.sdkID)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q for %s is not an http(s) URL", u.Redacted(), svc.sdkID)
 	}
 	return u, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // sharedConfig stands for the shared config file among cfg.ConfigSources:
@@ -95,6 +96,8 @@ func TestEndpoint(t *testing.T) {
 			wantSM: "http://127.0.0.1:1", wantP: "http://127.0.0.1:1"},
 		{name: "not an http URL", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL_SSM": "ssm.test:4566"},
 			wantSM: "https://secretsmanager.us-east-1.amazonaws.com", wantP: "error:is not an http(s) URL"},
+		{name: "unparsable URL with a password", region: "us-east-1", env: map[string]string{"AWS_ENDPOINT_URL_SSM": "http://u:hunter2@[::1"},
+			wantSM: "https://secretsmanager.us-east-1.amazonaws.com", wantP: "error:endpoint for SSM is not a valid URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,7 +112,7 @@ func TestEndpoint(t *testing.T) {
 			}{{secretsManager, tt.wantSM}, {ssmService, tt.wantP}} {
 				u, err := endpoint(context.Background(), cfg, c.svc, tt.override, getenv)
 				if want, ok := strings.CutPrefix(c.want, "error:"); ok {
-					if err == nil || !strings.Contains(err.Error(), want) {
+					if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "hunter2") {
 						t.Errorf("%s: %v, %v; want error containing %q", c.svc.sdkID, u, err, want)
 					}
 					continue
@@ -127,5 +130,24 @@ func TestEndpoint(t *testing.T) {
 func TestEndpointEnvNames(t *testing.T) {
 	if a, b := secretsManager.endpointEnv(), ssmService.endpointEnv(); a != "AWS_ENDPOINT_URL_SECRETS_MANAGER" || b != "AWS_ENDPOINT_URL_SSM" {
 		t.Fatalf("%s, %s", a, b)
+	}
+}
+
+// TestEndpointErrorIsPerService: a malformed AWS_ENDPOINT_URL_SSM fails
+// ssm: references, with a clear error, and leaves secret: ones working.
+func TestEndpointErrorIsPerService(t *testing.T) {
+	f := newFakeAWS(t)
+	f.set(func(f *fakeAWS) { f.secrets["k"] = "v"; f.params["/p"] = "p" })
+	t.Setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "")
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", f.URL)
+	t.Setenv("AWS_ENDPOINT_URL_SSM", "ssm.test:4566")
+	r := New(Options{MaxAttempts: 1, LoadConfig: func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: fakeRegion, Credentials: credentials.NewStaticCredentialsProvider(fakeAccessKey, fakeSecretKey, "")}, nil
+	}})
+	if got, err := r.Resolve(context.Background(), "secret:k"); err != nil || got != "v" {
+		t.Fatalf("secret:k = %q, %v; want v", got, err)
+	}
+	if _, err := r.Resolve(context.Background(), "ssm:/p"); err == nil || !strings.Contains(err.Error(), `get SSM parameter /p: endpoint "ssm.test:4566" for SSM is not an http(s) URL`) {
+		t.Fatalf("ssm:/p: err = %v", err)
 	}
 }
