@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -57,6 +58,31 @@ var throttleCodes = map[string]bool{
 	"EC2ThrottledException": true, "RequestTimeout": true, "RequestTimeoutException": true,
 }
 
+// clockSkewCodes are the codes a signature refused for its time may come
+// with (aws/retry's clockSkewCodes); they are retried only when the
+// response's Date shows a skew.
+var clockSkewCodes = map[string]bool{
+	"InvalidSignatureException": true, "SignatureDoesNotMatch": true, "AuthFailure": true,
+	"RequestTimeTooSkewed": true, "AccessDeniedException": true,
+}
+
+// skewThreshold is the SDK's: a SigV4 signature is valid for 5 minutes.
+const skewThreshold = 4 * time.Minute
+
+// clockSkew is the server's clock minus ours, from resp's Date header;
+// false when it has none, or an Age header (a cache answered).
+func clockSkew(resp *http.Response) (time.Duration, bool) {
+	date := resp.Header.Get("Date")
+	if date == "" || resp.Header.Get("Age") != "" {
+		return 0, false
+	}
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return 0, false
+	}
+	return time.Until(t), true
+}
+
 // awsClient calls Secrets Manager and SSM over the AWS JSON 1.1 protocol:
 // POST / with the operation in X-Amz-Target and its input as a JSON body,
 // signed with SigV4.
@@ -73,6 +99,11 @@ type awsClient struct {
 	tracer       trace.Tracer
 	maxAttempts  int
 	sleep        func(context.Context, time.Duration) error
+	// skew is the server's clock minus ours, in nanoseconds, from the
+	// last response's Date header: requests are signed at now+skew, so a
+	// drifted clock (a laptop's Docker VM after sleep) does not make every
+	// signature expired, as the SDK's clock skew correction does.
+	skew atomic.Int64
 }
 
 // newAWSClient resolves both endpoints from cfg; it fails without a region
@@ -184,7 +215,7 @@ func (c *awsClient) call(ctx context.Context, svc service, op string, in, out an
 // attempt sends one signed request and decodes a 2xx answer into out. It
 // reports whether a failure is worth another attempt: transport errors,
 // 5xx other than 501, 429 and the throttling codes, as the SDK's standard
-// retryer; never a 4xx such as ResourceNotFoundException or
+// retryer, and a signature refused for a skewed clock; never a 4xx such as ResourceNotFoundException or
 // AccessDeniedException, nor a cancelled caller.
 func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, op string, body []byte, out any) (retry bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
@@ -202,7 +233,8 @@ func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, o
 	// Names the gateway in CloudTrail's userAgent field.
 	req.Header.Set("User-Agent", userAgent)
 	sum := sha256.Sum256(body)
-	if err := c.signer.SignHTTP(actx, creds, req, hex.EncodeToString(sum[:]), svc.signingName, c.region, time.Now()); err != nil {
+	attemptSkew := time.Duration(c.skew.Load())
+	if err := c.signer.SignHTTP(actx, creds, req, hex.EncodeToString(sum[:]), svc.signingName, c.region, time.Now().Add(attemptSkew)); err != nil {
 		return false, fmt.Errorf("%s %s: sign request: %w", svc.sdkID, op, err)
 	}
 	resp, err := c.http.Do(req)
@@ -210,6 +242,10 @@ func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, o
 		return ctx.Err() == nil, fmt.Errorf("%s %s: %w", svc.sdkID, op, err)
 	}
 	defer resp.Body.Close()
+	serverSkew, hasSkew := clockSkew(resp)
+	if hasSkew {
+		c.skew.Store(int64(serverSkew))
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
 		return ctx.Err() == nil, fmt.Errorf("%s %s: read response (HTTP %d): %w", svc.sdkID, op, resp.StatusCode, err)
@@ -224,7 +260,11 @@ func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, o
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := parseAPIError(svc, op, resp, data, requestID)
-		return e.retryable(), e
+		// A signature refused for a skewed clock is worth one more try,
+		// signed at the server's time (the SDK's rule: the skew observed
+		// differs from the one signed with by more than skewThreshold).
+		skewed := clockSkewCodes[e.Code] && hasSkew && (serverSkew-attemptSkew).Abs() > skewThreshold
+		return e.retryable() || skewed, e
 	}
 	// Never wrap the decoder's error: a syntax error quotes the input,
 	// and the input holds the secret.

@@ -173,6 +173,31 @@ func (c *flakyClient) Do(req *http.Request) (*http.Response, error) {
 	return http.DefaultClient.Do(req)
 }
 
+// TestClockSkew: a signature refused for a clock an hour behind AWS's is
+// signed again at the time the response's Date gives, and later calls
+// start from it; a refusal without a skew is not retried.
+func TestClockSkew(t *testing.T) {
+	f := newFakeAWS(t)
+	f.set(func(f *fakeAWS) { f.secrets["a"] = "va"; f.secrets["b"] = "vb"; f.skew = time.Hour })
+	r := retryingResolver(f, &sleeps{}, nil)
+	if got, err := r.Resolve(context.Background(), "secret:a"); err != nil || got != "va" {
+		t.Fatalf("secret:a = %q, %v; want va after one retry", got, err)
+	}
+	if got, err := r.Resolve(context.Background(), "secret:b"); err != nil || got != "vb" {
+		t.Fatalf("secret:b = %q, %v", got, err)
+	}
+	if n := f.count(getSecret); n != 3 {
+		t.Fatalf("%d calls; want 3 (the skewed one, its retry, then one)", n)
+	}
+
+	f2 := newFakeAWS(t)
+	f2.set(func(f *fakeAWS) { f.replies = []fakeReply{{status: 400, typ: "InvalidSignatureException"}} })
+	r2 := retryingResolver(f2, &sleeps{}, nil)
+	if _, err := r2.Resolve(context.Background(), "secret:a"); err == nil || f2.count(getSecret) != 1 {
+		t.Fatalf("err = %v after %d calls; want InvalidSignatureException after 1", err, f2.count(getSecret))
+	}
+}
+
 // TestRetryStopsWhenCancelled: a caller that gives up while a retry waits
 // gets its context's error and no further attempt is made.
 func TestRetryStopsWhenCancelled(t *testing.T) {
