@@ -122,7 +122,12 @@ func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func
 		tracer: opts.Tracer, maxAttempts: opts.MaxAttempts, sleep: opts.Sleep,
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: attemptTimeout}
+		// No redirects, as the SDK's client: net/http would send the
+		// signed headers, X-Amz-Security-Token included, on to wherever
+		// a 3xx points, and AWS JSON services never redirect.
+		c.http = &http.Client{Timeout: attemptTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	if c.tracer == nil {
 		c.tracer = trace.Noop{}

@@ -3,10 +3,13 @@ package secrets
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,6 +198,28 @@ func TestClockSkew(t *testing.T) {
 	r2 := retryingResolver(f2, &sleeps{}, nil)
 	if _, err := r2.Resolve(context.Background(), "secret:a"); err == nil || f2.count(getSecret) != 1 {
 		t.Fatalf("err = %v after %d calls; want InvalidSignatureException after 1", err, f2.count(getSecret))
+	}
+}
+
+// TestNoRedirect: a 3xx is an error; the signed request, session token
+// included, is not sent on to where it points.
+func TestNoRedirect(t *testing.T) {
+	var reached atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		_, _ = io.WriteString(w, `{"SecretString":"planted"}`)
+	}))
+	defer other.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	r := New(Options{Endpoint: redirect.URL, MaxAttempts: 1, LoadConfig: func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: fakeRegion, Credentials: credentials.NewStaticCredentialsProvider(fakeAccessKey, fakeSecretKey, "session-token")}, nil
+	}})
+	got, err := r.Resolve(context.Background(), "secret:k")
+	if err == nil || !strings.Contains(err.Error(), "(HTTP 307") || reached.Load() != 0 {
+		t.Fatalf("Resolve = %q, %v; the redirect target was reached %d times; want an HTTP 307 error and none", got, err, reached.Load())
 	}
 }
 
