@@ -20,15 +20,11 @@ type service struct {
 	signingName string
 	// targetPrefix prefixes the operation in X-Amz-Target.
 	targetPrefix string
-	// govFIPSRegional: in GovCloud the service's FIPS endpoint is its
-	// regional one (the SDK's endpoint rules for SSM); there is no
-	// <service>-fips host to call.
-	govFIPSRegional bool
 }
 
 var (
 	secretsManager = service{sdkID: "Secrets Manager", signingName: "secretsmanager", targetPrefix: "secretsmanager"}
-	ssmService     = service{sdkID: "SSM", signingName: "ssm", targetPrefix: "AmazonSSM", govFIPSRegional: true}
+	ssmService     = service{sdkID: "SSM", signingName: "ssm", targetPrefix: "AmazonSSM"}
 )
 
 // endpointEnv is the service-specific endpoint variable the AWS SDKs
@@ -37,17 +33,62 @@ func (s service) endpointEnv() string {
 	return "AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(s.sdkID), " ", "_")
 }
 
-// partitionSuffixes are the DNS suffixes of the partitions whose regions
-// are not named like the commercial ones, by region prefix (from the SDK's
-// endpoints/awsrulesfn/partitions.json). Everything else, GovCloud
-// included, is amazonaws.com.
-var partitionSuffixes = []struct{ prefix, suffix string }{
-	{"cn-", "amazonaws.com.cn"},
-	{"eusc-", "amazonaws.eu"},
-	{"us-isob-", "sc2s.sgov.gov"},
-	{"us-isof-", "csp.hci.ic.gov"},
-	{"us-iso-", "c2s.ic.gov"},
-	{"eu-isoe-", "cloud.adc-e.uk"},
+// partition is an AWS partition's DNS names (the SDK's
+// endpoints/awsrulesfn/partitions.json).
+type partition struct {
+	id, prefix, suffix, dualStackSuffix string
+}
+
+// partitions are matched by region prefix; a region that matches none is
+// in the commercial partition, as the SDK's rules say.
+var partitions = []partition{
+	{"aws-cn", "cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn"},
+	{"aws-eusc", "eusc-", "amazonaws.eu", "api.amazonwebservices.eu"},
+	{"aws-iso-b", "us-isob-", "sc2s.sgov.gov", "api.aws.scloud"},
+	{"aws-iso-f", "us-isof-", "csp.hci.ic.gov", "api.aws.hci.ic.gov"},
+	{"aws-iso", "us-iso-", "c2s.ic.gov", "api.aws.ic.gov"},
+	{"aws-iso-e", "eu-isoe-", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"},
+	{"aws-us-gov", "us-gov-", "amazonaws.com", "api.aws"},
+}
+
+var commercial = partition{"aws", "", "amazonaws.com", "api.aws"}
+
+func partitionOf(region string) partition {
+	for _, p := range partitions {
+		if strings.HasPrefix(region, p.prefix) {
+			return p
+		}
+	}
+	return commercial
+}
+
+// regionalHost is svc's endpoint host in region, as the SDK's endpoint
+// rules for the two services build it: <service>[-fips].<region>.<suffix>,
+// the dual-stack suffix when asked for, with each service's exceptions.
+func regionalHost(svc service, region string, fips, dualStack bool) string {
+	p := partitionOf(region)
+	name, suffix := svc.signingName, p.suffix
+	if fips {
+		name += "-fips"
+	}
+	if dualStack {
+		suffix = p.dualStackSuffix
+	}
+	switch svc.signingName {
+	case ssmService.signingName:
+		// GovCloud's SSM endpoints are FIPS already: no ssm-fips host
+		// there, unless dual-stack.
+		if fips && !dualStack && p.id == "aws-us-gov" {
+			name = svc.signingName
+		}
+	case secretsManager.signingName:
+		// Secrets Manager's own endpoints are dual-stack in the commercial
+		// and GovCloud partitions, and in China except FIPS.
+		if dualStack && (p.id == "aws" || p.id == "aws-us-gov" || p.id == "aws-cn" && !fips) {
+			suffix = p.suffix
+		}
+	}
+	return name + "." + region + "." + suffix
 }
 
 // validRegion keeps a region from changing the endpoint's host beyond its
@@ -63,9 +104,8 @@ var validRegion = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 //  4. the service's endpoint_url in a services section of the shared
 //     config file (cfg.ConfigSources);
 //  5. cfg.BaseEndpoint from the profile's endpoint_url;
-//  6. https://<service>[-fips].<region>.<partition suffix>, as the
-//     service's endpoint rules in the SDK say (SSM's FIPS endpoint in
-//     GovCloud is its regional one).
+//  6. https://<service>[-fips].<region>.<partition's [dual-stack] suffix>,
+//     as the service's endpoint rules in the SDK say (regionalHost).
 //
 // getenv is os.Getenv outside tests.
 func endpoint(ctx context.Context, cfg aws.Config, svc service, override string, getenv func(string) string) (*url.URL, error) {
@@ -80,18 +120,7 @@ func endpoint(ctx context.Context, cfg aws.Config, svc service, override string,
 		if !validRegion.MatchString(cfg.Region) {
 			return nil, fmt.Errorf("AWS region %q is not a valid region name", cfg.Region)
 		}
-		suffix := "amazonaws.com"
-		for _, p := range partitionSuffixes {
-			if strings.HasPrefix(cfg.Region, p.prefix) {
-				suffix = p.suffix
-				break
-			}
-		}
-		host := svc.signingName
-		if useFIPS(ctx, cfg) && !(svc.govFIPSRegional && strings.HasPrefix(cfg.Region, "us-gov-")) {
-			host += "-fips"
-		}
-		raw = "https://" + host + "." + cfg.Region + "." + suffix
+		raw = "https://" + regionalHost(svc, cfg.Region, useFIPS(ctx, cfg), useDualStack(ctx, cfg))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -156,6 +185,24 @@ func useFIPS(ctx context.Context, cfg aws.Config) bool {
 		}
 		if v, found, err := p.GetUseFIPSEndpoint(ctx); err == nil && found {
 			return v == aws.FIPSEndpointStateEnabled
+		}
+	}
+	return false
+}
+
+// useDualStack reports whether AWS_USE_DUALSTACK_ENDPOINT (or
+// use_dualstack_endpoint in the shared config file) asks for dual-stack
+// endpoints: an IPv6-only subnet cannot reach the others.
+func useDualStack(ctx context.Context, cfg aws.Config) bool {
+	for _, src := range cfg.ConfigSources {
+		p, ok := src.(interface {
+			GetUseDualStackEndpoint(context.Context) (aws.DualStackEndpointState, bool, error)
+		})
+		if !ok {
+			continue
+		}
+		if v, found, err := p.GetUseDualStackEndpoint(ctx); err == nil && found {
+			return v == aws.DualStackEndpointStateEnabled
 		}
 	}
 	return false
