@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -57,22 +58,57 @@ var throttleCodes = map[string]bool{
 	"EC2ThrottledException": true, "RequestTimeout": true, "RequestTimeoutException": true,
 }
 
+// clockSkewCodes are the codes a signature refused for its time may come
+// with (aws/retry's clockSkewCodes); they are retried only when the
+// response's Date shows a skew.
+var clockSkewCodes = map[string]bool{
+	"InvalidSignatureException": true, "SignatureDoesNotMatch": true, "AuthFailure": true,
+	"RequestTimeTooSkewed": true, "AccessDeniedException": true,
+}
+
+// skewThreshold is the SDK's: a SigV4 signature is valid for 5 minutes.
+const skewThreshold = 4 * time.Minute
+
+// clockSkew is the server's clock minus ours, from resp's Date header;
+// false when it has none, or an Age header (a cache answered).
+func clockSkew(resp *http.Response) (time.Duration, bool) {
+	date := resp.Header.Get("Date")
+	if date == "" || resp.Header.Get("Age") != "" {
+		return 0, false
+	}
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return 0, false
+	}
+	return time.Until(t), true
+}
+
 // awsClient calls Secrets Manager and SSM over the AWS JSON 1.1 protocol:
 // POST / with the operation in X-Amz-Target and its input as a JSON body,
 // signed with SigV4.
 type awsClient struct {
-	region      string
-	creds       aws.CredentialsProvider
-	http        aws.HTTPClient
-	signer      *v4.Signer
-	endpoints   map[string]*url.URL // by service signing name
-	tracer      trace.Tracer
-	maxAttempts int
-	sleep       func(context.Context, time.Duration) error
+	region    string
+	creds     aws.CredentialsProvider
+	http      aws.HTTPClient
+	signer    *v4.Signer
+	endpoints map[string]*url.URL // by service signing name
+	// endpointErrs are the services whose endpoint is misconfigured: a
+	// bad AWS_ENDPOINT_URL_SSM fails ssm: references only, as it did with
+	// one SDK client per service.
+	endpointErrs map[string]error
+	tracer       trace.Tracer
+	maxAttempts  int
+	sleep        func(context.Context, time.Duration) error
+	// skew is the server's clock minus ours, in nanoseconds, from the
+	// last response's Date header: requests are signed at now+skew, so a
+	// drifted clock (a laptop's Docker VM after sleep) does not make every
+	// signature expired, as the SDK's clock skew correction does.
+	skew atomic.Int64
 }
 
 // newAWSClient resolves both endpoints from cfg; it fails without a region
-// or credentials, before any call.
+// or credentials, before any call. A service whose endpoint is invalid
+// fails its calls only.
 func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func(string) string) (*awsClient, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: set AWS_REGION (or region in the AWS config file)")
@@ -82,11 +118,16 @@ func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func
 	}
 	c := &awsClient{
 		region: cfg.Region, creds: cfg.Credentials, http: cfg.HTTPClient,
-		signer: v4.NewSigner(), endpoints: map[string]*url.URL{},
+		signer: v4.NewSigner(), endpoints: map[string]*url.URL{}, endpointErrs: map[string]error{},
 		tracer: opts.Tracer, maxAttempts: opts.MaxAttempts, sleep: opts.Sleep,
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: attemptTimeout}
+		// No redirects, as the SDK's client: net/http would send the
+		// signed headers, X-Amz-Security-Token included, on to wherever
+		// a 3xx points, and AWS JSON services never redirect.
+		c.http = &http.Client{Timeout: attemptTimeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}}
 	}
 	if c.tracer == nil {
 		c.tracer = trace.Noop{}
@@ -100,7 +141,8 @@ func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func
 	for _, svc := range []service{secretsManager, ssmService} {
 		u, err := endpoint(ctx, cfg, svc, opts.Endpoint, getenv)
 		if err != nil {
-			return nil, err
+			c.endpointErrs[svc.signingName] = err
+			continue
 		}
 		if u.Path == "" {
 			u.Path = "/"
@@ -142,6 +184,9 @@ func (c *awsClient) getParameter(ctx context.Context, name string) (string, erro
 // retryable says with jittered exponential backoff. Each attempt is signed
 // afresh: a signature is valid for minutes and credentials rotate.
 func (c *awsClient) call(ctx context.Context, svc service, op string, in, out any) (err error) {
+	if err := c.endpointErrs[svc.signingName]; err != nil {
+		return err
+	}
 	ctx, span := c.tracer.Start(ctx, svc.sdkID)
 	span.Annotate("aws_operation", op)
 	span.Annotate("aws_region", c.region)
@@ -175,7 +220,7 @@ func (c *awsClient) call(ctx context.Context, svc service, op string, in, out an
 // attempt sends one signed request and decodes a 2xx answer into out. It
 // reports whether a failure is worth another attempt: transport errors,
 // 5xx other than 501, 429 and the throttling codes, as the SDK's standard
-// retryer; never a 4xx such as ResourceNotFoundException or
+// retryer, and a signature refused for a skewed clock; never a 4xx such as ResourceNotFoundException or
 // AccessDeniedException, nor a cancelled caller.
 func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, op string, body []byte, out any) (retry bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
@@ -193,7 +238,8 @@ func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, o
 	// Names the gateway in CloudTrail's userAgent field.
 	req.Header.Set("User-Agent", userAgent)
 	sum := sha256.Sum256(body)
-	if err := c.signer.SignHTTP(actx, creds, req, hex.EncodeToString(sum[:]), svc.signingName, c.region, time.Now()); err != nil {
+	attemptSkew := time.Duration(c.skew.Load())
+	if err := c.signer.SignHTTP(actx, creds, req, hex.EncodeToString(sum[:]), svc.signingName, c.region, time.Now().Add(attemptSkew)); err != nil {
 		return false, fmt.Errorf("%s %s: sign request: %w", svc.sdkID, op, err)
 	}
 	resp, err := c.http.Do(req)
@@ -201,6 +247,10 @@ func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, o
 		return ctx.Err() == nil, fmt.Errorf("%s %s: %w", svc.sdkID, op, err)
 	}
 	defer resp.Body.Close()
+	serverSkew, hasSkew := clockSkew(resp)
+	if hasSkew {
+		c.skew.Store(int64(serverSkew))
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
 	if err != nil {
 		return ctx.Err() == nil, fmt.Errorf("%s %s: read response (HTTP %d): %w", svc.sdkID, op, resp.StatusCode, err)
@@ -215,7 +265,11 @@ func (c *awsClient) attempt(ctx context.Context, span trace.Span, svc service, o
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := parseAPIError(svc, op, resp, data, requestID)
-		return e.retryable(), e
+		// A signature refused for a skewed clock is worth one more try,
+		// signed at the server's time (the SDK's rule: the skew observed
+		// differs from the one signed with by more than skewThreshold).
+		skewed := clockSkewCodes[e.Code] && hasSkew && (serverSkew-attemptSkew).Abs() > skewThreshold
+		return e.retryable() || skewed, e
 	}
 	// Never wrap the decoder's error: a syntax error quotes the input,
 	// and the input holds the secret.

@@ -3,10 +3,13 @@ package secrets
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,6 +176,53 @@ func (c *flakyClient) Do(req *http.Request) (*http.Response, error) {
 	return http.DefaultClient.Do(req)
 }
 
+// TestClockSkew: a signature refused for a clock an hour behind AWS's is
+// signed again at the time the response's Date gives, and later calls
+// start from it; a refusal without a skew is not retried.
+func TestClockSkew(t *testing.T) {
+	f := newFakeAWS(t)
+	f.set(func(f *fakeAWS) { f.secrets["a"] = "va"; f.secrets["b"] = "vb"; f.skew = time.Hour })
+	r := retryingResolver(f, &sleeps{}, nil)
+	if got, err := r.Resolve(context.Background(), "secret:a"); err != nil || got != "va" {
+		t.Fatalf("secret:a = %q, %v; want va after one retry", got, err)
+	}
+	if got, err := r.Resolve(context.Background(), "secret:b"); err != nil || got != "vb" {
+		t.Fatalf("secret:b = %q, %v", got, err)
+	}
+	if n := f.count(getSecret); n != 3 {
+		t.Fatalf("%d calls; want 3 (the skewed one, its retry, then one)", n)
+	}
+
+	f2 := newFakeAWS(t)
+	f2.set(func(f *fakeAWS) { f.replies = []fakeReply{{status: 400, typ: "InvalidSignatureException"}} })
+	r2 := retryingResolver(f2, &sleeps{}, nil)
+	if _, err := r2.Resolve(context.Background(), "secret:a"); err == nil || f2.count(getSecret) != 1 {
+		t.Fatalf("err = %v after %d calls; want InvalidSignatureException after 1", err, f2.count(getSecret))
+	}
+}
+
+// TestNoRedirect: a 3xx is an error; the signed request, session token
+// included, is not sent on to where it points.
+func TestNoRedirect(t *testing.T) {
+	var reached atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		_, _ = io.WriteString(w, `{"SecretString":"planted"}`)
+	}))
+	defer other.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL, http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	r := New(Options{Endpoint: redirect.URL, MaxAttempts: 1, LoadConfig: func(context.Context) (aws.Config, error) {
+		return aws.Config{Region: fakeRegion, Credentials: credentials.NewStaticCredentialsProvider(fakeAccessKey, fakeSecretKey, "session-token")}, nil
+	}})
+	got, err := r.Resolve(context.Background(), "secret:k")
+	if err == nil || !strings.Contains(err.Error(), "(HTTP 307") || reached.Load() != 0 {
+		t.Fatalf("Resolve = %q, %v; the redirect target was reached %d times; want an HTTP 307 error and none", got, err, reached.Load())
+	}
+}
+
 // TestRetryStopsWhenCancelled: a caller that gives up while a retry waits
 // gets its context's error and no further attempt is made.
 func TestRetryStopsWhenCancelled(t *testing.T) {
@@ -234,6 +284,25 @@ func TestSecretBinary(t *testing.T) {
 	}
 	if got, err := r.Resolve(context.Background(), "secret:bin-json#key"); err != nil || got != marker {
 		t.Fatalf("secret:bin-json#key = %q, %v", got, err)
+	}
+}
+
+// TestEmptySecret: a 200 that holds no value (an empty or null
+// SecretString, no SecretBinary, a JSON null) is an error, not an empty
+// key cached for the TTL; the next call fetches again.
+func TestEmptySecret(t *testing.T) {
+	for _, raw := range []string{`{"SecretString":""}`, `{"SecretString":null}`, `{"SecretBinary":""}`, `{}`, `null`} {
+		t.Run(raw, func(t *testing.T) {
+			f := newFakeAWS(t)
+			f.set(func(f *fakeAWS) { f.secrets["k"] = "v"; f.replies = []fakeReply{{status: 200, raw: raw}} })
+			r := retryingResolver(f, &sleeps{}, nil)
+			if got, err := r.Resolve(context.Background(), "secret:k"); err == nil || !strings.Contains(err.Error(), "secret k is empty") {
+				t.Fatalf("Resolve = %q, %v; want secret k is empty", got, err)
+			}
+			if got, err := r.Resolve(context.Background(), "secret:k"); err != nil || got != "v" {
+				t.Fatalf("next Resolve = %q, %v; want v fetched again", got, err)
+			}
+		})
 	}
 }
 

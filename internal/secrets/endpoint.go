@@ -33,17 +33,62 @@ func (s service) endpointEnv() string {
 	return "AWS_ENDPOINT_URL_" + strings.ReplaceAll(strings.ToUpper(s.sdkID), " ", "_")
 }
 
-// partitionSuffixes are the DNS suffixes of the partitions whose regions
-// are not named like the commercial ones, by region prefix (from the SDK's
-// endpoints/awsrulesfn/partitions.json). Everything else, GovCloud
-// included, is amazonaws.com.
-var partitionSuffixes = []struct{ prefix, suffix string }{
-	{"cn-", "amazonaws.com.cn"},
-	{"eusc-", "amazonaws.eu"},
-	{"us-isob-", "sc2s.sgov.gov"},
-	{"us-isof-", "csp.hci.ic.gov"},
-	{"us-iso-", "c2s.ic.gov"},
-	{"eu-isoe-", "cloud.adc-e.uk"},
+// partition is an AWS partition's DNS names (the SDK's
+// endpoints/awsrulesfn/partitions.json).
+type partition struct {
+	id, prefix, suffix, dualStackSuffix string
+}
+
+// partitions are matched by region prefix; a region that matches none is
+// in the commercial partition, as the SDK's rules say.
+var partitions = []partition{
+	{"aws-cn", "cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn"},
+	{"aws-eusc", "eusc-", "amazonaws.eu", "api.amazonwebservices.eu"},
+	{"aws-iso-b", "us-isob-", "sc2s.sgov.gov", "api.aws.scloud"},
+	{"aws-iso-f", "us-isof-", "csp.hci.ic.gov", "api.aws.hci.ic.gov"},
+	{"aws-iso", "us-iso-", "c2s.ic.gov", "api.aws.ic.gov"},
+	{"aws-iso-e", "eu-isoe-", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"},
+	{"aws-us-gov", "us-gov-", "amazonaws.com", "api.aws"},
+}
+
+var commercial = partition{"aws", "", "amazonaws.com", "api.aws"}
+
+func partitionOf(region string) partition {
+	for _, p := range partitions {
+		if strings.HasPrefix(region, p.prefix) {
+			return p
+		}
+	}
+	return commercial
+}
+
+// regionalHost is svc's endpoint host in region, as the SDK's endpoint
+// rules for the two services build it: <service>[-fips].<region>.<suffix>,
+// the dual-stack suffix when asked for, with each service's exceptions.
+func regionalHost(svc service, region string, fips, dualStack bool) string {
+	p := partitionOf(region)
+	name, suffix := svc.signingName, p.suffix
+	if fips {
+		name += "-fips"
+	}
+	if dualStack {
+		suffix = p.dualStackSuffix
+	}
+	switch svc.signingName {
+	case ssmService.signingName:
+		// GovCloud's SSM endpoints are FIPS already: no ssm-fips host
+		// there, unless dual-stack.
+		if fips && !dualStack && p.id == "aws-us-gov" {
+			name = svc.signingName
+		}
+	case secretsManager.signingName:
+		// Secrets Manager's own endpoints are dual-stack in the commercial
+		// and GovCloud partitions, and in China except FIPS.
+		if dualStack && (p.id == "aws" || p.id == "aws-us-gov" || p.id == "aws-cn" && !fips) {
+			suffix = p.suffix
+		}
+	}
+	return name + "." + region + "." + suffix
 }
 
 // validRegion keeps a region from changing the endpoint's host beyond its
@@ -59,7 +104,8 @@ var validRegion = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 //  4. the service's endpoint_url in a services section of the shared
 //     config file (cfg.ConfigSources);
 //  5. cfg.BaseEndpoint from the profile's endpoint_url;
-//  6. https://<service>[-fips].<region>.<partition suffix>.
+//  6. https://<service>[-fips].<region>.<partition's [dual-stack] suffix>,
+//     as the service's endpoint rules in the SDK say (regionalHost).
 //
 // getenv is os.Getenv outside tests.
 func endpoint(ctx context.Context, cfg aws.Config, svc service, override string, getenv func(string) string) (*url.URL, error) {
@@ -74,22 +120,15 @@ func endpoint(ctx context.Context, cfg aws.Config, svc service, override string,
 		if !validRegion.MatchString(cfg.Region) {
 			return nil, fmt.Errorf("AWS region %q is not a valid region name", cfg.Region)
 		}
-		suffix := "amazonaws.com"
-		for _, p := range partitionSuffixes {
-			if strings.HasPrefix(cfg.Region, p.prefix) {
-				suffix = p.suffix
-				break
-			}
-		}
-		host := svc.signingName
-		if useFIPS(ctx, cfg) {
-			host += "-fips"
-		}
-		raw = "https://" + host + "." + cfg.Region + "." + suffix
+		raw = "https://" + regionalHost(svc, cfg.Region, useFIPS(ctx, cfg), useDualStack(ctx, cfg))
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("endpoint %q for %s is not an http(s) URL", raw, svc.sdkID)
+	if err != nil {
+		// url.Parse's error quotes raw, which may hold a password.
+		return nil, fmt.Errorf("endpoint for %s is not a valid URL", svc.sdkID)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q for %s is not an http(s) URL", u.Redacted(), svc.sdkID)
 	}
 	return u, nil
 }
@@ -146,6 +185,24 @@ func useFIPS(ctx context.Context, cfg aws.Config) bool {
 		}
 		if v, found, err := p.GetUseFIPSEndpoint(ctx); err == nil && found {
 			return v == aws.FIPSEndpointStateEnabled
+		}
+	}
+	return false
+}
+
+// useDualStack reports whether AWS_USE_DUALSTACK_ENDPOINT (or
+// use_dualstack_endpoint in the shared config file) asks for dual-stack
+// endpoints: an IPv6-only subnet cannot reach the others.
+func useDualStack(ctx context.Context, cfg aws.Config) bool {
+	for _, src := range cfg.ConfigSources {
+		p, ok := src.(interface {
+			GetUseDualStackEndpoint(context.Context) (aws.DualStackEndpointState, bool, error)
+		})
+		if !ok {
+			continue
+		}
+		if v, found, err := p.GetUseDualStackEndpoint(ctx); err == nil && found {
+			return v == aws.DualStackEndpointStateEnabled
 		}
 	}
 	return false

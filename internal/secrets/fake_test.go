@@ -44,6 +44,9 @@ type fakeAWS struct {
 	replies []fakeReply
 	// headers are the last request's headers, by operation.
 	headers map[string]http.Header
+	// skew is how far the fake's clock is ahead of ours: it sends it in
+	// Date and refuses a signature more than 5 minutes off it, as AWS does.
+	skew time.Duration
 }
 
 // fakeReply is a canned answer: an AWS error (typ) or a raw body.
@@ -70,6 +73,8 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 	f.headers[target] = r.Header.Clone()
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-RequestId", fmt.Sprintf("req-%d", f.calls[target]))
+	now := time.Now().Add(f.skew)
+	w.Header().Set("Date", now.UTC().Format(http.TimeFormat))
 	fail := func(status int, typ string) {
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": "fake: " + typ})
@@ -80,6 +85,11 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	service, _, _ := strings.Cut(target, ".")
 	service = map[string]string{"secretsmanager": "secretsmanager", "AmazonSSM": "ssm"}[service]
+	if at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date")); err == nil && (now.Sub(at) > 5*time.Minute || at.Sub(now) > 5*time.Minute) {
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"__type": "InvalidSignatureException", "message": "Signature expired"})
+		return
+	}
 	if err := f.verifySignature(r, body, service); err != nil {
 		w.WriteHeader(http.StatusForbidden)
 		_ = json.NewEncoder(w).Encode(map[string]string{"__type": "InvalidSignatureException", "message": err.Error()})

@@ -30,7 +30,7 @@ type Options struct {
 	// TTL bounds how long a value is cached; default DefaultTTL.
 	TTL time.Duration
 	// MinRefresh is the least time between a fetch and one that Refresh
-	// forces; default DefaultMinRefresh.
+	// forces, or one after a failed refresh; default DefaultMinRefresh.
 	MinRefresh time.Duration
 	// DefaultSecret is the Secrets Manager id (name or ARN) that
 	// secret:#<field> references read: the deployment's own provider secret
@@ -81,6 +81,7 @@ type entry struct {
 	value   string
 	fetched time.Time // last successful fetch
 	tried   time.Time // last fetch, successful or not
+	failed  bool      // the last fetch failed
 	ok      bool
 }
 
@@ -111,7 +112,8 @@ func New(opts Options) *Resolver {
 //
 // A value fetched less than the TTL ago is served from memory. When a
 // refresh fails, the last value fetched is served, so a Secrets Manager
-// outage does not take down a warm gateway.
+// outage does not take down a warm gateway; the next refresh is tried
+// MinRefresh later.
 func (r *Resolver) Resolve(ctx context.Context, ref string) (string, error) {
 	return r.resolve(ctx, ref, "")
 }
@@ -177,8 +179,10 @@ func (r *Resolver) resolve(ctx context.Context, ref, rejected string) (string, e
 }
 
 // cached returns key's value, fetching it when absent, older than the TTL,
-// or rejected (isRejected, when set, says so) and last fetched at least
-// MinRefresh ago.
+// or rejected (isRejected, when set, says so), and last fetched at least
+// MinRefresh ago. A failed refresh counts as a fetch: during an outage the
+// last value is served and the source asked once per MinRefresh, not on
+// every request (each of which would wait out the retries first).
 func (r *Resolver) cached(ctx context.Context, key string, isRejected func(string) bool, fetch func(context.Context) (string, error)) (string, error) {
 	r.mu.Lock()
 	e := r.entries[key]
@@ -191,12 +195,14 @@ func (r *Resolver) cached(ctx context.Context, key string, isRejected func(strin
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := r.opts.Now()
-	if e.ok && now.Sub(e.fetched) < r.opts.TTL &&
-		(isRejected == nil || !isRejected(e.value) || now.Sub(e.tried) < r.opts.MinRefresh) {
+	fresh := now.Sub(e.fetched) < r.opts.TTL
+	recent := now.Sub(e.tried) < r.opts.MinRefresh
+	if e.ok && ((fresh && (isRejected == nil || !isRejected(e.value) || recent)) || (e.failed && recent)) {
 		return e.value, nil
 	}
 	e.tried = now
 	v, err := fetch(ctx)
+	e.failed = err != nil
 	if err != nil {
 		if e.ok {
 			return e.value, nil
@@ -216,8 +222,10 @@ func (r *Resolver) fetchSecret(ctx context.Context, id string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("secrets: get secret %s: %w", id, err)
 	}
+	// An empty SecretString is no key: returned, it would be cached and
+	// sent upstream, and Refresh cannot replace a rejected "".
 	switch {
-	case str != nil:
+	case str != nil && *str != "":
 		return *str, nil
 	case len(bin) > 0:
 		return string(bin), nil

@@ -131,7 +131,13 @@ func TestResolveCaches(t *testing.T) {
 	if got, err := r.Resolve(ctx, "secret:keys#a"); err != nil || got != "one" {
 		t.Fatalf("during an outage: %q, %v; want the last value", got, err)
 	}
+	// The failed refresh counts as a fetch: the outage is not asked
+	// about again on every request.
+	if got, err := r.Resolve(ctx, "secret:keys#a"); err != nil || got != "one" || f.count(getSecret) != 2 {
+		t.Fatalf("during the outage again: %q, %v after %d fetches; want the last value, 2 fetches", got, err, f.count(getSecret))
+	}
 	f.set(func(f *fakeAWS) { f.down = false })
+	c.advance(DefaultMinRefresh)
 	if got, err := r.Resolve(ctx, "secret:keys#a"); err != nil || got != "rotated" {
 		t.Fatalf("after the outage: %q, %v; want the rotated value", got, err)
 	}
