@@ -84,9 +84,13 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzEmbedInputs$$' ./internal/provider/
 	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/responses/
 
+## bench: the in-process benchmarks, then the load generator against the gateway as deployed
+## and the bare-reverse-proxy floor (docs/BENCHMARKS.md). LOADGEN_FLAGS="-floor -gateway-tags noxray"
+## measures the build without the X-Ray SDK.
+LOADGEN_FLAGS ?= -floor
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
-	$(GO) run ./cmd/loadgen
+	$(GO) run ./cmd/loadgen $(LOADGEN_FLAGS)
 
 clean:
 	rm -rf $(BIN) .aws-sam

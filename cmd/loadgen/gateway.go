@@ -59,7 +59,7 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 	if bin == "" {
 		bin = filepath.Join(dir, "gateway")
 		logf("building ./functions/gateway ...")
-		if err := buildGateway(ctx, bin); err != nil {
+		if err := buildGateway(ctx, bin, o.gatewayTags); err != nil {
 			cleanup()
 			logf("building the gateway failed, measuring it in-process instead: %v", err)
 			return startInProcess(cfgText, "in-process (the build failed)")
@@ -84,8 +84,9 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 // way it is deployed (lambda.mk and the Dockerfile): static (CGO_ENABLED=0,
 // so no libc pages in its RSS and Go's own DNS resolver), -trimpath, no
 // symbol table. The Lambda's lambda.norpc tag is left out: the benchmark
-// measures `gateway serve`, which both deployments share.
-func buildGateway(ctx context.Context, out string) error {
+// measures `gateway serve`, which both deployments share. tags adds build
+// tags (-gateway-tags noxray measures the build without the X-Ray SDK).
+func buildGateway(ctx context.Context, out, tags string) error {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {
 		return fmt.Errorf("go env GOMOD: %w", err)
@@ -94,7 +95,7 @@ func buildGateway(ctx context.Context, out string) error {
 	if strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
 		return errors.New("not inside the switchyard module; pass -gateway-bin or -in-process")
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, "./functions/gateway")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+tags, "-o", out, "./functions/gateway")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

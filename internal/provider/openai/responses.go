@@ -189,8 +189,13 @@ func (s *eventStream) Buffered() bool { return s.dec.Ready() }
 // RequestID is the upstream's request id.
 func (s *eventStream) RequestID() string { return s.requestID }
 
+// Close ends the stream. It runs on the goroutine that calls Next (the
+// engine defers it), so the decoder's read buffer can go back to its pool.
 func (s *eventStream) Close() error {
-	s.closeOnce.Do(func() { s.resp.Body.Close() })
+	s.closeOnce.Do(func() {
+		s.resp.Body.Close()
+		s.dec.Release()
+	})
 	return nil
 }
 

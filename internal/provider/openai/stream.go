@@ -122,8 +122,13 @@ func (s *stream) Buffered() bool { return s.dec.Ready() }
 // RequestID is the upstream's request id.
 func (s *stream) RequestID() string { return s.requestID }
 
+// Close ends the stream. It runs on the goroutine that calls Next (the
+// engine defers it), so the decoder's read buffer can go back to its pool.
 func (s *stream) Close() error {
-	s.closeOnce.Do(func() { s.resp.Body.Close() })
+	s.closeOnce.Do(func() {
+		s.resp.Body.Close()
+		s.dec.Release()
+	})
 	return nil
 }
 
