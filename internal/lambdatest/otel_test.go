@@ -28,3 +28,38 @@ func TestLambdaOpenTelemetry(t *testing.T) {
 		t.Error("the invocation ended with no span exported to the collector")
 	}
 }
+
+// TestLambdaNoXRayBuild: the bootstrap built with LAMBDA_TAGS=
+// lambda.norpc,noxray (no aws-xray-sdk-go: TestNoXRayBuildLeavesTheSDKOut)
+// serves under the emulator. With an OTLP endpoint its spans reach the
+// collector and the answer carries API Gateway's trace; without one it
+// traces nothing (under Lambda the default would be X-Ray, which it does
+// not have) and still answers.
+func TestLambdaNoXRayBuild(t *testing.T) {
+	d := newDeployment(t)
+	bin := bootstrapTagged(t, "./functions/gateway", "lambda.norpc,noxray")
+	event := readEvent(t, "chat.json")
+	want := strings.ReplaceAll(strings.TrimPrefix(traceRoot(t, event), "1-"), "-", "")
+
+	col := newCollector(t)
+	gw := startRIE(t, bin, append(d.env[:len(d.env):len(d.env)], "OTEL_EXPORTER_OTLP_ENDPOINT="+col.URL)...)
+	s := parseStreamed(t, gw.invoke(t, event))
+	if s.StatusCode != 200 {
+		t.Fatalf("with OpenTelemetry: status %d: %s", s.StatusCode, s.Body)
+	}
+	if s.Headers["x-switchyard-trace-id"] != want {
+		t.Errorf("with OpenTelemetry: x-switchyard-trace-id = %q, want %s", s.Headers["x-switchyard-trace-id"], want)
+	}
+	if col.exports.Load() == 0 {
+		t.Error("with OpenTelemetry: no span exported to the collector")
+	}
+
+	plain := startRIE(t, bin, d.env...)
+	s = parseStreamed(t, plain.invoke(t, event))
+	if s.StatusCode != 200 {
+		t.Fatalf("without tracing: status %d: %s", s.StatusCode, s.Body)
+	}
+	if root := traceRoot(t, event); s.Headers["x-switchyard-trace-id"] != root {
+		t.Errorf("without tracing: x-switchyard-trace-id = %q, want API Gateway's trace %s", s.Headers["x-switchyard-trace-id"], root)
+	}
+}

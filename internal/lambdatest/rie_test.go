@@ -32,7 +32,7 @@ const startupDeadline = 30 * time.Second
 var (
 	buildDir  string // holds the bootstraps built by this test binary
 	buildMu   sync.Mutex
-	built     = map[string]string{} // package path -> bootstrap
+	built     = map[string]string{} // package path and tags -> bootstrap
 	installMu sync.Mutex
 )
 
@@ -53,20 +53,27 @@ func TestMain(m *testing.M) {
 // differ), once per test binary.
 func bootstrap(t testing.TB, pkg string) string {
 	t.Helper()
+	return bootstrapTagged(t, pkg, "lambda.norpc")
+}
+
+// bootstrapTagged is bootstrap with lambda.mk's LAMBDA_TAGS set to tags.
+func bootstrapTagged(t testing.TB, pkg, tags string) string {
+	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if bin, ok := built[pkg]; ok {
+	key := pkg + " " + tags
+	if bin, ok := built[key]; ok {
 		return bin
 	}
 	root := repoRoot(t)
-	out := filepath.Join(buildDir, strings.ReplaceAll(strings.Trim(pkg, "./"), "/", "_"), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+	out := filepath.Join(buildDir, strings.ReplaceAll(strings.Trim(pkg, "./"), "/", "_")+"_"+strings.ReplaceAll(tags, ",", "_"), "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", tags, "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build %s: %v\n%s", pkg, err, b)
 	}
-	built[pkg] = out
+	built[key] = out
 	return out
 }
 
