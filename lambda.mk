@@ -11,7 +11,8 @@ GO           ?= go
 RIE          ?= $(CURDIR)/.tools/bin/aws-lambda-rie
 # LAMBDA_TAGS=lambda.norpc,noxray builds without aws-xray-sdk-go for a stack that
 # traces with OpenTelemetry: a smaller binary, less memory, a faster cold start
-# (README, "Tracing"). `sam build` passes the variable through from the environment.
+# (README, "Tracing"). `sam build` passes the variable through from the environment
+# (with --use-container: --container-env-var LAMBDA_TAGS=...); `make invoke` honours it.
 LAMBDA_TAGS  ?= lambda.norpc
 LAMBDA_FLAGS ?= -tags $(LAMBDA_TAGS) -trimpath -ldflags='-s -w'
 # provided.al2023 on Graviton: a static arm64 binary named bootstrap.
@@ -48,7 +49,7 @@ FUNCTION ?= $(if $(findstring schedule,$(notdir $(EVENT))),aggregator,gateway)
 
 invoke: $(RIE) $(DYNALITE)
 	@test -n "$(EVENT)" || { echo "usage: make invoke EVENT=events/chat.json [FUNCTION=gateway|aggregator]"; exit 2; }
-	@GO=$(GO) RIE=$(RIE) DYNALITE=$(DYNALITE) scripts/local-invoke.sh rie $(EVENT) $(FUNCTION)
+	@GO=$(GO) RIE=$(RIE) DYNALITE=$(DYNALITE) LAMBDA_TAGS=$(LAMBDA_TAGS) scripts/local-invoke.sh rie $(EVENT) $(FUNCTION)
 
 sam-invoke: $(DYNALITE)
 	@test -n "$(EVENT)" || { echo "usage: make sam-invoke EVENT=events/chat.json [FUNCTION=gateway|aggregator]"; exit 2; }

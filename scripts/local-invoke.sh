@@ -78,7 +78,7 @@ fi
 case "$mode" in
 rie)
 	test -x "$RIE" || { echo "local-invoke: $RIE missing; run make tools" >&2; exit 1; }
-	"$GO" build -tags lambda.norpc -o "$out/$function/bootstrap" "./functions/$function"
+	"$GO" build -tags "${LAMBDA_TAGS:-lambda.norpc}" -o "$out/$function/bootstrap" "./functions/$function"
 	"$RIE" --runtime-interface-emulator-address "127.0.0.1:$RIE_PORT" --runtime-api-address "127.0.0.1:$RIE_API_PORT" \
 		"$root/$out/$function/bootstrap" >"$out/$function/rie.log" 2>&1 &
 	pids="$pids $!"

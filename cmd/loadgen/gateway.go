@@ -51,19 +51,30 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 	}
 	cleanup := func() { _ = os.RemoveAll(dir) }
 	cfgText := fmt.Sprintf(gatewayConfig, upstreamBase)
+	if o.gatewayTags != "" && (o.inProcess || o.gatewayBin != "") {
+		cleanup()
+		return nil, errors.New("-gateway-tags builds the gateway: it cannot apply to -in-process or -gateway-bin")
+	}
 	if o.inProcess {
 		cleanup()
 		return startInProcess(cfgText, "in-process (-in-process)")
 	}
 	bin := o.gatewayBin
+	built := ""
 	if bin == "" {
 		bin = filepath.Join(dir, "gateway")
-		logf("building ./functions/gateway ...")
+		logf("building ./functions/gateway %s...", tagsNote(o.gatewayTags))
 		if err := buildGateway(ctx, bin, o.gatewayTags); err != nil {
 			cleanup()
+			if o.gatewayTags != "" {
+				// In-process cannot honour the tags: measuring it would
+				// report another build under this one's name.
+				return nil, fmt.Errorf("building the gateway with -tags %s: %w", o.gatewayTags, err)
+			}
 			logf("building the gateway failed, measuring it in-process instead: %v", err)
 			return startInProcess(cfgText, "in-process (the build failed)")
 		}
+		built = tagsNote(o.gatewayTags)
 	}
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o600); err != nil {
@@ -76,7 +87,7 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 		cleanup()
 		return nil, err
 	}
-	return &gatewayProc{url: c.url, kind: fmt.Sprintf("child process `gateway serve`, logging to a file (pid %d)", c.pid()),
+	return &gatewayProc{url: c.url, kind: fmt.Sprintf("child process `gateway serve` %s, logging to a file (pid %d)", built, c.pid()),
 		pid: c.pid(), stop: func() { c.stop(); cleanup() }}, nil
 }
 
@@ -95,7 +106,11 @@ func buildGateway(ctx context.Context, out, tags string) error {
 	if strings.TrimSpace(string(gomod)) == "" || strings.TrimSpace(string(gomod)) == os.DevNull {
 		return errors.New("not inside the switchyard module; pass -gateway-bin or -in-process")
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+tags, "-o", out, "./functions/gateway")
+	args := []string{"build", "-trimpath", "-ldflags=-s -w"}
+	if tags != "" {
+		args = append(args, "-tags="+tags)
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, "-o", out, "./functions/gateway")...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -150,4 +165,12 @@ func (g *gatewayProc) memory() memoryUse {
 	}
 	peak, now := processMemory(g.pid)
 	return memoryUse{peak: peak, now: now, note: "gateway child process"}
+}
+
+// tagsNote says how the gateway was built, for the log and the report.
+func tagsNote(tags string) string {
+	if tags == "" {
+		return "(static build)"
+	}
+	return "(static build, -tags " + tags + ")"
 }

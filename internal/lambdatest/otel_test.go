@@ -61,7 +61,7 @@ func TestLambdaNoXRayBuild(t *testing.T) {
 	}
 	// Untraced, the id is the gateway's own (as with SWITCHYARD_TRACING=none
 	// in any build): still in the logs and the access log.
-	if id := s.Headers["x-switchyard-trace-id"]; !strings.HasPrefix(id, "1-") || len(id) != 35 {
-		t.Errorf("without tracing: x-switchyard-trace-id = %q, want an X-Ray-form id", id)
+	if id := s.Headers["x-switchyard-trace-id"]; !strings.HasPrefix(id, "1-") || len(id) != 35 || id == traceRoot(t, event) {
+		t.Errorf("without tracing: x-switchyard-trace-id = %q, want an X-Ray-form id of the gateway's own", id)
 	}
 }

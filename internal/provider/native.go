@@ -67,7 +67,8 @@ type NativeResponse struct {
 // wire format, relayed as received. Next blocks until an event is ready
 // or the stream ends; Err says why it ended (nil at a clean end), and an
 // "error" event sent by the upstream is an Err too (a *Error). Close is
-// safe to call more than once.
+// safe to call more than once, and from another goroutine to abandon a
+// stream blocked in Next.
 type EventStream interface {
 	Next() bool
 	Event() Event

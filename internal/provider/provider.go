@@ -36,7 +36,8 @@ type Call struct {
 
 // Stream is a stream of OpenAI chunks, in openai-go's ssestream shape.
 // Next blocks until a chunk is ready or the stream ends; Err reports why it
-// ended (nil at a clean end). Close is safe to call more than once.
+// ended (nil at a clean end). Close is safe to call more than once, and
+// from another goroutine to abandon a stream blocked in Next.
 type Stream interface {
 	Next() bool
 	Current() *chat.Chunk

@@ -49,9 +49,10 @@ func TestRelease(t *testing.T) {
 	d.Release()
 }
 
-// TestReleasedBufferForgetsItsSource: a pooled buffer keeps none of the
-// bytes of the body it read (Reset(nil) also drops its reference to the
-// body), and a decoder built on it reads only its own source.
+// TestReleasedBufferForgetsItsSource: a pooled buffer has nothing left to
+// read of the body it read (its old bytes stay in memory until they are
+// overwritten, but are unreachable; Reset(nil) also drops the body), and a
+// decoder built on it reads only its own source.
 func TestReleasedBufferForgetsItsSource(t *testing.T) {
 	d := NewDecoder(strings.NewReader("data: a\n\ndata: leftover\n\n"))
 	if !d.Next() {

@@ -130,7 +130,18 @@ var (
 	_ provider.RequestIDer = (*eventStream)(nil)
 )
 
+// Next reads the next event. As for chat streams, the decoder's read
+// buffer goes back to its pool when the stream ends, on the reading
+// goroutine, never in Close.
 func (s *eventStream) Next() bool {
+	if s.next() {
+		return true
+	}
+	s.dec.Release()
+	return false
+}
+
+func (s *eventStream) next() bool {
 	if s.done || s.err != nil {
 		return false
 	}
@@ -189,13 +200,9 @@ func (s *eventStream) Buffered() bool { return s.dec.Ready() }
 // RequestID is the upstream's request id.
 func (s *eventStream) RequestID() string { return s.requestID }
 
-// Close ends the stream. It runs on the goroutine that calls Next (the
-// engine defers it), so the decoder's read buffer can go back to its pool.
+// Close ends the stream; safe from any goroutine, and more than once.
 func (s *eventStream) Close() error {
-	s.closeOnce.Do(func() {
-		s.resp.Body.Close()
-		s.dec.Release()
-	})
+	s.closeOnce.Do(func() { s.resp.Body.Close() })
 	return nil
 }
 

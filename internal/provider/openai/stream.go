@@ -30,7 +30,20 @@ func newStream(ctx context.Context, resp *http.Response, _ func() time.Time) *st
 	return &stream{ctx: ctx, resp: resp, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("x-request-id")}
 }
 
+// Next reads the next chunk. When the stream ends (its [DONE], an error
+// or the end of the body) the decoder's read buffer goes back to its pool,
+// here on the reading goroutine: Close may run on another goroutine to
+// abandon a stream blocked in Next, and must not touch the decoder. A
+// stream abandoned before its end leaves its buffer to the collector.
 func (s *stream) Next() bool {
+	if s.next() {
+		return true
+	}
+	s.dec.Release()
+	return false
+}
+
+func (s *stream) next() bool {
 	if s.done || s.err != nil {
 		return false
 	}
@@ -122,13 +135,9 @@ func (s *stream) Buffered() bool { return s.dec.Ready() }
 // RequestID is the upstream's request id.
 func (s *stream) RequestID() string { return s.requestID }
 
-// Close ends the stream. It runs on the goroutine that calls Next (the
-// engine defers it), so the decoder's read buffer can go back to its pool.
+// Close ends the stream; safe from any goroutine, and more than once.
 func (s *stream) Close() error {
-	s.closeOnce.Do(func() {
-		s.resp.Body.Close()
-		s.dec.Release()
-	})
+	s.closeOnce.Do(func() { s.resp.Body.Close() })
 	return nil
 }
 
