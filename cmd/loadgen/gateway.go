@@ -60,7 +60,7 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 		return startInProcess(cfgText, "in-process (-in-process)")
 	}
 	bin := o.gatewayBin
-	built := ""
+	built := "(-gateway-bin " + bin + ")"
 	if bin == "" {
 		bin = filepath.Join(dir, "gateway")
 		logf("building ./functions/gateway %s...", tagsNote(o.gatewayTags))

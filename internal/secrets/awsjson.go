@@ -188,8 +188,7 @@ func (c *awsClient) call(ctx context.Context, svc service, op string, in, out an
 		return err
 	}
 	ctx, span := c.tracer.Start(ctx, svc.sdkID)
-	span.Annotate("aws_operation", op)
-	span.Annotate("aws_region", c.region)
+	trace.MarkAWSCall(span, op, c.region)
 	attempts := 0
 	defer func() {
 		span.Metadata("attempts", attempts)

@@ -137,16 +137,14 @@ func endpoint(ctx context.Context, cfg aws.Config, svc service, override string,
 func configuredEndpoint(ctx context.Context, cfg aws.Config, svc service, getenv func(string) string) string {
 	ignore := strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true")
 	if !ignore {
-		for _, src := range cfg.ConfigSources {
+		ignore, _ = fromSources(cfg, func(src any) (bool, bool, error) {
 			if p, ok := src.(interface {
 				GetIgnoreConfiguredEndpoints(context.Context) (bool, bool, error)
 			}); ok {
-				if v, found, err := p.GetIgnoreConfiguredEndpoints(ctx); err == nil && found {
-					ignore = v
-					break
-				}
+				return p.GetIgnoreConfiguredEndpoints(ctx)
 			}
-		}
+			return false, false, nil
+		})
 	}
 	if ignore {
 		// config.LoadDefaultConfig leaves cfg.BaseEndpoint nil then; one
@@ -157,16 +155,17 @@ func configuredEndpoint(ctx context.Context, cfg aws.Config, svc service, getenv
 		return v
 	}
 	if getenv("AWS_ENDPOINT_URL") == "" {
-		for _, src := range cfg.ConfigSources {
-			p, ok := src.(interface {
+		v, _ := fromSources(cfg, func(src any) (string, bool, error) {
+			if p, ok := src.(interface {
 				GetServiceBaseEndpoint(ctx context.Context, sdkID string) (string, bool, error)
-			})
-			if !ok {
-				continue
+			}); ok {
+				v, found, err := p.GetServiceBaseEndpoint(ctx, svc.sdkID)
+				return v, found && v != "", err
 			}
-			if v, found, err := p.GetServiceBaseEndpoint(ctx, svc.sdkID); err == nil && found && v != "" {
-				return v
-			}
+			return "", false, nil
+		})
+		if v != "" {
+			return v
 		}
 	}
 	return aws.ToString(cfg.BaseEndpoint)
@@ -176,34 +175,42 @@ func configuredEndpoint(ctx context.Context, cfg aws.Config, svc service, getenv
 // the shared config file) asks for FIPS endpoints: a deployment that set
 // it must not be sent to a non-FIPS one.
 func useFIPS(ctx context.Context, cfg aws.Config) bool {
-	for _, src := range cfg.ConfigSources {
-		p, ok := src.(interface {
+	v, _ := fromSources(cfg, func(src any) (aws.FIPSEndpointState, bool, error) {
+		if p, ok := src.(interface {
 			GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointState, bool, error)
-		})
-		if !ok {
-			continue
+		}); ok {
+			return p.GetUseFIPSEndpoint(ctx)
 		}
-		if v, found, err := p.GetUseFIPSEndpoint(ctx); err == nil && found {
-			return v == aws.FIPSEndpointStateEnabled
-		}
-	}
-	return false
+		return 0, false, nil
+	})
+	return v == aws.FIPSEndpointStateEnabled
 }
 
 // useDualStack reports whether AWS_USE_DUALSTACK_ENDPOINT (or
 // use_dualstack_endpoint in the shared config file) asks for dual-stack
 // endpoints: an IPv6-only subnet cannot reach the others.
 func useDualStack(ctx context.Context, cfg aws.Config) bool {
-	for _, src := range cfg.ConfigSources {
-		p, ok := src.(interface {
+	v, _ := fromSources(cfg, func(src any) (aws.DualStackEndpointState, bool, error) {
+		if p, ok := src.(interface {
 			GetUseDualStackEndpoint(context.Context) (aws.DualStackEndpointState, bool, error)
-		})
-		if !ok {
-			continue
+		}); ok {
+			return p.GetUseDualStackEndpoint(ctx)
 		}
-		if v, found, err := p.GetUseDualStackEndpoint(ctx); err == nil && found {
-			return v == aws.DualStackEndpointStateEnabled
+		return 0, false, nil
+	})
+	return v == aws.DualStackEndpointStateEnabled
+}
+
+// fromSources is the first value get finds in cfg's config sources (the
+// environment's, then the shared config file's, as config.LoadDefaultConfig
+// orders them), as the SDK's internal configsources helpers look settings
+// up; get reports found false for a source that does not have it.
+func fromSources[T any](cfg aws.Config, get func(src any) (T, bool, error)) (T, bool) {
+	for _, src := range cfg.ConfigSources {
+		if v, found, err := get(src); err == nil && found {
+			return v, true
 		}
 	}
-	return false
+	var zero T
+	return zero, false
 }

@@ -82,6 +82,24 @@ func NewTraceID(now time.Time) string {
 	return "1-" + strconv.FormatInt(now.Unix(), 16) + "-" + hex.EncodeToString(b[:])
 }
 
+// AWSCaller is a span that can show itself as a call to an AWS service
+// (X-Ray draws such a subsegment as the service's node in its map).
+type AWSCaller interface {
+	AWSCall(operation, region string)
+}
+
+// MarkAWSCall records that s is a call of operation in region to an AWS
+// service the gateway calls without the SDK's instrumentation: annotated
+// aws_operation and aws_region for every tracer, and shown as an AWS call
+// by those that can (AWSCaller).
+func MarkAWSCall(s Span, operation, region string) {
+	s.Annotate("aws_operation", operation)
+	s.Annotate("aws_region", region)
+	if a, ok := s.(AWSCaller); ok {
+		a.AWSCall(operation, region)
+	}
+}
+
 // Noop discards everything.
 type Noop struct{}
 

@@ -123,20 +123,20 @@ type span struct {
 // string form, other key characters as underscores.
 func (s *span) Annotate(key string, value any) {
 	_ = s.seg.AddAnnotation(annotationKey(key), annotationValue(value))
-	// A span annotated aws_operation is a call to an AWS service made
-	// without the SDK's instrumentor (internal/secrets): record it as the
-	// instrumentor would, so the service map shows the service.
-	if k, ok := awsFields[key]; ok {
-		s.seg.Lock()
-		s.seg.Namespace = "aws"
-		s.seg.GetAWS()[k] = value
-		s.seg.Unlock()
-	}
 }
 
-// awsFields map the annotations of a hand-made AWS call to the fields of
-// the subsegment's aws object.
-var awsFields = map[string]string{"aws_operation": "operation", "aws_region": "region"}
+// AWSCall records the subsegment as the SDK's instrumentor records an AWS
+// call (namespace aws, aws.operation, aws.region), so the service map
+// shows the service a hand-made call reached (internal/secrets).
+func (s *span) AWSCall(operation, region string) {
+	s.seg.Lock()
+	defer s.seg.Unlock()
+	s.seg.Namespace = "aws"
+	s.seg.GetAWS()["operation"] = operation
+	s.seg.GetAWS()["region"] = region
+}
+
+var _ trace.AWSCaller = (*span)(nil)
 
 // Metadata records unindexed detail under MetadataNamespace.
 func (s *span) Metadata(key string, value any) {

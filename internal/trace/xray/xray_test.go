@@ -356,3 +356,30 @@ func TestAWSCallsInstrumented(t *testing.T) {
 		t.Errorf("DynamoDB subsegment %v", ddb)
 	}
 }
+
+// TestMarkAWSCall: a hand-made AWS call (internal/secrets) marked with
+// trace.MarkAWSCall is recorded as the SDK's instrumentor records one, so
+// X-Ray's service map shows the service; other annotations mark nothing.
+func TestMarkAWSCall(t *testing.T) {
+	d := newDaemon(t)
+	tr := newTracer(t, d.conn.LocalAddr().String())
+	h := tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, sp := tr.Start(r.Context(), "Secrets Manager")
+		trace.MarkAWSCall(sp, "GetSecretValue", "eu-west-1")
+		sp.End(nil)
+		_, other := tr.Start(r.Context(), "routing")
+		other.Annotate("operation", "chat")
+		other.End(nil)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/v1/models", nil).WithContext(lambdaCtx("1")))
+	req := d.wait(t, 1)[0]
+	sm := find(t, req, "Secrets Manager")
+	aws_, _ := sm["aws"].(map[string]any)
+	if sm["namespace"] != "aws" || aws_["operation"] != "GetSecretValue" || aws_["region"] != "eu-west-1" ||
+		sm["annotations"].(map[string]any)["aws_operation"] != "GetSecretValue" {
+		t.Errorf("Secrets Manager subsegment %v", sm)
+	}
+	if r := find(t, req, "routing"); r["namespace"] != nil || r["aws"] != nil {
+		t.Errorf("routing subsegment marked as an AWS call: %v", r)
+	}
+}
