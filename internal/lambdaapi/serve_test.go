@@ -267,13 +267,18 @@ func TestServeClientGone(t *testing.T) {
 // is still deciding; Serve reports it and the handler's context ends.
 func TestServeNoHeadersBeforeDeadline(t *testing.T) {
 	handlerCtx := make(chan error, 1)
+	served := make(chan struct{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		handlerCtx <- r.Context().Err()
+		// Still deciding when Serve looks: returning now would make the
+		// implicit empty 200 ready, racing the ended invocation.
+		<-served
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	resp, err := (&Adapter{Handler: h}).Serve(ctx, chatEvent())
+	close(served)
 	if err == nil || !errors.Is(err, context.Canceled) || resp != nil {
 		t.Fatalf("Serve = %v, %v; want context.Canceled", resp, err)
 	}
