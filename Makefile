@@ -39,9 +39,7 @@ $(RIE):
 
 test: tools
 	$(GO) vet ./...
-	$(GO) vet -tags noxray ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
-	$(GO) test -count=1 -tags noxray ./internal/tracing/ ./functions/...
 
 test-short:
 	$(GO) test -count=1 ./...
@@ -85,8 +83,7 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/responses/
 
 ## bench: the in-process benchmarks, then the load generator against the gateway as deployed
-## and the bare-reverse-proxy floor (docs/BENCHMARKS.md). LOADGEN_FLAGS="-floor -gateway-tags noxray"
-## measures the build without the X-Ray SDK.
+## and the bare-reverse-proxy floor (docs/BENCHMARKS.md): issue 16's ratios.
 LOADGEN_FLAGS ?= -floor
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

@@ -9,9 +9,8 @@
 
 GO           ?= go
 RIE          ?= $(CURDIR)/.tools/bin/aws-lambda-rie
-# LAMBDA_TAGS=lambda.norpc,noxray builds without aws-xray-sdk-go for a stack that
-# traces with OpenTelemetry: a smaller binary, less memory, a faster cold start
-# (README, "Tracing"). `sam build` passes the variable through from the environment
+# LAMBDA_TAGS adds build tags to lambda.norpc (which leaves out aws-lambda-go's RPC mode, unused on
+# provided.al2023). `sam build` passes the variable through from the environment
 # (with --use-container: --container-env-var LAMBDA_TAGS=...); `make invoke` honours it.
 LAMBDA_TAGS  ?= lambda.norpc
 LAMBDA_FLAGS ?= -tags $(LAMBDA_TAGS) -trimpath -ldflags='-s -w'

@@ -96,7 +96,7 @@ func startGateway(ctx context.Context, o options, upstreamBase string, logf func
 // so no libc pages in its RSS and Go's own DNS resolver), -trimpath, no
 // symbol table. The Lambda's lambda.norpc tag is left out: the benchmark
 // measures `gateway serve`, which both deployments share. tags adds build
-// tags (-gateway-tags noxray measures the build without the X-Ray SDK).
+// tags (-gateway-tags lambda.norpc measures the Lambda build's tags).
 func buildGateway(ctx context.Context, out, tags string) error {
 	gomod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
 	if err != nil {

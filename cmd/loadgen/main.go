@@ -72,7 +72,7 @@ func main() {
 	flag.IntVar(&o.rounds, "rounds", 5, "open and closed loops: alternate the targets in this many windows, dur/rounds each")
 	flag.IntVar(&o.chunks, "chunks", benchfake.DefaultChunks, "content chunks per streamed answer")
 	flag.StringVar(&o.gatewayBin, "gateway-bin", "", "gateway binary to run (default: go build ./functions/gateway into a temp dir)")
-	flag.StringVar(&o.gatewayTags, "gateway-tags", "", "build tags for the gateway it builds (e.g. noxray: without the X-Ray SDK)")
+	flag.StringVar(&o.gatewayTags, "gateway-tags", "", "build tags for the gateway it builds (e.g. lambda.norpc, as lambda.mk builds)")
 	flag.BoolVar(&o.inProcess, "in-process", false, "serve the gateway inside this process, not as a child (its RSS then includes the load generator)")
 	flag.BoolVar(&o.strict, "strict", false, "exit 1 when a goal is missed")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of this process to `file` (with -in-process it covers the gateway)")

@@ -49,9 +49,7 @@ func main() {
 		// The client is built once per container; it makes no call until
 		// the first event. Its calls are traced under the invocation.
 		var opts []func(*dynamodb.Options)
-		if !tracing.XRayBuilt {
-			// A noxray build, chosen for a stack that does not trace to X-Ray.
-		} else if api, err := tracing.XRayAPIOptions(log); err == nil {
+		if api, err := tracing.XRayAPIOptions(log); err == nil {
 			opts = append(opts, func(o *dynamodb.Options) { o.APIOptions = append(o.APIOptions, api...) })
 		} else {
 			log.Warn("X-Ray tracing off", "err", err)

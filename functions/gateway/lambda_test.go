@@ -24,6 +24,7 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
 	"github.com/switchyard-llm/switchyard/internal/testenv"
+	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
@@ -156,7 +157,7 @@ func TestConcurrentInvocations(t *testing.T) {
 			id := fmt.Sprintf("req-%02d", i)
 			sampled := i%3 == 0
 			flag := map[bool]string{true: "1", false: "0"}[sampled]
-			ctx := context.WithValue(context.Background(), lambdaTraceHeaderKey, //nolint:staticcheck // aws-lambda-go's key
+			ctx := context.WithValue(context.Background(), xray.LambdaTraceHeaderKey, //nolint:staticcheck // aws-lambda-go's key
 				fmt.Sprintf("Root=1-5759e988-bd862e3fe1be46a9942727%02d;Parent=53995c3f42cd8ad8;Sampled=%s", i, flag))
 			resp, err := r.g.adapter.Serve(ctx, chatEvent(id, i%2 == 0, "hello "+id))
 			if err != nil {

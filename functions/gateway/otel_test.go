@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/switchyard-llm/switchyard/internal/trace/otel"
+	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
 
@@ -27,7 +28,7 @@ func TestLambdaOpenTelemetryExportsEachInvocation(t *testing.T) {
 	defer func() { _ = tr.Shutdown(context.Background()) }()
 	r.g = newLambdaGateway(slog.New(slog.DiscardHandler), tracing.WithOTel(tr), r.store, gatewayOptions{EMF: io.Discard})
 
-	ctx := context.WithValue(context.Background(), lambdaTraceHeaderKey, //nolint:staticcheck // aws-lambda-go's key
+	ctx := context.WithValue(context.Background(), xray.LambdaTraceHeaderKey, //nolint:staticcheck // aws-lambda-go's key
 		"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
 	inv := r.start(t, ctx, chatEvent("req-otel", false, "hello"))
 	body, err := inv.rest()

@@ -3,13 +3,9 @@ package main
 import (
 	"net/http"
 	"strings"
-)
 
-// lambdaTraceHeaderKey is the context key under which aws-lambda-go puts
-// the invocation's X-Amzn-Trace-Id (xray.LambdaTraceHeaderKey, spelled
-// here so a noxray build need not link the X-Ray SDK; a test checks the
-// two agree).
-const lambdaTraceHeaderKey = "x-amzn-trace-id"
+	"github.com/switchyard-llm/switchyard/internal/trace/xray"
+)
 
 // SampledHeader tells the caller whether X-Ray recorded this request's
 // trace. x-switchyard-trace-id is the X-Ray trace id of every request,
@@ -22,7 +18,7 @@ const SampledHeader = "x-switchyard-trace-sampled"
 // the invocation (the Sampled field of its trace header). Outside Lambda,
 // or with no decision in the header, it sets nothing.
 func markSampled(w http.ResponseWriter, r *http.Request) {
-	h, _ := r.Context().Value(lambdaTraceHeaderKey).(string)
+	h, _ := r.Context().Value(xray.LambdaTraceHeaderKey).(string)
 	for _, part := range strings.Split(h, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		if k != "Sampled" {

@@ -33,7 +33,6 @@ func BenchmarkColdStart(b *testing.B) {
 		// The floors: hello plus the libraries the gateway must link, for
 		// their package initialisation alone.
 		{"sdkfloor/models.json", "./internal/lambdatest/testdata/sdkfloor", "models.json", nil},
-		{"sdkfloorxray/models.json", "./internal/lambdatest/testdata/sdkfloorxray", "models.json", nil},
 		{"gateway/models.json", "./functions/gateway", "models.json", d.env},
 		{"gateway/chat.json", "./functions/gateway", "chat.json", d.env},
 		// The tracing choices (SWITCHYARD_TRACING): the default above is

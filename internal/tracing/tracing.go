@@ -85,7 +85,7 @@ func Choose(getenv func(string) string, lambda bool) (string, error) {
 	case !strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") &&
 		(getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != ""):
 		def = OTel
-	case lambda && XRayBuilt:
+	case lambda:
 		def = XRay
 	}
 	switch v := strings.ToLower(strings.TrimSpace(getenv(Env))); v {

@@ -2,18 +2,15 @@ package tracing
 
 import (
 	"log/slog"
+	"os/exec"
 	"strings"
 	"testing"
 )
 
 // TestChoose: OpenTelemetry when an OTLP endpoint is configured, else
-// X-Ray under Lambda (nothing in a noxray build) and nothing elsewhere;
-// SWITCHYARD_TRACING wins.
+// X-Ray under Lambda and nothing elsewhere; SWITCHYARD_TRACING wins.
 func TestChoose(t *testing.T) {
 	lambdaDefault := XRay
-	if !XRayBuilt {
-		lambdaDefault = None
-	}
 	cases := []struct {
 		name   string
 		env    map[string]string
@@ -52,9 +49,6 @@ func TestFromEnvBuildsTheChosenTracer(t *testing.T) {
 		env := map[string]string{Env: mode, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"}
 		tr := FromEnv(func(k string) string { return env[k] }, false, log)
 		want := mode
-		if mode == XRay && !XRayBuilt {
-			want = None // a noxray build has no X-Ray tracer: logged, and off
-		}
 		if tr.Mode != want || tr.Tracer == nil || tr.Handler == nil {
 			t.Errorf("%s: got mode %q tracer %T, want %q", mode, tr.Mode, tr.Tracer, want)
 		}
@@ -64,14 +58,29 @@ func TestFromEnvBuildsTheChosenTracer(t *testing.T) {
 	}
 }
 
-// TestXRayAPIOptions: the aggregator's AWS SDK instrumentation exists
-// exactly when the X-Ray SDK is built in.
+// TestXRayAPIOptions: the aggregator gets the AWS SDK instrumentation.
 func TestXRayAPIOptions(t *testing.T) {
-	api, err := XRayAPIOptions(slog.New(slog.DiscardHandler))
-	if XRayBuilt && (err != nil || len(api) == 0) {
-		t.Errorf("X-Ray build: %d options, %v", len(api), err)
+	if api, err := XRayAPIOptions(slog.New(slog.DiscardHandler)); err != nil || len(api) == 0 {
+		t.Errorf("%d options, %v", len(api), err)
 	}
-	if !XRayBuilt && (err == nil || !strings.Contains(err.Error(), "noxray") || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_ENDPOINT")) {
-		t.Errorf("noxray build: want an error naming the tag and the way out, got %v", err)
+}
+
+// TestBinariesLeaveOutTheXRaySDK: the gateway and the aggregator write
+// X-Ray's segment documents themselves (internal/trace/xray) and link
+// neither aws-xray-sdk-go nor what it pulled in: aws-sdk-go v1, past its
+// end of support, whose endpoint tables alone were 2 MB of heap at init,
+// gRPC and fasthttp. Issue 16's memory figures depend on it.
+func TestBinariesLeaveOutTheXRaySDK(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "../../functions/gateway", "../../functions/aggregator").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	banned := []string{"github.com/aws/aws-xray-sdk-go/", "github.com/aws/aws-sdk-go/", "github.com/valyala/fasthttp"}
+	for _, p := range strings.Fields(string(out)) {
+		for _, b := range banned {
+			if strings.HasPrefix(p, b) {
+				t.Errorf("a function links %s", p)
+			}
+		}
 	}
 }

@@ -1,5 +1,3 @@
-//go:build !noxray
-
 package tracing
 
 import (
@@ -9,10 +7,6 @@ import (
 
 	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 )
-
-// XRayBuilt reports whether this binary links aws-xray-sdk-go: true
-// unless it was built with -tags noxray.
-const XRayBuilt = true
 
 func newXRay(log *slog.Logger) (Tracing, error) {
 	tr, err := xray.New(xray.Options{Logger: log})

@@ -1,10 +1,8 @@
 package xray
 
 import (
+	"context"
 	"net/http"
-
-	"github.com/aws/aws-xray-sdk-go/header"
-	"github.com/aws/aws-xray-sdk-go/xray"
 
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
@@ -13,53 +11,96 @@ import (
 // after the service, holding the request's method, URL and client, its
 // status, and every span and AWS call made while serving it. Under Lambda
 // it is a subsegment of the invocation; elsewhere a segment continuing the
-// caller's X-Amzn-Trace-Id, sampled by the configured strategy.
+// caller's X-Amzn-Trace-Id, sampled by the caller's decision or, without
+// one, by X-Ray's default rule (the first request each second, then 5%).
 //
 // The segment ends when h returns, so a streamed response is traced to its
 // last byte.
 func (t *Tracer) Handler(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		var seg *xray.Segment
-		if xray.GetSegment(ctx) != nil || inLambda(ctx) {
-			ctx, seg = xray.BeginSubsegment(ctx, t.service)
-		} else if v := r.Header.Get(xray.TraceIDHeaderKey); v != "" {
-			// Continue the caller's trace: its id, its parent, its sampling decision.
-			ctx, seg = xray.NewSegmentFromHeader(ctx, t.service, r, header.FromString(v))
-		} else {
-			ctx, seg = xray.BeginSegmentWithSampling(ctx, t.service, r, nil)
-		}
-		if seg == nil {
+		if disabled() {
 			h.ServeHTTP(w, r)
 			return
 		}
-		captureRequest(seg, r)
+		ctx := r.Context()
+		var n *node
+		if p := nodeFrom(ctx); p != nil {
+			n = p.child(t.service)
+		} else if th, ok := lambdaHeader(ctx); ok {
+			n = t.newLambdaRoot(t.service, th)
+		} else {
+			th := parseTraceHeader(r.Header.Get(TraceHeader))
+			n = t.newSegment(t.service, th)
+		}
+		if n.tree.sampled {
+			captureRequest(n, r)
+		}
 		sw := &trace.StatusWriter{ResponseWriter: w}
 		defer func() {
 			if sw.Status == 0 {
 				sw.Status = http.StatusOK
 			}
-			xray.HttpCaptureResponse(seg, sw.Status)
-			seg.Close(nil)
+			n.captureStatus(sw.Status, -1)
+			n.end(nil)
 		}()
-		h.ServeHTTP(sw, r.WithContext(ctx))
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, nodeKey{}, n)))
 	})
 }
 
-func captureRequest(seg *xray.Segment, r *http.Request) {
-	seg.Lock()
-	defer seg.Unlock()
-	req := seg.GetHTTP().GetRequest()
+func captureRequest(n *node, r *http.Request) {
+	n.tree.mu.Lock()
+	defer n.tree.mu.Unlock()
+	if n.doc.HTTP == nil {
+		n.doc.HTTP = &httpData{}
+	}
+	if n.doc.HTTP.Request == nil {
+		n.doc.HTTP.Request = &httpRequest{}
+	}
+	req := n.doc.HTTP.Request
 	req.Method = r.Method
 	scheme := "https://"
 	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") != "https" {
 		scheme = "http://"
 	}
-	req.URL = scheme + r.Host + r.URL.Path
-	req.UserAgent = r.UserAgent()
+	req.URL = clip(scheme+r.Host+r.URL.Path, maxURL)
+	req.UserAgent = clip(r.UserAgent(), maxUserAgent)
 	if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
-		req.ClientIP, req.XForwardedFor = fwd, true
+		req.ClientIP, req.XForwardedFor = clip(fwd, maxUserAgent), true
 	} else {
 		req.ClientIP = r.RemoteAddr
+	}
+}
+
+// Request fields come from the caller: clipped so that one request cannot
+// make its segment too large to send.
+const (
+	maxURL       = 2048
+	maxUserAgent = 512
+)
+
+// captureStatus records an HTTP answer: 4xx is an error (429 also a
+// throttle), 5xx a fault, as X-Ray's SDKs record them. length < 0 is
+// unknown.
+func (n *node) captureStatus(status int, length int64) {
+	if !n.tree.sampled {
+		return
+	}
+	n.tree.mu.Lock()
+	defer n.tree.mu.Unlock()
+	if n.doc.HTTP == nil {
+		n.doc.HTTP = &httpData{}
+	}
+	resp := &httpResponse{Status: status}
+	if length > 0 {
+		resp.ContentLength = length
+	}
+	n.doc.HTTP.Response = resp
+	switch {
+	case status == http.StatusTooManyRequests:
+		n.doc.Error, n.doc.Throttle = true, true
+	case status >= 400 && status < 500:
+		n.doc.Error = true
+	case status >= 500:
+		n.doc.Fault = true
 	}
 }

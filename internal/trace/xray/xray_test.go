@@ -19,12 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-xray-sdk-go/xray"
 
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
 
-// daemon captures what the SDK sends to the X-Ray daemon: UDP packets of
+// daemon captures what the tracer sends to the X-Ray daemon: UDP packets of
 // a header line and one segment document.
 type daemon struct {
 	conn *net.UDPConn
@@ -115,7 +114,7 @@ const (
 // lambdaCtx is the context aws-lambda-go gives a handler.
 func lambdaCtx(sampled string) context.Context {
 	// The string key is the one aws-lambda-go and the X-Ray SDK agree on.
-	return context.WithValue(context.Background(), xray.LambdaTraceHeaderKey, "Root="+root+";Parent="+parent+";Sampled="+sampled)
+	return context.WithValue(context.Background(), LambdaTraceHeaderKey, "Root="+root+";Parent="+parent+";Sampled="+sampled)
 }
 
 // serveLikeTheEngine runs a request through Handler, opening the spans the
