@@ -69,7 +69,7 @@ func TestXRayAPIOptions(t *testing.T) {
 // X-Ray's segment documents themselves (internal/trace/xray) and link
 // neither aws-xray-sdk-go nor what it pulled in: aws-sdk-go v1, past its
 // end of support, whose endpoint tables alone were 2 MB of heap at init,
-// gRPC and fasthttp. Issue 16's memory figures depend on it.
+// and fasthttp. Issue 16's memory figures depend on it.
 func TestBinariesLeaveOutTheXRaySDK(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "../../functions/gateway", "../../functions/aggregator").CombinedOutput()
 	if err != nil {

@@ -2,8 +2,11 @@ package xray
 
 import (
 	"context"
+	"errors"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
@@ -52,6 +55,11 @@ func (t *Tracer) instrumentAWS(stack *middleware.Stack) error {
 				n.tree.mu.Unlock()
 			}
 		}
+		if err != nil && n.tree.sampled && throttled(err) {
+			n.tree.mu.Lock()
+			n.doc.Throttle, n.doc.Error = true, true
+			n.tree.mu.Unlock()
+		}
 		n.end(err)
 		return out, md, err
 	}), middleware.After)
@@ -77,6 +85,18 @@ func (t *Tracer) instrumentAWS(stack *middleware.Stack) error {
 		}
 		return out, md, err
 	}), middleware.Before)
+}
+
+// throttled reports whether err is an AWS service's throttling answer (the
+// codes the SDK's retryer treats as throttling), which DynamoDB, for one,
+// sends as HTTP 400, not 429.
+func throttled(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	_, ok := retry.DefaultThrottleErrorCodes[ae.ErrorCode()]
+	return ok
 }
 
 // downstream is the trace header a call made inside n passes on.

@@ -21,10 +21,10 @@
 // The package writes the documents itself rather than through
 // github.com/aws/aws-xray-sdk-go, which DESIGN §7 named. That SDK is in
 // maintenance until its end of support on 2027-02-25, and it links
-// aws-sdk-go v1 (past its own end of support), gRPC and fasthttp, none of
+// aws-sdk-go v1 (past its own end of support) and fasthttp, neither of
 // which the gateway otherwise uses: 2 MB of heap at init for v1's endpoint
 // tables, a 6.7 MB larger binary, 7 MB more resident memory per container
-// and 4 ms more cold start (docs/BENCHMARKS.md, issue 16). The documents are
+// and 6–7 ms more Lambda init (docs/BENCHMARKS.md, issue 16). The documents are
 // the ones the SDK sent for the same spans, and the tests read them as the
 // daemon does. What the SDK offered and the gateway did not use is left
 // out: centralized sampling rules (the default local rule applies when a

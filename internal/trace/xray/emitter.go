@@ -18,9 +18,10 @@ const DefaultDaemonAddr = "127.0.0.1:2000"
 // document follows it.
 const packetHeader = `{"format": "json", "version": 1}` + "\n"
 
-// maxPacket is the largest packet the daemon reads (its receive buffer is
-// 64 KiB); a larger document is sent in pieces (segment.go).
-const maxPacket = 64 << 10
+// maxPacket is the largest UDP payload over IPv4 (65,535 less the IP and
+// UDP headers); the daemon reads up to 64 KiB. A larger document is sent
+// in pieces (segment.go).
+const maxPacket = 65507
 
 // daemonAddr is the daemon's UDP address: explicit, else
 // AWS_XRAY_DAEMON_ADDRESS ("host:port", or "tcp:host:port udp:host:port"
@@ -53,11 +54,11 @@ func daemonAddr(explicit string) (string, error) {
 // blocks on the daemon and never fails a request: a daemon that is not
 // there (or a document it cannot take) is logged, rate-limited.
 type emitter struct {
-	addr string
+	addr *net.UDPAddr // resolved once, in New: no lookup on a request's path
 	log  *slog.Logger
 
 	mu   sync.Mutex
-	conn net.Conn
+	conn *net.UDPConn
 
 	failures atomic.Int64
 }
@@ -74,7 +75,7 @@ func (e *emitter) send(doc []byte) {
 	pkt := append(append((*bp)[:0], packetHeader...), doc...)
 	e.mu.Lock()
 	if e.conn == nil {
-		c, err := net.Dial("udp", e.addr)
+		c, err := net.DialUDP("udp", nil, e.addr)
 		if err != nil {
 			e.mu.Unlock()
 			e.failed(err)
@@ -83,6 +84,9 @@ func (e *emitter) send(doc []byte) {
 		e.conn = c
 	}
 	_, err := e.conn.Write(pkt)
+	if len(pkt) > maxPacket {
+		err = fmt.Errorf("a %d-byte packet: over UDP's limit", len(pkt)) // pack keeps this from happening
+	}
 	e.mu.Unlock()
 	if cap(pkt) <= maxPacket {
 		*bp = pkt[:0]

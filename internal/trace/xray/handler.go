@@ -57,7 +57,7 @@ func captureRequest(n *node, r *http.Request) {
 		n.doc.HTTP.Request = &httpRequest{}
 	}
 	req := n.doc.HTTP.Request
-	req.Method = r.Method
+	req.Method = clip(r.Method, maxMethod)
 	scheme := "https://"
 	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") != "https" {
 		scheme = "http://"
@@ -74,6 +74,7 @@ func captureRequest(n *node, r *http.Request) {
 // Request fields come from the caller: clipped so that one request cannot
 // make its segment too large to send.
 const (
+	maxMethod    = 32
 	maxURL       = 2048
 	maxUserAgent = 512
 )
@@ -95,6 +96,8 @@ func (n *node) captureStatus(status int, length int64) {
 		resp.ContentLength = length
 	}
 	n.doc.HTTP.Response = resp
+	// The last answer decides: a retried 503 that then succeeded is no fault.
+	n.doc.Error, n.doc.Throttle, n.doc.Fault = false, false, false
 	switch {
 	case status == http.StatusTooManyRequests:
 		n.doc.Error, n.doc.Throttle = true, true

@@ -58,6 +58,9 @@ func parseTraceHeader(h string) traceHeader {
 			}
 		}
 	}
+	if th.root == "" {
+		th.parent = "" // a parent in no known trace would dangle
+	}
 	return th
 }
 
@@ -87,7 +90,7 @@ func validSegmentID(s string) bool { return len(s) == 16 && isHex(s) }
 func isHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') { // X-Ray's ids are lower-case
 			return false
 		}
 	}

@@ -212,18 +212,26 @@ func (n *node) pack(out [][]byte) [][]byte {
 	if n.parent != nil {
 		n.doc.Type = "subsegment" // sent on its own, not inside its parent
 	}
-	if b := n.encode(true); len(b) <= maxDoc {
+	if b := n.encode(true); b != nil && len(b) <= maxDoc {
 		return append(out, b)
 	}
 	for _, c := range n.children {
 		out = c.pack(out)
 	}
 	b := n.encode(false)
+	if b == nil {
+		return out
+	}
 	if len(b) > maxDoc {
-		// Only metadata can be this large (names, annotations and causes
-		// are clipped): keep the span, say what was dropped.
-		n.doc.Metadata = map[string]map[string]any{MetadataNamespace: {"dropped": fmt.Sprintf("%d bytes of metadata: over X-Ray's 64 KiB document limit", len(b))}}
-		b = n.encode(false)
+		// Names, annotation values, causes and request fields are clipped;
+		// what is left to be this large is metadata (or very many
+		// annotations). Keep the span and say what was dropped.
+		n.doc.Metadata = map[string]map[string]any{MetadataNamespace: {"dropped": fmt.Sprintf(
+			"metadata: the span's document was %d bytes, over the %d a UDP packet to the daemon holds", len(b), maxDoc)}}
+		if b = n.encode(false); len(b) > maxDoc {
+			n.tree.tracer.emitter.failed(fmt.Errorf("span %q: a %d-byte document without its metadata, not sent", n.doc.Name, len(b)))
+			return out
+		}
 	}
 	return append(out, b)
 }
@@ -234,13 +242,21 @@ func (n *node) encode(deep bool) []byte {
 	d := n.doc
 	if deep {
 		for _, c := range n.children {
-			d.Subsegments = append(d.Subsegments, c.encode(true))
+			if b := c.encode(true); b != nil {
+				d.Subsegments = append(d.Subsegments, b)
+			}
 		}
 	}
 	b, err := json.Marshal(&d)
 	if err != nil {
 		d.Metadata = map[string]map[string]any{MetadataNamespace: {"dropped": "metadata not encodable as JSON: " + err.Error()}}
-		b, _ = json.Marshal(&d)
+		if b, err = json.Marshal(&d); err != nil {
+			// Annotations are made encodable (annotationValue), metadata
+			// is gone: nothing should be left to fail. Send no document
+			// rather than a broken one.
+			n.tree.tracer.emitter.failed(fmt.Errorf("span %q: %w", n.doc.Name, err))
+			return nil
+		}
 	}
 	return b
 }

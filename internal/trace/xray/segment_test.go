@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -28,7 +31,8 @@ func TestParseTraceHeader(t *testing.T) {
 		{"Root=" + root + ";Sampled=?", traceHeader{root, "", undecided}},
 		{"Sampled=1", traceHeader{"", "", sampled}},
 		// What a caller may send: none of it reaches a document.
-		{`Root=1-5759e988-bd862e3fe1be46a99427279"};Parent=53995c3f42cd8ad8`, traceHeader{"", parent, undecided}},
+		{`Root=1-5759e988-bd862e3fe1be46a99427279"};Parent=53995c3f42cd8ad8`, traceHeader{}}, // a parent in no trace
+		{"Root=1-5759E988-BD862E3FE1BE46A994272793;Sampled=1", traceHeader{"", "", sampled}}, // X-Ray's ids are lower-case
 		{"Root=1-5759e988-bd862e3fe1be46a994272793x;Parent=53995c3f42cd8ad", traceHeader{}},
 		{"Root=2-5759e988-bd862e3fe1be46a994272793", traceHeader{}},
 		{"Root=1-5759e988-bd862e3fe1be46a99427279g", traceHeader{}},
@@ -106,7 +110,7 @@ func checkDoc(t *testing.T, d map[string]any) {
 	if d["in_progress"] != true && end < start {
 		t.Errorf("document ends before it starts: %v", d)
 	}
-	if d["type"] == "subsegment" && !validSegmentID(d["parent_id"].(string)) {
+	if p, _ := d["parent_id"].(string); d["type"] == "subsegment" && !validSegmentID(p) {
 		t.Errorf("independent subsegment without parent_id: %v", d)
 	}
 	for _, s := range subsegments(d) {
@@ -166,7 +170,7 @@ func TestLargeRequestIsSplit(t *testing.T) {
 		case "attempt":
 			attemptsSeen++
 		case "huge":
-			if m["annotations"].(map[string]any)["kept"] != true || !strings.Contains(m["metadata"].(map[string]any)[MetadataNamespace].(map[string]any)["dropped"].(string), "64 KiB") {
+			if m["annotations"].(map[string]any)["kept"] != true || !strings.Contains(m["metadata"].(map[string]any)[MetadataNamespace].(map[string]any)["dropped"].(string), "over the") {
 				t.Errorf("oversized span %v", m)
 			}
 		}
@@ -372,5 +376,116 @@ func TestConcurrentSpans(t *testing.T) {
 	checkDoc(t, req)
 	if got := len(subsegments(find(t, req, "routing"))); got != n {
 		t.Errorf("%d attempts in the document, want %d", got, n)
+	}
+}
+
+// TestDocumentEdges: what the review of the emitter found. A document of
+// exactly the largest size still goes out in one packet; a NaN (a cost
+// computed from nothing) or a caller's 70 KB method loses nothing else;
+// a Lambda trace header without the facade's id records nothing rather
+// than a document X-Ray would reject.
+func TestDocumentEdges(t *testing.T) {
+	d := newDaemon(t)
+	tr := newTracer(t, d.conn.LocalAddr().String())
+	doc, _ := json.Marshal(map[string]string{"x": strings.Repeat("a", maxDoc-len(`{"x":""}`))})
+	tr.emitter.send(doc)
+	if got := d.wait(t, 1); len(got) != 1 || tr.emitter.failures.Load() != 0 {
+		t.Fatalf("a %d-byte document did not arrive", len(doc))
+	}
+
+	h := tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, s := tr.Start(r.Context(), "routing")
+		s.Annotate("cost_usd", math.NaN())
+		s.Annotate("inf", float32(math.Inf(1)))
+		s.Metadata("nan", math.NaN())
+		s.End(nil)
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/v1/models", nil).WithContext(lambdaCtx("1")))
+	req := d.wait(t, 2)[1]
+	checkDoc(t, req)
+	routing := find(t, req, "routing")
+	if a := routing["annotations"].(map[string]any); a["cost_usd"] != "NaN" || a["inf"] != "+Inf" {
+		t.Errorf("non-finite annotations %v", a)
+	}
+	if m := routing["metadata"].(map[string]any)[MetadataNamespace].(map[string]any); !strings.Contains(m["dropped"].(string), "JSON") {
+		t.Errorf("unencodable metadata %v", m)
+	}
+
+	long := httptest.NewRequest(http.MethodGet, "/v1/models", nil)
+	long.Method = strings.Repeat("X", 70<<10)
+	long.Header.Set(TraceHeader, "Root="+root+";Sampled=1")
+	h.ServeHTTP(httptest.NewRecorder(), long)
+	seg := d.wait(t, 3)[2]
+	checkDoc(t, seg)
+	if m := seg["http"].(map[string]any)["request"].(map[string]any)["method"].(string); len(m) > maxMethod {
+		t.Errorf("a %d-byte method in the document", len(m))
+	}
+
+	for _, hdr := range []string{"Root=" + root + ";Sampled=1", "Root=" + root + ";Parent=53995c3f;Sampled=1", "Sampled=1"} {
+		ctx := context.WithValue(context.Background(), LambdaTraceHeaderKey, hdr)
+		var id string
+		tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, s := tr.Start(r.Context(), "routing")
+			id = s.TraceID()
+			s.End(nil)
+		})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx))
+		if !validTraceID(id) {
+			t.Errorf("%q: trace id %q", hdr, id)
+		}
+	}
+	serveLikeTheEngine(t, tr, lambdaCtx("1")) // a well-formed invocation afterwards
+	if docs := d.wait(t, 4); d.count() != 4 || docs[3]["parent_id"] != parent {
+		t.Errorf("Lambda headers without a parent sent documents: %d in all, last %v", d.count(), docs[len(docs)-1])
+	}
+}
+
+// TestAWSCallRetriesAndThrottling: the answer that ends a call decides its
+// flags (a 503 retried into a 200 is no fault), and a throttling error
+// code is a throttle even when it comes as HTTP 400, as DynamoDB sends it.
+func TestAWSCallRetriesAndThrottling(t *testing.T) {
+	d := newDaemon(t)
+	tr := newTracer(t, d.conn.LocalAddr().String())
+	var answers []string // status:__type, one per call the fake receives
+	var mu sync.Mutex
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		next := answers[0]
+		answers = answers[1:]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		code, typ, _ := strings.Cut(next, ":")
+		if code == "200" {
+			_, _ = w.Write([]byte(`{}`))
+			return
+		}
+		w.WriteHeader(map[string]int{"503": 503, "400": 400}[code])
+		_, _ = w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#` + typ + `","message":"x"}`))
+	}))
+	defer fake.Close()
+	client := dynamodb.New(dynamodb.Options{Region: "eu-west-1", BaseEndpoint: aws.String(fake.URL), RetryMaxAttempts: 2,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""), APIOptions: tr.AWSAPIOptions(),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 2
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			o.RateLimiter = ratelimit.None
+		})})
+	cases := []struct {
+		answers                 []string
+		fault, error, throttled bool
+	}{
+		{[]string{"503:InternalServerError", "200"}, false, false, false},
+		{[]string{"400:ProvisionedThroughputExceededException", "400:ProvisionedThroughputExceededException"}, false, true, true},
+	}
+	for i, c := range cases {
+		mu.Lock()
+		answers = c.answers
+		mu.Unlock()
+		tr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = getItem(r.Context(), client)
+		})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil).WithContext(lambdaCtx("1")))
+		ddb := find(t, d.wait(t, i+1)[i], "DynamoDB")
+		if (ddb["fault"] == true) != c.fault || (ddb["error"] == true) != c.error || (ddb["throttle"] == true) != c.throttled {
+			t.Errorf("%v: fault %v error %v throttle %v", c.answers, ddb["fault"], ddb["error"], ddb["throttle"])
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -47,9 +49,13 @@ func New(opts Options) (*Tracer, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	addr, err := daemonAddr(opts.DaemonAddr)
+	hostport, err := daemonAddr(opts.DaemonAddr)
 	if err != nil {
 		return nil, err
+	}
+	addr, err := net.ResolveUDPAddr("udp", hostport)
+	if err != nil {
+		return nil, fmt.Errorf("xray: daemon address: %w", err)
 	}
 	return &Tracer{service: opts.Service, emitter: &emitter{addr: addr, log: opts.Logger},
 		sampler: newSampler(), now: time.Now}, nil
@@ -68,14 +74,20 @@ func nodeFrom(ctx context.Context) *node {
 }
 
 // lambdaHeader is the invocation's trace header that aws-lambda-go puts in
-// each handler's context, if ctx carries one.
+// each handler's context, if ctx carries one: then the request is part of
+// the invocation's trace, never a segment of its own.
 func lambdaHeader(ctx context.Context) (traceHeader, bool) {
 	h, _ := ctx.Value(LambdaTraceHeaderKey).(string)
 	if h == "" {
 		return traceHeader{}, false
 	}
 	th := parseTraceHeader(h)
-	return th, th.root != ""
+	if th.root == "" || th.parent == "" {
+		// Not what Lambda sends: a subsegment without the facade's id
+		// would be rejected, so the invocation records nothing.
+		th.parent, th.decision = "", notSampled
+	}
+	return th, true
 }
 
 // Start opens a subsegment under the (sub)segment in ctx or, under Lambda,
@@ -107,11 +119,13 @@ func (s *span) Annotate(key string, value any) {
 	if !s.tree.sampled {
 		return
 	}
+	// Outside the lock: a value's String method may do anything.
+	k, v := annotationKey(key), annotationValue(value)
 	s.tree.mu.Lock()
 	if s.doc.Annotations == nil {
 		s.doc.Annotations = make(map[string]any, 8)
 	}
-	s.doc.Annotations[annotationKey(key)] = annotationValue(value)
+	s.doc.Annotations[k] = v
 	s.tree.mu.Unlock()
 }
 
@@ -189,8 +203,15 @@ const maxAnnotation = 1000
 
 func annotationValue(v any) any {
 	switch x := v.(type) {
-	case bool, int, int8, int16, int32, uint, uint8, uint16, uint32, float32, float64:
+	case bool, int, int8, int16, int32, uint, uint8, uint16, uint32:
 		return x
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Sprint(x) // JSON has no NaN: one bad number must not lose the request
+		}
+		return x
+	case float32:
+		return annotationValue(float64(x))
 	case string:
 		return clip(x, maxAnnotation)
 	case int64:
