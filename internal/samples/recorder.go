@@ -32,6 +32,13 @@ type Recorder struct {
 	stop  chan struct{}
 	done  chan struct{}
 
+	// summing is held from taking the buffer to holding its samples in
+	// sums, and by a flush from its own summing to its snapshot of sums:
+	// without it, a flush could snapshot while another goroutine (the
+	// background tick) held samples it had taken from buf but not yet
+	// summed, and return without them.
+	summing sync.Mutex
+
 	mu        sync.Mutex
 	buf       []store.Sample
 	sums      map[sumKey]*store.Bucket // summed, not yet written
@@ -135,7 +142,7 @@ func (r *Recorder) run() {
 }
 
 // sum moves the buffered samples into the sums, showing each to the
-// observer first (outside the lock: it prints).
+// observer first (outside mu: it prints). Called with summing held.
 func (r *Recorder) sum() {
 	r.mu.Lock()
 	batch := r.buf
@@ -167,6 +174,7 @@ func (r *Recorder) sum() {
 // once no write is under way (so everything recorded before the call is
 // in the store) or ctx ends.
 func (r *Recorder) flush(ctx context.Context, all, wait bool) error {
+	r.summing.Lock()
 	r.sum()
 	r.mu.Lock()
 	var todo []store.Bucket
@@ -180,6 +188,7 @@ func (r *Recorder) flush(ctx context.Context, all, wait bool) error {
 		r.writing++
 	}
 	r.mu.Unlock()
+	r.summing.Unlock()
 	if todo != nil {
 		r.write(ctx, todo)
 	}

@@ -47,3 +47,55 @@ func TestRecorderConcurrentRecordAndFlush(t *testing.T) {
 		t.Errorf("a sample recorded after Close was not written: %v %d", err, r.Written.Load())
 	}
 }
+
+// observingStore holds the first sample the recorder shows it until
+// release closes: the recorder's background tick has then taken the
+// sample from its buffer but not yet summed it.
+type observingStore struct {
+	*store.Memory
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *observingStore) ObserveSample(store.Sample) {
+	s.once.Do(func() {
+		close(s.entered)
+		<-s.release
+	})
+}
+
+// TestFlushWaitsForSamplesBeingSummed: a Flush that starts while the
+// background tick is summing a sample returns only once that sample is
+// written. (It used to return at once with nothing written, and the
+// sample waited for the next due flush: under Lambda, for an invocation
+// that might never come. TestConcurrentInvocations caught it, rarely.)
+func TestFlushWaitsForSamplesBeingSummed(t *testing.T) {
+	st := &observingStore{Memory: store.NewMemory(), entered: make(chan struct{}), release: make(chan struct{})}
+	r := samples.New(st, slog.New(slog.DiscardHandler), samples.Options{})
+	defer r.Close()
+	var released sync.Once
+	release := func() { released.Do(func() { close(st.release) }) }
+	defer release() // before Close, even when the test fails: the tick is held until then
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	r.Record(store.Sample{Target: "p/m", Router: "r", Time: now, Success: true, Final: true, LatencyMs: 10})
+	<-st.entered // the background tick holds the sample
+	flushed := make(chan int64, 1)
+	go func() {
+		if err := r.Flush(context.Background()); err != nil {
+			t.Error(err)
+		}
+		flushed <- r.Written.Load()
+	}()
+	select {
+	case n := <-flushed:
+		t.Fatalf("Flush returned (%d written) while a recorded sample was still being summed", n)
+	case <-time.After(50 * time.Millisecond):
+		// Not a synchronisation: a correct Flush waits however long this
+		// is; a broken one has returned by now.
+	}
+	release()
+	if n := <-flushed; n != 1 {
+		t.Errorf("Flush wrote %d samples, want the 1 recorded before it", n)
+	}
+}
