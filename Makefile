@@ -81,6 +81,7 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzRequest$$' ./internal/lambdaapi/
 	$(FUZZ) -fuzz '^FuzzEmbedInputs$$' ./internal/provider/
 	$(FUZZ) -fuzz '^FuzzDecode$$' ./internal/responses/
+	$(FUZZ) -fuzz '^FuzzRequestDocument$$' ./internal/trace/xray/
 
 ## bench: the in-process benchmarks, then the load generator against the gateway as deployed
 ## and the bare-reverse-proxy floor (docs/BENCHMARKS.md): issue 16's ratios.
