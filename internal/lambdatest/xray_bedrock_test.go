@@ -13,8 +13,8 @@ const (
 	// bedrockModel has the dots and colon of a real Bedrock model id.
 	bedrockModel  = "anthropic.claude-haiku-4-5-20251001-v1:0"
 	bedrockTarget = "bedrock/" + bedrockModel
-	// bedrockService is the name the X-Ray SDK's aws-sdk-go-v2
-	// instrumentor gives a call's subsegment: the client's ServiceID.
+	// bedrockService is the name internal/trace/xray gives an AWS call's
+	// subsegment: the client's ServiceID, as the X-Ray SDK's instrumentor did.
 	bedrockService = "Bedrock Runtime"
 	// Prices of bedrockTarget in the pushed config, USD per million tokens.
 	bedrockIn, bedrockOut = 3.0, 15.0

@@ -172,7 +172,8 @@ func (r *Recorder) sum() {
 // flush sums the buffer, writes the sums when all is set or the interval
 // has passed since the last write, and, when wait is set, returns only
 // once no write is under way (so everything recorded before the call is
-// in the store) or ctx ends.
+// in the store) or ctx ends. ctx bounds the wait for writes, not for a
+// summing under way (which only shows samples to the observer).
 func (r *Recorder) flush(ctx context.Context, all, wait bool) error {
 	r.summing.Lock()
 	r.sum()
@@ -257,8 +258,11 @@ func (r *Recorder) FlushDue(ctx context.Context) error {
 	return r.flush(ctx, false, true)
 }
 
-// Pending is the number of samples recorded but not yet written.
+// Pending is the number of samples recorded but not yet written (those
+// being summed included: it waits for the summing).
 func (r *Recorder) Pending() int64 {
+	r.summing.Lock()
+	defer r.summing.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := int64(len(r.buf))

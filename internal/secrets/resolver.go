@@ -41,7 +41,7 @@ type Options struct {
 	// reference is resolved; default config.LoadDefaultConfig.
 	LoadConfig func(ctx context.Context) (aws.Config, error)
 	// Tracer, if set, opens a span per Secrets Manager or SSM call, named
-	// as the X-Ray SDK names AWS calls ("Secrets Manager", "SSM") and
+	// as internal/trace/xray names AWS SDK calls ("Secrets Manager", "SSM") and
 	// annotated aws_operation (GetSecretValue, GetParameter) and
 	// aws_region. Nil: no spans.
 	Tracer trace.Tracer

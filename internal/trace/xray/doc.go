@@ -25,15 +25,16 @@
 // which the gateway otherwise uses: 2 MB of heap at init for v1's endpoint
 // tables, a 6.7 MB larger binary, 7 MB more resident memory per container
 // and 6–7 ms more Lambda init (docs/BENCHMARKS.md, issue 16). The documents are
-// the ones the SDK sent for the same spans, and the tests read them as the
-// daemon does. What the SDK offered and the gateway did not use is left
+// the ones the SDK sent for the same spans (a segment's aws.xray and service
+// fields name this emitter), and the tests read them as the daemon does. What the SDK offered and the gateway did not use is left
 // out: centralized sampling rules (the default local rule applies when a
 // request comes without a decision; under Lambda it always comes with one),
 // EC2/ECS/Beanstalk plugin metadata, stack traces in causes.
 //
 // Tracing must never fail or slow a request: documents are sent by UDP to
 // the daemon without waiting, a missing or unreachable daemon is logged
-// (rate-limited) and ignored, a caller's malformed trace header starts a
+// (rate-limited) and ignored (a daemon host name that does not resolve at
+// start turns X-Ray off, logged), a caller's malformed trace header starts a
 // new trace, and with AWS_XRAY_SDK_DISABLED=true (the variable X-Ray's
 // SDKs read) every span is a no-op.
 package xray

@@ -113,7 +113,7 @@ const (
 
 // lambdaCtx is the context aws-lambda-go gives a handler.
 func lambdaCtx(sampled string) context.Context {
-	// The string key is the one aws-lambda-go and the X-Ray SDK agree on.
+	// The string key is the one aws-lambda-go and the X-Ray SDKs agreed on.
 	return context.WithValue(context.Background(), LambdaTraceHeaderKey, "Root="+root+";Parent="+parent+";Sampled="+sampled)
 }
 
