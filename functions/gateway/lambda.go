@@ -21,6 +21,8 @@ import (
 	"github.com/switchyard-llm/switchyard/internal/secrets"
 	"github.com/switchyard-llm/switchyard/internal/store"
 	"github.com/switchyard-llm/switchyard/internal/store/dynamo"
+	"github.com/switchyard-llm/switchyard/internal/trace"
+	"github.com/switchyard-llm/switchyard/internal/trace/xray"
 	"github.com/switchyard-llm/switchyard/internal/tracestore"
 	"github.com/switchyard-llm/switchyard/internal/tracing"
 )
@@ -167,6 +169,15 @@ func (g *lambdaGateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	before := src.Engine()
+	if g.tracing.Mode == tracing.None {
+		// No tracer records a trace of its own: the request's id is the
+		// invocation's X-Ray trace, which API Gateway and Lambda record
+		// (when sampled, as SampledHeader then says), so the id a caller
+		// quotes leads to the invocation in X-Ray.
+		if root := xray.InvocationTrace(r.Context()); root != "" {
+			r = r.WithContext(trace.WithTraceID(r.Context(), root))
+		}
+	}
 	if sampled, ok := g.tracing.Sampled(r); ok {
 		w.Header().Set(SampledHeader, strconv.FormatBool(sampled))
 	} else {

@@ -138,7 +138,7 @@ func (r *rig) inFlight(t testing.TB) int64 {
 // TestConcurrentInvocations runs many invocations at once through one
 // container, as Lambda Managed Instances does (AWS_LAMBDA_MAX_CONCURRENCY
 // goroutines in aws-lambda-go, each calling Serve): every answer is its
-// own (status, request id, sampling header), the config loads once, and
+// own (status, request id, sampling header, and the invocation's trace id: the rig runs without a tracer), the config loads once, and
 // after the last one nothing is left counted in flight and every request's
 // metric sample is written by the first invocation that ends once the
 // metric flush interval has passed (the recorder writes per-bucket sums
@@ -157,8 +157,9 @@ func TestConcurrentInvocations(t *testing.T) {
 			id := fmt.Sprintf("req-%02d", i)
 			sampled := i%3 == 0
 			flag := map[bool]string{true: "1", false: "0"}[sampled]
+			root := fmt.Sprintf("1-5759e988-bd862e3fe1be46a9942727%02d", i)
 			ctx := context.WithValue(context.Background(), xray.LambdaTraceHeaderKey, //nolint:staticcheck // aws-lambda-go's key
-				fmt.Sprintf("Root=1-5759e988-bd862e3fe1be46a9942727%02d;Parent=53995c3f42cd8ad8;Sampled=%s", i, flag))
+				fmt.Sprintf("Root=%s;Parent=53995c3f42cd8ad8;Sampled=%s", root, flag))
 			resp, err := r.g.adapter.Serve(ctx, chatEvent(id, i%2 == 0, "hello "+id))
 			if err != nil {
 				errs <- fmt.Errorf("%s: %w", id, err)
@@ -173,6 +174,10 @@ func TestConcurrentInvocations(t *testing.T) {
 				errs <- fmt.Errorf("%s: answered with x-request-id %q", id, resp.Headers["x-request-id"])
 			case resp.Headers[SampledHeader] != fmt.Sprint(sampled):
 				errs <- fmt.Errorf("%s: %s = %q, want %v", id, SampledHeader, resp.Headers[SampledHeader], sampled)
+			case resp.Headers["x-switchyard-trace-id"] != root:
+				// No tracer (the rig's): the id is the invocation's X-Ray
+				// trace, the one the sampling header speaks of.
+				errs <- fmt.Errorf("%s: x-switchyard-trace-id = %q, want the invocation's trace %s", id, resp.Headers["x-switchyard-trace-id"], root)
 			case !strings.Contains(string(b), "Hello"):
 				errs <- fmt.Errorf("%s: no content in %s", id, b)
 			}

@@ -43,7 +43,12 @@ func (s *Server) beginRouted(w http.ResponseWriter, r *http.Request, read bodyRe
 		return rt, false
 	}
 	rt.er.Caller = s.caller(r, rt.eng)
-	rt.er.TraceID = trace.NewTraceID(rt.start)
+	// The request's id: one its deployment gave it (under Lambda without a
+	// tracer, the invocation's X-Ray trace), else a new one. A tracer's
+	// span may still replace it with the trace it records.
+	if rt.er.TraceID = trace.TraceIDFrom(r.Context()); rt.er.TraceID == "" {
+		rt.er.TraceID = trace.NewTraceID(rt.start)
+	}
 	rt.ctx = trace.WithTraceID(r.Context(), rt.er.TraceID)
 	return rt, true
 }

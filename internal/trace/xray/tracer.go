@@ -90,6 +90,15 @@ func lambdaHeader(ctx context.Context) (traceHeader, bool) {
 	return th, true
 }
 
+// InvocationTrace is the X-Ray trace id of the Lambda invocation ctx
+// belongs to (API Gateway's, from the trace header aws-lambda-go puts in
+// the handler's context), or "" off Lambda or when the header has none
+// well formed.
+func InvocationTrace(ctx context.Context) string {
+	h, _ := ctx.Value(LambdaTraceHeaderKey).(string)
+	return parseTraceHeader(h).root
+}
+
 // Start opens a subsegment under the (sub)segment in ctx or, under Lambda,
 // under the invocation's facade segment. With neither (a span outside
 // Handler, off Lambda) it opens a segment of its own, ended with the span.
