@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	smithytime "github.com/aws/smithy-go/time"
 
 	"github.com/switchyard-llm/switchyard/internal/aggregate"
 	"github.com/switchyard-llm/switchyard/internal/store"
@@ -88,7 +89,7 @@ func handler(m store.Store, log *slog.Logger, now func() time.Time) func(context
 		if dl, ok := ctx.Deadline(); ok {
 			until = dl.Add(-digestMargin)
 		}
-		builds, err := aggregate.DigestLoop(ctx, m, now, until, sleepCtx)
+		builds, err := aggregate.DigestLoop(ctx, m, now, until, smithytime.SleepWithContext)
 		if err != nil {
 			log.Warn("shared-state digest not (always) built; containers read the partitions meanwhile", "builds", builds, "err", err)
 		}
@@ -99,17 +100,6 @@ func handler(m store.Store, log *slog.Logger, now func() time.Time) func(context
 
 // digestMargin is left of the invocation's time after the last digest.
 const digestMargin = 5 * time.Second
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 func run(ctx context.Context, m store.Metrics, at time.Time) (Summary, error) {
 	stats, err := aggregate.Run(ctx, m, at)

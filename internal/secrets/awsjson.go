@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	smithytime "github.com/aws/smithy-go/time"
 
 	"github.com/switchyard-llm/switchyard/internal/trace"
 )
@@ -136,7 +137,7 @@ func newAWSClient(ctx context.Context, cfg aws.Config, opts Options, getenv func
 		c.maxAttempts = DefaultMaxAttempts
 	}
 	if c.sleep == nil {
-		c.sleep = sleepCtx
+		c.sleep = smithytime.SleepWithContext
 	}
 	for _, svc := range []service{secretsManager, ssmService} {
 		u, err := endpoint(ctx, cfg, svc, opts.Endpoint, getenv)
@@ -369,16 +370,4 @@ func backoff(attempt int) time.Duration {
 		ceiling = backoffMax
 	}
 	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
-}
-
-// sleepCtx waits d, or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -33,12 +33,8 @@ func (t *Tracer) instrumentAWS(stack *middleware.Stack) error {
 		if disabled() {
 			return next.HandleInitialize(ctx, in)
 		}
-		var n *node
-		if p := nodeFrom(ctx); p != nil {
-			n = p.child(awsmiddleware.GetServiceID(ctx))
-		} else if th, ok := lambdaHeader(ctx); ok {
-			n = t.newLambdaRoot(awsmiddleware.GetServiceID(ctx), th)
-		} else {
+		n := t.under(ctx, awsmiddleware.GetServiceID(ctx))
+		if n == nil {
 			return next.HandleInitialize(ctx, in)
 		}
 		if n.tree.sampled {

@@ -23,14 +23,9 @@ func (t *Tracer) Handler(h http.Handler) http.Handler {
 			return
 		}
 		ctx := r.Context()
-		var n *node
-		if p := nodeFrom(ctx); p != nil {
-			n = p.child(t.service)
-		} else if th, ok := lambdaHeader(ctx); ok {
-			n = t.newLambdaRoot(t.service, th)
-		} else {
-			th := parseTraceHeader(r.Header.Get(TraceHeader))
-			n = t.newSegment(t.service, th)
+		n := t.under(ctx, t.service)
+		if n == nil {
+			n = t.newSegment(t.service, parseTraceHeader(r.Header.Get(TraceHeader)))
 		}
 		if n.tree.sampled {
 			captureRequest(n, r)

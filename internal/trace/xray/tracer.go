@@ -106,16 +106,25 @@ func (t *Tracer) Start(ctx context.Context, name string) (context.Context, trace
 	if disabled() {
 		return ctx, off{}
 	}
-	var n *node
-	if p := nodeFrom(ctx); p != nil {
-		n = p.child(name)
-	} else if th, ok := lambdaHeader(ctx); ok {
-		n = t.newLambdaRoot(name, th)
-	} else {
+	n := t.under(ctx, name)
+	if n == nil {
 		n = t.newSegment(t.service, traceHeader{}).child(name)
 		n.endsRoot = true
 	}
 	return context.WithValue(ctx, nodeKey{}, n), (*span)(n)
+}
+
+// under opens name as a subsegment of the (sub)segment in ctx or, under
+// Lambda, of the invocation's facade segment; nil with neither, for the
+// caller to decide.
+func (t *Tracer) under(ctx context.Context, name string) *node {
+	if p := nodeFrom(ctx); p != nil {
+		return p.child(name)
+	}
+	if th, ok := lambdaHeader(ctx); ok {
+		return t.newLambdaRoot(name, th)
+	}
+	return nil
 }
 
 // span is a node as a trace.Span.
