@@ -113,6 +113,9 @@ func newLambdaGateway(log *slog.Logger, tr tracing.Tracing, st store.Store, opts
 		Tracer:        tr.Tracer,
 		Logger:        log,
 		AWSAPIOptions: tr.APIOptions,
+		// Metric sums are written by the flush after each invocation
+		// (serveHTTP), not by a tick racing it.
+		MetricsOnDemand: true,
 		// The container may be frozen for good after any response: each
 		// request writes its own budget settlement before its response
 		// ends, or reservation − cost would stay counted as spend.

@@ -84,6 +84,10 @@ type Deps struct {
 	// MetricsFlushEvery is how often the recorder writes its per-bucket
 	// sums; default DefaultMetricsFlushEvery.
 	MetricsFlushEvery time.Duration
+	// MetricsOnDemand: the recorder writes only when Flush is called (and
+	// the interval has passed), never from a background tick. Lambda sets
+	// it: it flushes after every invocation (samples.Options.OnDemand).
+	MetricsOnDemand bool
 }
 
 // Engine serves requests for one config version. It is immutable once
@@ -207,7 +211,7 @@ func New(cfg *config.Config, deps Deps) (*Engine, error) {
 	e.local = newLocalStats(e.state, deps.Now)
 	e.budgets = &budgets{budget.New(cfg, deps.Store, deps.Logger, deps.Now,
 		budget.Options{SettleEach: deps.SettleEachRequest, Homes: homes, Instance: deps.InstanceID})}
-	e.recorder = samples.New(deps.Store, deps.Logger, samples.Options{Now: deps.Now, Every: deps.MetricsFlushEvery, Tee: e.wireMetrics()})
+	e.recorder = samples.New(deps.Store, deps.Logger, samples.Options{Now: deps.Now, Every: deps.MetricsFlushEvery, OnDemand: deps.MetricsOnDemand, Tee: e.wireMetrics()})
 	e.ledger, e.health, e.outcomes = e.budgets, e.state, engineOutcomes{e}
 	return e, nil
 }

@@ -49,6 +49,8 @@ type Recorder struct {
 
 	// tee also gets every sample, in process (Options.Tee); nil: none.
 	tee func(store.Sample)
+	// onDemand: no background tick (Options.OnDemand).
+	onDemand bool
 
 	// Written, Dropped and Failed count samples: written to the store (as
 	// part of a sum), dropped because the buffer was full, and lost
@@ -87,6 +89,13 @@ type Options struct {
 	// Tee also gets every sample as it is recorded, in process (the
 	// engine's Deps.Metrics); nil: none. It must not block.
 	Tee func(store.Sample)
+	// OnDemand leaves writing to the owner's FlushDue and Flush calls: no
+	// background tick. Under Lambda the owner flushes after every
+	// invocation, and the process is frozen between them, so a tick would
+	// only race those flushes: it could take a due write a moment before
+	// an invocation recorded its sample, leaving that sample for the next
+	// interval (or a recycled container).
+	OnDemand bool
 }
 
 // New starts a recorder writing to st.
@@ -98,7 +107,7 @@ func New(st store.Metrics, log *slog.Logger, o Options) *Recorder {
 		o.Every = DefaultFlushEvery
 	}
 	r := &Recorder{st: st, log: log, now: o.Now, every: o.Every, stop: make(chan struct{}), done: make(chan struct{}),
-		sums: map[sumKey]*store.Bucket{}, tee: o.Tee}
+		sums: map[sumKey]*store.Bucket{}, tee: o.Tee, onDemand: o.OnDemand}
 	r.obs, _ = st.(store.SampleObserver)
 	go r.run()
 	return r
@@ -128,11 +137,15 @@ func (r *Recorder) Record(s store.Sample) {
 
 func (r *Recorder) run() {
 	defer close(r.done)
-	t := time.NewTicker(recordEvery)
-	defer t.Stop()
+	var tick <-chan time.Time // nil, never ready, when on demand
+	if !r.onDemand {
+		t := time.NewTicker(recordEvery)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
-		case <-t.C:
+		case <-tick:
 			_ = r.flush(context.Background(), false, false)
 		case <-r.stop:
 			_ = r.flush(context.Background(), true, false)

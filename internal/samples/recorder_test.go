@@ -99,3 +99,34 @@ func TestFlushWaitsForSamplesBeingSummed(t *testing.T) {
 		t.Errorf("Flush wrote %d samples, want the 1 recorded before it", n)
 	}
 }
+
+// TestOnDemandWritesOnlyWhenAsked: an on-demand recorder (Lambda's) has no
+// tick to take a due write from under its owner: the owner's FlushDue
+// writes every sample recorded before it once the interval has passed,
+// and nothing before then.
+func TestOnDemandWritesOnlyWhenAsked(t *testing.T) {
+	st := store.NewMemory()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	r := samples.New(st, slog.New(slog.DiscardHandler), samples.Options{Now: clock, Every: time.Minute, OnDemand: true})
+	defer r.Close()
+	rec := func() {
+		r.Record(store.Sample{Target: "p/m", Router: "r", Time: clock(), Success: true, Final: true, LatencyMs: 10})
+	}
+	rec()
+	if err := r.FlushDue(context.Background()); err != nil || r.Written.Load() != 1 {
+		t.Fatalf("first due flush wrote %d, %v", r.Written.Load(), err)
+	}
+	rec()
+	if err := r.FlushDue(context.Background()); err != nil || r.Written.Load() != 1 || r.Pending() != 1 {
+		t.Fatalf("a flush before the interval wrote: %d written, %d pending", r.Written.Load(), r.Pending())
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	rec()
+	if err := r.FlushDue(context.Background()); err != nil || r.Written.Load() != 3 || r.Pending() != 0 {
+		t.Fatalf("the due flush left samples: %d written, %d pending", r.Written.Load(), r.Pending())
+	}
+}
