@@ -236,10 +236,10 @@ func unavailable(w http.ResponseWriter, requestID, traceID string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", "1")
 	if httpapi.SafeID(requestID) {
-		w.Header().Set("x-request-id", requestID)
+		w.Header().Set("X-Request-Id", requestID)
 	}
 	if httpapi.SafeID(traceID) {
-		w.Header().Set("x-switchyard-trace-id", traceID)
+		w.Header().Set("X-Switchyard-Trace-Id", traceID)
 	}
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, _ = w.Write([]byte(`{"error":{"message":"the gateway cannot load its configuration; try again shortly","type":"server_error","code":"config_unavailable","param":null}}` + "\n"))

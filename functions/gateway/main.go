@@ -5,9 +5,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/switchyard-llm/switchyard/internal/cli"
+	"github.com/switchyard-llm/switchyard/internal/gcfloor"
 
 	// Provider types register themselves.
 	_ "github.com/switchyard-llm/switchyard/internal/provider/anthropic"
@@ -18,6 +20,13 @@ import (
 )
 
 func main() {
+	// The collector's heap floor (internal/gcfloor), under Lambda and
+	// `gateway serve` alike: a small live heap would otherwise be
+	// collected several times a second under load.
+	if _, err := gcfloor.FromEnv(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(2)
+	}
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 		runLambda()
 		return

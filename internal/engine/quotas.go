@@ -167,10 +167,10 @@ func (q *quotas) learnedUp(provider string, now time.Time) string {
 func (q *quotas) learn(provider string, h http.Header, now time.Time) {
 	var until time.Time
 	for _, p := range [...]struct{ remaining, reset string }{
-		{"x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"},
-		{"x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"},
-		{"anthropic-ratelimit-requests-remaining", "anthropic-ratelimit-requests-reset"},
-		{"anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-tokens-reset"},
+		{"X-Ratelimit-Remaining-Requests", "X-Ratelimit-Reset-Requests"},
+		{"X-Ratelimit-Remaining-Tokens", "X-Ratelimit-Reset-Tokens"},
+		{"Anthropic-Ratelimit-Requests-Remaining", "Anthropic-Ratelimit-Requests-Reset"},
+		{"Anthropic-Ratelimit-Tokens-Remaining", "Anthropic-Ratelimit-Tokens-Reset"},
 	} {
 		v := h.Get(p.remaining)
 		if v == "" {

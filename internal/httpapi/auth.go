@@ -70,7 +70,7 @@ func bearer(r *http.Request) string {
 	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 		return strings.TrimSpace(h[7:])
 	}
-	return r.Header.Get("x-api-key")
+	return r.Header.Get("X-Api-Key")
 }
 
 // isLoopback reports whether the request came from this machine.

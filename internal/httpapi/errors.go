@@ -45,13 +45,13 @@ func writeError(w http.ResponseWriter, e *engine.Error) {
 	if e.NoRetry {
 		// The OpenAI and Anthropic SDKs retry 429s unless told not to;
 		// sending the same request again cannot succeed.
-		h.Set("x-should-retry", "false")
+		h.Set("X-Should-Retry", "false")
 	}
 	// The last upstream's request id, as on a success; every attempt's
 	// is in the body.
 	for i := len(e.Attempts) - 1; i >= 0; i-- {
 		if id := e.Attempts[i].UpstreamRequestID; id != "" {
-			h.Set("x-upstream-request-id", id)
+			h.Set("X-Upstream-Request-Id", id)
 			break
 		}
 	}

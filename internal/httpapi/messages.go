@@ -149,7 +149,7 @@ func anthropicType(e *engine.Error, status int) (string, int) {
 // anthropicBody is e in Anthropic's envelope, and the status to send.
 func anthropicBody(w http.ResponseWriter, e *engine.Error, status int) ([]byte, int) {
 	typ, status := anthropicType(e, status)
-	b, _ := json.Marshal(anthropicError{Type: "error", RequestID: w.Header().Get("x-request-id"),
+	b, _ := json.Marshal(anthropicError{Type: "error", RequestID: w.Header().Get("X-Request-Id"),
 		Error: anthropicFields{Type: typ, Message: e.Message, Code: e.Code, Param: e.Param, Attempts: e.Attempts}})
 	return append(b, '\n'), status
 }

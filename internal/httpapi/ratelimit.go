@@ -17,14 +17,14 @@ func setRateLimitHeaders(h http.Header, rl *engine.RateLimit) {
 		return
 	}
 	if rl.LimitRequests > 0 {
-		h.Set("x-ratelimit-limit-requests", strconv.FormatInt(rl.LimitRequests, 10))
-		h.Set("x-ratelimit-remaining-requests", strconv.FormatInt(rl.RemainingRequests, 10))
-		h.Set("x-ratelimit-reset-requests", resetString(rl.ResetRequests))
+		h.Set("X-Ratelimit-Limit-Requests", strconv.FormatInt(rl.LimitRequests, 10))
+		h.Set("X-Ratelimit-Remaining-Requests", strconv.FormatInt(rl.RemainingRequests, 10))
+		h.Set("X-Ratelimit-Reset-Requests", resetString(rl.ResetRequests))
 	}
 	if rl.LimitTokens > 0 {
-		h.Set("x-ratelimit-limit-tokens", strconv.FormatInt(rl.LimitTokens, 10))
-		h.Set("x-ratelimit-remaining-tokens", strconv.FormatInt(rl.RemainingTokens, 10))
-		h.Set("x-ratelimit-reset-tokens", resetString(rl.ResetTokens))
+		h.Set("X-Ratelimit-Limit-Tokens", strconv.FormatInt(rl.LimitTokens, 10))
+		h.Set("X-Ratelimit-Remaining-Tokens", strconv.FormatInt(rl.RemainingTokens, 10))
+		h.Set("X-Ratelimit-Reset-Tokens", resetString(rl.ResetTokens))
 	}
 }
 

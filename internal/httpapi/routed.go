@@ -35,7 +35,7 @@ func (s *Server) beginRouted(w http.ResponseWriter, r *http.Request, read bodyRe
 		return rt, false
 	}
 	rid := requestID(r)
-	w.Header().Set("x-request-id", rid)
+	w.Header().Set("X-Request-Id", rid)
 	rt.er = &engine.Request{ID: rid, Key: id.key, Headers: r.Header}
 	if perr := read(s, r, rt.eng, rt.er); perr != nil {
 		writeError(w, perr)
@@ -66,7 +66,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt routed, res *en
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, rt routed, res *engine.Result, body []byte, v any) {
 	h := w.Header()
 	setRoutingHeaders(h, res, res.Attempts)
-	h.Set("x-switchyard-cost-usd", formatUSD(res.CostUSD))
+	h.Set("X-Switchyard-Cost-Usd", formatUSD(res.CostUSD))
 	h.Set("Content-Type", "application/json")
 	if body == nil {
 		body, _ = json.Marshal(v)

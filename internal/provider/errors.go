@@ -214,7 +214,7 @@ var urlPattern = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"']*`)
 // ParseRetryAfter reads a Retry-After header (seconds or HTTP date), and the
 // retry-after-ms header some providers send. Zero when absent or invalid.
 func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
-	if ms := h.Get("retry-after-ms"); ms != "" {
+	if ms := h.Get("Retry-After-Ms"); ms != "" {
 		var v float64
 		if _, err := fmt.Sscanf(ms, "%g", &v); err == nil && v > 0 {
 			return time.Duration(v * float64(time.Millisecond))

@@ -41,6 +41,7 @@ type Recorder struct {
 
 	mu        sync.Mutex
 	buf       []store.Sample
+	spare     []store.Sample           // the last batch summed, emptied: buf's next array
 	sums      map[sumKey]*store.Bucket // summed, not yet written
 	lastWrite time.Time
 	closed    bool
@@ -58,9 +59,11 @@ type Recorder struct {
 	Written, Dropped, Failed atomic.Int64
 }
 
+// sumKey is a bucket's subject (store.Sample.Subject) and minute, kept as
+// its parts: a sample finds its bucket without building the subject.
 type sumKey struct {
-	subject string
-	minute  int64
+	target, router, arm string
+	minute              int64
 }
 
 // recorderQueue bounds memory held by samples not yet summed.
@@ -159,11 +162,15 @@ func (r *Recorder) run() {
 func (r *Recorder) sum() {
 	r.mu.Lock()
 	batch := r.buf
-	r.buf = nil
-	r.mu.Unlock()
 	if len(batch) == 0 {
+		r.mu.Unlock()
 		return
 	}
+	// Two arrays take turns as the buffer (summing is serialised): a
+	// request's Record appends without growing a new one after each sum,
+	// which at 1000 requests/s was 400 bytes of garbage per request.
+	r.buf, r.spare = r.spare[:0], nil
+	r.mu.Unlock()
 	if r.obs != nil {
 		for _, s := range batch {
 			r.obs.ObserveSample(s)
@@ -172,15 +179,23 @@ func (r *Recorder) sum() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range batch {
-		b := store.BucketOf(s)
-		k := sumKey{b.Subject, b.Minute.Unix()}
+		k := sumKey{s.Target, s.Router, s.Arm, s.Time.Truncate(time.Minute).Unix()}
 		if cur := r.sums[k]; cur != nil {
-			cur.Merge(b)
+			cur.Apply(s)
 		} else {
+			b := store.BucketOf(s)
 			r.sums[k] = &b
 		}
 	}
+	if cap(batch) <= spareMax { // a burst's array is let go
+		clear(batch) // drop the strings it holds
+		r.spare = batch[:0]
+	}
 }
+
+// spareMax is the largest buffer array kept for reuse: a 100 ms tick at
+// 1000 requests/s sums about 100 samples.
+const spareMax = 512
 
 // flush sums the buffer, writes the sums when all is set or the interval
 // has passed since the last write, and, when wait is set, returns only

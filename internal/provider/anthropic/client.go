@@ -87,19 +87,19 @@ func (c *Client) Complete(ctx context.Context, call *provider.Call) (*chat.Respo
 	if err != nil {
 		// The connection broke mid-body: a transport failure, not a bad reply.
 		e := provider.NetworkError(ctx, err)
-		e.RequestID = resp.Header.Get("request-id")
+		e.RequestID = resp.Header.Get("Request-Id")
 		return nil, e
 	}
 	m, perr := decodeResponse(raw)
 	if perr != nil {
-		perr.Status, perr.RequestID = resp.StatusCode, resp.Header.Get("request-id")
+		perr.Status, perr.RequestID = resp.StatusCode, resp.Header.Get("Request-Id")
 		return nil, perr
 	}
 	out, cerr := convertResponse(m, call.Model, c.now().Unix())
 	if cerr != nil {
 		return nil, cerr
 	}
-	out.UpstreamRequestID = resp.Header.Get("request-id")
+	out.UpstreamRequestID = resp.Header.Get("Request-Id")
 	return out, nil
 }
 
@@ -119,7 +119,7 @@ func (c *Client) Stream(ctx context.Context, call *provider.Call) (provider.Stre
 		// as events would only end in a misleading "stream cut".
 		resp.Body.Close()
 		return nil, &provider.Error{
-			Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("request-id"),
+			Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("Request-Id"),
 			Message: "anthropic: expected an event stream, got application/json",
 		}
 	}
@@ -144,9 +144,9 @@ func (c *Client) postTo(ctx context.Context, url string, body []byte, accept str
 	if err != nil {
 		return nil, fmt.Errorf("anthropic: build request: %w", err)
 	}
-	req.Header.Set("content-type", "application/json")
-	req.Header.Set("accept", accept)
-	req.Header.Set("anthropic-version", c.version)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", accept)
+	req.Header.Set("Anthropic-Version", c.version)
 	forwardCallerHeaders(req.Header, hdr, c.versionPinned)
 	// The gateway's request id (Call.RequestID) is not sent: the Messages
 	// API has no client request id header. Anthropic's own request-id
@@ -157,7 +157,7 @@ func (c *Client) postTo(ctx context.Context, url string, body []byte, accept str
 		req.Header.Set(k, v)
 	}
 	if key != "" {
-		req.Header.Set("x-api-key", key)
+		req.Header.Set("X-Api-Key", key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

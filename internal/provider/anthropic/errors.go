@@ -53,7 +53,7 @@ func errorFromResponse(resp *http.Response, now time.Time) *provider.Error {
 		Type:       body.Error.Type,
 		Message:    body.Error.Message,
 		RetryAfter: provider.ParseRetryAfter(resp.Header, now),
-		RequestID:  resp.Header.Get("request-id"),
+		RequestID:  resp.Header.Get("Request-Id"),
 	}
 	if e.RequestID == "" {
 		e.RequestID = body.RequestID

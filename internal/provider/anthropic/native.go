@@ -35,11 +35,11 @@ func forwardCallerHeaders(dst, caller http.Header, versionPinned bool) {
 	if caller == nil {
 		return
 	}
-	if v := caller.Get("anthropic-version"); v != "" && !versionPinned {
-		dst.Set("anthropic-version", v)
+	if v := caller.Get("Anthropic-Version"); v != "" && !versionPinned {
+		dst.Set("Anthropic-Version", v)
 	}
 	if betas := caller.Values("anthropic-beta"); len(betas) > 0 {
-		dst.Set("anthropic-beta", strings.Join(betas, ","))
+		dst.Set("Anthropic-Beta", strings.Join(betas, ","))
 	}
 }
 
@@ -47,7 +47,7 @@ func forwardCallerHeaders(dst, caller http.Header, versionPinned bool) {
 // is joined with the caller's rather than replacing it: the operator may
 // need a beta on every request, the caller one for this request.
 func (c *Client) native(ctx context.Context, url string, body []byte, accept string, caller http.Header) (*http.Response, error) {
-	if caller == nil || caller.Get("anthropic-beta") == "" {
+	if caller == nil || caller.Get("Anthropic-Beta") == "" {
 		return c.postTo(ctx, url, body, accept, caller)
 	}
 	cc := *c
@@ -79,21 +79,21 @@ func (c *Client) Messages(ctx context.Context, call *provider.NativeCall) (*prov
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxNativeBody+1))
 	if err != nil {
 		e := provider.NetworkError(ctx, err)
-		e.RequestID = resp.Header.Get("request-id")
+		e.RequestID = resp.Header.Get("Request-Id")
 		return nil, e
 	}
 	if len(raw) > maxNativeBody {
-		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("request-id"),
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("Request-Id"),
 			Message: "anthropic: answer larger than 32 MiB"}
 	}
 	m, perr := decodeResponse(raw)
 	if perr != nil {
-		perr.Status, perr.RequestID = resp.StatusCode, resp.Header.Get("request-id")
+		perr.Status, perr.RequestID = resp.StatusCode, resp.Header.Get("Request-Id")
 		return nil, perr
 	}
 	u := messages.Usage(m.Usage).ToChatUsage()
 	return &provider.NativeResponse{Body: raw, Usage: u, Model: m.Model, StopReason: m.StopReason,
-		UpstreamRequestID: resp.Header.Get("request-id")}, nil
+		UpstreamRequestID: resp.Header.Get("Request-Id")}, nil
 }
 
 // MessagesStream opens a streamed Messages request; its events are relayed
@@ -109,10 +109,10 @@ func (c *Client) MessagesStream(ctx context.Context, call *provider.NativeCall) 
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "application/json" {
 		resp.Body.Close()
-		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("request-id"),
+		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode, RequestID: resp.Header.Get("Request-Id"),
 			Message: "anthropic: expected an event stream, got application/json"}
 	}
-	return &eventStream{ctx: ctx, body: resp.Body, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("request-id")}, nil
+	return &eventStream{ctx: ctx, body: resp.Body, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("Request-Id")}, nil
 }
 
 // CountTokens counts a Messages request's input tokens
@@ -132,7 +132,7 @@ func (c *Client) CountTokens(ctx context.Context, call *provider.NativeCall) (in
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxErrorBody)).Decode(&out); err != nil || out.InputTokens == nil {
 		e := badResponse(fmt.Errorf("anthropic: count_tokens answer has no input_tokens"))
-		e.RequestID = resp.Header.Get("request-id")
+		e.RequestID = resp.Header.Get("Request-Id")
 		return 0, e
 	}
 	return *out.InputTokens, nil

@@ -69,7 +69,7 @@ func newStream(ctx context.Context, resp *http.Response, model string, created i
 		ctx:          ctx,
 		body:         resp.Body,
 		dec:          sse.NewDecoder(resp.Body),
-		requestID:    resp.Header.Get("request-id"),
+		requestID:    resp.Header.Get("Request-Id"),
 		model:        model,
 		created:      created,
 		includeUsage: includeUsage,

@@ -166,7 +166,7 @@ func (c *Client) send(ctx context.Context, target string, body []byte, stream bo
 	}
 	if key != "" {
 		// In a header, never ?key=: URLs end up in logs and error messages.
-		req.Header.Set("x-goog-api-key", key)
+		req.Header.Set("X-Goog-Api-Key", key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -225,7 +225,7 @@ const preallocMax = 1 << 20
 // upstream request id; a cut read is a network error and a body over
 // maxResponseBytes a bad response, each a *provider.Error.
 func readAnswer(ctx context.Context, resp *http.Response) (raw []byte, rid string, err error) {
-	rid = resp.Header.Get("x-request-id")
+	rid = resp.Header.Get("X-Request-Id")
 	raw, err = readBody(resp)
 	if err != nil {
 		return nil, rid, provider.NetworkError(ctx, err)

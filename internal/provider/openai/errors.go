@@ -27,7 +27,7 @@ func errorFromResponse(resp *http.Response) *provider.Error {
 		Class:      provider.ClassForStatus(resp.StatusCode),
 		Status:     resp.StatusCode,
 		RetryAfter: provider.ParseRetryAfter(resp.Header, time.Now()),
-		RequestID:  resp.Header.Get("x-request-id"),
+		RequestID:  resp.Header.Get("X-Request-Id"),
 	}
 	var body errorBody
 	if json.Unmarshal(raw, &body) == nil && body.Error.Message != "" {

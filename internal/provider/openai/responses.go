@@ -107,7 +107,7 @@ func (c *Client) ResponsesStream(ctx context.Context, call *provider.NativeCall)
 		return nil, &provider.Error{Class: provider.ClassBadResponse, Status: resp.StatusCode,
 			Message: "upstream answered a stream request with " + ct}
 	}
-	return &eventStream{ctx: ctx, resp: resp, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("x-request-id")}, nil
+	return &eventStream{ctx: ctx, resp: resp, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("X-Request-Id")}, nil
 }
 
 // eventStream relays a Responses event stream. An error event or

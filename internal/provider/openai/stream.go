@@ -27,7 +27,7 @@ type stream struct {
 }
 
 func newStream(ctx context.Context, resp *http.Response, _ func() time.Time) *stream {
-	return &stream{ctx: ctx, resp: resp, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("x-request-id")}
+	return &stream{ctx: ctx, resp: resp, dec: sse.NewDecoder(resp.Body), requestID: resp.Header.Get("X-Request-Id")}
 }
 
 // Next reads the next chunk. When the stream ends (its [DONE], an error
