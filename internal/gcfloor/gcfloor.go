@@ -15,7 +15,8 @@
 // Go has no minimum-heap setting (GOGC scales its 4 MB minimum; a memory
 // limit caps the heap, it does not hold it up), so after each cycle the
 // tuner sets GOGC to the percentage that puts the next goal at the floor:
-// (Floor/live − 1) × 100, never under 100 and never over maxPercent. An
+// (Floor − live) / (live + stacks + globals) × 100, never under 100 and
+// bounded above (Percent). An
 // operator who sets GOGC chooses the collector's pace: the tuner then stays
 // off.
 package gcfloor
@@ -45,30 +46,39 @@ const basePercent = 100
 
 // maxPercent bounds the percentage for a nearly empty heap, where the
 // floor would ask for thousands: a live heap of 1 MB gets at most an 11 MB
-// goal.
+// goal. Percent lowers it further for small floors (see there).
 const maxPercent = 1000
 
+// runtimeHeapMinimum is Go's minimum heap goal at GOGC=100; the runtime
+// scales it by GOGC/100 (runtime/mgcpacer.go, heapMinimum).
+const runtimeHeapMinimum = 4 << 20
+
 // Percent is the GOGC percentage that makes the collector's next goal
-// floor bytes for a live heap of live bytes: the goal is
-// live × (1 + percent/100), so percent = (floor/live − 1) × 100, rounded
-// up, within [basePercent, maxPercent].
-func Percent(live, floor uint64) int {
-	if live == 0 {
-		return maxPercent
+// floor bytes when the last cycle marked live bytes of heap and scanned
+// roots bytes of stacks and globals: since Go 1.21 the goal is
+// live + (live + roots) × percent/100, so percent = (floor − live) /
+// (live + roots) × 100, rounded up. It is never under basePercent, and
+// never over what keeps the runtime's own minimum heap (4 MB × percent/100)
+// within the floor, nor over maxPercent: without that bound, a nearly
+// empty heap (a cold start, a quiet gateway) would get a goal of 40 MB.
+func Percent(live, roots, floor uint64) int {
+	hi := min(maxPercent, max(basePercent, int(floor*100/runtimeHeapMinimum)))
+	if live+roots == 0 {
+		return hi
 	}
-	p := math.Ceil((float64(floor)/float64(live) - 1) * 100)
-	return int(min(max(p, basePercent), maxPercent))
+	p := math.Ceil((float64(floor) - float64(live)) / float64(live+roots) * 100)
+	return int(min(max(p, basePercent), float64(hi)))
 }
 
 // Tuner resets GOGC after every collection (Start).
 type Tuner struct {
 	floor   uint64
-	sample  []metrics.Sample
 	mu      sync.Mutex
 	stopped bool
 	percent int
-	// tuned, when set (tests), is told each percentage set.
-	tuned func(live uint64, percent int)
+	// tuned, when set (tests), is told each percentage set and the heap
+	// it was set for.
+	tuned func(live, roots uint64, percent int)
 }
 
 // FromEnv starts a tuner as the environment asks: EnvFloor MiB, or
@@ -95,8 +105,8 @@ func Start(floor uint64) *Tuner {
 	return start(floor, nil)
 }
 
-func start(floor uint64, tuned func(uint64, int)) *Tuner {
-	t := &Tuner{floor: floor, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}, tuned: tuned}
+func start(floor uint64, tuned func(live, roots uint64, percent int)) *Tuner {
+	t := &Tuner{floor: floor, tuned: tuned}
 	t.tune()
 	t.arm()
 	return t
@@ -116,19 +126,26 @@ func (t *Tuner) arm() {
 		if stopped {
 			return
 		}
-		t.tune()
+		// The next hook first: a collection that starts while this one
+		// tunes then still has a sentinel to free.
 		t.arm()
+		t.tune()
 	}, t)
 }
 
-// tune sets the percentage for the live heap the last cycle marked.
+// tune sets the percentage for the heap the last cycle marked. Two may run
+// at once (a cycle can end while the last one's hook runs): each reads its
+// own samples, and mu orders their settings.
 func (t *Tuner) tune() {
-	metrics.Read(t.sample)
-	var live uint64
-	if t.sample[0].Value.Kind() == metrics.KindUint64 {
-		live = t.sample[0].Value.Uint64()
+	sample := [...]metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
+	metrics.Read(sample[:])
+	var v [3]uint64 // live heap, stacks, globals
+	for i, s := range sample {
+		if s.Value.Kind() == metrics.KindUint64 {
+			v[i] = s.Value.Uint64()
+		}
 	}
-	p := Percent(live, t.floor)
+	p := Percent(v[0], v[1]+v[2], t.floor)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.stopped {
@@ -140,7 +157,7 @@ func (t *Tuner) tune() {
 		t.percent = p
 	}
 	if t.tuned != nil {
-		t.tuned(live, t.percent)
+		t.tuned(v[0], v[1]+v[2], t.percent)
 	}
 }
 

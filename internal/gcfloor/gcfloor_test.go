@@ -3,6 +3,7 @@ package gcfloor
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -12,17 +13,22 @@ const mib = 1 << 20
 
 func TestPercent(t *testing.T) {
 	for _, c := range []struct {
-		live, floor uint64
-		want        int
+		live, roots, floor uint64
+		want               int
 	}{
-		{3 * mib, 10 * mib, 234},  // the gateway at 1000 requests/s: goal 10 MB
-		{5 * mib, 10 * mib, 100},  // GOGC=100's goal is the floor already
-		{8 * mib, 10 * mib, 100},  // and past it: never under Go's default
-		{mib / 2, 10 * mib, 1000}, // nearly empty: bounded
-		{0, 10 * mib, 1000},
+		{3 * mib, 0, 10 * mib, 234},       // the gateway at 1000 requests/s: goal 10 MB
+		{3 * mib, 1 * mib, 10 * mib, 175}, // stacks and globals count in the goal too
+		{5 * mib, 0, 10 * mib, 100},       // GOGC=100's goal is the floor already
+		{8 * mib, 0, 10 * mib, 100},       // and past it: never under Go's default
+		// Nearly empty (a cold start): bounded so that the runtime's own
+		// minimum heap, 4 MB × percent/100, stays within the floor.
+		{mib / 2, 0, 10 * mib, 250},
+		{0, 0, 10 * mib, 250},
+		{mib / 2, 0, 64 * mib, 1000}, // and never over 1000
+		{0, 0, 2 * mib, 100},         // a floor under Go's minimum changes nothing
 	} {
-		if got := Percent(c.live, c.floor); got != c.want {
-			t.Errorf("Percent(%d, %d) = %d, want %d", c.live, c.floor, got, c.want)
+		if got := Percent(c.live, c.roots, c.floor); got != c.want {
+			t.Errorf("Percent(%d, %d, %d) = %d, want %d", c.live, c.roots, c.floor, got, c.want)
 		}
 	}
 }
@@ -34,39 +40,59 @@ func gcPercent() int {
 	return p
 }
 
-// TestTunerSetsThePercentAfterEachCycle: the hook runs after every
-// collection and sets the percentage for the live heap that cycle marked;
-// Stop puts Go's default back.
-func TestTunerSetsThePercentAfterEachCycle(t *testing.T) {
-	type tuning struct {
-		live    uint64
-		percent int
-	}
+type tuning struct {
+	live, roots uint64
+	percent     int
+}
+
+// startSeen starts a tuner that reports each tuning on the channel it
+// returns, after start's own.
+func startSeen(t *testing.T, floor uint64) (*Tuner, chan tuning) {
 	seen := make(chan tuning, 64)
-	tu := start(64*mib, func(live uint64, p int) {
+	tu := start(floor, func(live, roots uint64, p int) {
 		select {
-		case seen <- tuning{live, p}:
+		case seen <- tuning{live, roots, p}:
 		default:
 		}
 	})
-	defer tu.Stop()
-	<-seen // start's own
+	t.Cleanup(tu.Stop)
+	<-seen
+	return tu, seen
+}
+
+// collect runs collections until the tuner has reported one: the hook runs
+// on the cleanup goroutine after the cycle's sweep, and a collection
+// forced before its sentinel was armed would free nothing of its.
+func collect(t *testing.T, seen chan tuning) tuning {
+	deadline := time.Now().Add(time.Minute) // a hook that never runs fails the test, not the suite
+	for {
+		runtime.GC()
+		select {
+		case got := <-seen:
+			return got
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no tuning after a minute of collections")
+		}
+	}
+}
+
+// TestTunerSetsThePercentAfterEachCycle: the hook runs after every
+// collection and sets the percentage for the heap that cycle marked; Stop
+// puts Go's default back.
+func TestTunerSetsThePercentAfterEachCycle(t *testing.T) {
+	tu, seen := startSeen(t, 64*mib)
 	held := make([][]*int, 4*mib/64)
 	for i := range held {
 		held[i] = make([]*int, 8) // 4 MB live, with pointers
 	}
 	for range 3 {
-		runtime.GC()
-		var got tuning
-		select {
-		case got = <-seen:
-		case <-time.After(time.Minute): // a hook that never runs fails the test, not the suite
-			t.Fatal("no tuning after a collection")
-		}
+		got := collect(t, seen)
 		if got.live < 4*mib {
 			t.Fatalf("the cycle marked %d bytes live, want the 4 MiB held", got.live)
 		}
-		if want := Percent(got.live, 64*mib); got.percent < want*15/16 || got.percent > want*17/16 {
+		if want := Percent(got.live, got.roots, 64*mib); got.percent < want*15/16 || got.percent > want*17/16 {
 			t.Fatalf("percent %d for %d live, want about %d", got.percent, got.live, want)
 		}
 		if p := gcPercent(); p != got.percent {
@@ -80,36 +106,32 @@ func TestTunerSetsThePercentAfterEachCycle(t *testing.T) {
 	}
 }
 
-// TestFloorCutsCollections: allocating the same garbage over the same live
-// heap takes far fewer collections with a floor than at GOGC=100.
-func TestFloorCutsCollections(t *testing.T) {
-	held := make([]byte, 8*mib) // a live heap GOGC=100 collects every 8 MB over
-	for i := range held {
-		held[i] = 1
+// TestGoalIsTheFloor: the runtime's own heap goal, after the tuner has set
+// the percentage, is the floor, for a nearly empty heap (where the
+// runtime's minimum heap, scaled by the percentage, would otherwise set
+// it) as for a heap a third of the floor.
+func TestGoalIsTheFloor(t *testing.T) {
+	const floor = 16 * mib
+	_, seen := startSeen(t, floor)
+	goal := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
 	}
-	churn := func() uint32 {
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		before := ms.NumGC
-		var sink []byte
-		for range 256 * 1024 { // 256 MiB in 1 KiB pieces
-			sink = make([]byte, 1024)
+	check := func(what string) {
+		got := collect(t, seen)
+		if g := goal(); g < floor*9/10 || g > floor*11/10 {
+			t.Errorf("%s (%d live, %d in stacks and globals, percent %d): the heap goal is %.1f MiB, want the floor, %d MiB",
+				what, got.live, got.roots, got.percent, float64(g)/mib, floor/mib)
 		}
-		runtime.KeepAlive(sink)
-		runtime.ReadMemStats(&ms)
-		return ms.NumGC - before
 	}
-	plain := churn()
-	tu := Start(64 * mib)
-	churn() // the first cycles run at the old pace while the hook takes over
-	floored := churn()
-	tu.Stop()
+	check("nearly empty")
+	held := make([][]*int, 5*mib/64)
+	for i := range held {
+		held[i] = make([]*int, 8)
+	}
+	check("5 MiB live")
 	runtime.KeepAlive(held)
-	t.Logf("collections for 256 MiB of garbage: %d at GOGC=100, %d with a 64 MiB floor", plain, floored)
-	if floored*3 > plain {
-		t.Fatalf("a 64 MiB floor took %d collections, GOGC=100 %d: want a third or fewer", floored, plain)
-	}
 }
 
 func TestFromEnv(t *testing.T) {
