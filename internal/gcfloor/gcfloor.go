@@ -6,17 +6,19 @@
 // requests/s: its config, price tables and recent traces), so with GOGC=100
 // the collector starts a cycle every 3 MB allocated, six or seven times a
 // second at that rate. Each cycle marks for 1–2 ms, and a request that
-// meets one waits on mark assists and for a processor: on two cores that
-// was the gateway's whole p99 over a bare reverse proxy (issue 16,
-// docs/BENCHMARKS.md). A floor of a few MB cuts the cycles by half or more
+// meets one waits on mark assists and for a processor: on two cores, about
+// the slowest 1% of requests, the p99 that issue 16 compares with a bare
+// reverse proxy (docs/BENCHMARKS.md). A floor of a few MB cuts the cycles by half or more
 // for the price of that much heap, and costs nothing once the live heap is
 // large enough that GOGC=100 already sets a goal over the floor.
 //
 // Go has no minimum-heap setting (GOGC scales its 4 MB minimum; a memory
 // limit caps the heap, it does not hold it up), so after each cycle the
 // tuner sets GOGC to the percentage that puts the next goal at the floor:
-// (Floor − live) / (live + stacks + globals) × 100, never under 100 and
-// bounded above (Percent). An
+// (Floor − live) / (live + stacks + globals) × 100, never under 100, and
+// never so high that the runtime's own minimum heap (4 MB × GOGC/100)
+// passes the floor (Percent). The hook into the end of each cycle is a
+// cleanup (runtime.AddCleanup) on an object only that cycle frees. An
 // operator who sets GOGC chooses the collector's pace: the tuner then stays
 // off.
 package gcfloor
