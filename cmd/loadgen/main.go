@@ -153,6 +153,7 @@ func run(o options, out, logw io.Writer) error {
 	serial(ts, 50, true)
 
 	rep := &report{out: out, gw: gw, upPid: upPid}
+	steal0, stealOK := hostSteal()
 	if o.serialN > 0 {
 		logf("one at a time: %d requests per target", o.serialN)
 		rep.measure("one at a time", false, ts, func() []result { return serial(ts, o.serialN, false) })
@@ -186,6 +187,9 @@ func run(o options, out, logw io.Writer) error {
 		})
 	}
 	rep.mem = gw.memory()
+	if steal1, ok := hostSteal(); ok && stealOK {
+		rep.steal, rep.stealOK = steal1-steal0, true
+	}
 	fmt.Fprintf(out, "\nswitchyard loadgen — %s, GOMAXPROCS %d, %d CPUs, %s, gateway: %s\n\n",
 		time.Now().UTC().Format(time.RFC3339), runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version(), gw.kind)
 	if !rep.print() && o.strict {

@@ -40,6 +40,10 @@ type report struct {
 	upPid int // 0 when the upstream is in this process
 	rows  []row
 	mem   memoryUse
+	// steal is the CPU time the hypervisor took during the measurements
+	// (hostSteal); stealOK is false where it is not known.
+	steal   time.Duration
+	stealOK bool
 }
 
 // measure runs f and attributes the gateway's CPU time during it to the
@@ -147,6 +151,10 @@ func (rep *report) print() bool {
 	if rep.mem.peak > 0 {
 		fmt.Fprintf(w, "- gateway RSS: peak (VmHWM) %.1f MB, at the end (VmRSS) %.1f MB — %s\n",
 			float64(rep.mem.peak)/(1<<20), float64(rep.mem.now)/(1<<20), rep.mem.note)
+	}
+	if rep.stealOK {
+		fmt.Fprintf(w, "- host: the hypervisor took %.1f s of CPU from this machine during the measurements (steal, all CPUs); bursts of it land on whichever target was being measured\n",
+			rep.steal.Seconds())
 	}
 	fmt.Fprintln(w)
 	return rep.goals()

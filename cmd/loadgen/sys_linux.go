@@ -20,9 +20,14 @@ func setParentDeathSignal(cmd *exec.Cmd) {
 // terminate asks the child to shut down gracefully.
 func terminate(p *os.Process) error { return p.Signal(syscall.SIGTERM) }
 
-// clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on every
-// Linux architecture Go supports.
-const clockTick = 10 * time.Millisecond
+// hostSteal is the steal time so far (parseSteal), from /proc/stat.
+func hostSteal() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	return parseSteal(b)
+}
 
 // processCPU reads utime + stime from /proc/<pid>/stat.
 func processCPU(pid int) (time.Duration, bool) {

@@ -17,6 +17,8 @@ func processCPU(int) (time.Duration, bool) { return 0, false }
 
 func processMemory(int) (peak, now int64) { return 0, 0 }
 
+func hostSteal() (time.Duration, bool) { return 0, false }
+
 // sleeper is time.Sleep elsewhere.
 type sleeper struct{}
 
