@@ -179,7 +179,7 @@ func (r *Recorder) sum() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range batch {
-		k := sumKey{s.Target, s.Router, s.Arm, s.Time.Truncate(time.Minute).Unix()}
+		k := sumKey{s.Target, s.Router, s.Arm, s.Minute().Unix()}
 		if cur := r.sums[k]; cur != nil {
 			cur.Apply(s)
 		} else {

@@ -202,12 +202,12 @@ func (m *Memory) Spent(_ context.Context, key string) (int64, error) {
 func (m *Memory) AddSample(_ context.Context, s Sample) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	minute := s.Time.Truncate(time.Minute)
+	minute := s.Minute()
 	subj := s.Subject()
 	k := bucketKey{subj, minute.Unix()}
 	b := m.buckets[k]
 	if b == nil {
-		b = &Bucket{Subject: subj, Minute: minute.UTC()}
+		b = &Bucket{Subject: subj, Minute: minute}
 		m.buckets[k] = b
 	}
 	b.Apply(s)

@@ -119,6 +119,9 @@ func (s Sample) Subject() string {
 	return s.Target + "|" + s.Router + "|" + s.Arm
 }
 
+// Minute is the bucket minute s falls in, in UTC.
+func (s Sample) Minute() time.Time { return s.Time.Truncate(time.Minute).UTC() }
+
 // Stats subjects: a target's stats are its key ("openai/gpt-4o"), a
 // router's "router/<name>", an arm's "arm/<router>/<arm>" (router names
 // contain no '/').
@@ -245,7 +248,7 @@ func (b *Bucket) Merge(o Bucket) {
 // BucketOf is the one-sample bucket of s: its subject, its minute and its
 // counters.
 func BucketOf(s Sample) Bucket {
-	b := Bucket{Subject: s.Subject(), Minute: s.Time.Truncate(time.Minute).UTC()}
+	b := Bucket{Subject: s.Subject(), Minute: s.Minute()}
 	b.Apply(s)
 	return b
 }
