@@ -254,7 +254,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	srv := httpapi.HTTPServer(h, cfg.Server)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	shutDown := make(chan struct{})
 	go func() {
+		defer close(shutDown)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -303,6 +305,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// Serve returns as soon as Shutdown begins, not when the requests in
+	// flight have ended: wait for them, or their last samples and spans
+	// (a server span ends after the answer has gone out) would meet a
+	// closed engine and a tracer already shut down.
+	<-shutDown
 	src.Engine().Close()
 	return nil
 }
