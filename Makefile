@@ -72,6 +72,7 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzTopLevel$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzChunk$$' ./internal/provider/openai/
+	$(FUZZ) -fuzz '^FuzzSkimChunk$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzUsage$$' ./internal/provider/openai/
 	$(FUZZ) -fuzz '^FuzzValid$$' ./internal/jsonscan/
 	$(FUZZ) -fuzz '^FuzzStream$$' ./internal/provider/anthropic/

@@ -29,6 +29,27 @@ type StreamWriter interface {
 	Done()
 }
 
+// RawRelay is a StreamWriter that writes each chunk's Raw bytes as
+// received (the chat completions surface, whose caller speaks the
+// upstream's wire format) and reads nothing else of a chunk. After commit
+// the engine then lets a provider.Skimmer stream stop decoding its chunks
+// whole: the engine itself reads only the model, the usage and the finish
+// reasons. A writer that translates chunks must not implement it.
+type RawRelay interface {
+	RelaysRaw() bool
+}
+
+// skimAfterCommit lets s decode only what the engine reads, when w relays
+// the events as received.
+func skimAfterCommit(s provider.Stream, w StreamWriter) {
+	if r, ok := w.(RawRelay); !ok || !r.RelaysRaw() {
+		return
+	}
+	if sk, ok := s.(provider.Skimmer); ok {
+		sk.Skim()
+	}
+}
+
 // Stream serves a streamed request. Until the first content-bearing chunk
 // arrives nothing is sent, so a failure falls back like any other; after
 // it, a failure ends the stream with an SSE error event. The returned
@@ -127,6 +148,7 @@ func (e *Engine) streamAttempt(ctx context.Context, ru *run, att attempt, w Stre
 					return attemptOut{err: err, ttft: ttft}
 				}
 			}
+			skimAfterCommit(s, w)
 		}
 		if err := send(ch); err != nil {
 			// The caller went away; stop reading upstream.

@@ -48,7 +48,7 @@ const benchBody = `{"model":"router/r","messages":[` +
 	`{"role":"user","content":"Explain in plain words what an LLM routing gateway does and why a team would run one."}],` +
 	`"temperature":0.2,"max_tokens":256,"user":"bench-user","metadata":{"team":"bench"}`
 
-func benchGateway(b *testing.B, log *slog.Logger) http.Handler {
+func benchGateway(b testing.TB, log *slog.Logger) http.Handler {
 	b.Helper()
 	cfg, err := config.Parse([]byte(benchConfig))
 	if err != nil {

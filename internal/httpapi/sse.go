@@ -17,7 +17,14 @@ type sseWriter struct {
 	buf    []byte // one event's bytes, reused: a stream writes thousands
 }
 
-var _ engine.StreamWriter = (*sseWriter)(nil)
+var (
+	_ engine.StreamWriter = (*sseWriter)(nil)
+	_ engine.RawRelay     = (*sseWriter)(nil)
+)
+
+// RelaysRaw: a chunk's Raw, when it has one, is written as received (a
+// chunk translated from another wire format has none and is encoded).
+func (s *sseWriter) RelaysRaw() bool { return true }
 
 // maxKeptEvent bounds the event buffer a stream keeps between chunks.
 const maxKeptEvent = 64 << 10

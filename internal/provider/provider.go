@@ -45,6 +45,15 @@ type Stream interface {
 	Close() error
 }
 
+// Skimmer is a Stream that can stop decoding its chunks whole. After Skim,
+// each Current carries Raw (the event as received), Model, Usage and, for
+// each choice, only Index and FinishReason: what the engine reads of a
+// committed stream whose writer relays Raw. The event is still checked to
+// be JSON, and an error event still ends the stream with Err.
+type Skimmer interface {
+	Skim()
+}
+
 // RequestIDer is a Stream that knows the upstream's id for the request
 // (relayed to the caller as x-upstream-request-id once the stream commits).
 type RequestIDer interface {

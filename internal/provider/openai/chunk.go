@@ -25,7 +25,24 @@ import (
 // c in an unspecified state, and the caller decodes the event with
 // encoding/json instead, so the result is always what encoding/json gives
 // (FuzzChunk holds it to that, and to json.Valid).
-func fastChunk(data []byte, c *chat.Chunk) bool {
+func fastChunk(data []byte, c *chat.Chunk) bool { return decodeChunk(data, c, false) }
+
+// skimChunk is fastChunk for a committed stream whose events the gateway
+// relays as received (Raw): it checks the syntax of the whole event the
+// same way, but decodes only what the gateway reads after commit, the
+// model, the usage and each choice's index and finish_reason. The other
+// members (a choice's delta: its content, tool calls, logprobs; the id,
+// object, created and system fingerprint) are checked as JSON and not
+// decoded: no string is built for each token, no tool call goes through
+// encoding/json. Where it returns true, those fields are what encoding/json
+// gives for any event encoding/json accepts (FuzzSkimChunk). A delta that
+// is valid JSON but not what a delta should be (say, a number for
+// content) is relayed as the upstream sent it, not refused: after commit
+// the caller gets the upstream's events, checked to be JSON.
+func skimChunk(data []byte, c *chat.Chunk) bool { return decodeChunk(data, c, true) }
+
+// decodeChunk is fastChunk, or skimChunk when skim is set.
+func decodeChunk(data []byte, c *chat.Chunk, skim bool) bool {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return false
@@ -40,18 +57,34 @@ func fastChunk(data []byte, c *chat.Chunk) bool {
 		switch string(key) {
 		case "id":
 			bit = 1
+			if skim {
+				end, ok = jsonscan.Value(data, i, 1)
+				break
+			}
 			c.ID, end, ok = strAt(data, i, prev.ID)
 		case "object":
 			bit = 2
+			if skim {
+				end, ok = jsonscan.Value(data, i, 1)
+				break
+			}
 			c.Object, end, ok = strAt(data, i, prev.Object)
 		case "created":
 			bit = 4
+			if skim {
+				end, ok = jsonscan.Value(data, i, 1)
+				break
+			}
 			c.Created, end, ok = intAt(data, i)
 		case "model":
 			bit = 8
 			c.Model, end, ok = strAt(data, i, prev.Model)
 		case "system_fingerprint":
 			bit = 16
+			if skim {
+				end, ok = jsonscan.Value(data, i, 1)
+				break
+			}
 			c.SystemFingerprint, end, ok = strAt(data, i, prev.SystemFingerprint)
 		case "choices":
 			bit = 32
@@ -61,7 +94,7 @@ func fastChunk(data []byte, c *chat.Chunk) bool {
 			if choices == nil {
 				choices = make([]chat.ChunkChoice, 0, 1)
 			}
-			c.Choices, end, ok = fastChoices(data, i, choices)
+			c.Choices, end, ok = fastChoices(data, i, choices, skim)
 		case "usage":
 			bit = 64
 			// Many upstreams send "usage":null on every chunk.
@@ -104,8 +137,9 @@ const (
 	deltaDepth  = 4
 )
 
-// fastChoices decodes the choices array at b[i] into dst[:0].
-func fastChoices(b []byte, i int, dst []chat.ChunkChoice) ([]chat.ChunkChoice, int, bool) {
+// fastChoices decodes the choices array at b[i] into dst[:0] (skimmed:
+// see skimChunk).
+func fastChoices(b []byte, i int, dst []chat.ChunkChoice, skim bool) ([]chat.ChunkChoice, int, bool) {
 	if b[i] != '[' {
 		return nil, i, false
 	}
@@ -119,7 +153,7 @@ func fastChoices(b []byte, i int, dst []chat.ChunkChoice) ([]chat.ChunkChoice, i
 		}
 		dst = append(dst, chat.ChunkChoice{})
 		var ok bool
-		if i, ok = fastChoice(b, i, &dst[len(dst)-1]); !ok {
+		if i, ok = fastChoice(b, i, &dst[len(dst)-1], skim); !ok {
 			return nil, i, false
 		}
 		i = skipSpace(b, i)
@@ -137,8 +171,9 @@ func fastChoices(b []byte, i int, dst []chat.ChunkChoice) ([]chat.ChunkChoice, i
 	}
 }
 
-// fastChoice decodes the choice object at b[i] into ch.
-func fastChoice(b []byte, i int, ch *chat.ChunkChoice) (int, bool) {
+// fastChoice decodes the choice object at b[i] into ch; skimmed, only its
+// index and finish_reason.
+func fastChoice(b []byte, i int, ch *chat.ChunkChoice, skim bool) (int, bool) {
 	var seen uint
 	return fields(b, i, func(key []byte, i int) (int, bool) {
 		var bit uint
@@ -151,6 +186,10 @@ func fastChoice(b []byte, i int, ch *chat.ChunkChoice) (int, bool) {
 			ch.Index = int(n)
 		case "delta":
 			bit = 2
+			if skim {
+				end, ok = jsonscan.Value(b, i, choiceDepth)
+				break
+			}
 			if end, ok = nullAt(b, i); ok {
 				break
 			}
@@ -163,6 +202,10 @@ func fastChoice(b []byte, i int, ch *chat.ChunkChoice) (int, bool) {
 			ch.FinishReason, end, ok = strPtrAt(b, i)
 		case "logprobs":
 			bit = 8
+			if skim {
+				end, ok = jsonscan.Value(b, i, choiceDepth)
+				break
+			}
 			// As encoding/json does for a RawMessage: the value, null included
 			// (the usual value, shared: nothing writes into a chunk's fields).
 			if end, ok = nullAt(b, i); ok {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchyard-llm/switchyard/internal/chat"
+	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
 // slowChunk is the reference: what encoding/json makes of an event.
@@ -189,5 +191,168 @@ func TestBufferedWholeEvents(t *testing.T) {
 			t.Errorf("Buffered() = %v with %q after the first event, want %v (buffered %d, cur %s)", got, tt.rest, tt.want, s.dec.Buffered(), s.cur.Raw)
 		}
 		pw.Close()
+	}
+}
+
+// skimmed is what skimChunk promises to decode of a chunk: the rest of it
+// is relayed as received.
+func skimmed(c chat.Chunk) chat.Chunk {
+	out := chat.Chunk{Model: c.Model, Usage: c.Usage}
+	if c.Choices != nil {
+		out.Choices = []chat.ChunkChoice{}
+	}
+	for _, ch := range c.Choices {
+		out.Choices = append(out.Choices, chat.ChunkChoice{Index: ch.Index, FinishReason: ch.FinishReason})
+	}
+	return out
+}
+
+// checkSkim fails t when skimChunk accepts data (into c, which may hold the
+// previous event) but data is not valid JSON, or encoding/json decodes the
+// skimmed fields otherwise; and when it refuses what fastChunk accepts
+// (the skim would then be slower than the decode it replaces).
+func checkSkim(t *testing.T, c *chat.Chunk, data []byte) (accepted bool) {
+	t.Helper()
+	var whole chat.Chunk
+	fast := fastChunk(data, &whole)
+	if !skimChunk(data, c) {
+		if fast {
+			t.Fatalf("skimChunk refused %s, which fastChunk decodes", data)
+		}
+		return false
+	}
+	if !json.Valid(data) {
+		t.Fatalf("skimChunk accepted %q, which is not valid JSON", data)
+	}
+	want, ok := slowChunk(data)
+	if !ok {
+		// Valid JSON that encoding/json cannot decode into a chunk: only
+		// a member skimChunk does not decode may differ (a delta that is
+		// not an object, say). An error event is never accepted.
+		var ev struct {
+			Error json.RawMessage `json:"error"`
+		}
+		if json.Unmarshal(data, &ev) == nil && len(ev.Error) > 0 && string(ev.Error) != "null" {
+			t.Fatalf("skimChunk accepted the error event %s", data)
+		}
+		return true
+	}
+	if got, want := skimmed(*c), skimmed(want); !reflect.DeepEqual(got, want) {
+		t.Fatalf("skimChunk(%s)\n got %#v\nwant %#v", data, got, want)
+	}
+	return true
+}
+
+func TestSkimChunk(t *testing.T) {
+	var c chat.Chunk
+	for _, ev := range events(t) {
+		if !checkSkim(t, &c, ev) {
+			t.Errorf("the skim refused a recorded OpenAI event: %s", ev)
+		}
+	}
+	for _, tt := range []struct {
+		name   string
+		data   string
+		accept bool
+	}{
+		{"content chunk", `{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"logprobs":null,"finish_reason":null}],"usage":null}`, true},
+		{"finish chunk", `{"model":"m","choices":[{"index":1,"delta":{},"finish_reason":"length"}]}`, true},
+		{"usage chunk", `{"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}`, true},
+		{"tool call delta", `{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\":"}}]}}]}`, true},
+		{"delta key in another case", `{"choices":[{"delta":{"Content":"x"}}]}`, true},
+		{"delta not an object", `{"choices":[{"delta":5}]}`, true},
+		{"error event", `{"error":{"message":"boom"}}`, false},
+		{"error next to choices", `{"choices":[],"error":{"message":"boom"}}`, false},
+		{"finish reason not a string", `{"choices":[{"finish_reason":1}]}`, false},
+		{"repeated model", `{"model":"a","model":"b"}`, false},
+		{"choice key in another case", `{"choices":[{"Finish_Reason":"stop"}]}`, false},
+		{"malformed delta", `{"choices":[{"delta":{"content":"x}}]}`, false},
+		{"malformed id", `{"id":"x,"choices":[]}`, false},
+		{"more after the object", `{"choices":[]} x`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var c chat.Chunk
+			if got := checkSkim(t, &c, []byte(tt.data)); got != tt.accept {
+				t.Errorf("skim accepted = %v, want %v", got, tt.accept)
+			}
+		})
+	}
+}
+
+// FuzzSkimChunk: whenever the skim accepts an event, the event is valid
+// JSON, not an error, and what it decodes is what encoding/json decodes;
+// it accepts whatever the whole decode accepts.
+func FuzzSkimChunk(f *testing.F) {
+	evs := events(f)
+	for _, ev := range evs {
+		f.Add(ev, evs[0])
+	}
+	f.Add([]byte(`{"choices":[{"index":0,"delta":{"content":"\u00e9","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]},"finish_reason":"stop"}],"usage":null}`), evs[0])
+	f.Fuzz(func(t *testing.T, prev, data []byte) {
+		var c chat.Chunk
+		checkSkim(t, &c, prev)
+		checkSkim(t, &c, data)
+	})
+}
+
+// TestStreamSkim: after Skim, the stream still relays each event as
+// received, reads its usage and finish reasons, refuses what is not JSON
+// and ends on an error event.
+func TestStreamSkim(t *testing.T) {
+	const (
+		role    = `{"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}`
+		content = `{"model":"m","choices":[{"index":0,"delta":{"content":"Once"},"finish_reason":null}]}`
+		finish  = `{"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`
+		usage   = `{"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}`
+	)
+	sse := func(evs ...string) string {
+		var b strings.Builder
+		for _, ev := range evs {
+			b.WriteString("data: " + ev + "\n\n")
+		}
+		return b.String()
+	}
+	open := func(body string) *stream {
+		return newStream(context.Background(), &http.Response{Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}, time.Now)
+	}
+
+	s := open(sse(role, content, finish, usage, "[DONE]"))
+	var raws []string
+	for i := 0; s.Next(); i++ {
+		if i == 0 {
+			s.Skim() // as the engine does once the stream commits
+		}
+		raws = append(raws, string(s.Current().Raw))
+		if i == 1 && s.Current().Choices[0].Delta.Content != nil {
+			t.Errorf("a skimmed chunk decoded its content")
+		}
+		if i == 2 && (len(s.Current().Choices) != 1 || s.Current().Choices[0].FinishReason == nil || *s.Current().Choices[0].FinishReason != "stop") {
+			t.Errorf("finish chunk skimmed to %+v", s.Current().Choices)
+		}
+		if i == 3 && (s.Current().Usage == nil || s.Current().Usage.TotalTokens != 5) {
+			t.Errorf("usage chunk skimmed to %+v", s.Current().Usage)
+		}
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("skimmed stream failed: %v", err)
+	}
+	if want := []string{role, content, finish, usage}; !reflect.DeepEqual(raws, want) {
+		t.Errorf("relayed %q, want the events as received %q", raws, want)
+	}
+
+	for _, tt := range []struct{ name, ev, class string }{
+		{"error event", `{"error":{"message":"overloaded","type":"server_error"}}`, "server_error"},
+		{"not JSON", `{"choices":[{"delta":{"content":"x}}]}`, "bad_response"},
+	} {
+		s := open(sse(role, tt.ev, finish))
+		s.Next()
+		s.Skim()
+		if s.Next() {
+			t.Errorf("%s: relayed %s after skim", tt.name, s.Current().Raw)
+		}
+		var pe *provider.Error
+		if !errors.As(s.Err(), &pe) || string(pe.Class) != tt.class {
+			t.Errorf("%s: err %v, want class %s", tt.name, s.Err(), tt.class)
+		}
 	}
 }

@@ -22,6 +22,7 @@ type stream struct {
 	err       error
 	done      bool
 	finished  bool // a finish_reason was seen
+	skim      bool // decode only what a raw relay reads (Skim)
 	requestID string
 	closeOnce sync.Once
 }
@@ -56,7 +57,7 @@ func (s *stream) next() bool {
 		if len(bytes.TrimSpace(data)) == 0 {
 			continue
 		}
-		if !fastChunk(data, &s.cur) {
+		if !decodeChunk(data, &s.cur, s.skim) {
 			// Anything but a well-formed plain chunk (an error object,
 			// malformed JSON, unusual spelling): one decode by encoding/json,
 			// which also refuses what is not JSON.
@@ -119,6 +120,11 @@ func streamError(raw json.RawMessage) *provider.Error {
 }
 
 func (s *stream) Current() *chat.Chunk { return &s.cur }
+
+// Skim makes the events after it decode as skimChunk does: the gateway
+// relays a committed chat stream's events as received (Raw), and reads of
+// them only the model, the usage and the finish reasons.
+func (s *stream) Skim() { s.skim = true }
 func (s *stream) Err() error {
 	if s.err == nil {
 		return nil
@@ -141,4 +147,7 @@ func (s *stream) Close() error {
 	return nil
 }
 
-var _ provider.RequestIDer = (*stream)(nil)
+var (
+	_ provider.RequestIDer = (*stream)(nil)
+	_ provider.Skimmer     = (*stream)(nil)
+)
