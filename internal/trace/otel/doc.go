@@ -1,11 +1,14 @@
 // Package otel is the trace.Tracer that exports the gateway's spans over
-// OTLP/HTTP with the OpenTelemetry Go SDK (DESIGN §9), to any collector:
+// OTLP/HTTP with the OpenTelemetry Go SDK (DESIGN §9) and an OTLP/HTTP
+// protobuf exporter of its own (otlp.go: the SDK's links gRPC), to any collector:
 // the ADOT collector or CloudWatch's OTLP endpoint for X-Ray, Jaeger,
 // Tempo, Honeycomb...
 //
 // The exporter is configured by the standard variables
 // (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-// OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER...).
+// OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION, _CERTIFICATE,
+// _CLIENT_CERTIFICATE/_CLIENT_KEY, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER...);
+// OTEL_EXPORTER_OTLP_PROTOCOL may only be http/protobuf (the default).
 // Handler opens a server span per request, continuing the caller's W3C
 // traceparent; the engine's "routing" span (one per request) and
 // "attempt" spans (one per upstream call, named "chat <model>") hang under

@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -71,7 +70,7 @@ func New(opts Options) (*Tracer, error) {
 	if exp == nil {
 		var err error
 		// Endpoint, headers, timeout, compression: OTEL_EXPORTER_OTLP_*.
-		if exp, err = otlptracehttp.New(context.Background()); err != nil {
+		if exp, err = newOTLPExporter(os.Getenv); err != nil {
 			return nil, fmt.Errorf("otel: exporter: %w", err)
 		}
 	}

@@ -1,0 +1,529 @@
+package otel
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	oteltrace "go.opentelemetry.io/otel/trace"
+)
+
+// otlpExporter sends spans to a collector over OTLP/HTTP, protobuf encoded
+// by hand (otlpproto.go).
+//
+// Why not the SDK's otlptracehttp: it links gRPC and the protobuf runtime
+// (69 gRPC packages, though it never speaks gRPC), 4.1 MB of the gateway's
+// binary, and their initialisation and pages cost 3.3 MB of resident
+// memory in every process, traced or not (issue 16: the budget that memory
+// competes with is the collector's heap floor). The wire format is small
+// and fixed; TestOTLPMatchesTheSDKExporter holds this one to the SDK's:
+// the same spans exported by both decode, with the OTLP protobuf
+// definitions, to equal messages.
+//
+// Configuration is the standard OTEL_EXPORTER_OTLP_* variables (traces
+// ones first): ENDPOINT (a base URL, /v1/traces appended) or
+// TRACES_ENDPOINT (the URL as is), HEADERS, TIMEOUT (ms, default 10 s),
+// COMPRESSION (gzip or none), CERTIFICATE, CLIENT_CERTIFICATE and
+// CLIENT_KEY, and PROTOCOL, which must be http/protobuf (the default):
+// http/json and grpc are refused, not silently sent as something else.
+// A collector answering 429, 502, 503 or 504 is retried (honouring
+// Retry-After) until the export's timeout; any other failure drops the
+// batch and is reported, as the SDK's exporter does.
+type otlpExporter struct {
+	url     string
+	headers http.Header
+	gzip    bool
+	timeout time.Duration
+	client  *http.Client
+	stopped atomic.Bool
+	// backoff is the first wait before a retry; it doubles, up to 30 s.
+	backoff time.Duration
+	// sleep waits d or until ctx ends (tests replace it).
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// otlpDefaultEndpoint is the OTLP/HTTP default: a collector on this host.
+const otlpDefaultEndpoint = "http://localhost:4318"
+
+// otlpMaxResponse bounds what is read of a collector's answer.
+const otlpMaxResponse = 64 << 10
+
+// newOTLPExporter configures the exporter from the environment.
+func newOTLPExporter(getenv func(string) string) (*otlpExporter, error) {
+	env := func(name string) string {
+		if v := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_" + name)); v != "" {
+			return v
+		}
+		return strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_" + name))
+	}
+	e := &otlpExporter{headers: http.Header{}, timeout: 10 * time.Second, backoff: time.Second, sleep: sleepCtx}
+	var err error
+	if e.url, err = otlpURL(getenv); err != nil {
+		return nil, err
+	}
+	switch p := env("PROTOCOL"); p {
+	case "", "http/protobuf":
+	default:
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL=%s is not supported: the gateway exports OTLP/HTTP with protobuf (http/protobuf)", p)
+	}
+	if h := env("HEADERS"); h != "" {
+		if err := parseOTLPHeaders(h, e.headers); err != nil {
+			return nil, err
+		}
+	}
+	if t := env("TIMEOUT"); t != "" {
+		ms, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || ms <= 0 {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_TIMEOUT=%q: want a positive number of milliseconds", t)
+		}
+		e.timeout = time.Duration(ms) * time.Millisecond
+	}
+	switch c := env("COMPRESSION"); c {
+	case "", "none":
+	case "gzip":
+		e.gzip = true
+	default:
+		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_COMPRESSION=%q: want gzip or none", c)
+	}
+	tlsConf, err := otlpTLS(env)
+	if err != nil {
+		return nil, err
+	}
+	e.client = &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		TLSClientConfig:     tlsConf,
+		MaxIdleConnsPerHost: 2,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}}
+	return e, nil
+}
+
+// otlpURL is where spans go: the traces endpoint as is (the root path
+// when it has none), or the base endpoint with /v1/traces appended.
+func otlpURL(getenv func(string) string) (string, error) {
+	raw, perSignal := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")), true
+	if raw == "" {
+		raw, perSignal = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT")), false
+	}
+	if raw == "" {
+		raw = otlpDefaultEndpoint
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("OTLP endpoint %q: want an http:// or https:// URL", raw)
+	}
+	switch {
+	case !perSignal:
+		u.Path = path.Join("/", u.Path, "v1/traces")
+	case u.Path == "":
+		u.Path = "/"
+	}
+	return u.String(), nil
+}
+
+// parseOTLPHeaders reads the W3C-baggage-like list "k1=v1,k2=v2" (values
+// percent-encoded) of OTEL_EXPORTER_OTLP_HEADERS.
+func parseOTLPHeaders(list string, h http.Header) error {
+	for _, pair := range strings.Split(list, ",") {
+		k, v, ok := strings.Cut(pair, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS: %q is not key=value", strings.TrimSpace(pair))
+		}
+		dv, err := url.PathUnescape(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS: the value of %s: %v", k, err)
+		}
+		h.Set(k, dv)
+	}
+	return nil
+}
+
+// otlpTLS is the TLS configuration the CERTIFICATE (a CA bundle) and
+// CLIENT_CERTIFICATE / CLIENT_KEY (mutual TLS) variables ask for; nil
+// when none is set.
+func otlpTLS(env func(string) string) (*tls.Config, error) {
+	ca, cert, key := env("CERTIFICATE"), env("CLIENT_CERTIFICATE"), env("CLIENT_KEY")
+	if ca == "" && cert == "" && key == "" {
+		return nil, nil
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_CERTIFICATE: %w", err)
+		}
+		conf.RootCAs = x509.NewCertPool()
+		if !conf.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_CERTIFICATE: %s holds no PEM certificate", ca)
+		}
+	}
+	if cert != "" || key != "" {
+		if cert == "" || key == "" {
+			return nil, errors.New("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY go together")
+		}
+		c, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE: %w", err)
+		}
+		conf.Certificates = []tls.Certificate{c}
+	}
+	return conf, nil
+}
+
+// ExportSpans sends one batch, retrying what a collector says to retry
+// until the export's timeout (or ctx's deadline, if sooner).
+func (e *otlpExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if e.stopped.Load() {
+		return errors.New("otlp exporter: shut down")
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	body := appendExportRequest(nil, spans)
+	if e.gzip {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write(body)
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		body = b.Bytes()
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	wait := e.backoff
+	for {
+		retryAfter, err := e.post(ctx, body)
+		if err == nil || retryAfter < 0 {
+			return err
+		}
+		if retryAfter == 0 {
+			retryAfter = wait
+			wait = min(2*wait, 30*time.Second)
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < retryAfter {
+			return err // no time left for another try
+		}
+		if e.sleep(ctx, retryAfter) != nil {
+			return err
+		}
+	}
+}
+
+// post sends body once. retryAfter < 0: the failure is final; 0: retry
+// after the exporter's backoff; > 0: after what the collector asked.
+func (e *otlpExporter) post(ctx context.Context, body []byte) (retryAfter time.Duration, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return -1, err
+	}
+	for k, v := range e.headers {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "application/x-protobuf")
+	req.Header.Set("User-Agent", "switchyard-otlp")
+	if e.gzip {
+		req.Header.Set("Content-Encoding", "gzip")
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return -1, err
+		}
+		return 0, fmt.Errorf("otlp export: %w", err) // the collector may be restarting
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, otlpMaxResponse))
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		if rejected, msg, ok := partialSuccess(answer); ok && (rejected > 0 || msg != "") {
+			return -1, fmt.Errorf("otlp export: the collector rejected %d spans: %s", rejected, msg)
+		}
+		return 0, nil
+	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusBadGateway,
+		resp.StatusCode == http.StatusServiceUnavailable, resp.StatusCode == http.StatusGatewayTimeout:
+		err := fmt.Errorf("otlp export: %s", resp.Status)
+		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
+			return time.Duration(s) * time.Second, err
+		}
+		return 0, err
+	default:
+		return -1, fmt.Errorf("otlp export: %s: %s", resp.Status, bytes.TrimSpace(answer[:min(len(answer), 512)]))
+	}
+}
+
+// Shutdown stops the exporter: later exports fail.
+func (e *otlpExporter) Shutdown(context.Context) error {
+	e.stopped.Store(true)
+	e.client.CloseIdleConnections()
+	return nil
+}
+
+var _ sdktrace.SpanExporter = (*otlpExporter)(nil)
+
+// appendExportRequest encodes an ExportTraceServiceRequest of spans:
+// grouped by resource, then by instrumentation scope, in the order they
+// first appear.
+func appendExportRequest(b []byte, spans []sdktrace.ReadOnlySpan) []byte {
+	type scopeSpans struct {
+		scope instrumentation.Scope
+		spans []sdktrace.ReadOnlySpan
+	}
+	type resourceSpans struct {
+		res    *resource.Resource
+		scopes []*scopeSpans
+	}
+	var groups []*resourceSpans
+	byRes := map[attribute.Distinct]*resourceSpans{}
+	for _, s := range spans {
+		if s == nil {
+			continue
+		}
+		key := s.Resource().Equivalent()
+		rs := byRes[key]
+		if rs == nil {
+			rs = &resourceSpans{res: s.Resource()}
+			byRes[key] = rs
+			groups = append(groups, rs)
+		}
+		var ss *scopeSpans
+		for _, x := range rs.scopes {
+			if x.scope == s.InstrumentationScope() {
+				ss = x
+				break
+			}
+		}
+		if ss == nil {
+			ss = &scopeSpans{scope: s.InstrumentationScope()}
+			rs.scopes = append(rs.scopes, ss)
+		}
+		ss.spans = append(ss.spans, s)
+	}
+	for _, rs := range groups {
+		b = appendMessage(b, 1, func(b []byte) []byte { // resource_spans
+			if rs.res != nil {
+				b = appendMessage(b, 1, func(b []byte) []byte { // resource
+					iter := rs.res.Iter()
+					for iter.Next() {
+						b = appendKeyValue(b, 1, iter.Attribute())
+					}
+					return b
+				})
+			}
+			for _, ss := range rs.scopes {
+				b = appendMessage(b, 2, func(b []byte) []byte { // scope_spans
+					if ss.scope != (instrumentation.Scope{}) {
+						b = appendMessage(b, 1, func(b []byte) []byte { // scope
+							b = appendString(b, 1, ss.scope.Name)
+							b = appendString(b, 2, ss.scope.Version)
+							iter := ss.scope.Attributes.Iter()
+							for iter.Next() {
+								b = appendKeyValue(b, 3, iter.Attribute())
+							}
+							return b
+						})
+					}
+					for _, s := range ss.spans {
+						b = appendMessage(b, 2, func(b []byte) []byte { return appendSpan(b, s) })
+					}
+					return appendString(b, 3, ss.scope.SchemaURL)
+				})
+			}
+			if rs.res != nil {
+				b = appendString(b, 3, rs.res.SchemaURL())
+			}
+			return b
+		})
+	}
+	return b
+}
+
+// appendSpan encodes a Span message's fields.
+func appendSpan(b []byte, s sdktrace.ReadOnlySpan) []byte {
+	sc, parent := s.SpanContext(), s.Parent()
+	tid, sid := sc.TraceID(), sc.SpanID()
+	b = appendBytes(b, 1, tid[:])
+	b = appendBytes(b, 2, sid[:])
+	b = appendString(b, 3, sc.TraceState().String())
+	if psid := parent.SpanID(); psid.IsValid() {
+		b = appendBytes(b, 4, psid[:])
+	}
+	b = appendString(b, 5, s.Name())
+	b = appendVarintField(b, 6, uint64(spanKind(s.SpanKind())))
+	b = appendFixed64(b, 7, unixNano(s.StartTime()))
+	b = appendFixed64(b, 8, unixNano(s.EndTime()))
+	for _, kv := range s.Attributes() {
+		b = appendKeyValue(b, 9, kv)
+	}
+	b = appendVarintField(b, 10, clampUint32(s.DroppedAttributes()))
+	for _, ev := range s.Events() {
+		b = appendMessage(b, 11, func(b []byte) []byte {
+			b = appendFixed64(b, 1, unixNano(ev.Time))
+			b = appendString(b, 2, ev.Name)
+			for _, kv := range ev.Attributes {
+				b = appendKeyValue(b, 3, kv)
+			}
+			return appendVarintField(b, 4, clampUint32(ev.DroppedAttributeCount))
+		})
+	}
+	b = appendVarintField(b, 12, clampUint32(s.DroppedEvents()))
+	for _, l := range s.Links() {
+		b = appendMessage(b, 13, func(b []byte) []byte {
+			ltid, lsid := l.SpanContext.TraceID(), l.SpanContext.SpanID()
+			b = appendBytes(b, 1, ltid[:])
+			b = appendBytes(b, 2, lsid[:])
+			for _, kv := range l.Attributes {
+				b = appendKeyValue(b, 4, kv)
+			}
+			b = appendVarintField(b, 5, clampUint32(l.DroppedAttributeCount))
+			return appendFixed32(b, 6, spanFlags(l.SpanContext.TraceFlags(), l.SpanContext))
+		})
+	}
+	b = appendVarintField(b, 14, clampUint32(s.DroppedLinks()))
+	st := s.Status()
+	b = appendMessage(b, 15, func(b []byte) []byte { // status, always present
+		b = appendString(b, 2, st.Description)
+		return appendVarintField(b, 3, uint64(statusCode(st.Code)))
+	})
+	return appendFixed32(b, 16, spanFlags(sc.TraceFlags(), parent))
+}
+
+// spanFlags: the W3C trace flags, and whether the parent is remote (with
+// the bit that says that is known), as the OTLP Span.flags field defines.
+func spanFlags(tf oteltrace.TraceFlags, parent oteltrace.SpanContext) uint32 {
+	const hasIsRemote, isRemote = 0x100, 0x200
+	f := uint32(tf) | hasIsRemote
+	if parent.IsRemote() {
+		f |= isRemote
+	}
+	return f
+}
+
+// spanKind is the OTLP SpanKind enum: the SDK's values, unspecified for
+// anything else.
+func spanKind(k oteltrace.SpanKind) int {
+	if k >= oteltrace.SpanKindInternal && k <= oteltrace.SpanKindConsumer {
+		return int(k)
+	}
+	return 0
+}
+
+// statusCode is the OTLP Status.StatusCode enum (unset 0, ok 1, error 2).
+func statusCode(c codes.Code) int {
+	switch c {
+	case codes.Ok:
+		return 1
+	case codes.Error:
+		return 2
+	}
+	return 0
+}
+
+func unixNano(t time.Time) uint64 { return uint64(max(0, t.UnixNano())) }
+
+func clampUint32(v int) uint64 {
+	return uint64(min(max(v, 0), math.MaxUint32))
+}
+
+// appendKeyValue encodes a KeyValue as field num.
+func appendKeyValue(b []byte, num int, kv attribute.KeyValue) []byte {
+	return appendMessage(b, num, func(b []byte) []byte {
+		b = appendString(b, 1, string(kv.Key))
+		return appendMessage(b, 2, func(b []byte) []byte { return appendAnyValue(b, kv.Value) })
+	})
+}
+
+// appendAnyValue encodes an AnyValue's fields (none for an empty value).
+func appendAnyValue(b []byte, v attribute.Value) []byte {
+	switch v.Type() {
+	case attribute.STRING:
+		return appendStringAlways(b, 1, v.AsString())
+	case attribute.BOOL:
+		return appendVarintAlways(b, 2, boolUint(v.AsBool()))
+	case attribute.INT64:
+		return appendVarintAlways(b, 3, uint64(v.AsInt64()))
+	case attribute.FLOAT64:
+		return appendFixed64Always(b, 4, math.Float64bits(v.AsFloat64()))
+	case attribute.BOOLSLICE:
+		return appendArray(b, len(v.AsBoolSlice()), func(b []byte, i int) []byte {
+			return appendVarintAlways(b, 2, boolUint(v.AsBoolSlice()[i]))
+		})
+	case attribute.INT64SLICE:
+		return appendArray(b, len(v.AsInt64Slice()), func(b []byte, i int) []byte {
+			return appendVarintAlways(b, 3, uint64(v.AsInt64Slice()[i]))
+		})
+	case attribute.FLOAT64SLICE:
+		return appendArray(b, len(v.AsFloat64Slice()), func(b []byte, i int) []byte {
+			return appendFixed64Always(b, 4, math.Float64bits(v.AsFloat64Slice()[i]))
+		})
+	case attribute.STRINGSLICE:
+		return appendArray(b, len(v.AsStringSlice()), func(b []byte, i int) []byte {
+			return appendStringAlways(b, 1, v.AsStringSlice()[i])
+		})
+	case attribute.BYTESLICE:
+		return appendBytesAlways(b, 7, v.AsByteSlice())
+	case attribute.SLICE:
+		vals := v.AsSlice()
+		return appendArray(b, len(vals), func(b []byte, i int) []byte { return appendAnyValue(b, vals[i]) })
+	case attribute.MAP:
+		return appendMessage(b, 6, func(b []byte) []byte { // kvlist_value
+			for _, kv := range v.AsMap() {
+				b = appendKeyValue(b, 1, kv)
+			}
+			return b
+		})
+	case attribute.EMPTY:
+		return b
+	}
+	return appendStringAlways(b, 1, "INVALID")
+}
+
+// appendArray encodes an array_value of n AnyValues, the i-th's fields
+// appended by elem.
+func appendArray(b []byte, n int, elem func(b []byte, i int) []byte) []byte {
+	return appendMessage(b, 5, func(b []byte) []byte {
+		for i := 0; i < n; i++ {
+			b = appendMessage(b, 1, func(b []byte) []byte { return elem(b, i) })
+		}
+		return b
+	})
+}
+
+func boolUint(v bool) uint64 {
+	if v {
+		return 1
+	}
+	return 0
+}
