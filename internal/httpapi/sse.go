@@ -24,6 +24,9 @@ var (
 
 // RelaysRaw: a chunk's Raw, when it has one, is written as received (a
 // chunk translated from another wire format has none and is encoded).
+// A writer that embeds sseWriter to translate chunks must override it to
+// say false: the engine would otherwise let the stream skip decoding what
+// that writer reads.
 func (s *sseWriter) RelaysRaw() bool { return true }
 
 // maxKeptEvent bounds the event buffer a stream keeps between chunks.

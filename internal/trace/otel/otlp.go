@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,8 +18,10 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
@@ -78,6 +81,10 @@ const otlpDefaultEndpoint = "http://localhost:4318"
 // otlpMaxResponse bounds what is read of a collector's answer.
 const otlpMaxResponse = 64 << 10
 
+// otlpMaxTimeoutMs caps OTEL_EXPORTER_OTLP_TIMEOUT (a day): a larger value
+// would overflow time.Duration.
+const otlpMaxTimeoutMs = 24 * 60 * 60 * 1000
+
 // newOTLPExporter configures the exporter from the environment.
 func newOTLPExporter(getenv func(string) string) (*otlpExporter, error) {
 	env := func(name string) string {
@@ -106,9 +113,9 @@ func newOTLPExporter(getenv func(string) string) (*otlpExporter, error) {
 		if err != nil || ms <= 0 {
 			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_TIMEOUT=%q: want a positive number of milliseconds", t)
 		}
-		e.timeout = time.Duration(ms) * time.Millisecond
+		e.timeout = time.Duration(min(ms, otlpMaxTimeoutMs)) * time.Millisecond
 	}
-	switch c := env("COMPRESSION"); c {
+	switch c := strings.ToLower(env("COMPRESSION")); c {
 	case "", "none":
 	case "gzip":
 		e.gzip = true
@@ -154,20 +161,54 @@ func otlpURL(getenv func(string) string) (string, error) {
 
 // parseOTLPHeaders reads the W3C-baggage-like list "k1=v1,k2=v2" (values
 // percent-encoded) of OTEL_EXPORTER_OTLP_HEADERS.
+//
+// A header net/http would refuse to send (a name that is not a token, a
+// value with a control character) is refused here, at startup: accepted,
+// it would fail every export.
 func parseOTLPHeaders(list string, h http.Header) error {
 	for _, pair := range strings.Split(list, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue // "a=b," as some tools write it
+		}
 		k, v, ok := strings.Cut(pair, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
 			return fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS: %q is not key=value", strings.TrimSpace(pair))
 		}
+		if !validHeaderName(k) {
+			return fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS: %q is not a valid header name", k)
+		}
 		dv, err := url.PathUnescape(strings.TrimSpace(v))
 		if err != nil {
 			return fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS: the value of %s: %v", k, err)
 		}
+		if !validHeaderValue(dv) {
+			return fmt.Errorf("OTEL_EXPORTER_OTLP_HEADERS: the value of %s has a control character", k)
+		}
 		h.Set(k, dv)
 	}
 	return nil
+}
+
+// validHeaderName: an RFC 9110 token.
+func validHeaderName(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return k != ""
+}
+
+// validHeaderValue: no control character but horizontal tab.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // otlpTLS is the TLS configuration the CERTIFICATE (a CA bundle) and
@@ -259,17 +300,31 @@ func (e *otlpExporter) post(ctx context.Context, body []byte) (retryAfter time.D
 	}
 	resp, err := e.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
+		err = fmt.Errorf("otlp export: %w", err)
+		if ctx.Err() != nil || !transient(err) {
 			return -1, err
 		}
-		return 0, fmt.Errorf("otlp export: %w", err) // the collector may be restarting
+		return 0, err // the collector may be restarting
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// What is left of a long answer is read (up to a bound), so the
+		// connection can carry the next export.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+	}()
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, otlpMaxResponse))
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		if rejected, msg, ok := partialSuccess(answer); ok && (rejected > 0 || msg != "") {
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/x-protobuf") {
+			return 0, nil
+		}
+		switch rejected, msg, ok := partialSuccess(answer); {
+		case ok && rejected > 0:
 			return -1, fmt.Errorf("otlp export: the collector rejected %d spans: %s", rejected, msg)
+		case ok && msg != "":
+			// All accepted, with a warning (the OTLP specification's
+			// partial success with nothing rejected): reported, not failed.
+			otel.Handle(fmt.Errorf("otlp export: the collector warns: %s", msg))
 		}
 		return 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusBadGateway,
@@ -282,6 +337,19 @@ func (e *otlpExporter) post(ctx context.Context, body []byte) (retryAfter time.D
 	default:
 		return -1, fmt.Errorf("otlp export: %s: %s", resp.Status, bytes.TrimSpace(answer[:min(len(answer), 512)]))
 	}
+}
+
+// transient reports whether a failed request may succeed when sent again:
+// a refused, reset or timed-out connection (a collector restarting, a
+// network blip). A certificate that does not verify, a header net/http
+// refuses, a malformed URL would fail every retry the same way.
+func transient(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // Shutdown stops the exporter: later exports fail.
@@ -476,22 +544,21 @@ func appendAnyValue(b []byte, v attribute.Value) []byte {
 		return appendVarintAlways(b, 3, uint64(v.AsInt64()))
 	case attribute.FLOAT64:
 		return appendFixed64Always(b, 4, math.Float64bits(v.AsFloat64()))
+	// The slice accessors copy the slice: each is called once.
 	case attribute.BOOLSLICE:
-		return appendArray(b, len(v.AsBoolSlice()), func(b []byte, i int) []byte {
-			return appendVarintAlways(b, 2, boolUint(v.AsBoolSlice()[i]))
-		})
+		vals := v.AsBoolSlice()
+		return appendArray(b, len(vals), func(b []byte, i int) []byte { return appendVarintAlways(b, 2, boolUint(vals[i])) })
 	case attribute.INT64SLICE:
-		return appendArray(b, len(v.AsInt64Slice()), func(b []byte, i int) []byte {
-			return appendVarintAlways(b, 3, uint64(v.AsInt64Slice()[i]))
-		})
+		vals := v.AsInt64Slice()
+		return appendArray(b, len(vals), func(b []byte, i int) []byte { return appendVarintAlways(b, 3, uint64(vals[i])) })
 	case attribute.FLOAT64SLICE:
-		return appendArray(b, len(v.AsFloat64Slice()), func(b []byte, i int) []byte {
-			return appendFixed64Always(b, 4, math.Float64bits(v.AsFloat64Slice()[i]))
+		vals := v.AsFloat64Slice()
+		return appendArray(b, len(vals), func(b []byte, i int) []byte {
+			return appendFixed64Always(b, 4, math.Float64bits(vals[i]))
 		})
 	case attribute.STRINGSLICE:
-		return appendArray(b, len(v.AsStringSlice()), func(b []byte, i int) []byte {
-			return appendStringAlways(b, 1, v.AsStringSlice()[i])
-		})
+		vals := v.AsStringSlice()
+		return appendArray(b, len(vals), func(b []byte, i int) []byte { return appendStringAlways(b, 1, vals[i]) })
 	case attribute.BYTESLICE:
 		return appendBytesAlways(b, 7, v.AsByteSlice())
 	case attribute.SLICE:

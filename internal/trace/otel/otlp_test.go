@@ -216,6 +216,11 @@ func TestOTLPEndpointAndSettings(t *testing.T) {
 		{"bad timeout", []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "10s"}, "", "milliseconds"},
 		{"bad compression", []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"}, "", "gzip or none"},
 		{"bad headers", []string{"OTEL_EXPORTER_OTLP_HEADERS", "novalue"}, "", "not key=value"},
+		{"header name with a space", []string{"OTEL_EXPORTER_OTLP_HEADERS", "bad key=v"}, "", "not a valid header name"},
+		{"header value with a newline", []string{"OTEL_EXPORTER_OTLP_HEADERS", "x-a=b%0Ac"}, "", "control character"},
+		{"trailing comma", []string{"OTEL_EXPORTER_OTLP_HEADERS", "a=b,"}, "http://localhost:4318/v1/traces", ""},
+		{"compression in capitals", []string{"OTEL_EXPORTER_OTLP_COMPRESSION", "GZIP"}, "http://localhost:4318/v1/traces", ""},
+		{"huge timeout", []string{"OTEL_EXPORTER_OTLP_TIMEOUT", "9999999999999999"}, "http://localhost:4318/v1/traces", ""},
 		{"client certificate without key", []string{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/c.pem"}, "", "go together"},
 		{"missing CA file", []string{"OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent.pem"}, "", "CERTIFICATE"},
 	} {
@@ -281,8 +286,18 @@ func TestOTLPRetries(t *testing.T) {
 		{"bad request is final", []func(http.ResponseWriter){status(400, "")}, 1, "400"},
 		{"partial success", []func(http.ResponseWriter){func(w http.ResponseWriter) {
 			// ExportTraceServiceResponse{partial_success: {rejected_spans: 2, error_message: "too old"}}
+			w.Header().Set("Content-Type", "application/x-protobuf")
 			_, _ = w.Write([]byte{0x0a, 0x0b, 0x08, 0x02, 0x12, 0x07, 't', 'o', 'o', ' ', 'o', 'l', 'd'})
 		}}, 1, "rejected 2 spans: too old"},
+		{"a warning is no failure", []func(http.ResponseWriter){func(w http.ResponseWriter) {
+			// partial_success: {rejected_spans: 0, error_message: "slow down"}
+			w.Header().Set("Content-Type", "application/x-protobuf")
+			_, _ = w.Write([]byte{0x0a, 0x0b, 0x12, 0x09, 's', 'l', 'o', 'w', ' ', 'd', 'o', 'w', 'n'})
+		}}, 1, ""},
+		{"an answer that is not protobuf is not read", []func(http.ResponseWriter){func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"partialSuccess":{"rejectedSpans":1}}`))
+		}}, 1, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCollector(t)
@@ -308,6 +323,35 @@ func TestOTLPRetries(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	// A transport failure is retried when it may pass (the collector not
+	// listening yet), not when it cannot (TLS to a plain HTTP port).
+	for _, tt := range []struct {
+		name  string
+		url   string
+		waits int
+	}{
+		{"connection refused", "http://127.0.0.1:1", 3},
+		{"TLS to plain HTTP", strings.Replace(newCollector(t).URL, "http:", "https:", 1), 0},
+	} {
+		e, err := newOTLPExporter(env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", tt.url))
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits := 0
+		e.sleep = func(context.Context, time.Duration) error {
+			if waits++; waits == 3 {
+				return context.Canceled // enough: the test only counts
+			}
+			return nil
+		}
+		if err := e.ExportSpans(context.Background(), testSpans(t)[:1]); err == nil {
+			t.Errorf("%s: export succeeded", tt.name)
+		}
+		if waits != tt.waits {
+			t.Errorf("%s: waited %d times before giving up, want %d", tt.name, waits, tt.waits)
+		}
 	}
 
 	// After Shutdown, nothing is sent.
