@@ -152,14 +152,20 @@ func TestFastChunkReuse(t *testing.T) {
 	checkFast(t, &c, []byte(`{"model":"m2"}`))
 }
 
-// FuzzChunk: whenever the fast path decodes an event, the event is valid
-// JSON and decoded as encoding/json does, also after the event before it.
-func FuzzChunk(f *testing.F) {
+// addChunkSeeds seeds a chunk fuzz target with (previous event, event)
+// pairs: each recorded OpenAI event, and one with escapes and tool calls.
+func addChunkSeeds(f *testing.F) {
 	evs := events(f)
 	for _, ev := range evs {
 		f.Add(ev, evs[0])
 	}
 	f.Add([]byte(`{"choices":[{"index":0,"delta":{"content":"\u00e9","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]},"finish_reason":"stop"}],"usage":null}`), evs[0])
+}
+
+// FuzzChunk: whenever the fast path decodes an event, the event is valid
+// JSON and decoded as encoding/json does, also after the event before it.
+func FuzzChunk(f *testing.F) {
+	addChunkSeeds(f)
 	f.Fuzz(func(t *testing.T, prev, data []byte) {
 		var c chat.Chunk
 		checkFast(t, &c, prev)
@@ -283,11 +289,7 @@ func TestSkimChunk(t *testing.T) {
 // JSON, not an error, and what it decodes is what encoding/json decodes;
 // it accepts whatever the whole decode accepts.
 func FuzzSkimChunk(f *testing.F) {
-	evs := events(f)
-	for _, ev := range evs {
-		f.Add(ev, evs[0])
-	}
-	f.Add([]byte(`{"choices":[{"index":0,"delta":{"content":"\u00e9","tool_calls":[{"index":0,"function":{"arguments":"{}"}}]},"finish_reason":"stop"}],"usage":null}`), evs[0])
+	addChunkSeeds(f)
 	f.Fuzz(func(t *testing.T, prev, data []byte) {
 		var c chat.Chunk
 		checkSkim(t, &c, prev)

@@ -125,6 +125,7 @@ func (s *stream) Current() *chat.Chunk { return &s.cur }
 // relays a committed chat stream's events as received (Raw), and reads of
 // them only the model, the usage and the finish reasons.
 func (s *stream) Skim() { s.skim = true }
+
 func (s *stream) Err() error {
 	if s.err == nil {
 		return nil

@@ -28,6 +28,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	oteltrace "go.opentelemetry.io/otel/trace"
+
+	"github.com/switchyard-llm/switchyard/internal/provider"
 )
 
 // otlpExporter sends spans to a collector over OTLP/HTTP, protobuf encoded
@@ -329,11 +331,8 @@ func (e *otlpExporter) post(ctx context.Context, body []byte) (retryAfter time.D
 		return 0, nil
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusBadGateway,
 		resp.StatusCode == http.StatusServiceUnavailable, resp.StatusCode == http.StatusGatewayTimeout:
-		err := fmt.Errorf("otlp export: %s", resp.Status)
-		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
-			return time.Duration(s) * time.Second, err
-		}
-		return 0, err
+		// Retry-After in seconds or as a date, as a provider's is read.
+		return max(0, provider.ParseRetryAfter(resp.Header, time.Now())), fmt.Errorf("otlp export: %s", resp.Status)
 	default:
 		return -1, fmt.Errorf("otlp export: %s: %s", resp.Status, bytes.TrimSpace(answer[:min(len(answer), 512)]))
 	}
